@@ -1,0 +1,651 @@
+//! The analysis: files → parsed facts → connections → rules → diagnostics.
+//!
+//! `analyse` is the one entry point the CLI and the language server share. It is pure and
+//! synchronous: it reads only the `Workspace` it is given. This module builds the
+//! [`Context`] the rules read (parsed .env files, scans, resolved connections); the rules
+//! themselves live in `crate::rules`, one file each.
+
+use crate::catalogue::{self, AuthType, ClientType, Field, ParsedName, Target, Variable};
+use crate::config::{self, Config, ConfigError, RuleLevel, Suppression};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::dotenv::{self, EnvFile};
+use crate::infer::{self, Reason, Resolved};
+use crate::rules;
+use crate::scan::{self, Language, Scan};
+use crate::text::{LineIndex, TextRange};
+use crate::workspace::{CONFIG_FILE_NAME, FileKind, GitState, Workspace, classify};
+use std::collections::BTreeMap;
+
+/// Settings that override configuration for one run (command-line flags, editor settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    pub target: Option<Target>,
+    pub client_type: Option<ClientType>,
+    pub auth: Option<AuthType>,
+}
+
+/// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
+/// reports it on the file); everything else becomes diagnostics.
+pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnostic>, ConfigError> {
+    let config = match workspace.files.iter().find(|f| f.path == CONFIG_FILE_NAME) {
+        Some(file) => config::parse(&file.path, &file.text)?,
+        None => Config::default(),
+    };
+    if let (Some(target), Some(auth)) = (options.target, options.auth)
+        && !target.auth_types().contains(&auth)
+    {
+        return Err(ConfigError {
+            path: String::new(),
+            range: TextRange::default(),
+            message: catalogue::UnsupportedCombination { target, auth }.to_string(),
+        });
+    }
+    let context = Context::build(workspace, config, options);
+    let mut diagnostics = Vec::new();
+    rules::run_all(&context, &mut diagnostics);
+    Ok(context.finish(diagnostics))
+}
+
+pub type FileId = usize;
+pub type ConnectionId = usize;
+
+/// One workspace file with what the analysis parsed from it.
+pub struct File<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    /// The folder holding the file, workspace-relative, `""` for the root.
+    pub dir: &'a str,
+    pub git: GitState,
+    pub lossy: bool,
+    pub line_index: LineIndex,
+    pub data: FileData,
+    pub suppressions: Vec<Suppression>,
+}
+
+pub enum FileData {
+    Env(EnvFile),
+    Source { language: Language, scan: Scan, refs: Vec<Reference> },
+    Other,
+}
+
+/// How a name read by code relates to the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameStatus {
+    /// Set by Service Connector for this reference's connection.
+    Valid,
+    /// A real Service Connector name, not set for this connection's client type / auth type.
+    WrongClientType,
+    /// Looks like a Service Connector name, but Service Connector never sets it.
+    Unknown,
+}
+
+/// A read of a Service Connector-looking variable in source code.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Index into the file's `scan.env_refs`.
+    pub index: usize,
+    pub name: String,
+    pub range: TextRange,
+    pub parsed: Option<ParsedName>,
+    pub connection: Option<ConnectionId>,
+    pub status: NameStatus,
+}
+
+/// A resolved connection: what Service Connector injects for it and which files it covers.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub target: Target,
+    /// Upper-case connection name, for a second connection of the same target.
+    pub name: Option<String>,
+    pub client_type: Option<Resolved<ClientType>>,
+    pub auth: Resolved<AuthType>,
+    /// Folders the connection covers (workspace-relative, `""` = everything).
+    pub scopes: Vec<String>,
+    /// Which .env files belong to it (file names/globs or root-relative paths).
+    pub env_file_patterns: Vec<String>,
+    /// The .env files in scope, nearest first.
+    pub env_files: Vec<FileId>,
+    /// The variables Service Connector sets for it (empty when the client type is unknown).
+    pub variables: Vec<Variable>,
+    pub config_index: Option<usize>,
+}
+
+impl Connection {
+    /// "client type nodejs, from services/api/package.json"
+    pub fn client_description(&self) -> String {
+        match &self.client_type {
+            Some(client) => format!("client type {}, {}", client.value, client.reason),
+            None => "client type unknown".to_string(),
+        }
+    }
+
+    /// "auth user-identity, because the code reads AZURE_POSTGRESQL_CLIENTID"
+    pub fn auth_description(&self) -> String {
+        format!("auth {}, {}", self.auth.value, self.auth.reason)
+    }
+
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    pub fn env_variables(&self) -> impl Iterator<Item = &Variable> {
+        self.variables.iter().filter(|v| v.field().is_some())
+    }
+
+    pub fn covers_dir(&self, dir: &str) -> bool {
+        self.scopes.iter().any(|scope| is_within(dir, scope))
+    }
+
+    /// Whether an env file at `path` (in folder `dir`) belongs to this connection: its name
+    /// matches the patterns and it sits in a scope folder, above one, or inside one.
+    pub fn env_file_in_scope(&self, path: &str, dir: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let name_matches = self.env_file_patterns.iter().any(|pattern| {
+            if pattern.contains('/') { pattern == path } else { glob_matches(pattern, name) }
+        });
+        name_matches && self.scopes.iter().any(|scope| is_within(dir, scope) || is_within(scope, dir))
+    }
+}
+
+/// Default .env files of a connection (PRODUCT.md "Configuration").
+pub const DEFAULT_ENV_FILES: &[&str] = &[".env", ".env.local", ".env.development", ".env.*.local"];
+
+/// `dir` is `scope` or below it.
+pub fn is_within(dir: &str, scope: &str) -> bool {
+    scope.is_empty() || dir == scope || (dir.starts_with(scope) && dir.as_bytes().get(scope.len()) == Some(&b'/'))
+}
+
+/// `*` matches any run of characters; nothing else is special.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.len() >= head.len() + tail.len() && name.starts_with(head) && glob_matches_tail(tail, &name[head.len()..])
+        }
+    }
+}
+
+fn glob_matches_tail(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return name.ends_with(pattern);
+    }
+    (0..=name.len()).filter(|i| name.is_char_boundary(*i)).any(|i| glob_matches(pattern, &name[i..]))
+}
+
+/// Everything the rules read.
+pub struct Context<'a> {
+    pub files: Vec<File<'a>>,
+    pub connections: Vec<Connection>,
+    pub config: Config,
+    pub options: Options,
+}
+
+/// Where a connection of an inferred kind lives.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ConnectionKey {
+    target: Target,
+    name: Option<String>,
+    config_index: Option<usize>,
+    /// For inferred connections: the folder of the manifest that gave the client type.
+    scope: String,
+    client: Option<ClientType>,
+}
+
+impl<'a> Context<'a> {
+    fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
+        let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
+        let manifests: Vec<(&str, ClientType, String)> = workspace
+            .files
+            .iter()
+            .filter_map(|file| match classify(&file.path) {
+                Some(FileKind::Manifest(manifest)) => {
+                    Some((parent_dir(&file.path), infer::client_type_from_manifest(manifest, &file.text), file.path.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut context = Context { files: Vec::new(), connections: Vec::new(), config, options: options.clone() };
+        let mut keys: BTreeMap<ConnectionKey, ConnectionId> = BTreeMap::new();
+        let mut reasons: Vec<Option<Resolved<ClientType>>> = Vec::new();
+
+        // Code references first: they decide which connections exist.
+        for file in &mut files {
+            let FileData::Source { language, scan, refs } = &mut file.data else { continue };
+            for (index, env_ref) in scan.env_refs.iter().enumerate() {
+                let name = env_ref.name.as_str();
+                let parsed = catalogue::parse_name(name);
+                let target = match &parsed {
+                    Some(parsed) => Some(parsed.target),
+                    None if catalogue::looks_like_service_connector_name(name) => Some(target_from_near_miss(name)),
+                    None => None,
+                };
+                let Some(target) = target else { continue };
+                let connection_name = parsed.as_ref().and_then(|p| p.connection.clone());
+                let (key, client) =
+                    context.connection_key(target, connection_name, file.dir, Some(*language), &manifests);
+                let id = *keys.entry(key.clone()).or_insert_with(|| {
+                    reasons.push(client.clone());
+                    reasons.len() - 1
+                });
+                refs.push(Reference {
+                    index,
+                    name: name.to_string(),
+                    range: env_ref.name_range,
+                    parsed,
+                    connection: Some(id),
+                    status: NameStatus::Valid,
+                });
+            }
+        }
+        // .env files: entries join the connections whose scope holds them; the rest form
+        // connections of their own (a .env file nobody reads is still checked).
+        let mut env_only: Vec<(FileId, Target, Option<String>)> = Vec::new();
+        for (file_id, file) in files.iter().enumerate() {
+            let FileData::Env(env) = &file.data else { continue };
+            for entry in &env.entries {
+                if let Some(parsed) = catalogue::parse_name(&entry.key) {
+                    env_only.push((file_id, parsed.target, parsed.connection));
+                }
+            }
+        }
+        let mut connections: Vec<Connection> =
+            keys.iter().map(|(key, id)| context.make_connection(key, reasons[*id].clone())).collect();
+        // `keys` iterates in key order, ids were handed out in insertion order: realign.
+        let mut ordered: Vec<(ConnectionId, Connection)> = keys.values().copied().zip(connections.drain(..)).collect();
+        ordered.sort_by_key(|(id, _)| *id);
+        connections = ordered.into_iter().map(|(_, c)| c).collect();
+
+        for (file_id, target, name) in env_only {
+            let file = &files[file_id];
+            let covered = connections
+                .iter()
+                .any(|c| c.target == target && c.name == name && c.env_file_in_scope(file.path, file.dir));
+            if covered {
+                continue;
+            }
+            let (key, client) = context.connection_key(target, name, file.dir, None, &manifests);
+            if keys.contains_key(&key) {
+                continue;
+            }
+            let mut connection = context.make_connection(&key, client);
+            // An env-only connection covers the folder of its .env file.
+            if key.config_index.is_none() {
+                connection.scopes = vec![file.dir.to_string()];
+            }
+            keys.insert(key, connections.len());
+            connections.push(connection);
+        }
+
+        // Env files in scope, nearest first.
+        for connection in &mut connections {
+            let mut in_scope: Vec<FileId> = files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| matches!(f.data, FileData::Env(_)) && connection.env_file_in_scope(f.path, f.dir))
+                .map(|(id, _)| id)
+                .collect();
+            in_scope.sort_by_key(|id| std::cmp::Reverse(files[*id].dir.len()));
+            connection.env_files = in_scope;
+        }
+
+        // Auth inference needs every reference of the connection.
+        for (id, connection) in connections.iter_mut().enumerate() {
+            if connection.target == Target::Neon || connection.auth.reason != Reason::Default {
+                continue;
+            }
+            let mut fields: Vec<(Field, String)> = Vec::new();
+            let mut token_file = None;
+            for file in &files {
+                if let FileData::Source { scan, refs, .. } = &file.data {
+                    let mut mine = false;
+                    for reference in refs.iter().filter(|r| r.connection == Some(id)) {
+                        mine = true;
+                        if let Some(parsed) = &reference.parsed {
+                            fields.push((parsed.field, reference.name.clone()));
+                        }
+                    }
+                    if mine && token_file.is_none() && !scan.token_scopes.is_empty() {
+                        token_file = Some(file.path);
+                    }
+                }
+            }
+            if fields.is_empty() {
+                // Only .env files: their keys say the same.
+                for env_id in &connection.env_files {
+                    if let FileData::Env(env) = &files[*env_id].data {
+                        for entry in &env.entries {
+                            if let Some(parsed) = catalogue::parse_name(&entry.key)
+                                && parsed.target == connection.target
+                                && parsed.connection == connection.name
+                            {
+                                fields.push((parsed.field, entry.key.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            connection.auth = infer::auth_from_fields(&fields, token_file);
+            connection.variables = expected_variables(connection);
+        }
+
+        // Classify every reference against its connection.
+        let configured_names: Vec<(Target, String)> = context
+            .config
+            .connections
+            .iter()
+            .filter_map(|c| Some((c.target?, c.name.clone()?)))
+            .collect();
+        let has_config = !context.config.connections.is_empty();
+        for file in &mut files {
+            let FileData::Source { language, refs, .. } = &mut file.data else { continue };
+            for reference in refs.iter_mut() {
+                let connection = reference.connection.and_then(|id| connections.get(id));
+                reference.status = classify_name(
+                    reference,
+                    connection,
+                    infer::is_pass_through(*language),
+                    has_config,
+                    &configured_names,
+                );
+            }
+        }
+        context.files = files;
+        context.connections = connections;
+        context
+    }
+
+    /// Which connection a variable of `target`/`name` read from folder `dir` belongs to.
+    fn connection_key(
+        &self,
+        target: Target,
+        name: Option<String>,
+        dir: &str,
+        language: Option<Language>,
+        manifests: &[(&str, ClientType, String)],
+    ) -> (ConnectionKey, Option<Resolved<ClientType>>) {
+        let configured = self
+            .config
+            .connections
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.target.or(self.options.target).is_none_or(|t| t == target) && c.name == name)
+            .filter_map(|(i, c)| {
+                let depth = if c.paths.is_empty() {
+                    Some(0)
+                } else {
+                    c.paths.iter().filter(|p| is_within(dir, p) || is_within(p, dir)).map(|p| p.len() + 1).max()
+                };
+                depth.map(|d| (i, d))
+            })
+            .max_by_key(|(_, depth)| *depth)
+            .map(|(i, _)| i);
+        let inferred = infer_client(dir, language, manifests);
+        let scope = match (&configured, &inferred) {
+            (Some(_), _) => String::new(),
+            (None, Some((_, manifest_dir))) => manifest_dir.clone(),
+            (None, None) => String::new(),
+        };
+        let client = if let Some(client) = self.options.client_type {
+            Some(Resolved { value: client, reason: Reason::CommandLine })
+        } else if let Some(client) = configured.and_then(|i| self.config.connections[i].client_type) {
+            Some(Resolved { value: client, reason: Reason::Config })
+        } else {
+            inferred.map(|(resolved, _)| resolved)
+        };
+        let key = ConnectionKey {
+            target,
+            name,
+            config_index: configured,
+            scope,
+            client: client.as_ref().map(|c| c.value),
+        };
+        (key, client)
+    }
+
+    fn make_connection(&self, key: &ConnectionKey, client: Option<Resolved<ClientType>>) -> Connection {
+        let table = key.config_index.map(|i| &self.config.connections[i]);
+        let auth = if key.target == Target::Neon {
+            Resolved { value: AuthType::Secret, reason: Reason::Default }
+        } else if let Some(auth) = self.options.auth {
+            Resolved { value: auth, reason: Reason::CommandLine }
+        } else if let Some(auth) = table.and_then(|t| t.auth) {
+            Resolved { value: auth, reason: Reason::Config }
+        } else {
+            Resolved { value: AuthType::Secret, reason: Reason::Default }
+        };
+        let scopes = match table {
+            Some(table) if !table.paths.is_empty() => table.paths.clone(),
+            Some(_) => vec![String::new()],
+            None => vec![key.scope.clone()],
+        };
+        let env_file_patterns = table
+            .and_then(|t| t.env_files.clone())
+            .unwrap_or_else(|| DEFAULT_ENV_FILES.iter().map(|s| s.to_string()).collect());
+        let mut connection = Connection {
+            target: key.target,
+            name: key.name.clone(),
+            client_type: client,
+            auth,
+            scopes,
+            env_file_patterns,
+            env_files: Vec::new(),
+            variables: Vec::new(),
+            config_index: key.config_index,
+        };
+        connection.variables = expected_variables(&connection);
+        connection
+    }
+
+    /// Applies configured severities and suppression comments, and sorts.
+    fn finish(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let mut kept: Vec<Diagnostic> = diagnostics
+            .into_iter()
+            .filter_map(|mut diagnostic| {
+                match self.config.rules.get(&diagnostic.rule) {
+                    Some(RuleLevel::Off) => return None,
+                    Some(RuleLevel::Severity(severity)) => diagnostic.severity = *severity,
+                    None => {}
+                }
+                let file = self.files.iter().find(|f| f.path == diagnostic.path)?;
+                let line = file.line_index.line_of(diagnostic.range.start);
+                let suppressed = file.suppressions.iter().any(|s| s.covers(diagnostic.rule, line));
+                (!suppressed).then_some(diagnostic)
+            })
+            .collect();
+        kept.sort_by(|a, b| (&a.path, a.range.start, a.rule).cmp(&(&b.path, b.range.start, b.rule)));
+        kept.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
+        kept
+    }
+
+    pub fn file(&self, id: FileId) -> &File<'a> {
+        &self.files[id]
+    }
+
+    pub fn connection(&self, id: ConnectionId) -> &Connection {
+        &self.connections[id]
+    }
+
+    /// Connections a .env file belongs to.
+    pub fn connections_of_env_file(&self, file_id: FileId) -> impl Iterator<Item = (ConnectionId, &Connection)> {
+        self.connections.iter().enumerate().filter(move |(_, c)| c.env_files.contains(&file_id))
+    }
+
+    /// The connection a .env key belongs to (matching target and connection name).
+    pub fn connection_for_env_key(&self, file_id: FileId, key: &str) -> Option<&Connection> {
+        let parsed = catalogue::parse_name(key)?;
+        self.connections_of_env_file(file_id)
+            .map(|(_, c)| c)
+            .find(|c| c.target == parsed.target && c.name == parsed.connection)
+    }
+
+    /// Every code reference, with its file.
+    pub fn references(&self) -> impl Iterator<Item = (FileId, &File<'a>, &Reference)> {
+        self.files.iter().enumerate().flat_map(|(id, file)| {
+            let refs: &[Reference] = match &file.data {
+                FileData::Source { refs, .. } => refs,
+                _ => &[],
+            };
+            refs.iter().map(move |r| (id, file, r))
+        })
+    }
+
+    /// Every .env file, with its id and parse.
+    pub fn env_files(&self) -> impl Iterator<Item = (FileId, &File<'a>, &EnvFile)> {
+        self.files.iter().enumerate().filter_map(|(id, file)| match &file.data {
+            FileData::Env(env) => Some((id, file, env)),
+            _ => None,
+        })
+    }
+
+    /// Every source file, with its scan and references.
+    pub fn sources(&self) -> impl Iterator<Item = (FileId, &File<'a>, Language, &Scan, &[Reference])> {
+        self.files.iter().enumerate().filter_map(|(id, file)| match &file.data {
+            FileData::Source { language, scan, refs } => Some((id, file, *language, scan, refs.as_slice())),
+            _ => None,
+        })
+    }
+}
+
+fn expected_variables(connection: &Connection) -> Vec<Variable> {
+    match &connection.client_type {
+        Some(client) => {
+            catalogue::variables(connection.target, client.value, connection.auth.value, connection.name.as_deref())
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn classify_name(
+    reference: &Reference,
+    connection: Option<&Connection>,
+    pass_through: bool,
+    has_config: bool,
+    configured_names: &[(Target, String)],
+) -> NameStatus {
+    let Some(parsed) = &reference.parsed else { return NameStatus::Unknown };
+    // Neon never sets the identity variables (secret auth only, A1).
+    if parsed.target == Target::Neon && matches!(parsed.field, Field::ClientId | Field::ClientSecret | Field::TenantId) {
+        return NameStatus::Unknown;
+    }
+    if let Some(name) = &parsed.connection
+        && has_config
+        && !configured_names.iter().any(|(t, n)| *t == parsed.target && n == name)
+    {
+        return NameStatus::Unknown;
+    }
+    match connection {
+        Some(connection) if !pass_through && connection.client_type.is_some() => {
+            if connection.variable(&reference.name).is_some() {
+                NameStatus::Valid
+            } else {
+                NameStatus::WrongClientType
+            }
+        }
+        _ => NameStatus::Valid,
+    }
+}
+
+/// `NEON_POSTGRES_HOST` → Neon; `AZURE_PG_HOST` → Azure.
+fn target_from_near_miss(name: &str) -> Target {
+    if name.to_ascii_uppercase().starts_with("AZURE") { Target::AzurePostgresql } else { Target::Neon }
+}
+
+/// The nearest manifest at or above `dir` that fits the file's language, else the language.
+fn infer_client(
+    dir: &str,
+    language: Option<Language>,
+    manifests: &[(&str, ClientType, String)],
+) -> Option<(Resolved<ClientType>, String)> {
+    let family = language.and_then(infer::language_family);
+    let mut best: Option<&(&str, ClientType, String)> = None;
+    for manifest in manifests {
+        let (manifest_dir, client, _) = manifest;
+        if !is_within(dir, manifest_dir) {
+            continue;
+        }
+        if family.is_some_and(|family| !family.contains(client)) {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((best_dir, best_client, _)) => {
+                manifest_dir.len() > best_dir.len()
+                    // Django beats plain Python among manifests of one folder.
+                    || (manifest_dir.len() == best_dir.len() && *client == ClientType::Django && *best_client == ClientType::Python)
+            }
+        };
+        if better {
+            best = Some(manifest);
+        }
+    }
+    if let Some((manifest_dir, client, path)) = best {
+        return Some((Resolved { value: *client, reason: Reason::Manifest(path.clone()) }, manifest_dir.to_string()));
+    }
+    let language = language?;
+    let client = infer::client_type_from_language(language)?;
+    Some((Resolved { value: client, reason: Reason::Language(language) }, String::new()))
+}
+
+pub fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
+}
+
+fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
+    let text = file.text.as_str();
+    let line_index = LineIndex::new(text);
+    let mut suppressions = Vec::new();
+    let data = match classify(&file.path) {
+        Some(FileKind::DotEnv) => {
+            let env = dotenv::parse(text);
+            for comment in &env.comments {
+                let line = line_index.line_of(comment.start);
+                if let Some(s) = config::parse_suppression(text, *comment, line, line_index.line_start(line)) {
+                    suppressions.push(s);
+                }
+            }
+            FileData::Env(env)
+        }
+        Some(FileKind::Source(language)) => {
+            let scan = scan::scan(language, text);
+            for comment in &scan.comments {
+                let line = line_index.line_of(comment.start);
+                if let Some(s) = config::parse_suppression(text, *comment, line, line_index.line_start(line)) {
+                    suppressions.push(s);
+                }
+            }
+            FileData::Source { language, scan, refs: Vec::new() }
+        }
+        _ => FileData::Other,
+    };
+    File {
+        path: &file.path,
+        text,
+        dir: parent_dir(&file.path),
+        git: file.git,
+        lossy: file.lossy,
+        line_index,
+        data,
+        suppressions,
+    }
+}
+
+/// Severity helper for rules whose default depends on the target (`tls-disabled`).
+pub fn severity_for_target(target: Option<Target>) -> Severity {
+    if target == Some(Target::Neon) { Severity::Error } else { Severity::Warning }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_scopes() {
+        assert!(glob_matches(".env.*.local", ".env.production.local"));
+        assert!(!glob_matches(".env.*.local", ".env.local"));
+        assert!(glob_matches(".env", ".env"));
+        assert!(is_within("services/api/src", "services/api"));
+        assert!(!is_within("services/apiary", "services/api"));
+        assert!(is_within("anything", ""));
+    }
+}

@@ -1,0 +1,220 @@
+//! The command line: `neon-lsp check`, `neon-lsp explain`.
+//!
+//! An adapter over the analysis core: it finds and reads files (`walk`, `git`), calls
+//! [`crate::analyse`], prints with one reporter per format (`report`) and applies fixes
+//! (`fix`). Exit codes: 0 clean, 1 error-severity findings, 2 usage or configuration error.
+
+pub mod fix;
+pub mod git;
+pub mod report;
+pub mod walk;
+
+use crate::analysis::{Options, analyse};
+use crate::catalogue::{AuthType, ClientType, Target};
+use crate::diagnostic::Severity;
+use crate::rules::Rule;
+use crate::text::LineIndex;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "neon-lsp", version, about = "Catches broken Azure Service Connector Postgres wiring (Neon, Azure Database for PostgreSQL)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint a project: report every mismatch between code, .env files and what Service Connector injects.
+    Check(CheckArgs),
+    /// Show a rule's documentation (or every rule's with --all).
+    Explain {
+        /// The rule id, e.g. wrong-client-type-variable.
+        rule: Option<String>,
+        /// Print the documentation of every rule (docs/rules.md).
+        #[arg(long, conflicts_with = "rule")]
+        all: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Folders or files to check (default: the current folder).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Target for connections whose target cannot be told from their variables.
+    #[arg(long, value_parser = parse_target)]
+    target: Option<Target>,
+    /// Client type of every connection (overrides neon-lsp.toml and inference).
+    #[arg(long, value_parser = parse_client_type)]
+    client_type: Option<ClientType>,
+    /// Auth type of Azure PostgreSQL connections (overrides neon-lsp.toml and inference).
+    #[arg(long, value_parser = parse_auth)]
+    auth: Option<AuthType>,
+    /// Apply the fixes that are safe to apply without review, then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_target(value: &str) -> Result<Target, String> {
+    Target::from_id(value).ok_or_else(|| format!("expected one of: {}", Target::ALL.map(|t| t.id()).join(", ")))
+}
+
+fn parse_client_type(value: &str) -> Result<ClientType, String> {
+    ClientType::from_id(value).ok_or_else(|| format!("expected one of: {}", ClientType::ALL.map(|c| c.id()).join(", ")))
+}
+
+fn parse_auth(value: &str) -> Result<AuthType, String> {
+    AuthType::from_id(value).ok_or_else(|| format!("expected one of: {}", AuthType::ALL.map(|a| a.id()).join(", ")))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain { rule, all } => explain(rule.as_deref(), all),
+    }
+}
+
+fn explain(rule: Option<&str>, all: bool) -> ExitCode {
+    if all {
+        print!("{}", crate::rules::rules_markdown());
+        return ExitCode::SUCCESS;
+    }
+    let Some(id) = rule else {
+        println!("Rules (run `neon-lsp explain RULE` for one, `--all` for every rule):\n");
+        for rule in Rule::ALL {
+            println!("  {:<34} {:<8} {}", rule.id(), rule.default_severity().as_str(), rule.summary());
+        }
+        return ExitCode::SUCCESS;
+    };
+    match Rule::from_id(id) {
+        Some(rule) => {
+            print!("{}", rule.explain());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+            let hint = crate::catalogue::closest(&id.to_ascii_uppercase(), [])
+                .or_else(|| ids.iter().copied().min_by_key(|candidate| strsim::levenshtein(id, candidate)))
+                .map(|s| format!(" Did you mean {s}?"))
+                .unwrap_or_default();
+            eprintln!("error: unknown rule \"{id}\".{hint} Run `neon-lsp explain` for the list.");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let options = Options { target: args.target, client_type: args.client_type, auth: args.auth };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let walk_options = walk::WalkOptions::default();
+    let mut outcome_note = None;
+    let mut collected = match walk::collect(&args.paths, &walk_options) {
+        Ok(collected) => collected,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut diagnostics = match run_analysis(&collected, &options) {
+        Ok(diagnostics) => diagnostics,
+        Err(code) => return code,
+    };
+    if args.fix {
+        let report = make_report(&collected, diagnostics.clone());
+        let outcome = fix::apply_fixes(&collected.root, &report);
+        outcome_note = Some(outcome);
+        collected = match walk::collect(&args.paths, &walk_options) {
+            Ok(collected) => collected,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        diagnostics = match run_analysis(&collected, &options) {
+            Ok(diagnostics) => diagnostics,
+            Err(code) => return code,
+        };
+    }
+    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let report = make_report(&collected, diagnostics);
+    let rendered = match args.format {
+        OutputFormat::Text => report::render_text(&report, color),
+        OutputFormat::Json => report::render_json(&report),
+        OutputFormat::Sarif => report::render_sarif(&report),
+        OutputFormat::Github => report::render_github(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(rendered.as_bytes());
+    if let Some(outcome) = outcome_note {
+        let mut line = format!("fixed {} problem{}", outcome.applied, if outcome.applied == 1 { "" } else { "s" });
+        if !outcome.skipped.is_empty() {
+            line.push_str(&format!(", {} fix{} skipped:", outcome.skipped.len(), if outcome.skipped.len() == 1 { "" } else { "es" }));
+            for (path, reason) in &outcome.skipped {
+                line.push_str(&format!("\n  {path}: {reason}"));
+            }
+        }
+        eprintln!("{line}");
+    }
+    if has_errors { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn run_analysis(collected: &walk::Collected, options: &Options) -> Result<Vec<crate::diagnostic::Diagnostic>, ExitCode> {
+    analyse(&collected.workspace, options).map_err(|error| {
+        if error.path.is_empty() {
+            eprintln!("error: {}", error.message);
+        } else {
+            let text = collected.workspace.files.iter().find(|f| f.path == error.path).map(|f| f.text.as_str()).unwrap_or("");
+            let position = LineIndex::new(text).human(text, error.range.start);
+            eprintln!("error: {}:{}:{}: {}", error.path, position.line, position.column, error.message);
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn make_report(collected: &walk::Collected, diagnostics: Vec<crate::diagnostic::Diagnostic>) -> report::Report {
+    let sources = collected
+        .workspace
+        .files
+        .iter()
+        .filter(|f| diagnostics.iter().any(|d| d.path == f.path || d.fixes.iter().any(|x| x.edits.iter().any(|e| e.path == f.path))))
+        .map(|f| (f.path.clone(), f.text.clone()))
+        .collect();
+    report::Report { diagnostics, sources, files_scanned: collected.files_scanned, notes: collected.notes.clone() }
+}

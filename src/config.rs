@@ -1,0 +1,359 @@
+//! `neon-lsp.toml`: connections scoped by folder, rule severities, and suppression comments.
+//!
+//! Parsing is strict — unknown keys and bad values are errors with the exact range in the file
+//! and a suggestion — because a silently ignored setting is worse than none. This module does not
+//! decide which connection applies to a file (see `infer`).
+
+use crate::catalogue::{AuthType, ClientType, Target};
+use crate::diagnostic::Severity;
+use crate::rules::Rule;
+use crate::text::TextRange;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// One `[[connection]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectionConfig {
+    pub target: Option<Target>,
+    pub client_type: Option<ClientType>,
+    pub auth: Option<AuthType>,
+    /// Upper-cased connection name for `NEON_POSTGRESQL_<NAME>_…`; `None` for the first connection.
+    pub name: Option<String>,
+    /// Folders (relative to the workspace root, `/`-separated, no trailing `/`); empty = everywhere.
+    pub paths: Vec<String>,
+    /// .env file names or relative paths; `None` = the defaults.
+    pub env_files: Option<Vec<String>>,
+    /// Where the table is in the config file (for related information).
+    pub range: TextRange,
+}
+
+/// A rule's configured level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleLevel {
+    Off,
+    Severity(Severity),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    pub connections: Vec<ConnectionConfig>,
+    pub rules: BTreeMap<Rule, RuleLevel>,
+}
+
+/// A configuration error with its place in the file and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    /// The config file's workspace-relative path.
+    pub path: String,
+    pub range: TextRange,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    connection: Vec<Spanned<RawConnection>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConnection {
+    target: Option<Spanned<String>>,
+    client_type: Option<Spanned<String>>,
+    auth: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    paths: Option<Vec<Spanned<String>>>,
+    env_files: Option<Vec<Spanned<String>>>,
+}
+
+fn choice<T: Copy>(
+    path: &str,
+    value: &Spanned<String>,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    all: &[&str],
+) -> Result<T, ConfigError> {
+    parse(value.get_ref()).ok_or_else(|| {
+        let suggestion = crate::catalogue::closest(value.get_ref(), all.iter().copied())
+            .map(|s| format!("did you mean \"{s}\"? "))
+            .unwrap_or_default();
+        ConfigError {
+            path: path.to_string(),
+            range: span(value),
+            message: format!(
+                "unknown {what} \"{}\": {suggestion}expected one of {}",
+                value.get_ref(),
+                all.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    })
+}
+
+fn span<T>(value: &Spanned<T>) -> TextRange {
+    let range = value.span();
+    TextRange::new(range.start, range.end)
+}
+
+/// Parses the text of a `neon-lsp.toml` found at `path` (used in error messages).
+pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|error| {
+        let range = error.span().map(|s| TextRange::new(s.start, s.end)).unwrap_or_default();
+        ConfigError { path: path.to_string(), range, message: error.message().trim().to_string() }
+    })?;
+    let mut config = Config::default();
+    let targets: Vec<&str> = Target::ALL.iter().map(|t| t.id()).collect();
+    let clients: Vec<&str> = ClientType::ALL.iter().map(|c| c.id()).collect();
+    let auths: Vec<&str> = AuthType::ALL.iter().map(|a| a.id()).collect();
+    for table in &raw.connection {
+        let raw_connection = table.get_ref();
+        let mut connection = ConnectionConfig { range: span(table), ..ConnectionConfig::default() };
+        if let Some(value) = &raw_connection.target {
+            connection.target = Some(choice(path, value, "target", Target::from_id, &targets)?);
+        }
+        if let Some(value) = &raw_connection.client_type {
+            connection.client_type = Some(choice(path, value, "client-type", ClientType::from_id, &clients)?);
+        }
+        if let Some(value) = &raw_connection.auth {
+            let auth = choice(path, value, "auth", AuthType::from_id, &auths)?;
+            if let Some(target) = connection.target
+                && !target.auth_types().contains(&auth)
+            {
+                return Err(ConfigError {
+                    path: path.to_string(),
+                    range: span(value),
+                    message: format!(
+                        "auth \"{auth}\" is not available for target \"{target}\": Service Connector connects to Neon with secret (connection string) auth only; remove `auth` or set it to \"secret\""
+                    ),
+                });
+            }
+            connection.auth = Some(auth);
+        }
+        if let Some(value) = &raw_connection.name {
+            let name = value.get_ref().trim();
+            if !name.is_empty() {
+                if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                    return Err(ConfigError {
+                        path: path.to_string(),
+                        range: span(value),
+                        message: format!(
+                            "connection name \"{name}\" can only hold letters, digits, `_` and `-` (it becomes part of variable names such as NEON_POSTGRESQL_<NAME>_HOST)"
+                        ),
+                    });
+                }
+                connection.name = Some(crate::catalogue::normalise_connection_name(name));
+            }
+        }
+        for folder in raw_connection.paths.iter().flatten() {
+            let normalised = normalise_folder(folder.get_ref());
+            if normalised.starts_with("..") || folder.get_ref().starts_with('/') {
+                return Err(ConfigError {
+                    path: path.to_string(),
+                    range: span(folder),
+                    message: format!(
+                        "path \"{}\" must be a folder inside the workspace, relative to neon-lsp.toml (for example \"services/api\")",
+                        folder.get_ref()
+                    ),
+                });
+            }
+            connection.paths.push(normalised);
+        }
+        if let Some(files) = &raw_connection.env_files {
+            connection.env_files = Some(files.iter().map(|f| normalise_folder(f.get_ref())).collect());
+        }
+        config.connections.push(connection);
+    }
+    check_duplicate_connections(path, &raw, &config)?;
+    let rule_ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    for (id, level) in &raw.rules {
+        let rule = choice(path, id, "rule", Rule::from_id, &rule_ids)?;
+        let level = match level.get_ref().as_str() {
+            "off" => RuleLevel::Off,
+            "hint" => RuleLevel::Severity(Severity::Hint),
+            "info" => RuleLevel::Severity(Severity::Info),
+            "warning" => RuleLevel::Severity(Severity::Warning),
+            "error" => RuleLevel::Severity(Severity::Error),
+            other => {
+                return Err(ConfigError {
+                    path: path.to_string(),
+                    range: span(level),
+                    message: format!(
+                        "unknown level \"{other}\" for rule {rule}: expected \"off\", \"hint\", \"info\", \"warning\" or \"error\""
+                    ),
+                });
+            }
+        };
+        config.rules.insert(rule, level);
+    }
+    Ok(config)
+}
+
+/// Two tables for the same target, name and folders would silently shadow each other.
+fn check_duplicate_connections(path: &str, raw: &RawConfig, config: &Config) -> Result<(), ConfigError> {
+    for (i, a) in config.connections.iter().enumerate() {
+        for b in &config.connections[..i] {
+            if a.target.is_some() && a.target == b.target && a.name == b.name && a.paths == b.paths {
+                return Err(ConfigError {
+                    path: path.to_string(),
+                    range: span(&raw.connection[i]),
+                    message: format!(
+                        "two [[connection]] tables for target \"{}\" with the same name and paths: give the second one a `name` (its variables become {}<NAME>_…) or different `paths`",
+                        a.target.map(|t| t.id()).unwrap_or_default(),
+                        a.target.map(|t| t.prefix()).unwrap_or_default()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `./services/api/` → `services/api`; `.` → ``.
+pub fn normalise_folder(folder: &str) -> String {
+    let folder = folder.replace('\\', "/");
+    folder
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A suppression comment: `neon-lsp: ignore[rule-a, rule-b]` or `neon-lsp: ignore`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// 0-based line the comment is on.
+    pub line: usize,
+    /// Whether code precedes the comment on its line (then it covers only that line;
+    /// a comment alone on its line covers the next line).
+    pub trailing: bool,
+    /// `None` (a bare `neon-lsp: ignore`) means every rule.
+    pub rules: Option<Vec<Rule>>,
+    /// Ids inside the brackets that are not rules (reported, never silently dropped).
+    pub unknown: Vec<(String, TextRange)>,
+}
+
+impl Suppression {
+    pub fn covers(&self, rule: Rule, line: usize) -> bool {
+        let target_line = if self.trailing { self.line } else { self.line + 1 };
+        line == target_line && self.rules.as_ref().is_none_or(|rules| rules.contains(&rule))
+    }
+}
+
+/// Finds suppression directives inside one comment (`comment` is the comment's byte range).
+pub fn parse_suppression(text: &str, comment: TextRange, line: usize, line_start: usize) -> Option<Suppression> {
+    const MARKER: &str = "neon-lsp: ignore";
+    let body = text.get(comment.start..comment.end)?;
+    let at = body.find(MARKER)?;
+    let after = &body[at + MARKER.len()..];
+    let trailing = text.get(line_start..comment.start).is_some_and(|before| !before.trim().is_empty());
+    let mut suppression = Suppression { line, trailing, rules: None, unknown: Vec::new() };
+    if let Some(list) = after.strip_prefix('[') {
+        let close = list.find(']').unwrap_or(list.len());
+        let list_start = comment.start + at + MARKER.len() + 1;
+        let mut rules = Vec::new();
+        let mut offset = 0;
+        for part in list[..close].split(',') {
+            let id = part.trim();
+            let lead = part.len() - part.trim_start().len();
+            if !id.is_empty() {
+                match Rule::from_id(id) {
+                    Some(rule) => rules.push(rule),
+                    None => {
+                        let start = list_start + offset + lead;
+                        suppression.unknown.push((id.to_string(), TextRange::new(start, start + id.len())));
+                    }
+                }
+            }
+            offset += part.len() + 1;
+        }
+        // A list of only unknown ids suppresses nothing rather than everything.
+        suppression.rules = Some(rules);
+    }
+    Some(suppression)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_monorepo_config() {
+        let text = r#"
+[[connection]]
+target = "neon"
+client-type = "nodejs"
+paths = ["./services/api/"]
+
+[[connection]]
+target = "azure-postgresql"
+client-type = "python"
+auth = "user-identity"
+name = "reports"
+paths = ["services/worker"]
+env-files = [".env.worker"]
+
+[rules]
+unused-env-variable = "off"
+tls-disabled = "warning"
+"#;
+        let config = parse("neon-lsp.toml", text).unwrap();
+        assert_eq!(config.connections.len(), 2);
+        assert_eq!(config.connections[0].paths, vec!["services/api"]);
+        assert_eq!(config.connections[1].name.as_deref(), Some("REPORTS"));
+        assert_eq!(config.connections[1].auth, Some(AuthType::UserIdentity));
+        assert_eq!(config.rules[&Rule::UnusedEnvVariable], RuleLevel::Off);
+        assert_eq!(config.rules[&Rule::TlsDisabled], RuleLevel::Severity(Severity::Warning));
+        let table = &text[config.connections[1].range.start..config.connections[1].range.end];
+        assert!(table.contains("reports"), "{table}");
+    }
+
+    #[test]
+    fn errors_name_the_place_and_the_fix() {
+        let text = "[[connection]]\nclient-type = \"nodej\"\n";
+        let error = parse("neon-lsp.toml", text).unwrap_err();
+        assert_eq!(&text[error.range.start..error.range.end], "\"nodej\"");
+        assert!(error.message.contains("did you mean \"nodejs\""), "{}", error.message);
+
+        let error = parse("neon-lsp.toml", "[[connection]]\ntarget = \"neon\"\nauth = \"system-identity\"\n").unwrap_err();
+        assert!(error.message.contains("secret"), "{}", error.message);
+
+        let error = parse("neon-lsp.toml", "[[connection]]\nclient = \"go\"\n").unwrap_err();
+        assert!(error.message.contains("unknown field"), "{}", error.message);
+
+        let error = parse("neon-lsp.toml", "[rules]\ntls-disabled = \"loud\"\n").unwrap_err();
+        assert!(error.message.contains("\"warning\""), "{}", error.message);
+
+        let error = parse("neon-lsp.toml", "[rules]\ntls-disable = \"off\"\n").unwrap_err();
+        assert!(error.message.contains("did you mean \"tls-disabled\""), "{}", error.message);
+
+        let error = parse("neon-lsp.toml", "[[connection]\n").unwrap_err();
+        assert!(!error.message.is_empty());
+
+        let error = parse("neon-lsp.toml", "[[connection]]\npaths = [\"../other\"]\n").unwrap_err();
+        assert!(error.message.contains("inside the workspace"), "{}", error.message);
+    }
+
+    #[test]
+    fn suppression_comments() {
+        let text = "x = 1  # neon-lsp: ignore[secret-logged, nope]\n";
+        let comment = TextRange::new(7, text.len() - 1);
+        let s = parse_suppression(text, comment, 0, 0).unwrap();
+        assert!(s.trailing);
+        assert_eq!(s.rules, Some(vec![Rule::SecretLogged]));
+        assert_eq!(s.unknown[0].0, "nope");
+        assert_eq!(&text[s.unknown[0].1.start..s.unknown[0].1.end], "nope");
+        assert!(s.covers(Rule::SecretLogged, 0));
+        assert!(!s.covers(Rule::TlsDisabled, 0));
+
+        let text = "// neon-lsp: ignore\nconst x = 1;\n";
+        let s = parse_suppression(text, TextRange::new(0, 19), 0, 0).unwrap();
+        assert!(!s.trailing);
+        assert!(s.covers(Rule::TlsDisabled, 1));
+        assert!(!s.covers(Rule::TlsDisabled, 2));
+        assert!(parse_suppression(text, TextRange::new(20, 31), 1, 20).is_none());
+    }
+}

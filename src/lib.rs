@@ -1,0 +1,21 @@
+//! neon-lsp: catches broken Azure Service Connector Postgres wiring — in the editor, in CI and
+//! at the database.
+//!
+//! The analysis core (`catalogue`, `dotenv`, `connstr`, `scan`, `config`, `infer`, `analysis`,
+//! `rules`) is pure and synchronous: it takes text and returns values. The `cli` module is an
+//! adapter that reads files, runs [`analysis::analyse`] and prints. See ARCHITECTURE.md.
+
+pub mod analysis;
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod connstr;
+pub mod diagnostic;
+pub mod dotenv;
+pub mod infer;
+pub mod rules;
+pub mod scan;
+pub mod text;
+pub mod workspace;
+
+pub use analysis::{Options, analyse};

@@ -1,0 +1,68 @@
+//! `connection-string-format`: a connection string in a format the client type does not get.
+
+use crate::analysis::Context;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::rules::Rule;
+use crate::rules::values::{self, Origin, assumed};
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a `…_CONNECTIONSTRING` value (in a .env file) whose format is not the one Service Connector
+uses for the connection's client type: .NET gets an Npgsql string, Java a JDBC URL, Python, Go,
+PHP and Ruby a libpq key-value string.
+
+### Why is this bad?
+The local .env file is meant to mirror what Service Connector injects. A URI that works locally
+with one driver is not what production provides, so code tested locally breaks on Azure — or the
+code parses a format it will never receive.
+
+### Example
+```dotenv
+# client type python
+NEON_POSTGRESQL_CONNECTIONSTRING=postgresql://app:secret@ep-still-mud-a12aa123.eastus2.azure.neon.tech/neondb?sslmode=require
+```
+
+### Use instead
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 sslmode=require user=app password=secret"
+```
+The quick fix converts the value, keeping every setting.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for value in values::connection_string_values(context) {
+        let (Origin::Env(entry), Some(expected), Some(connection)) = (&value.origin, value.expected_format(), value.connection) else {
+            continue;
+        };
+        let Some(Ok((actual, params))) = values::parse(value.value) else { continue };
+        if actual == expected {
+            continue;
+        }
+        let converted = match value.key_order() {
+            Some(keys) => params.render_key_value_ordered(keys),
+            None => params.render(expected),
+        };
+        let mut edit = FileEdit::new(value.file.path, values::env_value_range(entry), values::env_value_text(&entry.key, &converted));
+        edit.display_text = Some(values::env_value_text(&entry.key, &params.masked(expected)));
+        let mut diagnostic = Diagnostic::new(
+            Rule::ConnectionStringFormat,
+            value.file.path,
+            value.range,
+            format!(
+                "{} holds a {} but Service Connector sets a {} for this connection ({})",
+                entry.key,
+                actual.describe(),
+                expected.describe(),
+                assumed(connection)
+            ),
+        );
+        if !value.file.lossy {
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Convert to a {}", expected.describe()),
+                edits: vec![edit],
+                applicability: Applicability::Safe,
+            });
+        }
+        out.push(diagnostic);
+    }
+}

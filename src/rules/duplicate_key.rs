@@ -1,0 +1,58 @@
+//! `duplicate-key`: a key defined twice in one .env file.
+
+use crate::analysis::Context;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Related};
+use crate::rules::Rule;
+use std::collections::HashMap;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags the second and later definitions of a key in one .env file.
+
+### Why is this bad?
+Loaders keep one of them — dotenv for Node and Python keep the first or the last depending on the
+library and its options, and `override` flags flip it. Two values for one key means nobody knows
+which one the app uses.
+
+### Example
+```dotenv
+NEON_POSTGRESQL_HOST=ep-old-branch-a1b2c3d4.eastus2.azure.neon.tech
+NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech
+```
+
+### Use instead
+Keep one definition. The quick fix removes the earlier one, which keeps what most loaders read.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for (_, file, env) in context.env_files() {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (index, entry) in env.entries.iter().enumerate() {
+            let Some(&earlier_index) = first.get(entry.key.as_str()) else {
+                first.insert(&entry.key, index);
+                continue;
+            };
+            let earlier = &env.entries[earlier_index];
+            let mut diagnostic = Diagnostic::new(
+                Rule::DuplicateKey,
+                file.path,
+                entry.key_range,
+                format!("{} is already defined on line {}; loaders keep only one of the two", entry.key, earlier.line + 1),
+            )
+            .with_related(Related {
+                path: file.path.to_string(),
+                range: earlier.key_range,
+                message: "first definition".to_string(),
+            });
+            if !file.lossy {
+                diagnostic = diagnostic.with_fix(Fix {
+                    title: format!("Remove the earlier definition (line {})", earlier.line + 1),
+                    edits: vec![FileEdit::new(file.path, earlier.full_line_range, "")],
+                    applicability: Applicability::Safe,
+                });
+            }
+            first.insert(&entry.key, index);
+            out.push(diagnostic);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `incomplete-variable-set`: code reads part of a client type's variables but not one it needs.
+
+use crate::analysis::{Context, NameStatus};
+use crate::catalogue::Field;
+use crate::diagnostic::Diagnostic;
+use crate::infer;
+use crate::rules::Rule;
+use crate::rules::values::assumed;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+For each connection, collects the Service Connector variables its code reads (across every file
+in the connection's scope) and flags the connection once, at its first reference, when the code
+reads some of the client type's variables but never one it needs: Node.js without `_SSL` (TLS
+silently off), a service principal without `_TENANTID` or `_CLIENTSECRET`, a user-assigned
+identity without `_CLIENTID`. `_PORT` is not required: Service Connector always sets 5432, the
+drivers' default.
+
+### Why is this bad?
+A missing member means a setting Service Connector provides is ignored: the connection goes out
+without TLS, authenticates as the wrong identity, or fails to get a token.
+
+### Example
+```js
+const pool = new Pool({
+  host: process.env.NEON_POSTGRESQL_HOST,
+  user: process.env.NEON_POSTGRESQL_USER,
+  password: process.env.NEON_POSTGRESQL_PASSWORD,
+  database: process.env.NEON_POSTGRESQL_DATABASE,
+});
+```
+
+### Use instead
+```js
+const pool = new Pool({
+  host: process.env.NEON_POSTGRESQL_HOST,
+  user: process.env.NEON_POSTGRESQL_USER,
+  password: process.env.NEON_POSTGRESQL_PASSWORD,
+  database: process.env.NEON_POSTGRESQL_DATABASE,
+  ssl: process.env.NEON_POSTGRESQL_SSL === "true",
+});
+```
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for (id, connection) in context.connections.iter().enumerate() {
+        if connection.client_type.is_none() {
+            continue;
+        }
+        let mut first = None;
+        let mut read: Vec<&str> = Vec::new();
+        for (_, file, language, _, refs) in context.sources() {
+            if infer::is_pass_through(language) {
+                continue;
+            }
+            for reference in refs.iter().filter(|r| r.connection == Some(id) && r.status == NameStatus::Valid) {
+                if first.is_none() {
+                    first = Some((file.path, reference.range));
+                }
+                read.push(&reference.name);
+            }
+        }
+        let Some((path, range)) = first else { continue };
+        let missing: Vec<&str> = connection
+            .env_variables()
+            .filter(|v| v.field() != Some(Field::Port))
+            .map(|v| v.name.as_str())
+            .filter(|name| !read.contains(name))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let consequence = if missing.iter().any(|m| m.ends_with("_SSL")) {
+            " — without it the connection is not encrypted"
+        } else if missing.iter().any(|m| m.ends_with("_CLIENTID") || m.ends_with("_TENANTID") || m.ends_with("_CLIENTSECRET")) {
+            " — without it the token is requested for the wrong identity"
+        } else {
+            ""
+        };
+        out.push(Diagnostic::new(
+            Rule::IncompleteVariableSet,
+            path,
+            range,
+            format!(
+                "the code reads part of this connection's variables but never {} ({}){consequence}",
+                missing.join(", "),
+                assumed(connection)
+            ),
+        ));
+    }
+}

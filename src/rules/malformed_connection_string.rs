@@ -1,0 +1,52 @@
+//! `malformed-connection-string`: a connection string that does not parse.
+
+use crate::analysis::Context;
+use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
+use crate::rules::values::{self, Origin};
+use crate::text::TextRange;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a connection string — a `…_CONNECTIONSTRING` value in a .env file, or a connection-string
+literal in code — that the driver would reject: unbalanced quotes, a port that is not a number,
+bad percent-encoding, keys the format does not know.
+
+### Why is this bad?
+The driver fails at the first connection attempt, usually with a message that does not say which
+part of the string is wrong. An unknown key is often a typo that silently drops a setting such as
+`sslmode`.
+
+### Example
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=54x2 sslmod=require"
+```
+
+### Use instead
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 sslmode=require"
+```
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for value in values::connection_string_values(context) {
+        let Some(Err(error)) = values::parse(value.value) else { continue };
+        // Point at the exact part when the written text is the value itself (no escapes).
+        let written = value.file.text.get(value.range.start..value.range.end);
+        let range = if written == Some(value.value) && error.range.end <= value.value.len() && !error.range.is_empty() {
+            TextRange::new(value.range.start + error.range.start, value.range.start + error.range.end)
+        } else {
+            value.range
+        };
+        let what = match &value.origin {
+            Origin::Env(entry) => entry.key.clone(),
+            Origin::Literal => "this connection string".to_string(),
+        };
+        out.push(Diagnostic::new(
+            Rule::MalformedConnectionString,
+            value.file.path,
+            range,
+            format!("{what} does not parse: {}", error.message),
+        ));
+    }
+}

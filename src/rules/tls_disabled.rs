@@ -1,0 +1,145 @@
+//! `tls-disabled`: a connection that allows an unencrypted session.
+
+use crate::analysis::{Context, severity_for_target};
+use crate::catalogue::{self, Field, Target};
+use crate::connstr::{Format, SslMode};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::rules::Rule;
+use crate::rules::values::{self, Origin};
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags connection settings that let the session run without TLS: `sslmode=disable`, `allow` or
+`prefer` — or no `sslmode` at all, since libpq, pgjdbc and Npgsql then default to "prefer" —,
+`Ssl Mode=Disable` in an Npgsql string, `ssl=false` in a URL, an `_SSL` variable that is not
+`true`, and `ssl: false` in Node.js code. An error for Neon (which refuses unencrypted
+connections, so the app fails), a warning for other targets.
+
+### Why is this bad?
+"prefer" silently falls back to plain text when the TLS handshake fails, sending the password
+and all data readable by anyone on the path. Service Connector itself always sets
+`sslmode=require`.
+
+### Example
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="host=ep-still-mud-a12aa123.eastus2.azure.neon.tech dbname=neondb user=app password=secret"
+```
+
+### Use instead
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="host=ep-still-mud-a12aa123.eastus2.azure.neon.tech dbname=neondb sslmode=require user=app password=secret"
+```
+The quick fix sets `sslmode=require` (`Ssl Mode=Require` for Npgsql, `true` for `_SSL`).
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for value in values::connection_string_values(context) {
+        let Some(Ok((format, params))) = values::parse(value.value) else { continue };
+        let mode = params.effective_ssl_mode();
+        if !matches!(mode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
+            continue;
+        }
+        let target = value
+            .connection
+            .map(|c| c.target)
+            .or_else(|| params.hosts.first().and_then(|(host, _)| target_of_host(host)));
+        let explicit = params.ssl_mode.is_some();
+        let setting = match format {
+            Format::Npgsql => "Ssl Mode",
+            _ => "sslmode",
+        };
+        let message = if explicit {
+            format!("{setting}={} allows an unencrypted connection{}", mode.as_str(), neon_note(target))
+        } else {
+            format!(
+                "no {setting} is set, so the driver uses \"prefer\" and may connect without TLS{}",
+                neon_note(target)
+            )
+        };
+        let mut diagnostic = Diagnostic::new(Rule::TlsDisabled, value.file.path, value.range, message);
+        diagnostic.severity = severity_for_target(target);
+        if let (Origin::Env(entry), false) = (&value.origin, value.file.lossy) {
+            let mut fixed = params.clone();
+            fixed.ssl_mode = Some(SslMode::Require);
+            let rendered = match value.key_order().filter(|_| format == Format::KeyValue) {
+                Some(keys) => fixed.render_key_value_ordered(keys),
+                None => fixed.render(format),
+            };
+            let mut edit =
+                FileEdit::new(value.file.path, values::env_value_range(entry), values::env_value_text(&entry.key, &rendered));
+            edit.display_text = Some(values::env_value_text(&entry.key, &fixed.masked(format)));
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Set {setting}={}", if format == Format::Npgsql { "Require" } else { "require" }),
+                edits: vec![edit],
+                applicability: Applicability::Safe,
+            });
+        }
+        out.push(diagnostic);
+    }
+    for (file_id, file, env) in context.env_files() {
+        for entry in &env.entries {
+            let Some(parsed) = catalogue::parse_name(&entry.key) else { continue };
+            if parsed.field != Field::Ssl || values::is_placeholder(&entry.value) || !entry.interpolated.is_empty() {
+                continue;
+            }
+            if entry.value.trim().eq_ignore_ascii_case("true") {
+                continue;
+            }
+            let target = context.connection_for_env_key(file_id, &entry.key).map(|c| c.target).or(Some(parsed.target));
+            let mut diagnostic = Diagnostic::new(
+                Rule::TlsDisabled,
+                file.path,
+                entry.inner_range,
+                format!(
+                    "{} is \"{}\": Service Connector sets \"true\", and anything else turns TLS off{}",
+                    entry.key,
+                    entry.value,
+                    neon_note(target)
+                ),
+            );
+            diagnostic.severity = severity_for_target(target);
+            if !file.lossy {
+                diagnostic = diagnostic.with_fix(Fix {
+                    title: "Set to true".to_string(),
+                    edits: vec![FileEdit::new(file.path, entry.value_range, "true")],
+                    applicability: Applicability::Safe,
+                });
+            }
+            out.push(diagnostic);
+        }
+    }
+    for (_, file, _, scan, refs) in context.sources() {
+        for property in &scan.ssl_properties {
+            if property.value_text.trim() != "false" {
+                continue;
+            }
+            let target = refs.iter().find_map(|r| r.connection).map(|id| context.connection(id).target);
+            let mut diagnostic = Diagnostic::new(
+                Rule::TlsDisabled,
+                file.path,
+                property.value_range,
+                format!("`ssl: false` connects without TLS{}", neon_note(target)),
+            );
+            diagnostic.severity = severity_for_target(target);
+            out.push(diagnostic);
+        }
+    }
+}
+
+fn neon_note(target: Option<Target>) -> &'static str {
+    match target {
+        Some(Target::Neon) => "; Neon refuses unencrypted connections — use sslmode=require",
+        _ => "; use sslmode=require",
+    }
+}
+
+pub(crate) fn target_of_host(host: &str) -> Option<Target> {
+    let host = host.to_ascii_lowercase();
+    if host.ends_with(".neon.tech") {
+        Some(Target::Neon)
+    } else if host.ends_with(".postgres.database.azure.com") {
+        Some(Target::AzurePostgresql)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,115 @@
+//! `unknown-variable`: a Service Connector-looking name that Service Connector never sets.
+
+use crate::analysis::{Context, NameStatus};
+use crate::catalogue::{self, Target};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::rules::Rule;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a variable name with a Service Connector prefix (`NEON_POSTGRESQL_`, `AZURE_POSTGRESQL_`)
+or a near miss of one (`NEON_POSTGRES_`, `NEON_POSTGRESQL_CONNECTION_STRING`, the legacy
+mixed-case `Azure_POSTGRESQL_`) that Service Connector never sets, in code and in .env files.
+
+### Why is this bad?
+The variable is never injected on Azure: the app boots, reads an unset variable and fails at the
+first query — or silently falls back to a default.
+
+### Example
+```python
+dsn = os.environ["NEON_POSTGRESQL_CONNECTION_STRING"]
+```
+
+### Use instead
+```python
+dsn = os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"]
+```
+The quick fix replaces the name with the closest one Service Connector sets for the connection.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for (_, file, reference) in context.references() {
+        if reference.status != NameStatus::Unknown {
+            continue;
+        }
+        let connection = reference.connection.map(|id| context.connection(id));
+        let target = reference.parsed.as_ref().map(|p| p.target).or(connection.map(|c| c.target)).unwrap_or(Target::Neon);
+        let mut candidates: Vec<String> = connection.map(|c| c.env_variables().map(|v| v.name.clone()).collect()).unwrap_or_default();
+        if candidates.is_empty() {
+            candidates = catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
+        }
+        let suggestion = catalogue::closest(&reference.name, candidates.iter().map(String::as_str))
+            .or_else(|| {
+                let all = catalogue::all_env_names(target, None);
+                catalogue::closest(&reference.name, all.iter().map(String::as_str)).and_then(|s| candidates.iter().find(|c| c.as_str() == s).map(String::as_str))
+            });
+        let why = why_unknown(&reference.name, reference.parsed.as_ref());
+        let mut message = format!("{} is not a variable Service Connector sets{why}", reference.name);
+        if let Some(suggestion) = suggestion {
+            message.push_str(&format!("; did you mean {suggestion}?"));
+        }
+        let mut diagnostic = Diagnostic::new(Rule::UnknownVariable, file.path, reference.range, message);
+        if let Some(suggestion) = suggestion {
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Replace with {suggestion}"),
+                edits: vec![FileEdit::new(file.path, reference.range, suggestion)],
+                applicability: Applicability::Safe,
+            });
+        }
+        out.push(diagnostic);
+    }
+    for (file_id, file, env) in context.env_files() {
+        for entry in &env.entries {
+            if !catalogue::looks_like_service_connector_name(&entry.key) {
+                continue;
+            }
+            let parsed = catalogue::parse_name(&entry.key);
+            let neon_identity = parsed.as_ref().is_some_and(|p| {
+                p.target == Target::Neon
+                    && matches!(p.field, catalogue::Field::ClientId | catalogue::Field::ClientSecret | catalogue::Field::TenantId)
+            });
+            if parsed.is_some() && !neon_identity {
+                continue;
+            }
+            let target = if entry.key.to_ascii_uppercase().starts_with("AZURE") { Target::AzurePostgresql } else { Target::Neon };
+            let connection = context.connections_of_env_file(file_id).map(|(_, c)| c).find(|c| c.target == target);
+            let mut candidates: Vec<String> = connection.map(|c| c.env_variables().map(|v| v.name.clone()).collect()).unwrap_or_default();
+            if candidates.is_empty() {
+                candidates = catalogue::all_env_names(target, None);
+            }
+            let suggestion = catalogue::closest(&entry.key, candidates.iter().map(String::as_str));
+            let mut message = format!(
+                "{} is not a variable Service Connector sets{}",
+                entry.key,
+                why_unknown(&entry.key, parsed.as_ref())
+            );
+            if let Some(suggestion) = suggestion {
+                message.push_str(&format!("; did you mean {suggestion}?"));
+            }
+            let mut diagnostic = Diagnostic::new(Rule::UnknownVariable, file.path, entry.key_range, message);
+            if let Some(suggestion) = suggestion {
+                diagnostic = diagnostic.with_fix(Fix {
+                    title: format!("Rename to {suggestion}"),
+                    edits: vec![FileEdit::new(file.path, entry.key_range, suggestion)],
+                    applicability: Applicability::Unsafe,
+                });
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
+fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {
+    if let Some(parsed) = parsed {
+        if let Some(connection) = &parsed.connection {
+            return format!(" (neon-lsp.toml declares no {} connection named \"{}\")", parsed.target, connection.to_ascii_lowercase());
+        }
+        if parsed.target == Target::Neon {
+            return " (Neon connections use secret auth only: no client id, secret or tenant)".to_string();
+        }
+    }
+    if name.starts_with("Azure_") {
+        return " (the mixed-case Azure_ prefix is from the 2022 Single Server docs; Service Connector now uses AZURE_POSTGRESQL_)".to_string();
+    }
+    String::new()
+}

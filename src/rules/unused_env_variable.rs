@@ -1,0 +1,56 @@
+//! `unused-env-variable`: a .env file defines a Service Connector variable no code reads.
+
+use crate::analysis::Context;
+use crate::catalogue;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::rules::Rule;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a Service Connector key in a .env file that no code in the file's scope reads.
+
+### Why is this bad?
+Usually a sign that the code reads a differently named variable (another client type's set, a
+typo), or a leftover that keeps a password on disk for nothing.
+
+### Example
+```dotenv
+NEON_POSTGRESQL_CONNECTIONSTRING="host=… sslmode=require"   # the Node.js code reads _HOST, _USER, …
+```
+
+### Use instead
+Remove the key, or read it. The quick fix removes the line.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for (file_id, file, env) in context.env_files() {
+        let connections: Vec<usize> = context.connections_of_env_file(file_id).map(|(id, _)| id).collect();
+        if connections.is_empty() {
+            continue;
+        }
+        for entry in &env.entries {
+            if catalogue::parse_name(&entry.key).is_none() {
+                continue;
+            }
+            let read = context
+                .references()
+                .any(|(_, _, r)| r.name == entry.key && r.connection.is_some_and(|c| connections.contains(&c)));
+            if read {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    Rule::UnusedEnvVariable,
+                    file.path,
+                    entry.key_range,
+                    format!("{} is defined here but no code in scope reads it", entry.key),
+                )
+                .with_fix(Fix {
+                    title: format!("Remove {}", entry.key),
+                    edits: vec![FileEdit::new(file.path, entry.full_line_range, "")],
+                    applicability: Applicability::Unsafe,
+                }),
+            );
+        }
+    }
+}
