@@ -64,7 +64,11 @@ pub struct File<'a> {
 
 pub enum FileData {
     Env(EnvFile),
-    Source { language: Language, scan: Scan, refs: Vec<Reference> },
+    Source {
+        language: Language,
+        scan: Scan,
+        refs: Vec<Reference>,
+    },
     Other,
 }
 
@@ -141,9 +145,17 @@ impl Connection {
     pub fn env_file_in_scope(&self, path: &str, dir: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
         let name_matches = self.env_file_patterns.iter().any(|pattern| {
-            if pattern.contains('/') { pattern == path } else { glob_matches(pattern, name) }
+            if pattern.contains('/') {
+                pattern == path
+            } else {
+                glob_matches(pattern, name)
+            }
         });
-        name_matches && self.scopes.iter().any(|scope| is_within(dir, scope) || is_within(scope, dir))
+        name_matches
+            && self
+                .scopes
+                .iter()
+                .any(|scope| is_within(dir, scope) || is_within(scope, dir))
     }
 }
 
@@ -152,7 +164,9 @@ pub const DEFAULT_ENV_FILES: &[&str] = &[".env", ".env.local", ".env.development
 
 /// `dir` is `scope` or below it.
 pub fn is_within(dir: &str, scope: &str) -> bool {
-    scope.is_empty() || dir == scope || (dir.starts_with(scope) && dir.as_bytes().get(scope.len()) == Some(&b'/'))
+    scope.is_empty()
+        || dir == scope
+        || (dir.starts_with(scope) && dir.as_bytes().get(scope.len()) == Some(&b'/'))
 }
 
 /// `*` matches any run of characters; nothing else is special.
@@ -160,7 +174,9 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
         Some((head, tail)) => {
-            name.len() >= head.len() + tail.len() && name.starts_with(head) && glob_matches_tail(tail, &name[head.len()..])
+            name.len() >= head.len() + tail.len()
+                && name.starts_with(head)
+                && glob_matches_tail(tail, &name[head.len()..])
         }
     }
 }
@@ -169,7 +185,9 @@ fn glob_matches_tail(pattern: &str, name: &str) -> bool {
     if !pattern.contains('*') {
         return name.ends_with(pattern);
     }
-    (0..=name.len()).filter(|i| name.is_char_boundary(*i)).any(|i| glob_matches(pattern, &name[i..]))
+    (0..=name.len())
+        .filter(|i| name.is_char_boundary(*i))
+        .any(|i| glob_matches(pattern, &name[i..]))
 }
 
 /// Everything the rules read.
@@ -198,31 +216,52 @@ impl<'a> Context<'a> {
             .files
             .iter()
             .filter_map(|file| match classify(&file.path) {
-                Some(FileKind::Manifest(manifest)) => {
-                    Some((parent_dir(&file.path), infer::client_type_from_manifest(manifest, &file.text), file.path.clone()))
-                }
+                Some(FileKind::Manifest(manifest)) => Some((
+                    parent_dir(&file.path),
+                    infer::client_type_from_manifest(manifest, &file.text),
+                    file.path.clone(),
+                )),
                 _ => None,
             })
             .collect();
-        let mut context = Context { files: Vec::new(), connections: Vec::new(), config, options: options.clone() };
+        let mut context = Context {
+            files: Vec::new(),
+            connections: Vec::new(),
+            config,
+            options: options.clone(),
+        };
         let mut keys: BTreeMap<ConnectionKey, ConnectionId> = BTreeMap::new();
         let mut reasons: Vec<Option<Resolved<ClientType>>> = Vec::new();
 
         // Code references first: they decide which connections exist.
         for file in &mut files {
-            let FileData::Source { language, scan, refs } = &mut file.data else { continue };
+            let FileData::Source {
+                language,
+                scan,
+                refs,
+            } = &mut file.data
+            else {
+                continue;
+            };
             for (index, env_ref) in scan.env_refs.iter().enumerate() {
                 let name = env_ref.name.as_str();
                 let parsed = catalogue::parse_name(name);
                 let target = match &parsed {
                     Some(parsed) => Some(parsed.target),
-                    None if catalogue::looks_like_service_connector_name(name) => Some(target_from_near_miss(name)),
+                    None if catalogue::looks_like_service_connector_name(name) => {
+                        Some(target_from_near_miss(name))
+                    }
                     None => None,
                 };
                 let Some(target) = target else { continue };
                 let connection_name = parsed.as_ref().and_then(|p| p.connection.clone());
-                let (key, client) =
-                    context.connection_key(target, connection_name, file.dir, Some(*language), &manifests);
+                let (key, client) = context.connection_key(
+                    target,
+                    connection_name,
+                    file.dir,
+                    Some(*language),
+                    &manifests,
+                );
                 let id = *keys.entry(key.clone()).or_insert_with(|| {
                     reasons.push(client.clone());
                     reasons.len() - 1
@@ -241,25 +280,30 @@ impl<'a> Context<'a> {
         // connections of their own (a .env file nobody reads is still checked).
         let mut env_only: Vec<(FileId, Target, Option<String>)> = Vec::new();
         for (file_id, file) in files.iter().enumerate() {
-            let FileData::Env(env) = &file.data else { continue };
+            let FileData::Env(env) = &file.data else {
+                continue;
+            };
             for entry in &env.entries {
                 if let Some(parsed) = catalogue::parse_name(&entry.key) {
                     env_only.push((file_id, parsed.target, parsed.connection));
                 }
             }
         }
-        let mut connections: Vec<Connection> =
-            keys.iter().map(|(key, id)| context.make_connection(key, reasons[*id].clone())).collect();
+        let mut connections: Vec<Connection> = keys
+            .iter()
+            .map(|(key, id)| context.make_connection(key, reasons[*id].clone()))
+            .collect();
         // `keys` iterates in key order, ids were handed out in insertion order: realign.
-        let mut ordered: Vec<(ConnectionId, Connection)> = keys.values().copied().zip(connections.drain(..)).collect();
+        let mut ordered: Vec<(ConnectionId, Connection)> =
+            keys.values().copied().zip(connections.drain(..)).collect();
         ordered.sort_by_key(|(id, _)| *id);
         connections = ordered.into_iter().map(|(_, c)| c).collect();
 
         for (file_id, target, name) in env_only {
             let file = &files[file_id];
-            let covered = connections
-                .iter()
-                .any(|c| c.target == target && c.name == name && c.env_file_in_scope(file.path, file.dir));
+            let covered = connections.iter().any(|c| {
+                c.target == target && c.name == name && c.env_file_in_scope(file.path, file.dir)
+            });
             if covered {
                 continue;
             }
@@ -281,7 +325,10 @@ impl<'a> Context<'a> {
             let mut in_scope: Vec<FileId> = files
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| matches!(f.data, FileData::Env(_)) && connection.env_file_in_scope(f.path, f.dir))
+                .filter(|(_, f)| {
+                    matches!(f.data, FileData::Env(_))
+                        && connection.env_file_in_scope(f.path, f.dir)
+                })
                 .map(|(id, _)| id)
                 .collect();
             in_scope.sort_by_key(|id| std::cmp::Reverse(files[*id].dir.len()));
@@ -337,7 +384,9 @@ impl<'a> Context<'a> {
             .collect();
         let has_config = !context.config.connections.is_empty();
         for file in &mut files {
-            let FileData::Source { language, refs, .. } = &mut file.data else { continue };
+            let FileData::Source { language, refs, .. } = &mut file.data else {
+                continue;
+            };
             for reference in refs.iter_mut() {
                 let connection = reference.connection.and_then(|id| connections.get(id));
                 reference.status = classify_name(
@@ -368,12 +417,18 @@ impl<'a> Context<'a> {
             .connections
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.target.or(self.options.target).is_none_or(|t| t == target) && c.name == name)
+            .filter(|(_, c)| {
+                c.target.or(self.options.target).is_none_or(|t| t == target) && c.name == name
+            })
             .filter_map(|(i, c)| {
                 let depth = if c.paths.is_empty() {
                     Some(0)
                 } else {
-                    c.paths.iter().filter(|p| is_within(dir, p) || is_within(p, dir)).map(|p| p.len() + 1).max()
+                    c.paths
+                        .iter()
+                        .filter(|p| is_within(dir, p) || is_within(p, dir))
+                        .map(|p| p.len() + 1)
+                        .max()
                 };
                 depth.map(|d| (i, d))
             })
@@ -386,9 +441,16 @@ impl<'a> Context<'a> {
             (None, None) => String::new(),
         };
         let client = if let Some(client) = self.options.client_type {
-            Some(Resolved { value: client, reason: Reason::CommandLine })
-        } else if let Some(client) = configured.and_then(|i| self.config.connections[i].client_type) {
-            Some(Resolved { value: client, reason: Reason::Config })
+            Some(Resolved {
+                value: client,
+                reason: Reason::CommandLine,
+            })
+        } else if let Some(client) = configured.and_then(|i| self.config.connections[i].client_type)
+        {
+            Some(Resolved {
+                value: client,
+                reason: Reason::Config,
+            })
         } else {
             inferred.map(|(resolved, _)| resolved)
         };
@@ -402,16 +464,32 @@ impl<'a> Context<'a> {
         (key, client)
     }
 
-    fn make_connection(&self, key: &ConnectionKey, client: Option<Resolved<ClientType>>) -> Connection {
+    fn make_connection(
+        &self,
+        key: &ConnectionKey,
+        client: Option<Resolved<ClientType>>,
+    ) -> Connection {
         let table = key.config_index.map(|i| &self.config.connections[i]);
         let auth = if key.target == Target::Neon {
-            Resolved { value: AuthType::Secret, reason: Reason::Default }
+            Resolved {
+                value: AuthType::Secret,
+                reason: Reason::Default,
+            }
         } else if let Some(auth) = self.options.auth {
-            Resolved { value: auth, reason: Reason::CommandLine }
+            Resolved {
+                value: auth,
+                reason: Reason::CommandLine,
+            }
         } else if let Some(auth) = table.and_then(|t| t.auth) {
-            Resolved { value: auth, reason: Reason::Config }
+            Resolved {
+                value: auth,
+                reason: Reason::Config,
+            }
         } else {
-            Resolved { value: AuthType::Secret, reason: Reason::Default }
+            Resolved {
+                value: AuthType::Secret,
+                reason: Reason::Default,
+            }
         };
         let scopes = match table {
             Some(table) if !table.paths.is_empty() => table.paths.clone(),
@@ -448,11 +526,16 @@ impl<'a> Context<'a> {
                 }
                 let file = self.files.iter().find(|f| f.path == diagnostic.path)?;
                 let line = file.line_index.line_of(diagnostic.range.start);
-                let suppressed = file.suppressions.iter().any(|s| s.covers(diagnostic.rule, line));
+                let suppressed = file
+                    .suppressions
+                    .iter()
+                    .any(|s| s.covers(diagnostic.rule, line));
                 (!suppressed).then_some(diagnostic)
             })
             .collect();
-        kept.sort_by(|a, b| (&a.path, a.range.start, a.rule).cmp(&(&b.path, b.range.start, b.rule)));
+        kept.sort_by(|a, b| {
+            (&a.path, a.range.start, a.rule).cmp(&(&b.path, b.range.start, b.rule))
+        });
         kept.dedup_by(|a, b| a.path == b.path && a.range == b.range && a.rule == b.rule);
         kept
     }
@@ -466,8 +549,14 @@ impl<'a> Context<'a> {
     }
 
     /// Connections a .env file belongs to.
-    pub fn connections_of_env_file(&self, file_id: FileId) -> impl Iterator<Item = (ConnectionId, &Connection)> {
-        self.connections.iter().enumerate().filter(move |(_, c)| c.env_files.contains(&file_id))
+    pub fn connections_of_env_file(
+        &self,
+        file_id: FileId,
+    ) -> impl Iterator<Item = (ConnectionId, &Connection)> {
+        self.connections
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.env_files.contains(&file_id))
     }
 
     /// The connection a .env key belongs to (matching target and connection name).
@@ -491,27 +580,42 @@ impl<'a> Context<'a> {
 
     /// Every .env file, with its id and parse.
     pub fn env_files(&self) -> impl Iterator<Item = (FileId, &File<'a>, &EnvFile)> {
-        self.files.iter().enumerate().filter_map(|(id, file)| match &file.data {
-            FileData::Env(env) => Some((id, file, env)),
-            _ => None,
-        })
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(id, file)| match &file.data {
+                FileData::Env(env) => Some((id, file, env)),
+                _ => None,
+            })
     }
 
     /// Every source file, with its scan and references.
-    pub fn sources(&self) -> impl Iterator<Item = (FileId, &File<'a>, Language, &Scan, &[Reference])> {
-        self.files.iter().enumerate().filter_map(|(id, file)| match &file.data {
-            FileData::Source { language, scan, refs } => Some((id, file, *language, scan, refs.as_slice())),
-            _ => None,
-        })
+    pub fn sources(
+        &self,
+    ) -> impl Iterator<Item = (FileId, &File<'a>, Language, &Scan, &[Reference])> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(id, file)| match &file.data {
+                FileData::Source {
+                    language,
+                    scan,
+                    refs,
+                } => Some((id, file, *language, scan, refs.as_slice())),
+                _ => None,
+            })
     }
 }
 
 fn expected_variables(connection: &Connection) -> Vec<Variable> {
     match &connection.client_type {
-        Some(client) => {
-            catalogue::variables(connection.target, client.value, connection.auth.value, connection.name.as_deref())
-                .unwrap_or_default()
-        }
+        Some(client) => catalogue::variables(
+            connection.target,
+            client.value,
+            connection.auth.value,
+            connection.name.as_deref(),
+        )
+        .unwrap_or_default(),
         None => Vec::new(),
     }
 }
@@ -523,14 +627,23 @@ fn classify_name(
     has_config: bool,
     configured_names: &[(Target, String)],
 ) -> NameStatus {
-    let Some(parsed) = &reference.parsed else { return NameStatus::Unknown };
+    let Some(parsed) = &reference.parsed else {
+        return NameStatus::Unknown;
+    };
     // Neon never sets the identity variables (secret auth only, A1).
-    if parsed.target == Target::Neon && matches!(parsed.field, Field::ClientId | Field::ClientSecret | Field::TenantId) {
+    if parsed.target == Target::Neon
+        && matches!(
+            parsed.field,
+            Field::ClientId | Field::ClientSecret | Field::TenantId
+        )
+    {
         return NameStatus::Unknown;
     }
     if let Some(name) = &parsed.connection
         && has_config
-        && !configured_names.iter().any(|(t, n)| *t == parsed.target && n == name)
+        && !configured_names
+            .iter()
+            .any(|(t, n)| *t == parsed.target && n == name)
     {
         return NameStatus::Unknown;
     }
@@ -548,7 +661,11 @@ fn classify_name(
 
 /// `NEON_POSTGRES_HOST` → Neon; `AZURE_PG_HOST` → Azure.
 fn target_from_near_miss(name: &str) -> Target {
-    if name.to_ascii_uppercase().starts_with("AZURE") { Target::AzurePostgresql } else { Target::Neon }
+    if name.to_ascii_uppercase().starts_with("AZURE") {
+        Target::AzurePostgresql
+    } else {
+        Target::Neon
+    }
 }
 
 /// The nearest manifest at or above `dir` that fits the file's language, else the language.
@@ -580,11 +697,23 @@ fn infer_client(
         }
     }
     if let Some((manifest_dir, client, path)) = best {
-        return Some((Resolved { value: *client, reason: Reason::Manifest(path.clone()) }, manifest_dir.to_string()));
+        return Some((
+            Resolved {
+                value: *client,
+                reason: Reason::Manifest(path.clone()),
+            },
+            manifest_dir.to_string(),
+        ));
     }
     let language = language?;
     let client = infer::client_type_from_language(language)?;
-    Some((Resolved { value: client, reason: Reason::Language(language) }, String::new()))
+    Some((
+        Resolved {
+            value: client,
+            reason: Reason::Language(language),
+        },
+        String::new(),
+    ))
 }
 
 pub fn parent_dir(path: &str) -> &str {
@@ -598,9 +727,16 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
     let data = match classify(&file.path) {
         Some(FileKind::DotEnv) => {
             let env = dotenv::parse(text);
-            for comment in &env.comments {
+            let comments = env
+                .comments
+                .iter()
+                .map(|c| c.range)
+                .chain(env.entries.iter().filter_map(|e| e.comment_range));
+            for comment in comments {
                 let line = line_index.line_of(comment.start);
-                if let Some(s) = config::parse_suppression(text, *comment, line, line_index.line_start(line)) {
+                if let Some(s) =
+                    config::parse_suppression(text, comment, line, line_index.line_start(line))
+                {
                     suppressions.push(s);
                 }
             }
@@ -610,11 +746,17 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
             let scan = scan::scan(language, text);
             for comment in &scan.comments {
                 let line = line_index.line_of(comment.start);
-                if let Some(s) = config::parse_suppression(text, *comment, line, line_index.line_start(line)) {
+                if let Some(s) =
+                    config::parse_suppression(text, *comment, line, line_index.line_start(line))
+                {
                     suppressions.push(s);
                 }
             }
-            FileData::Source { language, scan, refs: Vec::new() }
+            FileData::Source {
+                language,
+                scan,
+                refs: Vec::new(),
+            }
         }
         _ => FileData::Other,
     };
@@ -632,7 +774,11 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
 
 /// Severity helper for rules whose default depends on the target (`tls-disabled`).
 pub fn severity_for_target(target: Option<Target>) -> Severity {
-    if target == Some(Target::Neon) { Severity::Error } else { Severity::Warning }
+    if target == Some(Target::Neon) {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
 }
 
 #[cfg(test)]

@@ -152,8 +152,12 @@ pub enum AuthType {
 }
 
 impl AuthType {
-    pub const ALL: [AuthType; 4] =
-        [AuthType::Secret, AuthType::SystemIdentity, AuthType::UserIdentity, AuthType::ServicePrincipal];
+    pub const ALL: [AuthType; 4] = [
+        AuthType::Secret,
+        AuthType::SystemIdentity,
+        AuthType::UserIdentity,
+        AuthType::ServicePrincipal,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -240,7 +244,9 @@ impl Field {
     }
 
     pub fn from_suffix(suffix: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|field| field.suffix() == suffix)
+        Field::ALL
+            .into_iter()
+            .find(|field| field.suffix() == suffix)
     }
 
     /// Whether the value is a secret that must never be shown.
@@ -291,9 +297,13 @@ pub enum ValueFormat {
 impl ValueFormat {
     pub fn describe(self) -> &'static str {
         match self {
-            ValueFormat::Npgsql => "Npgsql connection string (Server=…;Database=…;Port=5432;Ssl Mode=Require;User Id=…)",
+            ValueFormat::Npgsql => {
+                "Npgsql connection string (Server=…;Database=…;Port=5432;Ssl Mode=Require;User Id=…)"
+            }
             ValueFormat::Jdbc => "JDBC URL (jdbc:postgresql://host:5432/db?sslmode=require…)",
-            ValueFormat::KeyValue(_) => "libpq key-value string (host=… dbname=… sslmode=require user=…)",
+            ValueFormat::KeyValue(_) => {
+                "libpq key-value string (host=… dbname=… sslmode=require user=…)"
+            }
             ValueFormat::Host => "host name",
             ValueFormat::User => "user name",
             ValueFormat::Password => "password",
@@ -325,7 +335,8 @@ pub mod spring {
     pub const CREDENTIAL_CLIENT_ID: &str = "spring.cloud.azure.credential.client-id";
     pub const CREDENTIAL_CLIENT_SECRET: &str = "spring.cloud.azure.credential.client-secret";
     pub const CREDENTIAL_TENANT_ID: &str = "spring.cloud.azure.credential.tenant-id";
-    pub const CLIENT_MANAGED_IDENTITY_ENABLED: &str = "spring.cloud.azure.credential.client-managed-identity-enabled";
+    pub const CLIENT_MANAGED_IDENTITY_ENABLED: &str =
+        "spring.cloud.azure.credential.client-managed-identity-enabled";
 }
 
 /// What a key is: a prefixed environment variable or a Spring Boot property.
@@ -366,22 +377,57 @@ impl Variable {
 
 /// The combination is not offered by Service Connector.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Service Connector does not offer {auth} auth for {target}: {target} supports only secret (connection string) auth (A1, N1b)")]
+#[error(
+    "Service Connector does not offer {auth} auth for {target}: {target} supports only secret (connection string) auth (A1, N1b)"
+)]
 pub struct UnsupportedCombination {
     pub target: Target,
     pub auth: AuthType,
 }
 
-const fn env(field: Field, format: ValueFormat, example: &'static str, source: &'static str) -> Entry {
-    Entry { key: Key::Env(field), format, example, source, carries_password: false }
+const fn env(
+    field: Field,
+    format: ValueFormat,
+    example: &'static str,
+    source: &'static str,
+) -> Entry {
+    Entry {
+        key: Key::Env(field),
+        format,
+        example,
+        source,
+        carries_password: false,
+    }
 }
 
-const fn env_with_password(field: Field, format: ValueFormat, example: &'static str, source: &'static str) -> Entry {
-    Entry { key: Key::Env(field), format, example, source, carries_password: true }
+const fn env_with_password(
+    field: Field,
+    format: ValueFormat,
+    example: &'static str,
+    source: &'static str,
+) -> Entry {
+    Entry {
+        key: Key::Env(field),
+        format,
+        example,
+        source,
+        carries_password: true,
+    }
 }
 
-const fn prop(key: &'static str, format: ValueFormat, example: &'static str, source: &'static str) -> Entry {
-    Entry { key: Key::Spring(key), format, example, source, carries_password: false }
+const fn prop(
+    key: &'static str,
+    format: ValueFormat,
+    example: &'static str,
+    source: &'static str,
+) -> Entry {
+    Entry {
+        key: Key::Spring(key),
+        format,
+        example,
+        source,
+        carries_password: false,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,9 +451,17 @@ const NEON_JAVA: &[Entry] = &[env_with_password(
     "N1",
 )];
 const NEON_SPRING: &[Entry] = &[
-    prop(spring::URL, ValueFormat::Jdbc, "jdbc:postgresql://<host>:5432/<db>?sslmode=require", "N1"),
+    prop(
+        spring::URL,
+        ValueFormat::Jdbc,
+        "jdbc:postgresql://<host>:5432/<db>?sslmode=require",
+        "N1",
+    ),
     prop(spring::USERNAME, ValueFormat::User, "<username>", "N1"),
-    Entry { carries_password: true, ..prop(spring::PASSWORD, ValueFormat::Password, "<password>", "N1") },
+    Entry {
+        carries_password: true,
+        ..prop(spring::PASSWORD, ValueFormat::Password, "<password>", "N1")
+    },
 ];
 const NEON_PYTHON: &[Entry] = &[env_with_password(
     Field::ConnectionString,
@@ -419,7 +473,12 @@ const NEON_DJANGO: &[Entry] = &[
     env(Field::Name, ValueFormat::Database, "<database-name>", "N1"),
     env(Field::Host, ValueFormat::Host, "<host>", "N1"),
     env(Field::User, ValueFormat::User, "<username>", "N1"),
-    env_with_password(Field::Password, ValueFormat::Password, "<database-password>", "N1"),
+    env_with_password(
+        Field::Password,
+        ValueFormat::Password,
+        "<database-password>",
+        "N1",
+    ),
 ];
 const NEON_GO: &[Entry] = &[env_with_password(
     Field::ConnectionString,
@@ -431,7 +490,12 @@ const NEON_NODE: &[Entry] = &[
     env(Field::Host, ValueFormat::Host, "<host>", "N1"),
     env(Field::User, ValueFormat::User, "<username>", "N1"),
     env_with_password(Field::Password, ValueFormat::Password, "<password>", "N1"),
-    env(Field::Database, ValueFormat::Database, "<database-name>", "N1"),
+    env(
+        Field::Database,
+        ValueFormat::Database,
+        "<database-name>",
+        "N1",
+    ),
     env(Field::Port, ValueFormat::Port, "5432", "N1"),
     env(Field::Ssl, ValueFormat::SslFlag, "true", "N1"),
 ];
@@ -451,7 +515,12 @@ const NEON_RUBY: &[Entry] = &[env_with_password(
 const NEON_NONE: &[Entry] = &[
     env(Field::Host, ValueFormat::Host, "<host>", "N1"),
     env(Field::Username, ValueFormat::User, "<username>", "N1"),
-    env(Field::Database, ValueFormat::Database, "<database-name>", "N1"),
+    env(
+        Field::Database,
+        ValueFormat::Database,
+        "<database-name>",
+        "N1",
+    ),
     env(Field::Port, ValueFormat::Port, "5432", "N1"),
     env(Field::Ssl, ValueFormat::SslFlag, "true", "N1"),
     env_with_password(Field::Password, ValueFormat::Password, "<password>", "N1"),
@@ -461,8 +530,14 @@ const NEON_NONE: &[Entry] = &[
 // Azure Database for PostgreSQL flexible server. service-connector.md §4.1 and §4.2 (P1).
 // ---------------------------------------------------------------------------------------------
 
-const NPGSQL_EXAMPLE: &str = "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;";
-const AZ_CS_DOTNET: Entry = env(Field::ConnectionString, ValueFormat::Npgsql, NPGSQL_EXAMPLE, "P1");
+const NPGSQL_EXAMPLE: &str =
+    "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;";
+const AZ_CS_DOTNET: Entry = env(
+    Field::ConnectionString,
+    ValueFormat::Npgsql,
+    NPGSQL_EXAMPLE,
+    "P1",
+);
 const AZ_CS_JAVA_PASSWORDLESS: Entry = env(
     Field::ConnectionString,
     ValueFormat::Jdbc,
@@ -514,40 +589,96 @@ const AZ_CS_PHP_SECRET: Entry = env_with_password(
 const AZ_CS_RUBY_PASSWORDLESS: Entry = AZ_CS_PHP_PASSWORDLESS;
 const AZ_CS_RUBY_SECRET: Entry = AZ_CS_PHP_SECRET;
 
-const AZ_CID: Entry = env(Field::ClientId, ValueFormat::Guid, "<identity-client-ID>", "P1");
+const AZ_CID: Entry = env(
+    Field::ClientId,
+    ValueFormat::Guid,
+    "<identity-client-ID>",
+    "P1",
+);
 const AZ_SP_CID: Entry = env(Field::ClientId, ValueFormat::Guid, "<client-ID>", "P1");
 const AZ_CSEC: Entry = Entry {
     carries_password: true,
-    ..env(Field::ClientSecret, ValueFormat::ClientSecret, "<client-secret>", "P1")
+    ..env(
+        Field::ClientSecret,
+        ValueFormat::ClientSecret,
+        "<client-secret>",
+        "P1",
+    )
 };
 const AZ_TID: Entry = env(Field::TenantId, ValueFormat::Guid, "<tenant-ID>", "P1");
-const AZ_PASSWORD: Entry = env_with_password(Field::Password, ValueFormat::Password, "<password>", "P1");
+const AZ_PASSWORD: Entry =
+    env_with_password(Field::Password, ValueFormat::Password, "<password>", "P1");
 const AZ_HOST: Entry = env(Field::Host, ValueFormat::Host, "<host>", "P1");
 const AZ_USER: Entry = env(Field::User, ValueFormat::User, "<username>", "P1");
 const AZ_USERNAME: Entry = env(Field::Username, ValueFormat::User, "<username>", "P1");
-const AZ_DATABASE: Entry = env(Field::Database, ValueFormat::Database, "<database-name>", "P1");
+const AZ_DATABASE: Entry = env(
+    Field::Database,
+    ValueFormat::Database,
+    "<database-name>",
+    "P1",
+);
 const AZ_NAME: Entry = env(Field::Name, ValueFormat::Database, "<database-name>", "P1");
 const AZ_PORT: Entry = env(Field::Port, ValueFormat::Port, "5432", "P1");
 const AZ_SSL: Entry = env(Field::Ssl, ValueFormat::SslFlag, "true", "P1");
 
-const SPRING_URL: Entry = prop(spring::URL, ValueFormat::Jdbc, "jdbc:postgresql://<host>:5432/<db>?sslmode=require", "P1");
+const SPRING_URL: Entry = prop(
+    spring::URL,
+    ValueFormat::Jdbc,
+    "jdbc:postgresql://<host>:5432/<db>?sslmode=require",
+    "P1",
+);
 const SPRING_USERNAME: Entry = prop(spring::USERNAME, ValueFormat::User, "<username>", "P1");
-const SPRING_PASSWORD: Entry =
-    Entry { carries_password: true, ..prop(spring::PASSWORD, ValueFormat::Password, "<password>", "P1") };
+const SPRING_PASSWORD: Entry = Entry {
+    carries_password: true,
+    ..prop(spring::PASSWORD, ValueFormat::Password, "<password>", "P1")
+};
 // P1; I2 confirms Service Connector adds it since 2023.
-const SPRING_PASSWORDLESS: Entry = prop(spring::PASSWORDLESS_ENABLED, ValueFormat::Literal("true"), "true", "P1");
-const SPRING_CRED_CID: Entry = prop(spring::CREDENTIAL_CLIENT_ID, ValueFormat::Guid, "<identity-client-ID>", "P1");
-const SPRING_CRED_SP_CID: Entry = prop(spring::CREDENTIAL_CLIENT_ID, ValueFormat::Guid, "<client-ID>", "P1");
+const SPRING_PASSWORDLESS: Entry = prop(
+    spring::PASSWORDLESS_ENABLED,
+    ValueFormat::Literal("true"),
+    "true",
+    "P1",
+);
+const SPRING_CRED_CID: Entry = prop(
+    spring::CREDENTIAL_CLIENT_ID,
+    ValueFormat::Guid,
+    "<identity-client-ID>",
+    "P1",
+);
+const SPRING_CRED_SP_CID: Entry = prop(
+    spring::CREDENTIAL_CLIENT_ID,
+    ValueFormat::Guid,
+    "<client-ID>",
+    "P1",
+);
 const SPRING_CRED_SECRET: Entry = Entry {
     carries_password: true,
-    ..prop(spring::CREDENTIAL_CLIENT_SECRET, ValueFormat::ClientSecret, "<client-secret>", "P1")
+    ..prop(
+        spring::CREDENTIAL_CLIENT_SECRET,
+        ValueFormat::ClientSecret,
+        "<client-secret>",
+        "P1",
+    )
 };
-const SPRING_CRED_TID: Entry = prop(spring::CREDENTIAL_TENANT_ID, ValueFormat::Guid, "<tenant-ID>", "P1");
-const SPRING_MI_ENABLED: Entry =
-    prop(spring::CLIENT_MANAGED_IDENTITY_ENABLED, ValueFormat::Literal("true"), "true", "P1");
+const SPRING_CRED_TID: Entry = prop(
+    spring::CREDENTIAL_TENANT_ID,
+    ValueFormat::Guid,
+    "<tenant-ID>",
+    "P1",
+);
+const SPRING_MI_ENABLED: Entry = prop(
+    spring::CLIENT_MANAGED_IDENTITY_ENABLED,
+    ValueFormat::Literal("true"),
+    "true",
+    "P1",
+);
 
 /// The entries of one (target, client type, auth type) combination, in documented order.
-pub fn entries(target: Target, client: ClientType, auth: AuthType) -> Result<Vec<Entry>, UnsupportedCombination> {
+pub fn entries(
+    target: Target,
+    client: ClientType,
+    auth: AuthType,
+) -> Result<Vec<Entry>, UnsupportedCombination> {
     use AuthType::*;
     use ClientType as C;
     if !target.auth_types().contains(&auth) {
@@ -574,11 +705,21 @@ pub fn entries(target: Target, client: ClientType, auth: AuthType) -> Result<Vec
             (C::Java, Secret) => vec![AZ_CS_JAVA_SECRET],
             (C::Java, SystemIdentity) => vec![AZ_CS_JAVA_PASSWORDLESS],
             (C::Java, UserIdentity) => vec![AZ_CID, AZ_CS_JAVA_PASSWORDLESS],
-            (C::Java, ServicePrincipal) => vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_JAVA_PASSWORDLESS],
+            (C::Java, ServicePrincipal) => {
+                vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_JAVA_PASSWORDLESS]
+            }
             (C::SpringBoot, Secret) => vec![SPRING_URL, SPRING_USERNAME, SPRING_PASSWORD],
-            (C::SpringBoot, SystemIdentity) => vec![SPRING_PASSWORDLESS, SPRING_URL, SPRING_USERNAME],
+            (C::SpringBoot, SystemIdentity) => {
+                vec![SPRING_PASSWORDLESS, SPRING_URL, SPRING_USERNAME]
+            }
             (C::SpringBoot, UserIdentity) => {
-                vec![SPRING_PASSWORDLESS, SPRING_CRED_CID, SPRING_MI_ENABLED, SPRING_URL, SPRING_USERNAME]
+                vec![
+                    SPRING_PASSWORDLESS,
+                    SPRING_CRED_CID,
+                    SPRING_MI_ENABLED,
+                    SPRING_URL,
+                    SPRING_USERNAME,
+                ]
             }
             (C::SpringBoot, ServicePrincipal) => vec![
                 SPRING_PASSWORDLESS,
@@ -591,20 +732,37 @@ pub fn entries(target: Target, client: ClientType, auth: AuthType) -> Result<Vec
             (C::Python, Secret) => vec![AZ_CS_PYTHON_SECRET],
             (C::Python, SystemIdentity) => vec![AZ_CS_PYTHON_PASSWORDLESS],
             (C::Python, UserIdentity) => vec![AZ_CID, AZ_CS_PYTHON_PASSWORDLESS],
-            (C::Python, ServicePrincipal) => vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_PYTHON_PASSWORDLESS],
+            (C::Python, ServicePrincipal) => {
+                vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_PYTHON_PASSWORDLESS]
+            }
             (C::Django, Secret) => vec![AZ_NAME, AZ_HOST, AZ_USER, AZ_PASSWORD],
             (C::Django, SystemIdentity) => vec![AZ_NAME, AZ_HOST, AZ_USER],
             (C::Django, UserIdentity) => vec![AZ_NAME, AZ_HOST, AZ_USER, AZ_CID],
-            (C::Django, ServicePrincipal) => vec![AZ_NAME, AZ_HOST, AZ_USER, AZ_SP_CID, AZ_CSEC, AZ_TID],
+            (C::Django, ServicePrincipal) => {
+                vec![AZ_NAME, AZ_HOST, AZ_USER, AZ_SP_CID, AZ_CSEC, AZ_TID]
+            }
             (C::Go, Secret) => vec![AZ_CS_GO_SECRET],
             (C::Go, SystemIdentity) => vec![AZ_CS_GO_PASSWORDLESS],
             (C::Go, UserIdentity) => vec![AZ_CID, AZ_CS_GO_PASSWORDLESS],
             (C::Go, ServicePrincipal) => vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_GO_PASSWORDLESS],
-            (C::NodeJs, Secret) => vec![AZ_HOST, AZ_USER, AZ_PASSWORD, AZ_DATABASE, AZ_PORT, AZ_SSL],
+            (C::NodeJs, Secret) => {
+                vec![AZ_HOST, AZ_USER, AZ_PASSWORD, AZ_DATABASE, AZ_PORT, AZ_SSL]
+            }
             (C::NodeJs, SystemIdentity) => vec![AZ_HOST, AZ_USER, AZ_DATABASE, AZ_PORT, AZ_SSL],
-            (C::NodeJs, UserIdentity) => vec![AZ_HOST, AZ_USER, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_CID],
+            (C::NodeJs, UserIdentity) => {
+                vec![AZ_HOST, AZ_USER, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_CID]
+            }
             (C::NodeJs, ServicePrincipal) => {
-                vec![AZ_HOST, AZ_USER, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_SP_CID, AZ_CSEC, AZ_TID]
+                vec![
+                    AZ_HOST,
+                    AZ_USER,
+                    AZ_DATABASE,
+                    AZ_PORT,
+                    AZ_SSL,
+                    AZ_SP_CID,
+                    AZ_CSEC,
+                    AZ_TID,
+                ]
             }
             (C::Php, Secret) => vec![AZ_CS_PHP_SECRET],
             (C::Php, SystemIdentity) => vec![AZ_CS_PHP_PASSWORDLESS],
@@ -613,12 +771,32 @@ pub fn entries(target: Target, client: ClientType, auth: AuthType) -> Result<Vec
             (C::Ruby, Secret) => vec![AZ_CS_RUBY_SECRET],
             (C::Ruby, SystemIdentity) => vec![AZ_CS_RUBY_PASSWORDLESS],
             (C::Ruby, UserIdentity) => vec![AZ_CID, AZ_CS_RUBY_PASSWORDLESS],
-            (C::Ruby, ServicePrincipal) => vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_RUBY_PASSWORDLESS],
-            (C::None, Secret) => vec![AZ_HOST, AZ_USERNAME, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_PASSWORD],
+            (C::Ruby, ServicePrincipal) => {
+                vec![AZ_SP_CID, AZ_CSEC, AZ_TID, AZ_CS_RUBY_PASSWORDLESS]
+            }
+            (C::None, Secret) => vec![
+                AZ_HOST,
+                AZ_USERNAME,
+                AZ_DATABASE,
+                AZ_PORT,
+                AZ_SSL,
+                AZ_PASSWORD,
+            ],
             (C::None, SystemIdentity) => vec![AZ_HOST, AZ_USERNAME, AZ_DATABASE, AZ_PORT, AZ_SSL],
-            (C::None, UserIdentity) => vec![AZ_HOST, AZ_USERNAME, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_CID],
+            (C::None, UserIdentity) => {
+                vec![AZ_HOST, AZ_USERNAME, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_CID]
+            }
             (C::None, ServicePrincipal) => {
-                vec![AZ_HOST, AZ_USERNAME, AZ_DATABASE, AZ_PORT, AZ_SSL, AZ_SP_CID, AZ_CSEC, AZ_TID]
+                vec![
+                    AZ_HOST,
+                    AZ_USERNAME,
+                    AZ_DATABASE,
+                    AZ_PORT,
+                    AZ_SSL,
+                    AZ_SP_CID,
+                    AZ_CSEC,
+                    AZ_TID,
+                ]
             }
         },
     };
@@ -636,14 +814,22 @@ pub fn variables(
 ) -> Result<Vec<Variable>, UnsupportedCombination> {
     Ok(entries(target, client, auth)?
         .into_iter()
-        .map(|entry| Variable { name: key_name(target, name, entry.key), entry })
+        .map(|entry| Variable {
+            name: key_name(target, name, entry.key),
+            entry,
+        })
         .collect())
 }
 
 /// The environment variable name for `field` of a connection.
 pub fn env_name(target: Target, connection_name: Option<&str>, field: Field) -> String {
     match connection_name.filter(|name| !name.is_empty()) {
-        Some(name) => format!("{}{}_{}", target.prefix(), normalise_connection_name(name), field.suffix()),
+        Some(name) => format!(
+            "{}{}_{}",
+            target.prefix(),
+            normalise_connection_name(name),
+            field.suffix()
+        ),
         None => format!("{}{}", target.prefix(), field.suffix()),
     }
 }
@@ -659,7 +845,13 @@ fn key_name(target: Target, connection_name: Option<&str>, key: Key) -> String {
 pub fn normalise_connection_name(name: &str) -> String {
     name.trim()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -675,9 +867,16 @@ pub struct ParsedName {
 /// Decomposes `NEON_POSTGRESQL_HOST` or `AZURE_POSTGRESQL_ORDERS_CONNECTIONSTRING`. Returns
 /// `None` for names that do not follow the convention (they may still be near misses).
 pub fn parse_name(name: &str) -> Option<ParsedName> {
-    let (target, rest) = Target::ALL.into_iter().find_map(|target| name.strip_prefix(target.prefix()).map(|rest| (target, rest)))?;
+    let (target, rest) = Target::ALL.into_iter().find_map(|target| {
+        name.strip_prefix(target.prefix())
+            .map(|rest| (target, rest))
+    })?;
     if let Some(field) = Field::from_suffix(rest) {
-        return Some(ParsedName { target, connection: None, field });
+        return Some(ParsedName {
+            target,
+            connection: None,
+            field,
+        });
     }
     // `<CONNECTION>_<FIELD>`: the longest field suffix that leaves a non-empty connection name.
     let (connection, field) = Field::ALL
@@ -693,22 +892,35 @@ pub fn parse_name(name: &str) -> Option<ParsedName> {
         // connection name would be is a near miss, not a second connection.
         && Field::from_suffix(connection).is_none()
         && !matches!(connection, "CONNECTION" | "DB" | "PG" | "POSTGRES" | "SERVER");
-    valid_connection.then(|| ParsedName { target, connection: Some(connection.to_string()), field })
+    valid_connection.then(|| ParsedName {
+        target,
+        connection: Some(connection.to_string()),
+        field,
+    })
 }
 
 /// Whether `name` looks like an attempt at a Service Connector variable: it has a prefix, the
 /// legacy mixed-case prefix (`Azure_POSTGRESQL_`, P3), or a near miss such as `NEON_POSTGRES_`.
 pub fn looks_like_service_connector_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["NEON_POSTGRES", "AZURE_POSTGRES", "NEON_PG_", "NEON_PSQL_", "AZURE_PG_"]
-        .iter()
-        .any(|prefix| upper.starts_with(prefix))
+    [
+        "NEON_POSTGRES",
+        "AZURE_POSTGRES",
+        "NEON_PG_",
+        "NEON_PSQL_",
+        "AZURE_PG_",
+    ]
+    .iter()
+    .any(|prefix| upper.starts_with(prefix))
 }
 
 /// Every name Service Connector sets for `target` and a connection name, across all client
 /// types and auth types (for "is this a real name at all" and suggestions).
 pub fn all_env_names(target: Target, connection_name: Option<&str>) -> Vec<String> {
-    let mut names: Vec<String> = Field::ALL.iter().map(|field| env_name(target, connection_name, *field)).collect();
+    let mut names: Vec<String> = Field::ALL
+        .iter()
+        .map(|field| env_name(target, connection_name, *field))
+        .collect();
     // Neon never sets the identity variables (secret auth only).
     if target == Target::Neon {
         names.retain(|name| {
@@ -726,7 +938,12 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let upper = name.to_ascii_uppercase();
     candidates
         .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(&upper, &candidate.to_ascii_uppercase()), candidate))
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&upper, &candidate.to_ascii_uppercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)

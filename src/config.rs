@@ -88,7 +88,10 @@ fn choice<T: Copy>(
             message: format!(
                 "unknown {what} \"{}\": {suggestion}expected one of {}",
                 value.get_ref(),
-                all.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+                all.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     })
@@ -102,8 +105,15 @@ fn span<T>(value: &Spanned<T>) -> TextRange {
 /// Parses the text of a `neon-lsp.toml` found at `path` (used in error messages).
 pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|error| {
-        let range = error.span().map(|s| TextRange::new(s.start, s.end)).unwrap_or_default();
-        ConfigError { path: path.to_string(), range, message: error.message().trim().to_string() }
+        let range = error
+            .span()
+            .map(|s| TextRange::new(s.start, s.end))
+            .unwrap_or_default();
+        ConfigError {
+            path: path.to_string(),
+            range,
+            message: error.message().trim().to_string(),
+        }
     })?;
     let mut config = Config::default();
     let targets: Vec<&str> = Target::ALL.iter().map(|t| t.id()).collect();
@@ -111,12 +121,21 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let auths: Vec<&str> = AuthType::ALL.iter().map(|a| a.id()).collect();
     for table in &raw.connection {
         let raw_connection = table.get_ref();
-        let mut connection = ConnectionConfig { range: span(table), ..ConnectionConfig::default() };
+        let mut connection = ConnectionConfig {
+            range: span(table),
+            ..ConnectionConfig::default()
+        };
         if let Some(value) = &raw_connection.target {
             connection.target = Some(choice(path, value, "target", Target::from_id, &targets)?);
         }
         if let Some(value) = &raw_connection.client_type {
-            connection.client_type = Some(choice(path, value, "client-type", ClientType::from_id, &clients)?);
+            connection.client_type = Some(choice(
+                path,
+                value,
+                "client-type",
+                ClientType::from_id,
+                &clients,
+            )?);
         }
         if let Some(value) = &raw_connection.auth {
             let auth = choice(path, value, "auth", AuthType::from_id, &auths)?;
@@ -136,7 +155,10 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         if let Some(value) = &raw_connection.name {
             let name = value.get_ref().trim();
             if !name.is_empty() {
-                if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
                     return Err(ConfigError {
                         path: path.to_string(),
                         range: span(value),
@@ -163,7 +185,12 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             connection.paths.push(normalised);
         }
         if let Some(files) = &raw_connection.env_files {
-            connection.env_files = Some(files.iter().map(|f| normalise_folder(f.get_ref())).collect());
+            connection.env_files = Some(
+                files
+                    .iter()
+                    .map(|f| normalise_folder(f.get_ref()))
+                    .collect(),
+            );
         }
         config.connections.push(connection);
     }
@@ -193,10 +220,15 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
 }
 
 /// Two tables for the same target, name and folders would silently shadow each other.
-fn check_duplicate_connections(path: &str, raw: &RawConfig, config: &Config) -> Result<(), ConfigError> {
+fn check_duplicate_connections(
+    path: &str,
+    raw: &RawConfig,
+    config: &Config,
+) -> Result<(), ConfigError> {
     for (i, a) in config.connections.iter().enumerate() {
         for b in &config.connections[..i] {
-            if a.target.is_some() && a.target == b.target && a.name == b.name && a.paths == b.paths {
+            if a.target.is_some() && a.target == b.target && a.name == b.name && a.paths == b.paths
+            {
                 return Err(ConfigError {
                     path: path.to_string(),
                     range: span(&raw.connection[i]),
@@ -238,19 +270,39 @@ pub struct Suppression {
 
 impl Suppression {
     pub fn covers(&self, rule: Rule, line: usize) -> bool {
-        let target_line = if self.trailing { self.line } else { self.line + 1 };
-        line == target_line && self.rules.as_ref().is_none_or(|rules| rules.contains(&rule))
+        let target_line = if self.trailing {
+            self.line
+        } else {
+            self.line + 1
+        };
+        line == target_line
+            && self
+                .rules
+                .as_ref()
+                .is_none_or(|rules| rules.contains(&rule))
     }
 }
 
 /// Finds suppression directives inside one comment (`comment` is the comment's byte range).
-pub fn parse_suppression(text: &str, comment: TextRange, line: usize, line_start: usize) -> Option<Suppression> {
+pub fn parse_suppression(
+    text: &str,
+    comment: TextRange,
+    line: usize,
+    line_start: usize,
+) -> Option<Suppression> {
     const MARKER: &str = "neon-lsp: ignore";
     let body = text.get(comment.start..comment.end)?;
     let at = body.find(MARKER)?;
     let after = &body[at + MARKER.len()..];
-    let trailing = text.get(line_start..comment.start).is_some_and(|before| !before.trim().is_empty());
-    let mut suppression = Suppression { line, trailing, rules: None, unknown: Vec::new() };
+    let trailing = text
+        .get(line_start..comment.start)
+        .is_some_and(|before| !before.trim().is_empty());
+    let mut suppression = Suppression {
+        line,
+        trailing,
+        rules: None,
+        unknown: Vec::new(),
+    };
     if let Some(list) = after.strip_prefix('[') {
         let close = list.find(']').unwrap_or(list.len());
         let list_start = comment.start + at + MARKER.len() + 1;
@@ -264,7 +316,9 @@ pub fn parse_suppression(text: &str, comment: TextRange, line: usize, line_start
                     Some(rule) => rules.push(rule),
                     None => {
                         let start = list_start + offset + lead;
-                        suppression.unknown.push((id.to_string(), TextRange::new(start, start + id.len())));
+                        suppression
+                            .unknown
+                            .push((id.to_string(), TextRange::new(start, start + id.len())));
                     }
                 }
             }
@@ -306,7 +360,10 @@ tls-disabled = "warning"
         assert_eq!(config.connections[1].name.as_deref(), Some("REPORTS"));
         assert_eq!(config.connections[1].auth, Some(AuthType::UserIdentity));
         assert_eq!(config.rules[&Rule::UnusedEnvVariable], RuleLevel::Off);
-        assert_eq!(config.rules[&Rule::TlsDisabled], RuleLevel::Severity(Severity::Warning));
+        assert_eq!(
+            config.rules[&Rule::TlsDisabled],
+            RuleLevel::Severity(Severity::Warning)
+        );
         let table = &text[config.connections[1].range.start..config.connections[1].range.end];
         assert!(table.contains("reports"), "{table}");
     }
@@ -316,9 +373,17 @@ tls-disabled = "warning"
         let text = "[[connection]]\nclient-type = \"nodej\"\n";
         let error = parse("neon-lsp.toml", text).unwrap_err();
         assert_eq!(&text[error.range.start..error.range.end], "\"nodej\"");
-        assert!(error.message.contains("did you mean \"nodejs\""), "{}", error.message);
+        assert!(
+            error.message.contains("did you mean \"nodejs\""),
+            "{}",
+            error.message
+        );
 
-        let error = parse("neon-lsp.toml", "[[connection]]\ntarget = \"neon\"\nauth = \"system-identity\"\n").unwrap_err();
+        let error = parse(
+            "neon-lsp.toml",
+            "[[connection]]\ntarget = \"neon\"\nauth = \"system-identity\"\n",
+        )
+        .unwrap_err();
         assert!(error.message.contains("secret"), "{}", error.message);
 
         let error = parse("neon-lsp.toml", "[[connection]]\nclient = \"go\"\n").unwrap_err();
@@ -328,13 +393,21 @@ tls-disabled = "warning"
         assert!(error.message.contains("\"warning\""), "{}", error.message);
 
         let error = parse("neon-lsp.toml", "[rules]\ntls-disable = \"off\"\n").unwrap_err();
-        assert!(error.message.contains("did you mean \"tls-disabled\""), "{}", error.message);
+        assert!(
+            error.message.contains("did you mean \"tls-disabled\""),
+            "{}",
+            error.message
+        );
 
         let error = parse("neon-lsp.toml", "[[connection]\n").unwrap_err();
         assert!(!error.message.is_empty());
 
         let error = parse("neon-lsp.toml", "[[connection]]\npaths = [\"../other\"]\n").unwrap_err();
-        assert!(error.message.contains("inside the workspace"), "{}", error.message);
+        assert!(
+            error.message.contains("inside the workspace"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -49,7 +49,12 @@ pub struct FileEdit {
 
 impl FileEdit {
     pub fn new(path: impl Into<String>, range: TextRange, new_text: impl Into<String>) -> Self {
-        Self { path: path.into(), range, new_text: new_text.into(), display_text: None }
+        Self {
+            path: path.into(),
+            range,
+            new_text: new_text.into(),
+            display_text: None,
+        }
     }
 
     /// The text that may be shown to people: masked when the edit carries a secret.
@@ -97,7 +102,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: Rule, path: impl Into<String>, range: TextRange, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: Rule,
+        path: impl Into<String>,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             rule,
             severity: rule.default_severity(),

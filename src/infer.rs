@@ -40,7 +40,9 @@ impl fmt::Display for Reason {
             Reason::Config => f.write_str("from neon-lsp.toml"),
             Reason::CommandLine => f.write_str("from the command line"),
             Reason::Manifest(path) => write!(f, "from {path}"),
-            Reason::Language(language) => write!(f, "from the file's language, {}", language.name()),
+            Reason::Language(language) => {
+                write!(f, "from the file's language, {}", language.name())
+            }
             Reason::VariablesRead(name) => write!(f, "because the code reads {name}"),
             Reason::TokenRequested(path) => write!(f, "because {path} requests an Entra token"),
             Reason::Default => f.write_str("the default"),
@@ -52,7 +54,10 @@ impl fmt::Display for Reason {
 pub fn client_type_from_manifest(manifest: Manifest, text: &str) -> ClientType {
     let lower = text.to_ascii_lowercase();
     match manifest {
-        Manifest::RequirementsTxt | Manifest::PyprojectToml | Manifest::Pipfile | Manifest::SetupPy => {
+        Manifest::RequirementsTxt
+        | Manifest::PyprojectToml
+        | Manifest::Pipfile
+        | Manifest::SetupPy => {
             if mentions_package(&lower, "django") {
                 ClientType::Django
             } else {
@@ -79,8 +84,10 @@ fn mentions_package(lower: &str, package: &str) -> bool {
     lower.match_indices(package).any(|(at, _)| {
         let before = lower[..at].chars().next_back();
         let after = lower[at + package.len()..].chars().next();
-        let boundary_before = before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
-        let boundary_after = after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let boundary_before =
+            before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let boundary_after =
+            after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         boundary_before && boundary_after
     })
 }
@@ -94,7 +101,9 @@ pub fn language_family(language: Language) -> Option<&'static [ClientType]> {
         Language::JavaScript => Some(&[ClientType::NodeJs]),
         Language::Go => Some(&[ClientType::Go]),
         Language::CSharp => Some(&[ClientType::DotNet]),
-        Language::Java | Language::Kotlin | Language::Properties => Some(&[ClientType::Java, ClientType::SpringBoot]),
+        Language::Java | Language::Kotlin | Language::Properties => {
+            Some(&[ClientType::Java, ClientType::SpringBoot])
+        }
         Language::Php => Some(&[ClientType::Php]),
         Language::Ruby => Some(&[ClientType::Ruby]),
         Language::Shell | Language::Dockerfile | Language::Yaml => None,
@@ -128,18 +137,35 @@ pub fn auth_from_fields(
     fields_read: &[(Field, String)],
     token_file: Option<&str>,
 ) -> Resolved<AuthType> {
-    let find = |field: Field| fields_read.iter().find(|(f, _)| *f == field).map(|(_, name)| name.clone());
+    let find = |field: Field| {
+        fields_read
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, name)| name.clone())
+    };
     if let Some(name) = find(Field::TenantId).or_else(|| find(Field::ClientSecret)) {
-        return Resolved { value: AuthType::ServicePrincipal, reason: Reason::VariablesRead(name) };
+        return Resolved {
+            value: AuthType::ServicePrincipal,
+            reason: Reason::VariablesRead(name),
+        };
     }
     if let Some(name) = find(Field::ClientId) {
-        return Resolved { value: AuthType::UserIdentity, reason: Reason::VariablesRead(name) };
+        return Resolved {
+            value: AuthType::UserIdentity,
+            reason: Reason::VariablesRead(name),
+        };
     }
     let reads_password = find(Field::Password).is_some();
     if let (Some(path), false) = (token_file, reads_password) {
-        return Resolved { value: AuthType::SystemIdentity, reason: Reason::TokenRequested(path.to_string()) };
+        return Resolved {
+            value: AuthType::SystemIdentity,
+            reason: Reason::TokenRequested(path.to_string()),
+        };
     }
-    Resolved { value: AuthType::Secret, reason: Reason::Default }
+    Resolved {
+        value: AuthType::Secret,
+        reason: Reason::Default,
+    }
 }
 
 #[cfg(test)]
@@ -148,27 +174,68 @@ mod tests {
 
     #[test]
     fn manifests_imply_client_types() {
-        assert_eq!(client_type_from_manifest(Manifest::RequirementsTxt, "Django==5.0\npsycopg2\n"), ClientType::Django);
-        assert_eq!(client_type_from_manifest(Manifest::RequirementsTxt, "flask\ndjango-environ\n"), ClientType::Python);
-        assert_eq!(client_type_from_manifest(Manifest::PyprojectToml, "dependencies = [\"django>=4\"]"), ClientType::Django);
         assert_eq!(
-            client_type_from_manifest(Manifest::PomXml, "<artifactId>spring-boot-starter-jdbc</artifactId>"),
+            client_type_from_manifest(Manifest::RequirementsTxt, "Django==5.0\npsycopg2\n"),
+            ClientType::Django
+        );
+        assert_eq!(
+            client_type_from_manifest(Manifest::RequirementsTxt, "flask\ndjango-environ\n"),
+            ClientType::Python
+        );
+        assert_eq!(
+            client_type_from_manifest(Manifest::PyprojectToml, "dependencies = [\"django>=4\"]"),
+            ClientType::Django
+        );
+        assert_eq!(
+            client_type_from_manifest(
+                Manifest::PomXml,
+                "<artifactId>spring-boot-starter-jdbc</artifactId>"
+            ),
             ClientType::SpringBoot
         );
-        assert_eq!(client_type_from_manifest(Manifest::PomXml, "<artifactId>postgresql</artifactId>"), ClientType::Java);
-        assert_eq!(client_type_from_manifest(Manifest::Gradle, "id 'org.springframework.boot' version '3.2.0'"), ClientType::SpringBoot);
+        assert_eq!(
+            client_type_from_manifest(Manifest::PomXml, "<artifactId>postgresql</artifactId>"),
+            ClientType::Java
+        );
+        assert_eq!(
+            client_type_from_manifest(
+                Manifest::Gradle,
+                "id 'org.springframework.boot' version '3.2.0'"
+            ),
+            ClientType::SpringBoot
+        );
     }
 
     #[test]
     fn auth_follows_the_variables_read() {
-        let read = |names: &[(Field, &str)]| names.iter().map(|(f, n)| (*f, n.to_string())).collect::<Vec<_>>();
-        let r = auth_from_fields(&read(&[(Field::ClientId, "AZURE_POSTGRESQL_CLIENTID")]), None);
+        let read = |names: &[(Field, &str)]| {
+            names
+                .iter()
+                .map(|(f, n)| (*f, n.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let r = auth_from_fields(
+            &read(&[(Field::ClientId, "AZURE_POSTGRESQL_CLIENTID")]),
+            None,
+        );
         assert_eq!(r.value, AuthType::UserIdentity);
-        assert_eq!(r.reason.to_string(), "because the code reads AZURE_POSTGRESQL_CLIENTID");
-        let r = auth_from_fields(&read(&[(Field::ClientId, "C"), (Field::TenantId, "T")]), None);
+        assert_eq!(
+            r.reason.to_string(),
+            "because the code reads AZURE_POSTGRESQL_CLIENTID"
+        );
+        let r = auth_from_fields(
+            &read(&[(Field::ClientId, "C"), (Field::TenantId, "T")]),
+            None,
+        );
         assert_eq!(r.value, AuthType::ServicePrincipal);
-        assert_eq!(auth_from_fields(&[], Some("app.py")).value, AuthType::SystemIdentity);
-        assert_eq!(auth_from_fields(&read(&[(Field::Password, "P")]), Some("app.py")).value, AuthType::Secret);
+        assert_eq!(
+            auth_from_fields(&[], Some("app.py")).value,
+            AuthType::SystemIdentity
+        );
+        assert_eq!(
+            auth_from_fields(&read(&[(Field::Password, "P")]), Some("app.py")).value,
+            AuthType::Secret
+        );
         assert_eq!(auth_from_fields(&[], None).value, AuthType::Secret);
     }
 }

@@ -33,7 +33,10 @@ impl TextRange {
 
     /// Shifts a range that is relative to some sub-slice so that it is relative to the file.
     pub const fn offset(self, by: usize) -> Self {
-        Self { start: self.start + by, end: self.end + by }
+        Self {
+            start: self.start + by,
+            end: self.end + by,
+        }
     }
 
     pub const fn contains(&self, offset: usize) -> bool {
@@ -75,7 +78,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Self { line_starts, len: text.len() }
+        Self {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -99,7 +105,11 @@ impl LineIndex {
     /// The byte range of 0-based `line`, without its line terminator (`\n` or `\r\n`).
     pub fn line_range(&self, text: &str, line: usize) -> TextRange {
         let start = self.line_start(line);
-        let mut end = self.line_starts.get(line + 1).map(|s| s - 1).unwrap_or(self.len);
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map(|s| s - 1)
+            .unwrap_or(self.len);
         if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
@@ -112,7 +122,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_start(line);
         let column = text[start..offset].chars().count() + 1;
-        HumanPosition { line: line + 1, column }
+        HumanPosition {
+            line: line + 1,
+            column,
+        }
     }
 
     /// 0-based line and column in the client's encoding, for LSP.
@@ -130,7 +143,13 @@ impl LineIndex {
 
     /// Inverse of [`LineIndex::lsp`]: a byte offset for a 0-based line and encoded column.
     /// Columns past the end of the line clamp to the line's end, as the LSP spec asks.
-    pub fn offset_of(&self, text: &str, line: u32, column: u32, encoding: PositionEncoding) -> usize {
+    pub fn offset_of(
+        &self,
+        text: &str,
+        line: u32,
+        column: u32,
+        encoding: PositionEncoding,
+    ) -> usize {
         let line = line as usize;
         if line >= self.line_starts.len() {
             return self.len;
@@ -171,7 +190,10 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(index.human(text, x), HumanPosition { line: 2, column: 7 });
         let last = text.find("last").unwrap();
-        assert_eq!(index.human(text, last), HumanPosition { line: 3, column: 1 });
+        assert_eq!(
+            index.human(text, last),
+            HumanPosition { line: 3, column: 1 }
+        );
     }
 
     #[test]
@@ -182,7 +204,11 @@ mod tests {
         assert_eq!(index.lsp(text, b, PositionEncoding::Utf16), (0, 3));
         assert_eq!(index.lsp(text, b, PositionEncoding::Utf8), (0, 5));
         assert_eq!(index.lsp(text, b, PositionEncoding::Utf32), (0, 2));
-        for enc in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+        for enc in [
+            PositionEncoding::Utf8,
+            PositionEncoding::Utf16,
+            PositionEncoding::Utf32,
+        ] {
             let (l, c) = index.lsp(text, b, enc);
             assert_eq!(index.offset_of(text, l, c, enc), b);
         }

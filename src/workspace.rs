@@ -87,7 +87,9 @@ pub fn classify(path: &str) -> Option<FileKind> {
         "composer.json" => Some(Manifest::ComposerJson),
         "Gemfile" => Some(Manifest::Gemfile),
         _ if name.ends_with(".csproj") => Some(Manifest::Csproj),
-        _ if name.starts_with("requirements") && name.ends_with(".txt") => Some(Manifest::RequirementsTxt),
+        _ if name.starts_with("requirements") && name.ends_with(".txt") => {
+            Some(Manifest::RequirementsTxt)
+        }
         _ => None,
     };
     if let Some(manifest) = manifest {

@@ -5,44 +5,99 @@
 use super::*;
 
 fn names(target: Target, client: ClientType, auth: AuthType) -> Vec<String> {
-    variables(target, client, auth, None).unwrap().into_iter().map(|v| v.name).collect()
+    variables(target, client, auth, None)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect()
 }
 
 /// §3: client type → (variable/property, example value format), in the document's order.
 const NEON_ROWS: &[(&str, &[(&str, &str)])] = &[
-    ("dotnet", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;")]),
-    ("java", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>&password=<password>")]),
-    ("springboot", &[
-        ("spring.datasource.url", "jdbc:postgresql://<host>:5432/<db>?sslmode=require"),
-        ("spring.datasource.username", "<username>"),
-        ("spring.datasource.password", "<password>"),
-    ]),
-    ("python", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "dbname=<db> host=<host> port=5432 sslmode=require user=<username> password=<password>")]),
-    ("django", &[
-        ("NEON_POSTGRESQL_NAME", "<database-name>"),
-        ("NEON_POSTGRESQL_HOST", "<host>"),
-        ("NEON_POSTGRESQL_USER", "<username>"),
-        ("NEON_POSTGRESQL_PASSWORD", "<database-password>"),
-    ]),
-    ("go", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "host=<host> dbname=<db> sslmode=require user=<username> password=<password>")]),
-    ("nodejs", &[
-        ("NEON_POSTGRESQL_HOST", "<host>"),
-        ("NEON_POSTGRESQL_USER", "<username>"),
-        ("NEON_POSTGRESQL_PASSWORD", "<password>"),
-        ("NEON_POSTGRESQL_DATABASE", "<database-name>"),
-        ("NEON_POSTGRESQL_PORT", "5432"),
-        ("NEON_POSTGRESQL_SSL", "true"),
-    ]),
-    ("php", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>")]),
-    ("ruby", &[("NEON_POSTGRESQL_CONNECTIONSTRING", "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>")]),
-    ("none", &[
-        ("NEON_POSTGRESQL_HOST", "<host>"),
-        ("NEON_POSTGRESQL_USERNAME", "<username>"),
-        ("NEON_POSTGRESQL_DATABASE", "<database-name>"),
-        ("NEON_POSTGRESQL_PORT", "5432"),
-        ("NEON_POSTGRESQL_SSL", "true"),
-        ("NEON_POSTGRESQL_PASSWORD", "<password>"),
-    ]),
+    (
+        "dotnet",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;",
+        )],
+    ),
+    (
+        "java",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>&password=<password>",
+        )],
+    ),
+    (
+        "springboot",
+        &[
+            (
+                "spring.datasource.url",
+                "jdbc:postgresql://<host>:5432/<db>?sslmode=require",
+            ),
+            ("spring.datasource.username", "<username>"),
+            ("spring.datasource.password", "<password>"),
+        ],
+    ),
+    (
+        "python",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "dbname=<db> host=<host> port=5432 sslmode=require user=<username> password=<password>",
+        )],
+    ),
+    (
+        "django",
+        &[
+            ("NEON_POSTGRESQL_NAME", "<database-name>"),
+            ("NEON_POSTGRESQL_HOST", "<host>"),
+            ("NEON_POSTGRESQL_USER", "<username>"),
+            ("NEON_POSTGRESQL_PASSWORD", "<database-password>"),
+        ],
+    ),
+    (
+        "go",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "host=<host> dbname=<db> sslmode=require user=<username> password=<password>",
+        )],
+    ),
+    (
+        "nodejs",
+        &[
+            ("NEON_POSTGRESQL_HOST", "<host>"),
+            ("NEON_POSTGRESQL_USER", "<username>"),
+            ("NEON_POSTGRESQL_PASSWORD", "<password>"),
+            ("NEON_POSTGRESQL_DATABASE", "<database-name>"),
+            ("NEON_POSTGRESQL_PORT", "5432"),
+            ("NEON_POSTGRESQL_SSL", "true"),
+        ],
+    ),
+    (
+        "php",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>",
+        )],
+    ),
+    (
+        "ruby",
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>",
+        )],
+    ),
+    (
+        "none",
+        &[
+            ("NEON_POSTGRESQL_HOST", "<host>"),
+            ("NEON_POSTGRESQL_USERNAME", "<username>"),
+            ("NEON_POSTGRESQL_DATABASE", "<database-name>"),
+            ("NEON_POSTGRESQL_PORT", "5432"),
+            ("NEON_POSTGRESQL_SSL", "true"),
+            ("NEON_POSTGRESQL_PASSWORD", "<password>"),
+        ],
+    ),
 ];
 
 #[test]
@@ -50,16 +105,26 @@ fn neon_rows_match_section_3() {
     for (client, expected) in NEON_ROWS {
         let client = ClientType::from_id(client).unwrap();
         let vars = variables(Target::Neon, client, AuthType::Secret, None).unwrap();
-        let got: Vec<(&str, &str)> = vars.iter().map(|v| (v.name.as_str(), v.entry.example)).collect();
+        let got: Vec<(&str, &str)> = vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.entry.example))
+            .collect();
         assert_eq!(&got, expected, "client type {client}");
-        assert!(vars.iter().all(|v| v.entry.source == "N1"), "{client}: every Neon row cites N1");
+        assert!(
+            vars.iter().all(|v| v.entry.source == "N1"),
+            "{client}: every Neon row cites N1"
+        );
     }
 }
 
 #[test]
 fn neon_is_secret_only() {
     for client in ClientType::ALL {
-        for auth in [AuthType::SystemIdentity, AuthType::UserIdentity, AuthType::ServicePrincipal] {
+        for auth in [
+            AuthType::SystemIdentity,
+            AuthType::UserIdentity,
+            AuthType::ServicePrincipal,
+        ] {
             let err = variables(Target::Neon, client, auth, None).unwrap_err();
             assert!(err.to_string().contains("only secret"), "{err}");
         }
@@ -71,29 +136,46 @@ fn neon_is_secret_only() {
 const AZURE_MATRIX: &[(&str, [&str; 4])] = &[
     ("dotnet", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
     ("java", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
-    ("springboot", [
-        "spring.datasource.azure.passwordless-enabled spring.datasource.url spring.datasource.username",
-        "spring.datasource.azure.passwordless-enabled spring.cloud.azure.credential.client-id spring.cloud.azure.credential.client-managed-identity-enabled spring.datasource.url spring.datasource.username",
-        "spring.datasource.url spring.datasource.username spring.datasource.password",
-        "spring.datasource.azure.passwordless-enabled spring.cloud.azure.credential.client-id spring.cloud.azure.credential.client-secret spring.cloud.azure.credential.tenant-id spring.datasource.url spring.datasource.username",
-    ]),
+    (
+        "springboot",
+        [
+            "spring.datasource.azure.passwordless-enabled spring.datasource.url spring.datasource.username",
+            "spring.datasource.azure.passwordless-enabled spring.cloud.azure.credential.client-id spring.cloud.azure.credential.client-managed-identity-enabled spring.datasource.url spring.datasource.username",
+            "spring.datasource.url spring.datasource.username spring.datasource.password",
+            "spring.datasource.azure.passwordless-enabled spring.cloud.azure.credential.client-id spring.cloud.azure.credential.client-secret spring.cloud.azure.credential.tenant-id spring.datasource.url spring.datasource.username",
+        ],
+    ),
     ("python", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
-    ("django", ["NAME HOST USER", "NAME HOST USER CID", "NAME HOST USER PASSWORD", "NAME HOST USER CID CSEC TID"]),
+    (
+        "django",
+        [
+            "NAME HOST USER",
+            "NAME HOST USER CID",
+            "NAME HOST USER PASSWORD",
+            "NAME HOST USER CID CSEC TID",
+        ],
+    ),
     ("go", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
-    ("nodejs", [
-        "HOST USER DATABASE PORT SSL",
-        "HOST USER DATABASE PORT SSL CID",
-        "HOST USER PASSWORD DATABASE PORT SSL",
-        "HOST USER DATABASE PORT SSL CID CSEC TID",
-    ]),
+    (
+        "nodejs",
+        [
+            "HOST USER DATABASE PORT SSL",
+            "HOST USER DATABASE PORT SSL CID",
+            "HOST USER PASSWORD DATABASE PORT SSL",
+            "HOST USER DATABASE PORT SSL CID CSEC TID",
+        ],
+    ),
     ("php", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
     ("ruby", ["CS", "CID CS", "CS", "CID CSEC TID CS"]),
-    ("none", [
-        "HOST USERNAME DATABASE PORT SSL",
-        "HOST USERNAME DATABASE PORT SSL CID",
-        "HOST USERNAME DATABASE PORT SSL PASSWORD",
-        "HOST USERNAME DATABASE PORT SSL CID CSEC TID",
-    ]),
+    (
+        "none",
+        [
+            "HOST USERNAME DATABASE PORT SSL",
+            "HOST USERNAME DATABASE PORT SSL CID",
+            "HOST USERNAME DATABASE PORT SSL PASSWORD",
+            "HOST USERNAME DATABASE PORT SSL CID CSEC TID",
+        ],
+    ),
 ];
 
 fn expand(cell: &str) -> Vec<String> {
@@ -111,7 +193,12 @@ fn expand(cell: &str) -> Vec<String> {
 
 #[test]
 fn azure_matrix_matches_section_4_2() {
-    let columns = [AuthType::SystemIdentity, AuthType::UserIdentity, AuthType::Secret, AuthType::ServicePrincipal];
+    let columns = [
+        AuthType::SystemIdentity,
+        AuthType::UserIdentity,
+        AuthType::Secret,
+        AuthType::ServicePrincipal,
+    ];
     for (client, cells) in AZURE_MATRIX {
         let client = ClientType::from_id(client).unwrap();
         for (auth, cell) in columns.iter().zip(cells) {
@@ -129,12 +216,36 @@ fn azure_matrix_matches_section_4_2() {
 #[test]
 fn azure_connection_string_formats_match_section_4_1() {
     let rows: &[(&str, &str, &str)] = &[
-        ("dotnet", "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;", "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;"),
-        ("java", "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>", "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>&password=<password>"),
-        ("python", "dbname=<db> host=<host> port=5432 sslmode=require user=<username>", "dbname=<db> host=<host> port=5432 sslmode=require user=<username> password=<password>"),
-        ("go", "host=<host> dbname=<db> sslmode=require user=<username>", "host=<host> dbname=<db> sslmode=require user=<username> password=<password>"),
-        ("php", "host=<host> port=5432 dbname=<db> sslmode=require user=<username>", "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>"),
-        ("ruby", "host=<host> port=5432 dbname=<db> sslmode=require user=<username>", "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>"),
+        (
+            "dotnet",
+            "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;",
+            "Server=<host>;Database=<db>;Port=5432;Ssl Mode=Require;User Id=<username>;",
+        ),
+        (
+            "java",
+            "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>",
+            "jdbc:postgresql://<host>:5432/<db>?sslmode=require&user=<username>&password=<password>",
+        ),
+        (
+            "python",
+            "dbname=<db> host=<host> port=5432 sslmode=require user=<username>",
+            "dbname=<db> host=<host> port=5432 sslmode=require user=<username> password=<password>",
+        ),
+        (
+            "go",
+            "host=<host> dbname=<db> sslmode=require user=<username>",
+            "host=<host> dbname=<db> sslmode=require user=<username> password=<password>",
+        ),
+        (
+            "php",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username>",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>",
+        ),
+        (
+            "ruby",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username>",
+            "host=<host> port=5432 dbname=<db> sslmode=require user=<username> password=<password>",
+        ),
     ];
     for (client, passwordless, secret) in rows {
         let client = ClientType::from_id(client).unwrap();
@@ -145,12 +256,23 @@ fn azure_connection_string_formats_match_section_4_1() {
                 .find(|v| v.field() == Some(Field::ConnectionString))
                 .unwrap()
         };
-        for auth in [AuthType::SystemIdentity, AuthType::UserIdentity, AuthType::ServicePrincipal] {
+        for auth in [
+            AuthType::SystemIdentity,
+            AuthType::UserIdentity,
+            AuthType::ServicePrincipal,
+        ] {
             assert_eq!(cs(auth).entry.example, *passwordless, "{client} × {auth}");
             assert!(!cs(auth).entry.carries_password);
         }
-        assert_eq!(cs(AuthType::Secret).entry.example, *secret, "{client} × secret");
-        assert_eq!(cs(AuthType::Secret).entry.carries_password, client != ClientType::DotNet);
+        assert_eq!(
+            cs(AuthType::Secret).entry.example,
+            *secret,
+            "{client} × secret"
+        );
+        assert_eq!(
+            cs(AuthType::Secret).entry.carries_password,
+            client != ClientType::DotNet
+        );
     }
 }
 
@@ -169,25 +291,52 @@ fn every_row_cites_a_source() {
 
 #[test]
 fn named_connections_follow_the_convention() {
-    let vars = variables(Target::Neon, ClientType::NodeJs, AuthType::Secret, Some("orders-db")).unwrap();
+    let vars = variables(
+        Target::Neon,
+        ClientType::NodeJs,
+        AuthType::Secret,
+        Some("orders-db"),
+    )
+    .unwrap();
     assert_eq!(vars[0].name, "NEON_POSTGRESQL_ORDERS_DB_HOST");
-    let vars = variables(Target::AzurePostgresql, ClientType::Python, AuthType::Secret, Some("reports")).unwrap();
+    let vars = variables(
+        Target::AzurePostgresql,
+        ClientType::Python,
+        AuthType::Secret,
+        Some("reports"),
+    )
+    .unwrap();
     assert_eq!(vars[0].name, "AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING");
     // Spring Boot keeps Spring's property names (C1).
-    let vars = variables(Target::Neon, ClientType::SpringBoot, AuthType::Secret, Some("reports")).unwrap();
+    let vars = variables(
+        Target::Neon,
+        ClientType::SpringBoot,
+        AuthType::Secret,
+        Some("reports"),
+    )
+    .unwrap();
     assert_eq!(vars[0].name, "spring.datasource.url");
 }
 
 #[test]
 fn parse_name_recognises_fields_and_connections() {
     let parsed = parse_name("NEON_POSTGRESQL_HOST").unwrap();
-    assert_eq!((parsed.target, parsed.connection, parsed.field), (Target::Neon, None, Field::Host));
+    assert_eq!(
+        (parsed.target, parsed.connection, parsed.field),
+        (Target::Neon, None, Field::Host)
+    );
     let parsed = parse_name("AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING").unwrap();
     assert_eq!(parsed.connection.as_deref(), Some("REPORTS"));
     assert_eq!(parsed.field, Field::ConnectionString);
     // USERNAME is a field, not connection "USER" + field "NAME".
-    assert_eq!(parse_name("NEON_POSTGRESQL_USERNAME").unwrap().field, Field::Username);
-    assert_eq!(parse_name("NEON_POSTGRESQL_ORDERS_USERNAME").unwrap().field, Field::Username);
+    assert_eq!(
+        parse_name("NEON_POSTGRESQL_USERNAME").unwrap().field,
+        Field::Username
+    );
+    assert_eq!(
+        parse_name("NEON_POSTGRESQL_ORDERS_USERNAME").unwrap().field,
+        Field::Username
+    );
     for near_miss in [
         "NEON_POSTGRESQL_CONNECTION_STRING",
         "NEON_POSTGRESQL_DATABASE_NAME",
@@ -205,8 +354,23 @@ fn parse_name_recognises_fields_and_connections() {
 fn closest_suggests_the_likely_name() {
     let candidates = all_env_names(Target::Neon, None);
     let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
-    assert_eq!(closest("NEON_POSTGRESQL_CONNECTION_STRING", candidates.iter().copied()), Some("NEON_POSTGRESQL_CONNECTIONSTRING"));
-    assert_eq!(closest("NEON_POSTGRES_HOST", candidates.iter().copied()), Some("NEON_POSTGRESQL_HOST"));
-    assert_eq!(closest("NEON_POSTGRESQL_PASWORD", candidates.iter().copied()), Some("NEON_POSTGRESQL_PASSWORD"));
-    assert_eq!(closest("SOMETHING_ELSE_ENTIRELY", candidates.iter().copied()), None);
+    assert_eq!(
+        closest(
+            "NEON_POSTGRESQL_CONNECTION_STRING",
+            candidates.iter().copied()
+        ),
+        Some("NEON_POSTGRESQL_CONNECTIONSTRING")
+    );
+    assert_eq!(
+        closest("NEON_POSTGRES_HOST", candidates.iter().copied()),
+        Some("NEON_POSTGRESQL_HOST")
+    );
+    assert_eq!(
+        closest("NEON_POSTGRESQL_PASWORD", candidates.iter().copied()),
+        Some("NEON_POSTGRESQL_PASSWORD")
+    );
+    assert_eq!(
+        closest("SOMETHING_ELSE_ENTIRELY", candidates.iter().copied()),
+        None
+    );
 }

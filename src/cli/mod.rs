@@ -20,7 +20,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "neon-lsp", version, about = "Catches broken Azure Service Connector Postgres wiring (Neon, Azure Database for PostgreSQL)")]
+#[command(
+    name = "neon-lsp",
+    version,
+    about = "Catches broken Azure Service Connector Postgres wiring (Neon, Azure Database for PostgreSQL)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,15 +83,30 @@ enum ColorChoice {
 }
 
 fn parse_target(value: &str) -> Result<Target, String> {
-    Target::from_id(value).ok_or_else(|| format!("expected one of: {}", Target::ALL.map(|t| t.id()).join(", ")))
+    Target::from_id(value).ok_or_else(|| {
+        format!(
+            "expected one of: {}",
+            Target::ALL.map(|t| t.id()).join(", ")
+        )
+    })
 }
 
 fn parse_client_type(value: &str) -> Result<ClientType, String> {
-    ClientType::from_id(value).ok_or_else(|| format!("expected one of: {}", ClientType::ALL.map(|c| c.id()).join(", ")))
+    ClientType::from_id(value).ok_or_else(|| {
+        format!(
+            "expected one of: {}",
+            ClientType::ALL.map(|c| c.id()).join(", ")
+        )
+    })
 }
 
 fn parse_auth(value: &str) -> Result<AuthType, String> {
-    AuthType::from_id(value).ok_or_else(|| format!("expected one of: {}", AuthType::ALL.map(|a| a.id()).join(", ")))
+    AuthType::from_id(value).ok_or_else(|| {
+        format!(
+            "expected one of: {}",
+            AuthType::ALL.map(|a| a.id()).join(", ")
+        )
+    })
 }
 
 /// Runs the command line and returns the process exit code.
@@ -113,7 +132,12 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
     let Some(id) = rule else {
         println!("Rules (run `neon-lsp explain RULE` for one, `--all` for every rule):\n");
         for rule in Rule::ALL {
-            println!("  {:<34} {:<8} {}", rule.id(), rule.default_severity().as_str(), rule.summary());
+            println!(
+                "  {:<34} {:<8} {}",
+                rule.id(),
+                rule.default_severity().as_str(),
+                rule.summary()
+            );
         }
         return ExitCode::SUCCESS;
     };
@@ -125,7 +149,11 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
         None => {
             let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
             let hint = crate::catalogue::closest(&id.to_ascii_uppercase(), [])
-                .or_else(|| ids.iter().copied().min_by_key(|candidate| strsim::levenshtein(id, candidate)))
+                .or_else(|| {
+                    ids.iter()
+                        .copied()
+                        .min_by_key(|candidate| strsim::levenshtein(id, candidate))
+                })
                 .map(|s| format!(" Did you mean {s}?"))
                 .unwrap_or_default();
             eprintln!("error: unknown rule \"{id}\".{hint} Run `neon-lsp explain` for the list.");
@@ -135,12 +163,17 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
-    let options = Options { target: args.target, client_type: args.client_type, auth: args.auth };
+    let options = Options {
+        target: args.target,
+        client_type: args.client_type,
+        auth: args.auth,
+    };
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let walk_options = walk::WalkOptions::default();
@@ -173,7 +206,19 @@ fn check(args: CheckArgs) -> ExitCode {
         };
     }
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    let report = make_report(&collected, diagnostics);
+    let mut report = make_report(&collected, diagnostics);
+    if matches!(args.format, OutputFormat::Sarif | OutputFormat::Github) {
+        // Code scanning and annotations resolve paths from the repository's top folder.
+        if let Ok(Some(prefix)) = git::work_tree_prefix(&collected.root) {
+            prefix_paths(&mut report, &prefix);
+        }
+    }
+    if args.format == OutputFormat::Json {
+        // The JSON schema has no place for notes: they go to standard error.
+        for note in &report.notes {
+            eprintln!("note: {}: {}", note.path, note.message);
+        }
+    }
     let rendered = match args.format {
         OutputFormat::Text => report::render_text(&report, color),
         OutputFormat::Json => report::render_json(&report),
@@ -183,38 +228,103 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(rendered.as_bytes());
     if let Some(outcome) = outcome_note {
-        let mut line = format!("fixed {} problem{}", outcome.applied, if outcome.applied == 1 { "" } else { "s" });
+        let mut line = format!(
+            "fixed {} problem{}",
+            outcome.applied,
+            if outcome.applied == 1 { "" } else { "s" }
+        );
         if !outcome.skipped.is_empty() {
-            line.push_str(&format!(", {} fix{} skipped:", outcome.skipped.len(), if outcome.skipped.len() == 1 { "" } else { "es" }));
+            line.push_str(&format!(
+                ", {} fix{} skipped:",
+                outcome.skipped.len(),
+                if outcome.skipped.len() == 1 { "" } else { "es" }
+            ));
             for (path, reason) in &outcome.skipped {
                 line.push_str(&format!("\n  {path}: {reason}"));
             }
         }
         eprintln!("{line}");
     }
-    if has_errors { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if has_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
-fn run_analysis(collected: &walk::Collected, options: &Options) -> Result<Vec<crate::diagnostic::Diagnostic>, ExitCode> {
+fn run_analysis(
+    collected: &walk::Collected,
+    options: &Options,
+) -> Result<Vec<crate::diagnostic::Diagnostic>, ExitCode> {
     analyse(&collected.workspace, options).map_err(|error| {
         if error.path.is_empty() {
             eprintln!("error: {}", error.message);
         } else {
-            let text = collected.workspace.files.iter().find(|f| f.path == error.path).map(|f| f.text.as_str()).unwrap_or("");
+            let text = collected
+                .workspace
+                .files
+                .iter()
+                .find(|f| f.path == error.path)
+                .map(|f| f.text.as_str())
+                .unwrap_or("");
             let position = LineIndex::new(text).human(text, error.range.start);
-            eprintln!("error: {}:{}:{}: {}", error.path, position.line, position.column, error.message);
+            eprintln!(
+                "error: {}:{}:{}: {}",
+                error.path, position.line, position.column, error.message
+            );
         }
         ExitCode::from(2)
     })
 }
 
-fn make_report(collected: &walk::Collected, diagnostics: Vec<crate::diagnostic::Diagnostic>) -> report::Report {
+fn make_report(
+    collected: &walk::Collected,
+    diagnostics: Vec<crate::diagnostic::Diagnostic>,
+) -> report::Report {
     let sources = collected
         .workspace
         .files
         .iter()
-        .filter(|f| diagnostics.iter().any(|d| d.path == f.path || d.fixes.iter().any(|x| x.edits.iter().any(|e| e.path == f.path))))
+        .filter(|f| {
+            diagnostics.iter().any(|d| {
+                d.path == f.path
+                    || d.fixes
+                        .iter()
+                        .any(|x| x.edits.iter().any(|e| e.path == f.path))
+            })
+        })
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
-    report::Report { diagnostics, sources, files_scanned: collected.files_scanned, notes: collected.notes.clone() }
+    report::Report {
+        diagnostics,
+        sources,
+        files_scanned: collected.files_scanned,
+        notes: collected.notes.clone(),
+    }
+}
+
+fn prefix_paths(report: &mut report::Report, prefix: &str) {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        return;
+    }
+    let join = |path: &str| format!("{prefix}/{path}");
+    for diagnostic in &mut report.diagnostics {
+        diagnostic.path = join(&diagnostic.path);
+        for related in &mut diagnostic.related {
+            related.path = join(&related.path);
+        }
+        for fix in &mut diagnostic.fixes {
+            for edit in &mut fix.edits {
+                edit.path = join(&edit.path);
+            }
+        }
+    }
+    report.sources = std::mem::take(&mut report.sources)
+        .into_iter()
+        .map(|(path, text)| (join(&path), text))
+        .collect();
+    for note in &mut report.notes {
+        note.path = join(&note.path);
+    }
 }

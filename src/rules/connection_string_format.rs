@@ -31,10 +31,14 @@ The quick fix converts the value, keeping every setting.
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for value in values::connection_string_values(context) {
-        let (Origin::Env(entry), Some(expected), Some(connection)) = (&value.origin, value.expected_format(), value.connection) else {
+        let (Origin::Env(entry), Some(expected), Some(connection)) =
+            (&value.origin, value.expected_format(), value.connection)
+        else {
             continue;
         };
-        let Some(Ok((actual, params))) = values::parse(value.value) else { continue };
+        let Some(Ok((actual, params))) = values::parse(value.value) else {
+            continue;
+        };
         if actual == expected {
             continue;
         }
@@ -42,23 +46,27 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             Some(keys) => params.render_key_value_ordered(keys),
             None => params.render(expected),
         };
-        let mut edit = FileEdit::new(value.file.path, values::env_value_range(entry), values::env_value_text(&entry.key, &converted));
+        let mut edit = FileEdit::new(
+            value.file.path,
+            values::env_value_range(entry),
+            values::env_value_text(&entry.key, &converted),
+        );
         edit.display_text = Some(values::env_value_text(&entry.key, &params.masked(expected)));
         let mut diagnostic = Diagnostic::new(
             Rule::ConnectionStringFormat,
             value.file.path,
             value.range,
             format!(
-                "{} holds a {} but Service Connector sets a {} for this connection ({})",
+                "{} holds {} but Service Connector sets {} for this connection ({})",
                 entry.key,
-                actual.describe(),
-                expected.describe(),
+                actual.description(),
+                expected.description(),
                 assumed(connection)
             ),
         );
         if !value.file.lossy {
             diagnostic = diagnostic.with_fix(Fix {
-                title: format!("Convert to a {}", expected.describe()),
+                title: format!("Convert to {}", expected.description()),
                 edits: vec![edit],
                 applicability: Applicability::Safe,
             });

@@ -37,7 +37,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 Rule::DuplicateKey,
                 file.path,
                 entry.key_range,
-                format!("{} is already defined on line {}; loaders keep only one of the two", entry.key, earlier.line + 1),
+                format!(
+                    "{} is already defined on line {}; loaders keep only one of the two",
+                    entry.key,
+                    earlier.line + 1
+                ),
             )
             .with_related(Related {
                 path: file.path.to_string(),

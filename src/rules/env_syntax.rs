@@ -35,7 +35,12 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 message.push_str(": ");
                 message.push_str(&error.help);
             }
-            out.push(Diagnostic::new(Rule::EnvSyntax, file.path, error.range, message));
+            out.push(Diagnostic::new(
+                Rule::EnvSyntax,
+                file.path,
+                error.range,
+                message,
+            ));
         }
     }
 }

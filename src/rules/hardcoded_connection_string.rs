@@ -30,8 +30,12 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if !matches!(value.origin, Origin::Literal) {
             continue;
         }
-        let Some(Ok((format, params))) = values::parse(value.value) else { continue };
-        let Some(password) = &params.password else { continue };
+        let Some(Ok((format, params))) = values::parse(value.value) else {
+            continue;
+        };
+        let Some(password) = &params.password else {
+            continue;
+        };
         if !values::is_real_secret(password.expose()) {
             continue;
         }
@@ -40,8 +44,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             value.file.path,
             value.range,
             format!(
-                "a {} with a password is written into the code ({}): read the connection from the environment Service Connector sets instead",
-                format.describe(),
+                "{} with a password is written into the code ({}): read the connection from the environment Service Connector sets instead",
+                format.description(),
                 params.masked(format)
             ),
         ));

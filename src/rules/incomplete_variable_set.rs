@@ -53,7 +53,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if infer::is_pass_through(language) {
                 continue;
             }
-            for reference in refs.iter().filter(|r| r.connection == Some(id) && r.status == NameStatus::Valid) {
+            for reference in refs
+                .iter()
+                .filter(|r| r.connection == Some(id) && r.status == NameStatus::Valid)
+            {
                 if first.is_none() {
                     first = Some((file.path, reference.range));
                 }
@@ -72,7 +75,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         let consequence = if missing.iter().any(|m| m.ends_with("_SSL")) {
             " — without it the connection is not encrypted"
-        } else if missing.iter().any(|m| m.ends_with("_CLIENTID") || m.ends_with("_TENANTID") || m.ends_with("_CLIENTSECRET")) {
+        } else if missing.iter().any(|m| {
+            m.ends_with("_CLIENTID") || m.ends_with("_TENANTID") || m.ends_with("_CLIENTSECRET")
+        }) {
             " — without it the token is requested for the wrong identity"
         } else {
             ""

@@ -31,9 +31,15 @@ NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for value in values::connection_string_values(context) {
-        let Origin::Env(entry) = &value.origin else { continue };
-        let Some(parsed) = catalogue::parse_name(&entry.key) else { continue };
-        let Some(Ok((_, params))) = values::parse(value.value) else { continue };
+        let Origin::Env(entry) = &value.origin else {
+            continue;
+        };
+        let Some(parsed) = catalogue::parse_name(&entry.key) else {
+            continue;
+        };
+        let Some(Ok((_, params))) = values::parse(value.value) else {
+            continue;
+        };
         for (host, _) in &params.hosts {
             if let Some(problem) = host_problem(parsed.target, host) {
                 out.push(Diagnostic::new(
@@ -47,8 +53,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     }
     for (_, file, env) in context.env_files() {
         for entry in &env.entries {
-            let Some(parsed) = catalogue::parse_name(&entry.key) else { continue };
-            if parsed.field != Field::Host || values::is_placeholder(&entry.value) || !entry.interpolated.is_empty() {
+            let Some(parsed) = catalogue::parse_name(&entry.key) else {
+                continue;
+            };
+            if parsed.field != Field::Host
+                || values::is_placeholder(&entry.value)
+                || !entry.interpolated.is_empty()
+            {
                 continue;
             }
             if let Some(problem) = host_problem(parsed.target, entry.value.trim()) {

@@ -30,11 +30,19 @@ NEON_POSTGRESQL_CONNECTIONSTRING="host=ep-still-mud-a12aa123.eastus2.azure.neon.
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for value in values::connection_string_values(context) {
-        let Some(Err(error)) = values::parse(value.value) else { continue };
+        let Some(Err(error)) = values::parse(value.value) else {
+            continue;
+        };
         // Point at the exact part when the written text is the value itself (no escapes).
         let written = value.file.text.get(value.range.start..value.range.end);
-        let range = if written == Some(value.value) && error.range.end <= value.value.len() && !error.range.is_empty() {
-            TextRange::new(value.range.start + error.range.start, value.range.start + error.range.end)
+        let range = if written == Some(value.value)
+            && error.range.end <= value.value.len()
+            && !error.range.is_empty()
+        {
+            TextRange::new(
+                value.range.start + error.range.start,
+                value.range.start + error.range.end,
+            )
         } else {
             value.range
         };

@@ -49,7 +49,11 @@ impl SecretKind {
 }
 
 /// Locals assigned in one step from a sensitive variable: (local name, variable name).
-pub(crate) fn tainted_locals(scan: &Scan, refs: &[Reference], kind: SecretKind) -> Vec<(String, String)> {
+pub(crate) fn tainted_locals(
+    scan: &Scan,
+    refs: &[Reference],
+    kind: SecretKind,
+) -> Vec<(String, String)> {
     scan.assignments
         .iter()
         .filter_map(|assignment| {
@@ -76,7 +80,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         for split in &scan.split_calls {
             let direct = refs.iter().find(|r| {
                 split.receiver_range.contains_range(r.range)
-                    && SecretKind::ConnectionString.matches(r.parsed.as_ref().map(|p| p.field), &r.name)
+                    && SecretKind::ConnectionString
+                        .matches(r.parsed.as_ref().map(|p| p.field), &r.name)
             });
             let what = match direct {
                 Some(reference) => Some(reference.name.clone()),

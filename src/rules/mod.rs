@@ -150,7 +150,12 @@ pub fn rules_markdown() -> String {
          | id | default | catches |\n|---|---|---|\n",
     );
     for rule in Rule::ALL {
-        out.push_str(&format!("| [`{id}`](#{id}) | {} | {} |\n", rule.default_severity(), rule.summary(), id = rule.id()));
+        out.push_str(&format!(
+            "| [`{id}`](#{id}) | {} | {} |\n",
+            rule.default_severity(),
+            rule.summary(),
+            id = rule.id()
+        ));
     }
     for rule in Rule::ALL {
         out.push('\n');

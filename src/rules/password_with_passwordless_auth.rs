@@ -34,7 +34,9 @@ and fetch the token in code.
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (file_id, file, env) in context.env_files() {
         for entry in &env.entries {
-            let Some(connection) = context.connection_for_env_key(file_id, &entry.key) else { continue };
+            let Some(connection) = context.connection_for_env_key(file_id, &entry.key) else {
+                continue;
+            };
             if !connection.auth.value.is_passwordless() || entry.key.ends_with("_CLIENTSECRET") {
                 continue;
             }

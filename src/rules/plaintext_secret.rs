@@ -34,7 +34,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, env) in context.env_files() {
         let why = match file.git {
             GitState::Tracked => "git tracks this file",
-            GitState::Untracked => "git does not ignore this file, so the next `git add .` commits it",
+            GitState::Untracked => {
+                "git does not ignore this file, so the next `git add .` commits it"
+            }
             GitState::Ignored | GitState::NotInRepository => continue,
         };
         for entry in &env.entries {
@@ -61,13 +63,20 @@ pub(crate) fn holds_password(key: &str, value: &str) -> bool {
     let upper = key.to_ascii_uppercase();
     let secret_key = match catalogue::parse_name(key) {
         Some(parsed) => matches!(parsed.field, Field::Password | Field::ClientSecret),
-        None => upper.ends_with("PASSWORD") || upper.ends_with("_SECRET") || key == catalogue::spring::PASSWORD,
+        None => {
+            upper.ends_with("PASSWORD")
+                || upper.ends_with("_SECRET")
+                || key == catalogue::spring::PASSWORD
+        }
     };
     if secret_key {
         return values::is_real_secret(value);
     }
     match values::parse(value) {
-        Some(Ok((_, params))) => params.password.as_ref().is_some_and(|p| values::is_real_secret(p.expose())),
+        Some(Ok((_, params))) => params
+            .password
+            .as_ref()
+            .is_some_and(|p| values::is_real_secret(p.expose())),
         _ => false,
     }
 }

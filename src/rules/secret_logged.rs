@@ -35,13 +35,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let locals = tainted_locals(scan, refs, SecretKind::AnySecret);
         for call in &scan.log_calls {
             let direct = refs.iter().find(|r| {
-                call.args_range.contains_range(r.range) && SecretKind::AnySecret.matches(r.parsed.as_ref().map(|p| p.field), &r.name)
+                call.args_range.contains_range(r.range)
+                    && SecretKind::AnySecret.matches(r.parsed.as_ref().map(|p| p.field), &r.name)
             });
             let what = if let Some(reference) = direct {
                 Some(reference.name.clone())
             } else {
-                let args = file.text.get(call.args_range.start..call.args_range.end).unwrap_or("");
-                locals.iter().find(|(local, _)| word_in(args, local)).map(|(local, name)| format!("{local} (from {name})"))
+                let args = file
+                    .text
+                    .get(call.args_range.start..call.args_range.end)
+                    .unwrap_or("");
+                locals
+                    .iter()
+                    .find(|(local, _)| word_in(args, local))
+                    .map(|(local, name)| format!("{local} (from {name})"))
             };
             let Some(what) = what else { continue };
             out.push(Diagnostic::new(

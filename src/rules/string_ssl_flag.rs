@@ -29,14 +29,22 @@ const client = new Client({ ssl: process.env.NEON_POSTGRESQL_SSL === "true" });
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, _, scan, refs) in context.sources() {
-        let ssl_refs: Vec<_> = refs.iter().filter(|r| r.parsed.as_ref().is_some_and(|p| p.field == Field::Ssl)).collect();
+        let ssl_refs: Vec<_> = refs
+            .iter()
+            .filter(|r| r.parsed.as_ref().is_some_and(|p| p.field == Field::Ssl))
+            .collect();
         if ssl_refs.is_empty() {
             continue;
         }
         let locals: Vec<(&str, &str)> = scan
             .assignments
             .iter()
-            .filter_map(|a| ssl_refs.iter().find(|r| r.index == a.env_ref).map(|r| (a.local.as_str(), r.name.as_str())))
+            .filter_map(|a| {
+                ssl_refs
+                    .iter()
+                    .find(|r| r.index == a.env_ref)
+                    .map(|r| (a.local.as_str(), r.name.as_str()))
+            })
             .collect();
         for property in &scan.ssl_properties {
             let core = strip_coercion(property.value_text.trim());
@@ -46,9 +54,14 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 (text == core).then(|| (text.to_string(), r.name.clone()))
             });
             let found = expression.or_else(|| {
-                locals.iter().find(|(local, _)| core == *local && word_in(core, local)).map(|(l, n)| (l.to_string(), n.to_string()))
+                locals
+                    .iter()
+                    .find(|(local, _)| core == *local && word_in(core, local))
+                    .map(|(l, n)| (l.to_string(), n.to_string()))
             });
-            let Some((expression, name)) = found else { continue };
+            let Some((expression, name)) = found else {
+                continue;
+            };
             let mut diagnostic = Diagnostic::new(
                 Rule::StringSslFlag,
                 file.path,
@@ -60,7 +73,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if !file.lossy {
                 diagnostic = diagnostic.with_fix(Fix {
                     title: format!("Compare with \"true\": {expression} === \"true\""),
-                    edits: vec![FileEdit::new(file.path, property.value_range, format!("{expression} === \"true\""))],
+                    edits: vec![FileEdit::new(
+                        file.path,
+                        property.value_range,
+                        format!("{expression} === \"true\""),
+                    )],
                     applicability: Applicability::Safe,
                 });
             }
@@ -72,7 +89,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// `Boolean(x)` → `x`, `!!x` → `x`.
 fn strip_coercion(value: &str) -> &str {
     let value = value.trim();
-    if let Some(inner) = value.strip_prefix("Boolean(").and_then(|v| v.strip_suffix(')')) {
+    if let Some(inner) = value
+        .strip_prefix("Boolean(")
+        .and_then(|v| v.strip_suffix(')'))
+    {
         return inner.trim();
     }
     value.strip_prefix("!!").map(str::trim).unwrap_or(value)

@@ -34,29 +34,38 @@ The quick fix sets `sslmode=require` (`Ssl Mode=Require` for Npgsql, `true` for 
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for value in values::connection_string_values(context) {
-        let Some(Ok((format, params))) = values::parse(value.value) else { continue };
+        let Some(Ok((format, params))) = values::parse(value.value) else {
+            continue;
+        };
         let mode = params.effective_ssl_mode();
         if !matches!(mode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
             continue;
         }
-        let target = value
-            .connection
-            .map(|c| c.target)
-            .or_else(|| params.hosts.first().and_then(|(host, _)| target_of_host(host)));
+        let target = value.connection.map(|c| c.target).or_else(|| {
+            params
+                .hosts
+                .first()
+                .and_then(|(host, _)| target_of_host(host))
+        });
         let explicit = params.ssl_mode.is_some();
         let setting = match format {
             Format::Npgsql => "Ssl Mode",
             _ => "sslmode",
         };
         let message = if explicit {
-            format!("{setting}={} allows an unencrypted connection{}", mode.as_str(), neon_note(target))
+            format!(
+                "{setting}={} allows an unencrypted connection{}",
+                mode.as_str(),
+                neon_note(target)
+            )
         } else {
             format!(
                 "no {setting} is set, so the driver uses \"prefer\" and may connect without TLS{}",
                 neon_note(target)
             )
         };
-        let mut diagnostic = Diagnostic::new(Rule::TlsDisabled, value.file.path, value.range, message);
+        let mut diagnostic =
+            Diagnostic::new(Rule::TlsDisabled, value.file.path, value.range, message);
         diagnostic.severity = severity_for_target(target);
         if let (Origin::Env(entry), false) = (&value.origin, value.file.lossy) {
             let mut fixed = params.clone();
@@ -65,11 +74,21 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 Some(keys) => fixed.render_key_value_ordered(keys),
                 None => fixed.render(format),
             };
-            let mut edit =
-                FileEdit::new(value.file.path, values::env_value_range(entry), values::env_value_text(&entry.key, &rendered));
+            let mut edit = FileEdit::new(
+                value.file.path,
+                values::env_value_range(entry),
+                values::env_value_text(&entry.key, &rendered),
+            );
             edit.display_text = Some(values::env_value_text(&entry.key, &fixed.masked(format)));
             diagnostic = diagnostic.with_fix(Fix {
-                title: format!("Set {setting}={}", if format == Format::Npgsql { "Require" } else { "require" }),
+                title: format!(
+                    "Set {setting}={}",
+                    if format == Format::Npgsql {
+                        "Require"
+                    } else {
+                        "require"
+                    }
+                ),
                 edits: vec![edit],
                 applicability: Applicability::Safe,
             });
@@ -78,14 +97,22 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     }
     for (file_id, file, env) in context.env_files() {
         for entry in &env.entries {
-            let Some(parsed) = catalogue::parse_name(&entry.key) else { continue };
-            if parsed.field != Field::Ssl || values::is_placeholder(&entry.value) || !entry.interpolated.is_empty() {
+            let Some(parsed) = catalogue::parse_name(&entry.key) else {
+                continue;
+            };
+            if parsed.field != Field::Ssl
+                || values::is_placeholder(&entry.value)
+                || !entry.interpolated.is_empty()
+            {
                 continue;
             }
             if entry.value.trim().eq_ignore_ascii_case("true") {
                 continue;
             }
-            let target = context.connection_for_env_key(file_id, &entry.key).map(|c| c.target).or(Some(parsed.target));
+            let target = context
+                .connection_for_env_key(file_id, &entry.key)
+                .map(|c| c.target)
+                .or(Some(parsed.target));
             let mut diagnostic = Diagnostic::new(
                 Rule::TlsDisabled,
                 file.path,
@@ -113,7 +140,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if property.value_text.trim() != "false" {
                 continue;
             }
-            let target = refs.iter().find_map(|r| r.connection).map(|id| context.connection(id).target);
+            let target = refs
+                .iter()
+                .find_map(|r| r.connection)
+                .map(|id| context.connection(id).target);
             let mut diagnostic = Diagnostic::new(
                 Rule::TlsDisabled,
                 file.path,

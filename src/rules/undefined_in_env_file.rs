@@ -34,32 +34,46 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if reference.status != NameStatus::Valid || reference.parsed.is_none() {
             continue;
         }
-        let Some(connection) = reference.connection.map(|id| context.connection(id)) else { continue };
+        let Some(connection) = reference.connection.map(|id| context.connection(id)) else {
+            continue;
+        };
         // A name Service Connector would not set for this connection (Spring properties,
         // unknown client type) has nothing to compare with.
         if connection.client_type.is_none() || connection.env_files.is_empty() {
             continue;
         }
-        let defined = connection.env_files.iter().any(|id| match &context.file(*id).data {
-            FileData::Env(env) => env.get(&reference.name).is_some(),
-            _ => false,
-        });
+        let defined = connection
+            .env_files
+            .iter()
+            .any(|id| match &context.file(*id).data {
+                FileData::Env(env) => env.get(&reference.name).is_some(),
+                _ => false,
+            });
         if defined {
             continue;
         }
         let nearest = context.file(connection.env_files[0]);
-        let names: Vec<&str> = connection.env_files.iter().map(|id| context.file(*id).path).collect();
+        let names: Vec<&str> = connection
+            .env_files
+            .iter()
+            .map(|id| context.file(*id).path)
+            .collect();
         let placeholder = connection
             .variable(&reference.name)
             .map(|v| placeholder_value(v.entry.example, connection.target))
             .unwrap_or_default();
-        let (range, text) = crate::dotenv::append_entry_edit(nearest.text, &reference.name, &placeholder);
+        let (range, text) =
+            crate::dotenv::append_entry_edit(nearest.text, &reference.name, &placeholder);
         out.push(
             Diagnostic::new(
                 Rule::UndefinedInEnvFile,
                 file.path,
                 reference.range,
-                format!("{} is read here but defined in none of {}", reference.name, names.join(", ")),
+                format!(
+                    "{} is read here but defined in none of {}",
+                    reference.name,
+                    names.join(", ")
+                ),
             )
             .with_fix(Fix {
                 title: format!("Add {} to {}", reference.name, nearest.path),

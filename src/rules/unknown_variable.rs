@@ -33,22 +33,39 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let connection = reference.connection.map(|id| context.connection(id));
-        let target = reference.parsed.as_ref().map(|p| p.target).or(connection.map(|c| c.target)).unwrap_or(Target::Neon);
-        let mut candidates: Vec<String> = connection.map(|c| c.env_variables().map(|v| v.name.clone()).collect()).unwrap_or_default();
+        let target = reference
+            .parsed
+            .as_ref()
+            .map(|p| p.target)
+            .or(connection.map(|c| c.target))
+            .unwrap_or(Target::Neon);
+        let mut candidates: Vec<String> = connection
+            .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
+            .unwrap_or_default();
         if candidates.is_empty() {
-            candidates = catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
+            candidates =
+                catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
         }
         let suggestion = catalogue::closest(&reference.name, candidates.iter().map(String::as_str))
             .or_else(|| {
                 let all = catalogue::all_env_names(target, None);
-                catalogue::closest(&reference.name, all.iter().map(String::as_str)).and_then(|s| candidates.iter().find(|c| c.as_str() == s).map(String::as_str))
+                catalogue::closest(&reference.name, all.iter().map(String::as_str)).and_then(|s| {
+                    candidates
+                        .iter()
+                        .find(|c| c.as_str() == s)
+                        .map(String::as_str)
+                })
             });
         let why = why_unknown(&reference.name, reference.parsed.as_ref());
-        let mut message = format!("{} is not a variable Service Connector sets{why}", reference.name);
+        let mut message = format!(
+            "{} is not a variable Service Connector sets{why}",
+            reference.name
+        );
         if let Some(suggestion) = suggestion {
             message.push_str(&format!("; did you mean {suggestion}?"));
         }
-        let mut diagnostic = Diagnostic::new(Rule::UnknownVariable, file.path, reference.range, message);
+        let mut diagnostic =
+            Diagnostic::new(Rule::UnknownVariable, file.path, reference.range, message);
         if let Some(suggestion) = suggestion {
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!("Replace with {suggestion}"),
@@ -66,14 +83,28 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             let parsed = catalogue::parse_name(&entry.key);
             let neon_identity = parsed.as_ref().is_some_and(|p| {
                 p.target == Target::Neon
-                    && matches!(p.field, catalogue::Field::ClientId | catalogue::Field::ClientSecret | catalogue::Field::TenantId)
+                    && matches!(
+                        p.field,
+                        catalogue::Field::ClientId
+                            | catalogue::Field::ClientSecret
+                            | catalogue::Field::TenantId
+                    )
             });
             if parsed.is_some() && !neon_identity {
                 continue;
             }
-            let target = if entry.key.to_ascii_uppercase().starts_with("AZURE") { Target::AzurePostgresql } else { Target::Neon };
-            let connection = context.connections_of_env_file(file_id).map(|(_, c)| c).find(|c| c.target == target);
-            let mut candidates: Vec<String> = connection.map(|c| c.env_variables().map(|v| v.name.clone()).collect()).unwrap_or_default();
+            let target = if entry.key.to_ascii_uppercase().starts_with("AZURE") {
+                Target::AzurePostgresql
+            } else {
+                Target::Neon
+            };
+            let connection = context
+                .connections_of_env_file(file_id)
+                .map(|(_, c)| c)
+                .find(|c| c.target == target);
+            let mut candidates: Vec<String> = connection
+                .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
+                .unwrap_or_default();
             if candidates.is_empty() {
                 candidates = catalogue::all_env_names(target, None);
             }
@@ -86,7 +117,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if let Some(suggestion) = suggestion {
                 message.push_str(&format!("; did you mean {suggestion}?"));
             }
-            let mut diagnostic = Diagnostic::new(Rule::UnknownVariable, file.path, entry.key_range, message);
+            let mut diagnostic =
+                Diagnostic::new(Rule::UnknownVariable, file.path, entry.key_range, message);
             if let Some(suggestion) = suggestion {
                 diagnostic = diagnostic.with_fix(Fix {
                     title: format!("Rename to {suggestion}"),
@@ -102,10 +134,15 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {
     if let Some(parsed) = parsed {
         if let Some(connection) = &parsed.connection {
-            return format!(" (neon-lsp.toml declares no {} connection named \"{}\")", parsed.target, connection.to_ascii_lowercase());
+            return format!(
+                " (neon-lsp.toml declares no {} connection named \"{}\")",
+                parsed.target,
+                connection.to_ascii_lowercase()
+            );
         }
         if parsed.target == Target::Neon {
-            return " (Neon connections use secret auth only: no client id, secret or tenant)".to_string();
+            return " (Neon connections use secret auth only: no client id, secret or tenant)"
+                .to_string();
         }
     }
     if name.starts_with("Azure_") {

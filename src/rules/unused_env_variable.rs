@@ -24,7 +24,10 @@ Remove the key, or read it. The quick fix removes the line.
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (file_id, file, env) in context.env_files() {
-        let connections: Vec<usize> = context.connections_of_env_file(file_id).map(|(id, _)| id).collect();
+        let connections: Vec<usize> = context
+            .connections_of_env_file(file_id)
+            .map(|(id, _)| id)
+            .collect();
         if connections.is_empty() {
             continue;
         }
@@ -32,9 +35,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if catalogue::parse_name(&entry.key).is_none() {
                 continue;
             }
-            let read = context
-                .references()
-                .any(|(_, _, r)| r.name == entry.key && r.connection.is_some_and(|c| connections.contains(&c)));
+            let read = context.references().any(|(_, _, r)| {
+                r.name == entry.key && r.connection.is_some_and(|c| connections.contains(&c))
+            });
             if read {
                 continue;
             }
@@ -43,7 +46,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     Rule::UnusedEnvVariable,
                     file.path,
                     entry.key_range,
-                    format!("{} is defined here but no code in scope reads it", entry.key),
+                    format!(
+                        "{} is defined here but no code in scope reads it",
+                        entry.key
+                    ),
                 )
                 .with_fix(Fix {
                     title: format!("Remove {}", entry.key),

@@ -58,14 +58,19 @@ pub(crate) fn format_of(format: ValueFormat) -> Option<Format> {
 
 /// Connection-string values: .env entries of `…_CONNECTIONSTRING` (and `spring.datasource.url`),
 /// and string literals in code that look like connection strings.
-pub(crate) fn connection_string_values<'c, 'a>(context: &'c Context<'a>) -> Vec<ConnectionValue<'c, 'a>> {
+pub(crate) fn connection_string_values<'c, 'a>(
+    context: &'c Context<'a>,
+) -> Vec<ConnectionValue<'c, 'a>> {
     let mut values = Vec::new();
     for (file_id, file, env) in context.env_files() {
         for entry in &env.entries {
             let is_connection_string = catalogue::parse_name(&entry.key)
                 .is_some_and(|parsed| parsed.field == Field::ConnectionString)
                 || entry.key == catalogue::spring::URL;
-            if !is_connection_string || is_placeholder(&entry.value) || !entry.interpolated.is_empty() {
+            if !is_connection_string
+                || is_placeholder(&entry.value)
+                || !entry.interpolated.is_empty()
+            {
                 continue;
             }
             values.push(ConnectionValue {
@@ -118,7 +123,9 @@ pub(crate) fn is_real_secret(value: &str) -> bool {
 }
 
 /// Parses a value, `None` when it is not a connection string at all.
-pub(crate) fn parse(value: &str) -> Option<Result<(Format, ConnectionParams), connstr::ParseError>> {
+pub(crate) fn parse(
+    value: &str,
+) -> Option<Result<(Format, ConnectionParams), connstr::ParseError>> {
     connstr::detect_format(value)?;
     Some(connstr::parse(value))
 }
@@ -126,7 +133,10 @@ pub(crate) fn parse(value: &str) -> Option<Result<(Format, ConnectionParams), co
 /// The written form of `value` for a .env entry (quoted when needed), without the `KEY=`.
 pub(crate) fn env_value_text(key: &str, value: &str) -> String {
     let line = crate::dotenv::render_entry(key, value);
-    line.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')).unwrap_or(&line).to_string()
+    line.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix('='))
+        .unwrap_or(&line)
+        .to_string()
 }
 
 /// The range to replace to change an entry's value (quotes included).

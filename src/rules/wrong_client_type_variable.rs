@@ -42,13 +42,24 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if reference.status != NameStatus::WrongClientType {
             continue;
         }
-        let (Some(connection), Some(parsed)) = (reference.connection.map(|id| context.connection(id)), &reference.parsed) else {
+        let (Some(connection), Some(parsed)) = (
+            reference.connection.map(|id| context.connection(id)),
+            &reference.parsed,
+        ) else {
             continue;
         };
         let equivalent = equivalent_variable(connection, parsed.field);
-        let gets = connection.env_variables().map(|v| v.name.as_str()).collect::<Vec<_>>();
+        let gets = connection
+            .env_variables()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>();
         let gets = if gets.is_empty() {
-            connection.variables.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+            connection
+                .variables
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         } else {
             gets.join(", ")
         };
@@ -62,11 +73,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(auth) = other_auth {
             message.push_str(&format!(". It is set with auth {auth}: if the app uses that, set `auth = \"{auth}\"` in neon-lsp.toml"));
         }
-        let mut diagnostic = Diagnostic::new(Rule::WrongClientTypeVariable, file.path, reference.range, message);
+        let mut diagnostic = Diagnostic::new(
+            Rule::WrongClientTypeVariable,
+            file.path,
+            reference.range,
+            message,
+        );
         if let Some(equivalent) = equivalent {
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!("Replace with {equivalent}"),
-                edits: vec![FileEdit::new(file.path, reference.range, equivalent.clone())],
+                edits: vec![FileEdit::new(
+                    file.path,
+                    reference.range,
+                    equivalent.clone(),
+                )],
                 applicability: Applicability::Safe,
             });
         }
@@ -94,8 +114,14 @@ fn equivalent_variable(connection: &Connection, field: Field) -> Option<String> 
 /// Another auth type of the same client type that does set the name.
 fn other_auth_sets_it(connection: &Connection, name: &str) -> Option<catalogue::AuthType> {
     let client = connection.client_type.as_ref()?.value;
-    connection.target.auth_types().iter().copied().filter(|auth| *auth != connection.auth.value).find(|auth| {
-        catalogue::variables(connection.target, client, *auth, connection.name.as_deref())
-            .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
-    })
+    connection
+        .target
+        .auth_types()
+        .iter()
+        .copied()
+        .filter(|auth| *auth != connection.auth.value)
+        .find(|auth| {
+            catalogue::variables(connection.target, client, *auth, connection.name.as_deref())
+                .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
+        })
 }

@@ -50,23 +50,35 @@ const OTHER_SERVICES: &[&str] = &[
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, _, scan, refs) in context.sources() {
-        let reads_azure_postgres = refs.iter().any(|r| r.parsed.as_ref().is_some_and(|p| p.target == Target::AzurePostgresql));
+        let reads_azure_postgres = refs.iter().any(|r| {
+            r.parsed
+                .as_ref()
+                .is_some_and(|p| p.target == Target::AzurePostgresql)
+        });
         for scope in &scan.token_scopes {
             let value = scope.value.trim();
             let expected = match scope.context {
                 ScopeContext::Scope => TOKEN_SCOPE,
                 ScopeContext::Resource => TOKEN_RESOURCE,
             };
-            if value == expected || value.trim_end_matches('/') == TOKEN_RESOURCE && scope.context == ScopeContext::Resource {
+            if value == expected
+                || value.trim_end_matches('/') == TOKEN_RESOURCE
+                    && scope.context == ScopeContext::Resource
+            {
                 continue;
             }
             let lower = value.to_ascii_lowercase();
-            let about_postgres = lower.contains("ossrdbms") || lower.contains("database.windows.net") || lower.contains("postgres");
+            let about_postgres = lower.contains("ossrdbms")
+                || lower.contains("database.windows.net")
+                || lower.contains("postgres");
             let other_service = OTHER_SERVICES.iter().any(|s| lower.contains(s));
             if !about_postgres && (other_service || !reads_azure_postgres) {
                 continue;
             }
-            let hint = if lower.contains("ossrdbms") && scope.context == ScopeContext::Scope && !lower.ends_with("/.default") {
+            let hint = if lower.contains("ossrdbms")
+                && scope.context == ScopeContext::Scope
+                && !lower.ends_with("/.default")
+            {
                 " (a scope needs the /.default suffix)"
             } else if lower.starts_with("https://database.windows.net") {
                 " (that is the Azure SQL audience)"
@@ -77,7 +89,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 Rule::WrongTokenScope,
                 file.path,
                 scope.value_range,
-                format!("token requested for \"{value}\"{hint}; Azure Database for PostgreSQL accepts only tokens for {expected}"),
+                format!(
+                    "token requested for \"{value}\"{hint}; Azure Database for PostgreSQL accepts only tokens for {expected}"
+                ),
             );
             if !file.lossy {
                 diagnostic = diagnostic.with_fix(Fix {

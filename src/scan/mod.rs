@@ -1,0 +1,499 @@
+//! Source scanning: the facts the rules need from one source file, with exact byte ranges.
+//!
+//! [`scan`] finds every environment-variable read (all names, not only Service Connector
+//! ones), the comments (for suppression comments), string literals that look like Postgres
+//! connection strings, log/print calls, hand-written `split` calls, Entra token scopes, `ssl:`
+//! properties and one-step assignments of env reads to locals. Nothing inside a comment or an
+//! unrelated string is ever reported as code.
+//!
+//! It is not a parser and does not judge: the rules filter names through the catalogue and
+//! decide what is wrong. The design (a small per-language byte classifier, then regexes over
+//! the code with the comments and string contents masked out) and its measurements are in
+//! `ARCHITECTURE.md` ("Source scanning"). .env files are parsed by the `dotenv` module, not here.
+
+mod code;
+mod config;
+mod lexer;
+mod shell;
+#[cfg(test)]
+mod tests;
+
+use crate::text::TextRange;
+use aho_corasick::AhoCorasick;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// A language whose source files are scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Language {
+    Python,
+    /// JavaScript and TypeScript (all module flavours, JSX/TSX).
+    JavaScript,
+    Go,
+    CSharp,
+    Java,
+    Kotlin,
+    Php,
+    Ruby,
+    Shell,
+    Dockerfile,
+    Yaml,
+    /// Java `.properties` files (Spring `application.properties`).
+    Properties,
+}
+
+impl Language {
+    pub const ALL: &'static [Language] = &[
+        Language::Python,
+        Language::JavaScript,
+        Language::Go,
+        Language::CSharp,
+        Language::Java,
+        Language::Kotlin,
+        Language::Php,
+        Language::Ruby,
+        Language::Shell,
+        Language::Dockerfile,
+        Language::Yaml,
+        Language::Properties,
+    ];
+
+    /// The language of a path, by file name or extension; `None` for files not scanned.
+    pub fn for_path(path: &str) -> Option<Language> {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        if lower == "dockerfile"
+            || lower.starts_with("dockerfile.")
+            || lower.ends_with(".dockerfile")
+            || lower == "containerfile"
+        {
+            return Some(Language::Dockerfile);
+        }
+        if name == "Rakefile" || name == "config.ru" {
+            return Some(Language::Ruby);
+        }
+        let extension = lower.rsplit_once('.')?.1;
+        Some(match extension {
+            "py" => Language::Python,
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "mts" | "cts" => Language::JavaScript,
+            "go" => Language::Go,
+            "cs" => Language::CSharp,
+            "java" => Language::Java,
+            "kt" | "kts" => Language::Kotlin,
+            "php" => Language::Php,
+            "rb" => Language::Ruby,
+            "sh" | "bash" | "zsh" | "ksh" => Language::Shell,
+            "yml" | "yaml" => Language::Yaml,
+            "properties" => Language::Properties,
+            _ => return None,
+        })
+    }
+
+    /// Human name, as used in messages ("JavaScript/TypeScript").
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Python => "Python",
+            Language::JavaScript => "JavaScript/TypeScript",
+            Language::Go => "Go",
+            Language::CSharp => "C#",
+            Language::Java => "Java",
+            Language::Kotlin => "Kotlin",
+            Language::Php => "PHP",
+            Language::Ruby => "Ruby",
+            Language::Shell => "shell",
+            Language::Dockerfile => "Dockerfile",
+            Language::Yaml => "YAML",
+            Language::Properties => "Java properties",
+        }
+    }
+}
+
+/// Everything [`scan`] found in one file. All ranges are byte offsets into the scanned text
+/// and lie on character boundaries.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Scan {
+    /// Every environment-variable read, in source order.
+    pub env_refs: Vec<EnvRef>,
+    /// Variables a Dockerfile defines (`ENV`, `ARG`). Other languages leave this empty.
+    pub env_definitions: Vec<EnvDefinition>,
+    /// Every comment, in source order (suppression comments are parsed from these).
+    pub comments: Vec<TextRange>,
+    /// String literals whose content looks like a Postgres connection string. In YAML and
+    /// .properties files, scalar/property values count as literals.
+    pub string_literals: Vec<StringLiteral>,
+    pub log_calls: Vec<Call>,
+    pub split_calls: Vec<SplitCall>,
+    pub token_scopes: Vec<TokenScope>,
+    /// JavaScript/TypeScript object properties `ssl: <expr>`.
+    pub ssl_properties: Vec<SslProperty>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// One read of an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvRef {
+    /// The name as written (`&text[name_range] == name`).
+    pub name: String,
+    pub name_range: TextRange,
+    /// The whole reading expression (`os.environ.get("X", "d")`, `${X:-d}`).
+    pub expr_range: TextRange,
+    pub form: RefForm,
+    /// The code supplies a fallback when the variable is unset: a default argument,
+    /// `${X:-d}`, a destructuring default, `ENV.fetch("X") { … }`, or an immediately following
+    /// `or` / `||` / `??` / `?:`.
+    pub has_default: bool,
+}
+
+/// The syntactic form of an env read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum RefForm {
+    /// `os.environ["X"]`, `environ["X"]`, `env["X"]` after `env = os.environ`.
+    PythonEnvironSubscript,
+    /// `os.environ.get("X")`.
+    PythonEnvironGet,
+    /// `os.environ.setdefault("X", d)`.
+    PythonEnvironSetdefault,
+    /// `os.getenv("X")`, `getenv("X")` after `from os import getenv`.
+    PythonGetenv,
+    /// `process.env.X`, `import.meta.env.X`, `Bun.env.X`, `env.X` after `const env = process.env`.
+    JsEnvMember,
+    /// `process.env["X"]` and the same receivers as [`RefForm::JsEnvMember`].
+    JsEnvSubscript,
+    /// `const { X, Y: alias, Z = "d" } = process.env`.
+    JsEnvDestructuring,
+    /// `Deno.env.get("X")`.
+    DenoEnvGet,
+    /// `os.Getenv("X")`.
+    GoGetenv,
+    /// `os.LookupEnv("X")`.
+    GoLookupEnv,
+    /// `Environment.GetEnvironmentVariable("X")`.
+    CSharpGetEnvironmentVariable,
+    /// `System.getenv("X")` (Java and Kotlin).
+    JavaGetenv,
+    /// `System.getenv().get("X")`, Kotlin `System.getenv()["X"]`.
+    JavaGetenvMap,
+    /// `getenv('X')`.
+    PhpGetenv,
+    /// `$_ENV['X']`.
+    PhpEnvSuperglobal,
+    /// `$_SERVER['X']`.
+    PhpServerSuperglobal,
+    /// Laravel `env('X')`.
+    PhpLaravelEnv,
+    /// `ENV["X"]`.
+    RubyEnvSubscript,
+    /// `ENV.fetch("X")`.
+    RubyEnvFetch,
+    /// `$X` (shell scripts, Dockerfiles, GitHub Actions `run:` scripts).
+    ShellVariable,
+    /// `${X}`, `${X:-d}`, `${#X}` and the other parameter expansions.
+    ShellBracedVariable,
+    /// `${X}`, `${X:-d}` in a YAML scalar (docker-compose interpolation).
+    YamlPlaceholder,
+    /// `$(X)` in a YAML scalar (Kubernetes dependent environment variables).
+    YamlKubernetesReference,
+    /// `${X}`, `${X:default}` in a .properties value (Spring placeholders).
+    PropertiesPlaceholder,
+}
+
+/// A variable a Dockerfile defines for the build or the container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvDefinition {
+    pub name: String,
+    pub name_range: TextRange,
+    /// The value as written (quotes included), when there is one.
+    pub value_range: Option<TextRange>,
+    pub form: DefinitionForm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum DefinitionForm {
+    /// `ENV X=value` / `ENV X value`: set in the image and at run time.
+    DockerfileEnv,
+    /// `ARG X[=default]`: set only during the build.
+    DockerfileArg,
+}
+
+/// A string literal (or YAML/.properties value) whose content looks like a Postgres
+/// connection string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StringLiteral {
+    /// The literal with its quotes and prefixes.
+    pub range: TextRange,
+    /// Between the quotes.
+    pub value_range: TextRange,
+    /// The content as written (escapes not decoded).
+    pub value: String,
+    /// The content holds interpolated code (`f"…{x}…"`, `` `${x}` ``), so it is a template,
+    /// not a constant.
+    pub interpolated: bool,
+}
+
+/// A print, log or echo call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    /// The callee as written (`console.log`, `logger.info`, `echo`).
+    pub callee: String,
+    pub callee_range: TextRange,
+    /// The whole call, parentheses included (for `echo`, to the end of the command).
+    pub range: TextRange,
+    /// Between the parentheses (or after the command word).
+    pub args_range: TextRange,
+}
+
+/// A hand-written split of a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SplitCall {
+    pub range: TextRange,
+    /// The string being split (`conn` in `conn.split(" ")`, the first argument of
+    /// `strings.Split` or the second of `explode`).
+    pub receiver_range: TextRange,
+    pub receiver_text: String,
+    pub separator: SplitSeparator,
+}
+
+/// What a split call splits on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SplitSeparator {
+    /// Runs of whitespace: Python/Ruby/C# `split()` without an argument, Go `strings.Fields`.
+    Whitespace,
+    /// A literal separator, as written between the quotes (`" "`, `";"`, `'='`).
+    Literal(String),
+    /// A regular expression, as written (`\s+` from `/\s+/`; Java's `split` takes a regex).
+    Regex(String),
+}
+
+/// A string literal used as an Entra token scope or resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenScope {
+    /// The literal (or YAML/properties value) holding it.
+    pub literal_range: TextRange,
+    /// The scope itself; inside a URL or form literal, only the parameter's value.
+    pub value_range: TextRange,
+    /// As written (a URL parameter may be percent-encoded).
+    pub value: String,
+    pub context: ScopeContext,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ScopeContext {
+    /// A v2 scope (`https://ossrdbms-aad.database.windows.net/.default`).
+    Scope,
+    /// A v1 resource (`resource=https://ossrdbms-aad.database.windows.net`), as the managed
+    /// identity endpoint takes it.
+    Resource,
+}
+
+/// A JavaScript/TypeScript object property `ssl: <expr>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SslProperty {
+    pub key_range: TextRange,
+    pub value_range: TextRange,
+    pub value_text: String,
+}
+
+/// `local = <env read>`: the local now holds the variable's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// As written (`conn`, `self.conn`, `$conn`, `@conn`).
+    pub local: String,
+    pub local_range: TextRange,
+    /// Index into [`Scan::env_refs`].
+    pub env_ref: usize,
+}
+
+/// Needles of [`might_be_relevant`], matched ASCII case-insensitively.
+const RELEVANCE_NEEDLES: &[&str] = &[
+    // NEON_POSTGRESQL_*, AZURE_POSTGRESQL_*, near misses (NEON_POSTGRES_), postgres:// URIs,
+    // jdbc:postgresql:, Npgsql and psycopg names.
+    "postgres",
+    "neon_pg",
+    "neon_database",
+    "neon_db",
+    // Entra token scopes and resources (the right one and the common wrong ones).
+    "ossrdbms",
+    "database.windows.net",
+    "spring.datasource",
+    ".neon.tech",
+    // Key-value and Npgsql connection strings that never say "postgres".
+    "password=",
+    "password =",
+    "pwd=",
+];
+
+static RELEVANCE: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(RELEVANCE_NEEDLES)
+        .unwrap_or_else(|error| panic!("built-in prefilter needles do not build: {error}"))
+});
+
+/// Fast prefilter over a file's raw bytes: `false` means [`scan`] would find nothing any rule
+/// cares about in it, so the caller can skip scanning. A plain `DATABASE_URL` is deliberately
+/// not a needle: no rule is about it unless its value or its neighbours say "postgres".
+pub fn might_be_relevant(bytes: &[u8]) -> bool {
+    RELEVANCE.is_match(bytes)
+}
+
+/// Scans one file's text.
+pub fn scan(language: Language, text: &str) -> Scan {
+    match language {
+        Language::Shell | Language::Dockerfile => shell::scan_shell_file(language, text),
+        Language::Yaml => config::scan_yaml(text),
+        Language::Properties => config::scan_properties(text),
+        _ => code::scan_code(language, text),
+    }
+}
+
+static URI_SHAPE: LazyLock<regex::Regex> =
+    LazyLock::new(|| built_in_regex(r"(?i)postgres(?:ql)?://|jdbc:postgresql:"));
+static KEY_VALUE_KEY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"(?i)(?:^|[\s;:'\x22])(host|server|hostaddr|port|dbname|database|user|user id|username|uid|password|pwd|sslmode|ssl mode)\s*=",
+    )
+});
+
+pub(crate) fn built_in_regex(pattern: &str) -> regex::Regex {
+    // Patterns are constants covered by tests; a typo is a programming error, not input.
+    regex::Regex::new(pattern)
+        .unwrap_or_else(|error| panic!("built-in scanner regex does not compile: {error}"))
+}
+
+/// Whether a literal's content looks like a Postgres connection string: a `postgres://` or
+/// `jdbc:postgresql:` URI anywhere in it, or libpq/Npgsql key-value pairs (at least two
+/// connection keys, one of them a host or a password), so that `HOST=x` alone is not one.
+pub(crate) fn looks_like_connection_string(content: &str) -> bool {
+    if content.len() < 8 {
+        return false;
+    }
+    if URI_SHAPE.is_match(content) {
+        return true;
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for captures in KEY_VALUE_KEY.captures_iter(content) {
+        let Some(key) = captures.get(1) else { continue };
+        let key = key.as_str().to_ascii_lowercase();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+        let anchored = keys.iter().any(|k| {
+            matches!(
+                k.as_str(),
+                "host" | "server" | "hostaddr" | "password" | "pwd"
+            )
+        });
+        if keys.len() >= 2 && anchored {
+            return true;
+        }
+    }
+    false
+}
+
+/// Records a literal into `scan.string_literals` when its content is of interest.
+pub(crate) fn push_interesting_literal(
+    scan: &mut Scan,
+    text: &str,
+    range: TextRange,
+    content_range: TextRange,
+    interpolated: bool,
+) {
+    let Some(content) = text.get(content_range.start..content_range.end) else {
+        return;
+    };
+    if looks_like_connection_string(content) {
+        scan.string_literals.push(StringLiteral {
+            range,
+            value_range: content_range,
+            value: content.to_owned(),
+            interpolated,
+        });
+    }
+}
+
+/// Records `scope=` / `resource=` parameters found inside a URL or form literal.
+pub(crate) fn push_url_scope_parameters(
+    scan: &mut Scan,
+    text: &str,
+    literal_range: TextRange,
+    content_range: TextRange,
+) {
+    let Some(content) = text.get(content_range.start..content_range.end) else {
+        return;
+    };
+    if memchr::memchr(b'=', content.as_bytes()).is_none() {
+        return;
+    }
+    for (at, _) in content.match_indices('=') {
+        let key_start = content[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphabetic())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let key = &content[key_start..at];
+        let context = if key.eq_ignore_ascii_case("scope") {
+            ScopeContext::Scope
+        } else if key.eq_ignore_ascii_case("resource") {
+            ScopeContext::Resource
+        } else {
+            continue;
+        };
+        // A parameter starts the content or follows `?`, `&` or whitespace.
+        let before = content[..key_start].chars().next_back();
+        if !matches!(before, None | Some('?' | '&' | ' ' | '\n')) {
+            continue;
+        }
+        let value_start = at + 1;
+        let value_len = content[value_start..]
+            .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(content.len() - value_start);
+        if value_len == 0 {
+            continue;
+        }
+        let range =
+            TextRange::new(value_start, value_start + value_len).offset(content_range.start);
+        if !code::looks_like_scope(&content[value_start..value_start + value_len]) {
+            continue;
+        }
+        push_token_scope(scan, text, literal_range, range, context);
+    }
+}
+
+pub(crate) fn push_token_scope(
+    scan: &mut Scan,
+    text: &str,
+    literal_range: TextRange,
+    content_range: TextRange,
+    context: ScopeContext,
+) {
+    if scan
+        .token_scopes
+        .iter()
+        .any(|s| s.value_range == content_range)
+    {
+        return;
+    }
+    let Some(content) = text.get(content_range.start..content_range.end) else {
+        return;
+    };
+    scan.token_scopes.push(TokenScope {
+        literal_range,
+        value_range: content_range,
+        value: content.to_owned(),
+        context,
+    });
+}
+
+/// Sorts every list by position so callers can rely on source order.
+pub(crate) fn finish(mut scan: Scan) -> Scan {
+    // Assignments point into env_refs by index, so env_refs are ordered before they are built;
+    // the rest only needs sorting.
+    scan.comments.sort_by_key(|r| r.start);
+    scan.string_literals.sort_by_key(|l| l.range.start);
+    scan.log_calls.sort_by_key(|c| c.range.start);
+    scan.split_calls.sort_by_key(|c| c.range.start);
+    scan.token_scopes.sort_by_key(|s| s.value_range.start);
+    scan.ssl_properties.sort_by_key(|p| p.key_range.start);
+    scan.env_definitions.sort_by_key(|d| d.name_range.start);
+    scan
+}
