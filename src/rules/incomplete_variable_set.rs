@@ -6,6 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::infer;
 use crate::rules::Rule;
 use crate::rules::values::assumed;
+use crate::rules::wrong_client_type_variable::equivalent_variable;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -49,14 +50,25 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         let mut first = None;
         let mut read: Vec<&str> = Vec::new();
+        // A wrong-client-type read whose fix is the missing member is one mistake, reported
+        // once by wrong-client-type-variable.
+        let mut fixed_elsewhere: Vec<String> = Vec::new();
         for (_, file, language, _, refs) in context.sources() {
             if infer::is_pass_through(language) {
                 continue;
             }
-            for reference in refs
-                .iter()
-                .filter(|r| r.connection == Some(id) && r.status == NameStatus::Valid)
-            {
+            for reference in refs.iter().filter(|r| r.connection == Some(id)) {
+                if reference.status == NameStatus::WrongClientType {
+                    if let Some(parsed) = &reference.parsed
+                        && let Some(equivalent) = equivalent_variable(connection, parsed.field)
+                    {
+                        fixed_elsewhere.push(equivalent);
+                    }
+                    continue;
+                }
+                if reference.status != NameStatus::Valid {
+                    continue;
+                }
                 if first.is_none() {
                     first = Some((file.path, reference.range));
                 }
@@ -68,7 +80,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             .env_variables()
             .filter(|v| v.field() != Some(Field::Port))
             .map(|v| v.name.as_str())
-            .filter(|name| !read.contains(name))
+            .filter(|name| !read.contains(name) && !fixed_elsewhere.iter().any(|f| f == name))
             .collect();
         if missing.is_empty() {
             continue;

@@ -64,13 +64,14 @@ pub(crate) fn tainted_locals(
         .collect()
 }
 
-/// `word` occurs in `text` as a whole identifier.
+/// `word` occurs in `text` as a whole identifier (a leading `$`, as in shell and PHP
+/// expansions, does not join it to another name).
 pub(crate) fn word_in(text: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + word.len()..].chars().next();
-        before.is_none_or(|c| !is_ident(c)) && after.is_none_or(|c| !is_ident(c))
+        before.is_none_or(|c| !is_ident(c)) && after.is_none_or(|c| !is_ident(c) && c != '$')
     })
 }
 

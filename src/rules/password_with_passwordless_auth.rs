@@ -20,7 +20,7 @@ password works locally and hides that the token code is missing or broken.
 ### Example
 ```dotenv
 # auth = "user-identity"
-AZURE_POSTGRESQL_CONNECTIONSTRING="dbname=app host=myserver.postgres.database.azure.com port=5432 sslmode=require user=aad_app password=hunter2"
+AZURE_POSTGRESQL_CONNECTIONSTRING="dbname=app host=myserver.postgres.database.azure.com port=5432 sslmode=require user=aad_app password=npg_Xyz123example"
 ```
 
 ### Use instead

@@ -85,7 +85,11 @@ pub(crate) fn connection_string_values<'c, 'a>(
     }
     for (_, file, _, scan, _) in context.sources() {
         for literal in &scan.string_literals {
-            if is_placeholder(&literal.value) || connstr::detect_format(&literal.value).is_none() {
+            // A template (`f"…{x}…"`, `"host=$HOST …"`) is not the value the program uses.
+            if literal.interpolated
+                || is_placeholder(&literal.value)
+                || connstr::detect_format(&literal.value).is_none()
+            {
                 continue;
             }
             values.push(ConnectionValue {

@@ -96,7 +96,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 
 /// The variable of this client type that holds the same thing (`_DATABASE` ↔ `_NAME`,
 /// `_USER` ↔ `_USERNAME`), if the connection has exactly one.
-fn equivalent_variable(connection: &Connection, field: Field) -> Option<String> {
+pub(crate) fn equivalent_variable(connection: &Connection, field: Field) -> Option<String> {
     let alternatives: &[Field] = match field {
         Field::Database => &[Field::Name],
         Field::Name => &[Field::Database],

@@ -15,6 +15,46 @@ use std::borrow::Cow;
 const SECRET_KEYS: &[&str] = &["password", "passwd", "pwd", "secret", "token"];
 
 /// Replaces every character of each secret value in `text` with `*`.
+/// Masks a line of a .env file for display: values stay readable only when their key is known
+/// not to hold a secret (host, port, database, user, TLS flag, ids) or when they are connection
+/// strings (whose passwords `mask_secrets` hides). Anything else — a secret under an arbitrary
+/// key, the unterminated value of a broken line — becomes `*`s of the same length, so carets
+/// stay aligned.
+pub fn mask_env_line(line: &str) -> String {
+    use crate::catalogue::Field;
+    let masked = mask_secrets(line).into_owned();
+    let Some(equals) = masked.find('=') else {
+        return masked;
+    };
+    let key = masked[..equals].trim().trim_start_matches("export ").trim();
+    let value = &masked[equals + 1..];
+    // By suffix, so that near misses (`NEON_POSTGRES_USER`) stay readable too.
+    let upper = key.to_ascii_uppercase();
+    let readable_key = [
+        Field::Host,
+        Field::Port,
+        Field::Database,
+        Field::Name,
+        Field::User,
+        Field::Username,
+        Field::Ssl,
+        Field::ClientId,
+        Field::TenantId,
+    ]
+    .iter()
+    .any(|field| upper.ends_with(&format!("_{}", field.suffix())));
+    let unquoted = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let connection_string = crate::connstr::detect_format(unquoted).is_some();
+    if readable_key || connection_string || value.trim().is_empty() {
+        return masked;
+    }
+    let stars: String = value
+        .chars()
+        .map(|c| if c.is_whitespace() { c } else { '*' })
+        .collect();
+    format!("{}={stars}", &masked[..equals])
+}
+
 pub fn mask_secrets(text: &str) -> Cow<'_, str> {
     let mut masked: Vec<(usize, usize)> = Vec::new();
     uri_passwords(text, &mut masked);

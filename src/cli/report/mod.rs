@@ -14,7 +14,7 @@ mod text;
 pub use crate::cli::walk::Note;
 pub use github::render_github;
 pub use json::render_json;
-pub use mask::mask_secrets;
+pub use mask::{mask_env_line, mask_secrets};
 pub use sarif::render_sarif;
 pub use text::render_text;
 

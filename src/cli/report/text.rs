@@ -1,7 +1,7 @@
 //! The compiler-style text reporter: `path:line:col: severity[rule-id]: message`, the source
 //! line with a caret under the range, the first fix as a help line, then notes and a summary.
 
-use super::{Positions, Report, Span, located, mask_secrets, summary_line};
+use super::{Positions, Report, Span, located, mask_env_line, mask_secrets, summary_line};
 use crate::diagnostic::{Diagnostic, Severity};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
@@ -101,7 +101,15 @@ fn write_diagnostic(
         printable(&diagnostic.message)
     );
     if let Some(line) = text.and_then(|text| text.lines().nth(span.start.line.saturating_sub(1))) {
-        let line = printable(&mask_secrets(line));
+        let is_env_file = matches!(
+            crate::workspace::classify(&diagnostic.path),
+            Some(crate::workspace::FileKind::DotEnv)
+        );
+        let line = if is_env_file {
+            printable(&mask_env_line(line))
+        } else {
+            printable(&mask_secrets(line))
+        };
         let number = span.start.line.to_string();
         let gutter = " ".repeat(number.len());
         let padding: String = line
@@ -196,19 +204,46 @@ note: bin.py: skipped: binary file
         let text = "\tKEY=\"a\nb\"\nX=\u{1b}[2J\n";
         let mut report = sample_report();
         report.notes.clear();
-        report.sources = [("m.env".to_owned(), text.to_owned())].into();
+        report.sources = [("m.sh".to_owned(), text.to_owned())].into();
         report.diagnostics = vec![
-            Diagnostic::new(
-                Rule::EnvSyntax,
-                "m.env",
-                TextRange::new(5, 10),
-                "unbalanced",
-            ),
-            Diagnostic::new(Rule::EnvSyntax, "m.env", TextRange::new(13, 13), "escape"),
+            Diagnostic::new(Rule::EnvSyntax, "m.sh", TextRange::new(5, 10), "unbalanced"),
+            Diagnostic::new(Rule::EnvSyntax, "m.sh", TextRange::new(13, 13), "escape"),
         ];
         let output = render_text(&report, false);
         assert!(output.contains("1 | \tKEY=\"a\n  | \t    ^^\n"), "{output}");
         assert!(output.contains("3 | X=\u{fffd}[2J\n  |   ^\n"), "{output}");
         assert!(!output.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn env_lines_hide_values_of_keys_that_may_be_secret() {
+        use crate::diagnostic::Diagnostic;
+        use crate::rules::Rule;
+        use crate::text::TextRange;
+        let text = "BROKEN=\"s3cret-value\nNEON_POSTGRESQL_HOST=ep-x.neon.tech\n";
+        let mut report = sample_report();
+        report.notes.clear();
+        report.sources = [(".env".to_owned(), text.to_owned())].into();
+        report.diagnostics = vec![
+            Diagnostic::new(
+                Rule::EnvSyntax,
+                ".env",
+                TextRange::new(7, 8),
+                "unterminated",
+            ),
+            Diagnostic::new(
+                Rule::UnusedEnvVariable,
+                ".env",
+                TextRange::new(20, 40),
+                "unused",
+            ),
+        ];
+        let output = render_text(&report, false);
+        assert!(!output.contains("s3cret"), "{output}");
+        assert!(output.contains("1 | BROKEN=*************\n"), "{output}");
+        assert!(
+            output.contains("NEON_POSTGRESQL_HOST=ep-x.neon.tech"),
+            "{output}"
+        );
     }
 }
