@@ -234,7 +234,7 @@ note: bin.py: skipped: binary file
             Diagnostic::new(
                 Rule::UnusedEnvVariable,
                 ".env",
-                TextRange::new(20, 40),
+                TextRange::new(21, 41),
                 "unused",
             ),
         ];
