@@ -121,7 +121,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     "{} is \"{}\": Service Connector sets \"true\", and anything else turns TLS off{}",
                     entry.key,
                     entry.value,
-                    neon_note(target)
+                    if target == Some(Target::Neon) {
+                        "; Neon refuses unencrypted connections"
+                    } else {
+                        ""
+                    }
                 ),
             );
             diagnostic.severity = severity_for_target(target);
