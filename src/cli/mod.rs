@@ -148,12 +148,7 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
         }
         None => {
             let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-            let hint = crate::catalogue::closest(&id.to_ascii_uppercase(), [])
-                .or_else(|| {
-                    ids.iter()
-                        .copied()
-                        .min_by_key(|candidate| strsim::levenshtein(id, candidate))
-                })
+            let hint = crate::catalogue::closest(id, ids.iter().copied())
                 .map(|s| format!(" Did you mean {s}?"))
                 .unwrap_or_default();
             eprintln!("error: unknown rule \"{id}\".{hint} Run `neon-lsp explain` for the list.");

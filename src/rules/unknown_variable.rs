@@ -46,16 +46,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             candidates =
                 catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
         }
-        let suggestion = catalogue::closest(&reference.name, candidates.iter().map(String::as_str))
-            .or_else(|| {
-                let all = catalogue::all_env_names(target, None);
-                catalogue::closest(&reference.name, all.iter().map(String::as_str)).and_then(|s| {
-                    candidates
-                        .iter()
-                        .find(|c| c.as_str() == s)
-                        .map(String::as_str)
-                })
-            });
+        let suggestion = catalogue::closest(&reference.name, candidates.iter().map(String::as_str));
         let why = why_unknown(&reference.name, reference.parsed.as_ref());
         let mut message = format!(
             "{} is not a variable Service Connector sets{why}",
