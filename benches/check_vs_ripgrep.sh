@@ -25,16 +25,19 @@ trap 'rm -rf "$work"' EXIT
 gen="$work/generated"
 python3 benches/generate_tree.py "$gen" 2000
 
-# Both tools get the same two roots; neon-lsp reports paths relative to the current folder.
-cd "$work"
-ln -s "$tree" lib 2>/dev/null || true
+# Both tools get the same two roots. neon-lsp reports paths relative to the current folder, which
+# must hold both: run from /.
+cd /
 paths=("$tree" "$gen")
 pattern='NEON_POSTGRES|AZURE_POSTGRES|postgres(ql)?://|ossrdbms'
 
 measure() { # name, command...: prints "seconds maxrss_kib"
   local name="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" >/dev/null 2>&1 || true
-  cat "$work/$name.time" | tail -n 1
+  /usr/bin/time -f "%e %M %x" -o "$work/$name.time" "$@" >/dev/null 2>&1 || true
+  # Exit status 0 or 1 (findings) is a run; anything else means the tool failed.
+  local status; status=$(tail -n 1 "$work/$name.time" | awk '{print $3}')
+  if [ "$status" != 0 ] && [ "$status" != 1 ]; then echo "$name failed (exit $status)" >&2; exit 2; fi
+  tail -n 1 "$work/$name.time" | awk '{print $1, $2}'
 }
 
 # Warm the page cache for both.
@@ -53,7 +56,7 @@ for i in $(seq "$runs"); do
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rg_med=$(median "${rg_times[@]}"); ck_med=$(median "${ck_times[@]}")
-summary=$("$bin" check "${paths[@]}" --format json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["summary"]; print(f"{s[\"files_scanned\"]} files scanned, {len(d[\"diagnostics\"])} diagnostics")' || echo "?")
+summary=$({ "$bin" check "${paths[@]}" --format json 2>/dev/null || true; } | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["summary"]["files_scanned"], "files scanned,", len(d["diagnostics"]), "diagnostics")' || echo "?")
 printf '%-22s %10s %14s\n' tool "median s" "peak RSS MiB"
 printf '%-22s %10s %14.1f\n' "rg (same prefixes)" "$rg_med" "$(echo "$rg_mem/1024" | bc -l)"
 printf '%-22s %10s %14.1f\n' "neon-lsp check" "$ck_med" "$(echo "$ck_mem/1024" | bc -l)"
