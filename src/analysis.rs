@@ -712,7 +712,9 @@ fn infer_client(
             value: client,
             reason: Reason::Language(language),
         },
-        String::new(),
+        // Without a manifest, the reading file's own folder is the connection's scope: .env
+        // files in sibling folders of a manifest-less tree are not this code's.
+        dir.to_string(),
     ))
 }
 

@@ -72,7 +72,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 format!(
                     "{} is read here but defined in none of {}",
                     reference.name,
-                    names.join(", ")
+                    list_files(&names)
                 ),
             )
             .with_fix(Fix {
@@ -93,4 +93,17 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// angle brackets so that nobody mistakes them for real values.
 pub(crate) fn placeholder_value(example: &str, target: Target) -> String {
     example.replace("<host>", target.example_host())
+}
+
+/// "a/.env, .env" — at most three names, then how many more.
+fn list_files(names: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more .env files",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
 }
