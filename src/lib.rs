@@ -13,6 +13,7 @@ pub mod connstr;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod infer;
+pub mod lsp;
 pub mod rules;
 pub mod scan;
 pub mod text;

@@ -34,6 +34,12 @@ struct Cli {
 enum Command {
     /// Lint a project: report every mismatch between code, .env files and what Service Connector injects.
     Check(CheckArgs),
+    /// Run the language server over stdio (what editors start).
+    Serve {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Show a rule's documentation (or every rule's with --all).
     Explain {
         /// The rule id, e.g. wrong-client-type-variable.
@@ -111,6 +117,11 @@ fn parse_auth(value: &str) -> Result<AuthType, String> {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    // An editor that starts the bare binary with `--stdio` gets the language server.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 2 && args[1] == "--stdio" {
+        return crate::lsp::serve();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -121,6 +132,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Explain { rule, all } => explain(rule.as_deref(), all),
+        Command::Serve { .. } => crate::lsp::serve(),
     }
 }
 

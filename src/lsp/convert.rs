@@ -1,0 +1,174 @@
+//! The one conversion layer between the core's byte ranges and LSP positions, diagnostics and
+//! edits, in the client's negotiated encoding.
+
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::text::{LineIndex, PositionEncoding, TextRange};
+use std::collections::HashMap;
+use std::path::Path;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+pub(super) fn range(text: &str, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
+    let index = LineIndex::new(text);
+    let (start_line, start_character) = index.lsp(text, range.start, encoding);
+    let (end_line, end_character) = index.lsp(text, range.end, encoding);
+    lsp::Range {
+        start: lsp::Position {
+            line: start_line,
+            character: start_character,
+        },
+        end: lsp::Position {
+            line: end_line,
+            character: end_character,
+        },
+    }
+}
+
+pub(super) fn range_to_offsets(
+    text: &str,
+    range: lsp::Range,
+    encoding: PositionEncoding,
+) -> TextRange {
+    let index = LineIndex::new(text);
+    let start = index.offset_of(text, range.start.line, range.start.character, encoding);
+    let end = index.offset_of(text, range.end.line, range.end.character, encoding);
+    TextRange::new(start.min(end), end.max(start))
+}
+
+/// Applies one `didChange` content change to a document's text.
+pub(super) fn apply_change(
+    text: &mut String,
+    change: &lsp::TextDocumentContentChangeEvent,
+    encoding: PositionEncoding,
+) {
+    match change.range {
+        Some(range) => {
+            let offsets = range_to_offsets(text, range, encoding);
+            text.replace_range(offsets.start..offsets.end, &change.text);
+        }
+        None => *text = change.text.clone(),
+    }
+}
+
+fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
+    match severity {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+pub(super) fn diagnostic(
+    diagnostic: &Diagnostic,
+    text: &str,
+    encoding: PositionEncoding,
+    root: &Path,
+    texts: &HashMap<String, String>,
+) -> lsp::Diagnostic {
+    let related = diagnostic
+        .related
+        .iter()
+        .filter_map(|related| {
+            let uri = Uri::from_file_path(root.join(&related.path))?;
+            let text = texts.get(&related.path).map(String::as_str).unwrap_or("");
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location {
+                    uri,
+                    range: range(text, related.range, encoding),
+                },
+                message: related.message.clone(),
+            })
+        })
+        .collect::<Vec<_>>();
+    lsp::Diagnostic {
+        range: range(text, diagnostic.range, encoding),
+        severity: Some(severity(diagnostic.severity)),
+        code: Some(lsp::NumberOrString::String(
+            diagnostic.rule.id().to_string(),
+        )),
+        source: Some("neon-lsp".to_string()),
+        message: diagnostic.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// A fix as a workspace edit; `None` when a file it edits is unknown.
+pub(super) fn workspace_edit(
+    fix: &Fix,
+    encoding: PositionEncoding,
+    root: &Path,
+    texts: &HashMap<String, String>,
+) -> Option<lsp::WorkspaceEdit> {
+    let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
+    for edit in &fix.edits {
+        let text = texts.get(&edit.path).map(String::as_str).unwrap_or("");
+        let uri = Uri::from_file_path(root.join(&edit.path))?;
+        changes.entry(uri).or_default().push(lsp::TextEdit {
+            range: range(text, edit.range, encoding),
+            new_text: edit.new_text.clone(),
+        });
+    }
+    Some(lsp::WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incremental_changes_use_the_negotiated_encoding() {
+        let mut text = "const é = process.env.NEON_POSTGRES_HOST;\n".to_string();
+        // UTF-16: "é" is one unit; the name starts at character 22.
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range {
+                start: lsp::Position {
+                    line: 0,
+                    character: 35,
+                },
+                end: lsp::Position {
+                    line: 0,
+                    character: 35,
+                },
+            }),
+            range_length: None,
+            text: "QL".to_string(),
+        };
+        apply_change(&mut text, &change, PositionEncoding::Utf16);
+        assert_eq!(text, "const é = process.env.NEON_POSTGRESQL_HOST;\n");
+        let mut utf8 = "é=1\n".to_string();
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range {
+                start: lsp::Position {
+                    line: 0,
+                    character: 2,
+                },
+                end: lsp::Position {
+                    line: 0,
+                    character: 3,
+                },
+            }),
+            range_length: None,
+            text: ":".to_string(),
+        };
+        apply_change(&mut utf8, &change, PositionEncoding::Utf8);
+        assert_eq!(utf8, "é:1\n");
+    }
+
+    #[test]
+    fn ranges_convert_both_ways() {
+        let text = "a😀b\nNEON";
+        let r = range(text, TextRange::new(6, 10), PositionEncoding::Utf16);
+        assert_eq!(
+            (r.start.line, r.start.character, r.end.line, r.end.character),
+            (1, 0, 1, 4)
+        );
+        assert_eq!(
+            range_to_offsets(text, r, PositionEncoding::Utf16),
+            TextRange::new(6, 10)
+        );
+    }
+}

@@ -1,0 +1,407 @@
+//! `neon-lsp serve`: the language server over stdio (tower-lsp-server).
+//!
+//! A thin adapter over [`crate::analyse`]: it keeps the workspace's files (read once in the
+//! background at start-up, then the editor's open documents on top), re-runs the analysis on a
+//! snapshot off the request path, and converts byte ranges to the negotiated position encoding
+//! in one place (`convert`). It holds no rule logic.
+//!
+//! Why tower-lsp-server and not tower-lsp: tower-lsp has had no release since 2023 and its
+//! handlers can reorder edits (tower-lsp issue 284); tower-lsp-server is its maintained
+//! continuation (community fork, current lsp types, no async-trait boxing).
+
+mod convert;
+
+use crate::analysis::{Options, analyse};
+use crate::cli::walk::{self, WalkOptions};
+use crate::diagnostic::Diagnostic;
+use crate::text::PositionEncoding;
+use crate::workspace::{GitState, Workspace, WorkspaceFile, classify};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tower_lsp_server::jsonrpc::Result as RpcResult;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+/// Runs the server on stdin/stdout until the client says `exit`.
+pub fn serve() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = LspService::new(|client| Backend {
+            client,
+            state: Arc::new(Mutex::new(State::default())),
+        });
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    std::process::ExitCode::SUCCESS
+}
+
+#[derive(Default)]
+struct State {
+    root: Option<PathBuf>,
+    encoding: Option<PositionEncoding>,
+    /// Files read from disk (relative path → file), the workspace scan's result.
+    disk: BTreeMap<String, WorkspaceFile>,
+    /// Open documents (relative path → version, text): they win over the disk.
+    open: HashMap<String, (i32, String)>,
+    /// The latest diagnostics per path, for code actions and for clearing stale ones.
+    published: HashMap<String, Vec<Diagnostic>>,
+    /// The latest analysis texts per path (positions of published diagnostics refer to them).
+    texts: HashMap<String, String>,
+    /// Bumped on every change: an analysis whose generation is stale is dropped.
+    generation: u64,
+}
+
+struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock must not take the server down with it.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Backend {
+    fn relative(&self, uri: &Uri) -> Option<String> {
+        let path = uri.to_file_path()?;
+        let state = lock(&self.state);
+        let root = state.root.as_ref()?;
+        let relative = path.strip_prefix(root).ok()?;
+        Some(relative.to_string_lossy().replace('\\', "/"))
+    }
+
+    fn uri_of(&self, root: &Path, relative: &str) -> Option<Uri> {
+        Uri::from_file_path(root.join(relative))
+    }
+
+    /// Re-analyses a snapshot off the request path and publishes what changed.
+    async fn republish(&self) {
+        let (snapshot, generation, root) = {
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            let Some(root) = state.root.clone() else {
+                return;
+            };
+            let mut files: BTreeMap<String, WorkspaceFile> = state.disk.clone();
+            for (path, (_, text)) in &state.open {
+                if classify(path).is_none() {
+                    continue;
+                }
+                let git = files
+                    .get(path)
+                    .map(|f| f.git)
+                    .unwrap_or(GitState::NotInRepository);
+                files.insert(
+                    path.clone(),
+                    WorkspaceFile {
+                        path: path.clone(),
+                        text: text.clone(),
+                        git,
+                        lossy: false,
+                    },
+                );
+            }
+            (
+                Workspace {
+                    files: files.into_values().collect(),
+                },
+                state.generation,
+                root,
+            )
+        };
+        let analysis = tokio::task::spawn_blocking(move || {
+            let texts: HashMap<String, String> = snapshot
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone()))
+                .collect();
+            (analyse(&snapshot, &Options::default()), texts)
+        })
+        .await;
+        let (result, texts) = match analysis {
+            Ok(result) => result,
+            Err(error) => {
+                self.client
+                    .log_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp: the analysis failed: {error}"),
+                    )
+                    .await;
+                return;
+            }
+        };
+        let diagnostics = match result {
+            Ok(diagnostics) => diagnostics,
+            Err(error) => {
+                // A broken neon-lsp.toml is reported on the file itself.
+                vec![config_diagnostic(error)]
+            }
+        };
+        let mut by_path: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+        for diagnostic in diagnostics {
+            by_path
+                .entry(diagnostic.path.clone())
+                .or_default()
+                .push(diagnostic);
+        }
+        let to_publish = {
+            let mut state = lock(&self.state);
+            if state.generation != generation {
+                return; // a newer change is being analysed
+            }
+            let mut paths: Vec<String> = by_path.keys().cloned().collect();
+            paths.extend(
+                state
+                    .published
+                    .keys()
+                    .filter(|p| !by_path.contains_key(*p))
+                    .cloned(),
+            );
+            let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
+            let publish: Vec<(String, Option<i32>, Vec<lsp::Diagnostic>)> = paths
+                .into_iter()
+                .map(|path| {
+                    let diagnostics = by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]);
+                    let text = texts.get(&path).map(String::as_str).unwrap_or("");
+                    let converted = diagnostics
+                        .iter()
+                        .map(|d| convert::diagnostic(d, text, encoding, &root, &texts))
+                        .collect();
+                    let version = state.open.get(&path).map(|(version, _)| *version);
+                    (path, version, converted)
+                })
+                .collect();
+            state.published = by_path;
+            state.texts = texts;
+            publish
+        };
+        for (path, version, diagnostics) in to_publish {
+            if let Some(uri) = self.uri_of(&root, &path) {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, version)
+                    .await;
+            }
+        }
+    }
+
+    async fn rescan(&self) {
+        let root = lock(&self.state).root.clone();
+        let Some(root) = root else { return };
+        let token = lsp::NumberOrString::String("neon-lsp/workspace-scan".to_string());
+        let progress = self
+            .client
+            .progress(token, "neon-lsp: scanning the workspace")
+            .with_message(root.display().to_string())
+            .begin()
+            .await;
+        let scan_root = root.clone();
+        let collected = tokio::task::spawn_blocking(move || {
+            walk::collect(&[scan_root], &WalkOptions::default())
+        })
+        .await;
+        match collected {
+            Ok(Ok(collected)) => {
+                let files = collected
+                    .workspace
+                    .files
+                    .into_iter()
+                    .map(|f| (f.path.clone(), f))
+                    .collect();
+                lock(&self.state).disk = files;
+                progress
+                    .finish_with_message(format!("{} files read", collected.files_scanned))
+                    .await;
+            }
+            Ok(Err(error)) => {
+                progress.finish().await;
+                self.client
+                    .log_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp: cannot scan the workspace: {error}"),
+                    )
+                    .await;
+            }
+            Err(error) => {
+                progress.finish().await;
+                self.client
+                    .log_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp: the workspace scan failed: {error}"),
+                    )
+                    .await;
+            }
+        }
+        self.republish().await;
+    }
+}
+
+fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
+    Diagnostic {
+        rule: crate::rules::Rule::EnvSyntax,
+        severity: crate::diagnostic::Severity::Error,
+        path: if error.path.is_empty() {
+            crate::workspace::CONFIG_FILE_NAME.to_string()
+        } else {
+            error.path
+        },
+        range: error.range,
+        message: format!("neon-lsp.toml: {}", error.message),
+        fixes: Vec::new(),
+        related: Vec::new(),
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: lsp::InitializeParams) -> RpcResult<lsp::InitializeResult> {
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .and_then(|folder| folder.uri.to_file_path().map(|p| p.into_owned()));
+        #[allow(deprecated)]
+        let root = root.or_else(|| {
+            params
+                .root_uri
+                .as_ref()
+                .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()))
+        });
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.clone())
+            .unwrap_or_default();
+        let (encoding, kind) = if offered.contains(&lsp::PositionEncodingKind::UTF8) {
+            (PositionEncoding::Utf8, lsp::PositionEncodingKind::UTF8)
+        } else {
+            (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
+        };
+        {
+            let mut state = lock(&self.state);
+            state.root = root;
+            state.encoding = Some(encoding);
+        }
+        Ok(lsp::InitializeResult {
+            capabilities: lsp::ServerCapabilities {
+                position_encoding: Some(kind),
+                text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
+                    lsp::TextDocumentSyncKind::INCREMENTAL,
+                )),
+                code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+                ..Default::default()
+            },
+            server_info: Some(lsp::ServerInfo {
+                name: "neon-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        self.rescan().await;
+    }
+
+    async fn shutdown(&self) -> RpcResult<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        let Some(path) = self.relative(&params.text_document.uri) else {
+            return;
+        };
+        lock(&self.state).open.insert(
+            path,
+            (params.text_document.version, params.text_document.text),
+        );
+        self.republish().await;
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        let Some(path) = self.relative(&params.text_document.uri) else {
+            return;
+        };
+        {
+            // Stored before any await, so concurrent handlers cannot reorder edits.
+            let mut state = lock(&self.state);
+            let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
+            let Some((version, text)) = state.open.get_mut(&path) else {
+                return;
+            };
+            for change in params.content_changes {
+                convert::apply_change(text, &change, encoding);
+            }
+            *version = params.text_document.version;
+        }
+        self.republish().await;
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        let Some(path) = self.relative(&params.text_document.uri) else {
+            return;
+        };
+        lock(&self.state).open.remove(&path);
+        self.republish().await;
+    }
+
+    async fn did_change_watched_files(&self, _: lsp::DidChangeWatchedFilesParams) {
+        self.rescan().await;
+    }
+
+    async fn code_action(
+        &self,
+        params: lsp::CodeActionParams,
+    ) -> RpcResult<Option<lsp::CodeActionResponse>> {
+        let Some(path) = self.relative(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let state = lock(&self.state);
+        let (Some(root), Some(diagnostics)) = (state.root.as_ref(), state.published.get(&path))
+        else {
+            return Ok(None);
+        };
+        let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
+        let text = state.texts.get(&path).map(String::as_str).unwrap_or("");
+        let requested = convert::range_to_offsets(text, params.range, encoding);
+        let mut actions = Vec::new();
+        for diagnostic in diagnostics {
+            let overlaps =
+                diagnostic.range.start <= requested.end && requested.start <= diagnostic.range.end;
+            if !overlaps {
+                continue;
+            }
+            let lsp_diagnostic =
+                convert::diagnostic(diagnostic, text, encoding, root, &state.texts);
+            for (index, fix) in diagnostic.fixes.iter().enumerate() {
+                let Some(edit) = convert::workspace_edit(fix, encoding, root, &state.texts) else {
+                    continue;
+                };
+                actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(lsp::CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![lsp_diagnostic.clone()]),
+                    edit: Some(edit),
+                    is_preferred: Some(
+                        index == 0 && fix.applicability == crate::diagnostic::Applicability::Safe,
+                    ),
+                    ..Default::default()
+                }));
+            }
+        }
+        Ok(Some(actions))
+    }
+}

@@ -1,0 +1,174 @@
+//! End-to-end tests of `neon-lsp serve` over its real stdio: JSON-RPC framing, initialize,
+//! didOpen/didChange, publishDiagnostics, codeAction, shutdown and exit.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start neon-lsp serve");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("Content-Length header")];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if sender.send(serde_json::from_slice(&body).expect("JSON body")).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut server = Server { child, stdin, messages, next_id: 1 };
+        let uri = uri(root, "");
+        let result = server.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri,
+                "workspaceFolders": [{"uri": uri, "name": "fixture"}],
+                "capabilities": {"general": {"positionEncodings": ["utf-16"]}}
+            }),
+        );
+        assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let response = self.wait_for(|m| m["id"] == id && m.get("method").is_none());
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// Waits up to 20 s for a message that matches, answering server-to-client requests.
+    fn wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = self.messages.recv_timeout(left).expect("timed out waiting for the server");
+            if matches(&message) {
+                return message;
+            }
+            if message.get("id").is_some() && message.get("method").is_some() {
+                // e.g. window/workDoneProgress/create
+                let id = message["id"].clone();
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            }
+        }
+    }
+
+    fn diagnostics_for(&mut self, uri: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let message = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && accept(&m["params"]["diagnostics"])
+        });
+        message["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "server exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("server did not exit after shutdown/exit");
+    }
+}
+
+fn uri(root: &Path, relative: &str) -> String {
+    let path = if relative.is_empty() { root.to_path_buf() } else { root.join(relative) };
+    format!("file://{}", path.display())
+}
+
+fn has_rule(diagnostics: &Value, rule: &str) -> bool {
+    diagnostics.as_array().is_some_and(|d| d.iter().any(|d| d["code"] == rule))
+}
+
+#[test]
+fn diagnostics_follow_edits_and_quick_fixes_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("package.json"), r#"{"name":"app","dependencies":{"pg":"^8"}}"#).unwrap();
+    let source = "// é: non-ASCII before the reference\nconst host = process.env.NEON_POSTGRES_HOST;\n";
+    std::fs::write(root.join("db.js"), source).unwrap();
+    let mut server = Server::start(&root);
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    let diagnostics = server.diagnostics_for(&db, |d| has_rule(d, "unknown-variable"));
+    let unknown = diagnostics.iter().find(|d| d["code"] == "unknown-variable").unwrap().clone();
+    assert_eq!(unknown["range"]["start"], json!({"line": 1, "character": 25}));
+    assert_eq!(unknown["range"]["end"], json!({"line": 1, "character": 43}));
+    assert!(unknown["message"].as_str().unwrap().contains("NEON_POSTGRESQL_HOST"));
+
+    // The quick fix renames to the closest valid name.
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": db}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}),
+    );
+    let action = actions.as_array().unwrap().iter().find(|a| a["title"] == "Replace with NEON_POSTGRESQL_HOST").expect("quick fix");
+    assert_eq!(action["isPreferred"], true);
+    let edit = &action["edit"]["changes"][&db][0];
+    assert_eq!(edit["newText"], "NEON_POSTGRESQL_HOST");
+
+    // Apply it as the editor would (incremental change), and the finding goes away.
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": db, "version": 2}, "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
+    );
+    let diagnostics = server.diagnostics_for(&db, |d| !has_rule(d, "unknown-variable"));
+    assert!(diagnostics.iter().all(|d| d["code"] != "unknown-variable"), "{diagnostics:?}");
+    server.stop();
+}
