@@ -48,12 +48,20 @@ impl Server {
                 if reader.read_exact(&mut body).is_err() {
                     return;
                 }
-                if sender.send(serde_json::from_slice(&body).expect("JSON body")).is_err() {
+                if sender
+                    .send(serde_json::from_slice(&body).expect("JSON body"))
+                    .is_err()
+                {
                     return;
                 }
             }
         });
-        let mut server = Server { child, stdin, messages, next_id: 1 };
+        let mut server = Server {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        };
         let uri = uri(root, "");
         let result = server.request(
             "initialize",
@@ -84,7 +92,10 @@ impl Server {
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         let response = self.wait_for(|m| m["id"] == id && m.get("method").is_none());
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
         response["result"].clone()
     }
 
@@ -93,7 +104,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message = self.messages.recv_timeout(left).expect("timed out waiting for the server");
+            let message = self
+                .messages
+                .recv_timeout(left)
+                .expect("timed out waiting for the server");
             if matches(&message) {
                 return message;
             }
@@ -107,9 +121,14 @@ impl Server {
 
     fn diagnostics_for(&mut self, uri: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
         let message = self.wait_for(|m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && accept(&m["params"]["diagnostics"])
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && accept(&m["params"]["diagnostics"])
         });
-        message["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        message["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn stop(mut self) {
@@ -129,36 +148,64 @@ impl Server {
 }
 
 fn uri(root: &Path, relative: &str) -> String {
-    let path = if relative.is_empty() { root.to_path_buf() } else { root.join(relative) };
+    let path = if relative.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(relative)
+    };
     format!("file://{}", path.display())
 }
 
 fn has_rule(diagnostics: &Value, rule: &str) -> bool {
-    diagnostics.as_array().is_some_and(|d| d.iter().any(|d| d["code"] == rule))
+    diagnostics
+        .as_array()
+        .is_some_and(|d| d.iter().any(|d| d["code"] == rule))
 }
 
 #[test]
 fn diagnostics_follow_edits_and_quick_fixes_apply() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    std::fs::write(root.join("package.json"), r#"{"name":"app","dependencies":{"pg":"^8"}}"#).unwrap();
-    let source = "// é: non-ASCII before the reference\nconst host = process.env.NEON_POSTGRES_HOST;\n";
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
+    )
+    .unwrap();
+    let source =
+        "// é: non-ASCII before the reference\nconst host = process.env.NEON_POSTGRES_HOST;\n";
     std::fs::write(root.join("db.js"), source).unwrap();
     let mut server = Server::start(&root);
     let db = uri(&root, "db.js");
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
     let diagnostics = server.diagnostics_for(&db, |d| has_rule(d, "unknown-variable"));
-    let unknown = diagnostics.iter().find(|d| d["code"] == "unknown-variable").unwrap().clone();
-    assert_eq!(unknown["range"]["start"], json!({"line": 1, "character": 25}));
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-variable")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        unknown["range"]["start"],
+        json!({"line": 1, "character": 25})
+    );
     assert_eq!(unknown["range"]["end"], json!({"line": 1, "character": 43}));
-    assert!(unknown["message"].as_str().unwrap().contains("NEON_POSTGRESQL_HOST"));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("NEON_POSTGRESQL_HOST")
+    );
 
     // The quick fix renames to the closest valid name.
     let actions = server.request(
         "textDocument/codeAction",
         json!({"textDocument": {"uri": db}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}),
     );
-    let action = actions.as_array().unwrap().iter().find(|a| a["title"] == "Replace with NEON_POSTGRESQL_HOST").expect("quick fix");
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Replace with NEON_POSTGRESQL_HOST")
+        .expect("quick fix");
     assert_eq!(action["isPreferred"], true);
     let edit = &action["edit"]["changes"][&db][0];
     assert_eq!(edit["newText"], "NEON_POSTGRESQL_HOST");
@@ -169,6 +216,40 @@ fn diagnostics_follow_edits_and_quick_fixes_apply() {
         json!({"textDocument": {"uri": db, "version": 2}, "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
     );
     let diagnostics = server.diagnostics_for(&db, |d| !has_rule(d, "unknown-variable"));
-    assert!(diagnostics.iter().all(|d| d["code"] != "unknown-variable"), "{diagnostics:?}");
+    assert!(
+        diagnostics.iter().all(|d| d["code"] != "unknown-variable"),
+        "{diagnostics:?}"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_dotenv_edit_on_disk_republishes_the_code_that_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("requirements.txt"), "psycopg2-binary\n").unwrap();
+    let source = "import os\nconn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
+    std::fs::write(root.join("app.py"), source).unwrap();
+    std::fs::write(root.join(".env"), "OTHER=1\n").unwrap();
+    let mut server = Server::start(&root);
+    let app = uri(&root, "app.py");
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": app, "languageId": "python", "version": 1, "text": source}}),
+    );
+    server.diagnostics_for(&app, |d| has_rule(d, "undefined-in-env-file"));
+
+    // Another tool writes the variable into .env; the editor reports the change on disk.
+    std::fs::write(
+        root.join(".env"),
+        "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 sslmode=require user=app password=<password>\"\n",
+    )
+    .unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&root, ".env"), "type": 2}]}),
+    );
+    let diagnostics = server.diagnostics_for(&app, |d| !has_rule(d, "undefined-in-env-file"));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
     server.stop();
 }

@@ -47,6 +47,25 @@ pub fn serve() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
+/// Files whose changes on disk change the analysis: .env files, the config, the manifests.
+const WATCHED: &[&str] = &[
+    "**/.env",
+    "**/.env.*",
+    "**/*.env",
+    "**/neon-lsp.toml",
+    "**/package.json",
+    "**/requirements*.txt",
+    "**/pyproject.toml",
+    "**/Pipfile",
+    "**/go.mod",
+    "**/*.csproj",
+    "**/pom.xml",
+    "**/build.gradle",
+    "**/build.gradle.kts",
+    "**/composer.json",
+    "**/Gemfile",
+];
+
 #[derive(Default)]
 struct State {
     root: Option<PathBuf>,
@@ -313,6 +332,21 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: lsp::InitializedParams) {
+        // Edits made outside the editor (git checkout, another tool) must be seen too.
+        let watchers: Vec<serde_json::Value> = WATCHED
+            .iter()
+            .map(|pattern| serde_json::json!({ "globPattern": pattern }))
+            .collect();
+        let registration = lsp::Registration {
+            id: "neon-lsp/watch".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: Some(serde_json::json!({ "watchers": watchers })),
+        };
+        if let Err(error) = self.client.register_capability(vec![registration]).await {
+            self.client
+                .log_message(lsp::MessageType::WARNING, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit"))
+                .await;
+        }
         self.rescan().await;
     }
 
