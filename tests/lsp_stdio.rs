@@ -102,12 +102,16 @@ impl Server {
     /// Waits up to 20 s for a message that matches, answering server-to-client requests.
     fn wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message = self
-                .messages
-                .recv_timeout(left)
-                .expect("timed out waiting for the server");
+            let Ok(message) = self.messages.recv_timeout(left) else {
+                panic!(
+                    "timed out waiting for the server; it sent:\n{}",
+                    seen.join("\n")
+                );
+            };
+            seen.push(message.to_string());
             if matches(&message) {
                 return message;
             }
@@ -251,5 +255,68 @@ fn a_dotenv_edit_on_disk_republishes_the_code_that_reads_it() {
     );
     let diagnostics = server.diagnostics_for(&app, |d| !has_rule(d, "undefined-in-env-file"));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    server.stop();
+}
+
+#[test]
+fn hover_definition_and_references_mask_the_password() {
+    const PASSWORD: &str = "Hov3r-S3cret-Qx";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("requirements.txt"), "psycopg2-binary\n").unwrap();
+    let source = "import os\nconn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
+    std::fs::write(root.join("app.py"), source).unwrap();
+    std::fs::write(
+        root.join("worker.py"),
+        "import os\ndsn = os.getenv(\"NEON_POSTGRESQL_CONNECTIONSTRING\")\n",
+    )
+    .unwrap();
+    let env = format!(
+        "# local\nNEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 sslmode=require user=app password={PASSWORD}\"\n"
+    );
+    std::fs::write(root.join(".env"), &env).unwrap();
+    let mut server = Server::start(&root);
+    let app = uri(&root, "app.py");
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": app, "languageId": "python", "version": 1, "text": source}}),
+    );
+    server.diagnostics_for(&app, |_| true);
+    let at = json!({"textDocument": {"uri": app}, "position": {"line": 1, "character": 25}});
+
+    let hover = server.request("textDocument/hover", at.clone());
+    let markdown = hover["contents"]["value"].as_str().unwrap().to_string();
+    assert!(
+        markdown.contains("client type python, from requirements.txt"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("libpq key-value"), "{markdown}");
+    assert!(markdown.contains("Defined in `.env`"), "{markdown}");
+    assert!(markdown.contains("password=****"), "{markdown}");
+    assert!(
+        !markdown.contains(PASSWORD),
+        "hover leaks the password: {markdown}"
+    );
+
+    let definition = server.request("textDocument/definition", at.clone());
+    assert_eq!(definition[0]["uri"], uri(&root, ".env"));
+    assert_eq!(
+        definition[0]["range"]["start"],
+        json!({"line": 1, "character": 0})
+    );
+
+    let env_uri = uri(&root, ".env");
+    let references = server.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": env_uri}, "position": {"line": 1, "character": 3}, "context": {"includeDeclaration": false}}),
+    );
+    let mut files: Vec<String> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["uri"].as_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files, vec![uri(&root, "app.py"), uri(&root, "worker.py")]);
     server.stop();
 }

@@ -115,32 +115,7 @@ impl Backend {
             let Some(root) = state.root.clone() else {
                 return;
             };
-            let mut files: BTreeMap<String, WorkspaceFile> = state.disk.clone();
-            for (path, (_, text)) in &state.open {
-                if classify(path).is_none() {
-                    continue;
-                }
-                let git = files
-                    .get(path)
-                    .map(|f| f.git)
-                    .unwrap_or(GitState::NotInRepository);
-                files.insert(
-                    path.clone(),
-                    WorkspaceFile {
-                        path: path.clone(),
-                        text: text.clone(),
-                        git,
-                        lossy: false,
-                    },
-                );
-            }
-            (
-                Workspace {
-                    files: files.into_values().collect(),
-                },
-                state.generation,
-                root,
-            )
+            (snapshot(&state), state.generation, root)
         };
         let analysis = tokio::task::spawn_blocking(move || {
             let texts: HashMap<String, String> = snapshot
@@ -190,6 +165,14 @@ impl Backend {
                     .filter(|p| !by_path.contains_key(*p))
                     .cloned(),
             );
+            // Open documents always get a (possibly empty) list, so the editor knows they were checked.
+            let open_without: Vec<String> = state
+                .open
+                .keys()
+                .filter(|p| !paths.contains(p))
+                .cloned()
+                .collect();
+            paths.extend(open_without);
             let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
             let publish: Vec<(String, Option<i32>, Vec<lsp::Diagnostic>)> = paths
                 .into_iter()
@@ -268,6 +251,88 @@ impl Backend {
     }
 }
 
+/// The workspace as the analysis should see it: files on disk with open documents on top.
+fn snapshot(state: &State) -> Workspace {
+    let mut files: BTreeMap<String, WorkspaceFile> = state.disk.clone();
+    for (path, (_, text)) in &state.open {
+        if classify(path).is_none() {
+            continue;
+        }
+        let git = files
+            .get(path)
+            .map(|f| f.git)
+            .unwrap_or(GitState::NotInRepository);
+        files.insert(
+            path.clone(),
+            WorkspaceFile {
+                path: path.clone(),
+                text: text.clone(),
+                git,
+                lossy: false,
+            },
+        );
+    }
+    Workspace {
+        files: files.into_values().collect(),
+    }
+}
+
+type VariableLookup = (
+    crate::analysis::VariableInfo,
+    PathBuf,
+    PositionEncoding,
+    HashMap<String, String>,
+);
+
+impl Backend {
+    /// Looks up the variable under the cursor on a snapshot, off the request path.
+    async fn variable_at(&self, uri: &Uri, position: lsp::Position) -> Option<VariableLookup> {
+        let path = self.relative(uri)?;
+        let (workspace, root, encoding) = {
+            let state = lock(&self.state);
+            (
+                snapshot(&state),
+                state.root.clone()?,
+                state.encoding.unwrap_or(PositionEncoding::Utf16),
+            )
+        };
+        let texts: HashMap<String, String> = workspace
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let text = texts.get(&path)?.clone();
+        let offset = crate::text::LineIndex::new(&text).offset_of(
+            &text,
+            position.line,
+            position.character,
+            encoding,
+        );
+        let info = tokio::task::spawn_blocking(move || {
+            crate::analysis::variable_at(&workspace, &Options::default(), &path, offset)
+        })
+        .await
+        .ok()
+        .flatten()?;
+        Some((info, root, encoding, texts))
+    }
+}
+
+fn location(
+    root: &Path,
+    path: &str,
+    range: crate::text::TextRange,
+    encoding: PositionEncoding,
+    texts: &HashMap<String, String>,
+) -> Option<lsp::Location> {
+    let uri = Uri::from_file_path(root.join(path))?;
+    let text = texts.get(path).map(String::as_str).unwrap_or("");
+    Some(lsp::Location {
+        uri,
+        range: convert::range(text, range, encoding),
+    })
+}
+
 fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
     Diagnostic {
         rule: crate::rules::Rule::EnvSyntax,
@@ -321,6 +386,9 @@ impl LanguageServer for Backend {
                     lsp::TextDocumentSyncKind::INCREMENTAL,
                 )),
                 code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+                hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+                definition_provider: Some(lsp::OneOf::Left(true)),
+                references_provider: Some(lsp::OneOf::Left(true)),
                 ..Default::default()
             },
             server_info: Some(lsp::ServerInfo {
@@ -394,6 +462,79 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, _: lsp::DidChangeWatchedFilesParams) {
         self.rescan().await;
+    }
+
+    async fn hover(&self, params: lsp::HoverParams) -> RpcResult<Option<lsp::Hover>> {
+        let position = params.text_document_position_params;
+        let Some((info, _, encoding, texts)) = self
+            .variable_at(&position.text_document.uri, position.position)
+            .await
+        else {
+            return Ok(None);
+        };
+        let mut markdown = info.description.clone();
+        for (path, _, value) in &info.definitions {
+            markdown.push_str(&format!("\n\nDefined in `{path}`: `{value}`"));
+        }
+        if info.definitions.is_empty() {
+            markdown.push_str("\n\nNot defined in any .env file in scope.");
+        }
+        let path = self
+            .relative(&position.text_document.uri)
+            .unwrap_or_default();
+        let text = texts.get(&path).map(String::as_str).unwrap_or("");
+        Ok(Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(convert::range(text, info.range, encoding)),
+        }))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: lsp::GotoDefinitionParams,
+    ) -> RpcResult<Option<lsp::GotoDefinitionResponse>> {
+        let position = params.text_document_position_params;
+        let Some((info, root, encoding, texts)) = self
+            .variable_at(&position.text_document.uri, position.position)
+            .await
+        else {
+            return Ok(None);
+        };
+        let locations: Vec<lsp::Location> = info
+            .definitions
+            .iter()
+            .filter_map(|(path, range, _)| location(&root, path, *range, encoding, &texts))
+            .collect();
+        Ok((!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations)))
+    }
+
+    async fn references(
+        &self,
+        params: lsp::ReferenceParams,
+    ) -> RpcResult<Option<Vec<lsp::Location>>> {
+        let position = params.text_document_position;
+        let Some((info, root, encoding, texts)) = self
+            .variable_at(&position.text_document.uri, position.position)
+            .await
+        else {
+            return Ok(None);
+        };
+        let mut locations: Vec<lsp::Location> = info
+            .readers
+            .iter()
+            .filter_map(|(path, range)| location(&root, path, *range, encoding, &texts))
+            .collect();
+        if params.context.include_declaration {
+            locations.extend(
+                info.definitions
+                    .iter()
+                    .filter_map(|(path, range, _)| location(&root, path, *range, encoding, &texts)),
+            );
+        }
+        Ok(Some(locations))
     }
 
     async fn code_action(
