@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn ranges_convert_both_ways() {
         let text = "a😀b\nNEON";
-        let r = range(text, TextRange::new(6, 10), PositionEncoding::Utf16);
+        let r = range(text, TextRange::new(7, 11), PositionEncoding::Utf16);
         assert_eq!(
             (r.start.line, r.start.character, r.end.line, r.end.character),
             (1, 0, 1, 4)
