@@ -168,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             range_to_offsets(text, r, PositionEncoding::Utf16),
-            TextRange::new(6, 10)
+            TextRange::new(7, 11)
         );
     }
 }
