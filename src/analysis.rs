@@ -921,3 +921,186 @@ pub fn masked_value(key: &str, value: &str) -> String {
         Err(_) => value.to_string(),
     }
 }
+
+/// A variable name to offer where code reads the environment (or a key starts in a .env file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub name: String,
+    /// One line: what it holds for the connection.
+    pub detail: String,
+    /// Markdown: format and documented example.
+    pub documentation: String,
+}
+
+/// Text right before the cursor that means "an environment variable name goes here".
+static ENV_ACCESS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r#"(?:process\.env\.|process\.env\[\s*["'`]|import\.meta\.env\.|Bun\.env\.|Deno\.env\.get\(\s*["']"#,
+        r#"|os\.environ\[\s*["']|os\.environ\.get\(\s*["']|os\.getenv\(\s*["']|\bgetenv\(\s*["']"#,
+        r#"|os\.Getenv\(\s*"|os\.LookupEnv\(\s*"|GetEnvironmentVariable\(\s*"|System\.getenv\(\s*""#,
+        r#"|\$_ENV\[\s*["']|\$_SERVER\[\s*["']|\benv\(\s*["']|\bENV\[\s*["']|ENV\.fetch\(\s*["']"#,
+        r#"|\$\{|\$)[A-Za-z0-9_]*$"#
+    ))
+    .ok()
+});
+
+/// Completions at `offset` in `path`: the variables Service Connector sets for the connections
+/// that cover the file, inside env-access expressions of every scanned language and at the
+/// start of a key in .env files. Empty elsewhere.
+pub fn completions_at(
+    workspace: &Workspace,
+    options: &Options,
+    path: &str,
+    offset: usize,
+) -> Vec<Completion> {
+    let Some(file) = workspace.files.iter().find(|f| f.path == path) else {
+        return Vec::new();
+    };
+    let Some(prefix) = file.text.get(..offset) else {
+        return Vec::new();
+    };
+    let line = prefix.rsplit('\n').next().unwrap_or(prefix);
+    let kind = classify(path);
+    let in_context = match kind {
+        Some(FileKind::DotEnv) => line
+            .trim_start_matches("export ")
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        Some(FileKind::Source(_)) => ENV_ACCESS.as_ref().is_some_and(|re| re.is_match(line)),
+        _ => false,
+    };
+    if !in_context {
+        return Vec::new();
+    }
+    let config = workspace
+        .files
+        .iter()
+        .find(|f| f.path == CONFIG_FILE_NAME)
+        .and_then(|file| config::parse(&file.path, &file.text).ok())
+        .unwrap_or_default();
+    let context = Context::build(workspace, config, options);
+    let dir = parent_dir(path);
+    let mut connections: Vec<Connection> = context
+        .connections
+        .iter()
+        .filter(|c| {
+            c.client_type.is_some()
+                && (c.covers_dir(dir)
+                    || c.env_files.iter().any(|id| context.file(*id).path == path))
+        })
+        .cloned()
+        .collect();
+    if connections.is_empty() {
+        // Nothing read yet: offer the Neon set for the client type the file would get.
+        let manifests: Vec<(&str, ClientType, String)> = workspace
+            .files
+            .iter()
+            .filter_map(|f| match classify(&f.path) {
+                Some(FileKind::Manifest(m)) => Some((
+                    parent_dir(&f.path),
+                    infer::client_type_from_manifest(m, &f.text),
+                    f.path.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let language = match kind {
+            Some(FileKind::Source(language)) => Some(language),
+            _ => None,
+        };
+        let (key, client) = context.connection_key(Target::Neon, None, dir, language, &manifests);
+        connections.push(context.make_connection(&key, client));
+    }
+    let mut out: Vec<Completion> = Vec::new();
+    for connection in &connections {
+        for variable in connection.env_variables() {
+            if out.iter().any(|c| c.name == variable.name) {
+                continue;
+            }
+            let field = variable
+                .field()
+                .map(|f| f.description())
+                .unwrap_or("setting");
+            out.push(Completion {
+                name: variable.name.clone(),
+                detail: format!("{} — {} ({})", field, connection.target.display_name(), connection.client_description()),
+                documentation: format!(
+                    "Set by Azure Service Connector.\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
+                    variable.entry.format.describe(),
+                    variable.entry.example,
+                    variable.entry.source
+                ),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod completion_tests {
+    use super::*;
+    use crate::workspace::WorkspaceFile;
+
+    fn file(path: &str, text: &str) -> WorkspaceFile {
+        WorkspaceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            git: GitState::NotInRepository,
+            lossy: false,
+        }
+    }
+
+    #[test]
+    fn offers_the_client_types_variables_inside_env_access_only() {
+        let source = "const host = process.env.NEON_POSTGRESQL_H\n// process.env.\n";
+        let workspace = Workspace {
+            files: vec![file("package.json", "{}"), file("db.js", source)],
+        };
+        let offset = source.find('\n').unwrap();
+        let names: Vec<String> = completions_at(&workspace, &Options::default(), "db.js", offset)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert!(
+            names.contains(&"NEON_POSTGRESQL_HOST".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"NEON_POSTGRESQL_SSL".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            !names.contains(&"NEON_POSTGRESQL_CONNECTIONSTRING".to_string()),
+            "Node gets no connection string: {names:?}"
+        );
+        assert!(completions_at(&workspace, &Options::default(), "db.js", 5).is_empty());
+
+        let py = "import os\ndsn = os.environ[\"";
+        let workspace = Workspace {
+            files: vec![file("requirements.txt", "flask\n"), file("app.py", py)],
+        };
+        let names: Vec<String> =
+            completions_at(&workspace, &Options::default(), "app.py", py.len())
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+        assert_eq!(names, vec!["NEON_POSTGRESQL_CONNECTIONSTRING".to_string()]);
+
+        let env = "NEON_POSTGRESQL_CONNECTIONSTRING=x\nNEON_";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "django\n"),
+                file(".env", env),
+                file("settings.py", ""),
+            ],
+        };
+        let names: Vec<String> = completions_at(&workspace, &Options::default(), ".env", env.len())
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert!(
+            names.contains(&"NEON_POSTGRESQL_NAME".to_string()),
+            "{names:?}"
+        );
+    }
+}

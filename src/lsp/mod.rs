@@ -387,6 +387,15 @@ impl LanguageServer for Backend {
                 )),
                 code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
                 hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+                completion_provider: Some(lsp::CompletionOptions {
+                    trigger_characters: Some(
+                        [".", "\"", "'", "[", "{", "$", "("]
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect(),
+                    ),
+                    ..Default::default()
+                }),
                 definition_provider: Some(lsp::OneOf::Left(true)),
                 references_provider: Some(lsp::OneOf::Left(true)),
                 ..Default::default()
@@ -490,6 +499,56 @@ impl LanguageServer for Backend {
             }),
             range: Some(convert::range(text, info.range, encoding)),
         }))
+    }
+
+    async fn completion(
+        &self,
+        params: lsp::CompletionParams,
+    ) -> RpcResult<Option<lsp::CompletionResponse>> {
+        let position = params.text_document_position;
+        let Some(path) = self.relative(&position.text_document.uri) else {
+            return Ok(None);
+        };
+        let (workspace, encoding) = {
+            let state = lock(&self.state);
+            (
+                snapshot(&state),
+                state.encoding.unwrap_or(PositionEncoding::Utf16),
+            )
+        };
+        let Some(text) = workspace
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.clone())
+        else {
+            return Ok(None);
+        };
+        let offset = crate::text::LineIndex::new(&text).offset_of(
+            &text,
+            position.position.line,
+            position.position.character,
+            encoding,
+        );
+        let completions = tokio::task::spawn_blocking(move || {
+            crate::analysis::completions_at(&workspace, &Options::default(), &path, offset)
+        })
+        .await
+        .unwrap_or_default();
+        let items = completions
+            .into_iter()
+            .map(|completion| lsp::CompletionItem {
+                label: completion.name,
+                kind: Some(lsp::CompletionItemKind::VARIABLE),
+                detail: Some(completion.detail),
+                documentation: Some(lsp::Documentation::MarkupContent(lsp::MarkupContent {
+                    kind: lsp::MarkupKind::Markdown,
+                    value: completion.documentation,
+                })),
+                ..Default::default()
+            })
+            .collect();
+        Ok(Some(lsp::CompletionResponse::Array(items)))
     }
 
     async fn goto_definition(
