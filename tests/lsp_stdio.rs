@@ -320,3 +320,42 @@ fn hover_definition_and_references_mask_the_password() {
     assert_eq!(files, vec![uri(&root, "app.py"), uri(&root, "worker.py")]);
     server.stop();
 }
+
+#[test]
+fn add_missing_variables_to_env_in_one_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("package.json"), "{}").unwrap();
+    std::fs::write(root.join(".env"), "OTHER=1").unwrap();
+    let source = "const h = process.env.NEON_POSTGRESQL_HOST;\nconst u = process.env.NEON_POSTGRESQL_USER;\n";
+    std::fs::write(root.join("db.js"), source).unwrap();
+    let mut server = Server::start(&root);
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    server.diagnostics_for(&db, |d| {
+        d.as_array().is_some_and(|d| {
+            d.iter()
+                .filter(|d| d["code"] == "undefined-in-env-file")
+                .count()
+                == 2
+        })
+    });
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": db}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}, "context": {"diagnostics": []}}),
+    );
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Add missing variables to .env")
+        .expect("combined action")
+        .clone();
+    let edits = &action["edit"]["changes"][&uri(&root, ".env")];
+    assert_eq!(edits.as_array().unwrap().len(), 1);
+    assert_eq!(
+        edits[0]["newText"],
+        "\nNEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech\nNEON_POSTGRESQL_USER=<username>\n"
+    );
+    server.stop();
+}

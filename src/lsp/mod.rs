@@ -333,6 +333,54 @@ fn location(
     })
 }
 
+/// "Add missing variables to .env": every `undefined-in-env-file` fix of the file in one edit.
+fn add_missing_variables(
+    diagnostics: &[Diagnostic],
+    encoding: PositionEncoding,
+    root: &Path,
+    texts: &HashMap<String, String>,
+) -> Option<lsp::CodeActionOrCommand> {
+    let mut combined: Option<crate::diagnostic::FileEdit> = None;
+    let mut seen: Vec<&str> = Vec::new();
+    for diagnostic in diagnostics
+        .iter()
+        .filter(|d| d.rule == crate::rules::Rule::UndefinedInEnvFile)
+    {
+        let Some(edit) = diagnostic.fixes.first().and_then(|fix| fix.edits.first()) else {
+            continue;
+        };
+        if seen.contains(&edit.new_text.as_str()) {
+            continue;
+        }
+        seen.push(&edit.new_text);
+        match &mut combined {
+            None => combined = Some(edit.clone()),
+            // Later lines go to the same place: drop their own leading line break.
+            Some(all) if all.path == edit.path && all.range == edit.range => {
+                all.new_text
+                    .push_str(edit.new_text.trim_start_matches(['\r', '\n']));
+            }
+            Some(_) => {}
+        }
+    }
+    let edit = combined?;
+    if seen.len() < 2 {
+        return None;
+    }
+    let fix = crate::diagnostic::Fix {
+        title: format!("Add missing variables to {}", edit.path),
+        edits: vec![edit],
+        applicability: crate::diagnostic::Applicability::Unsafe,
+    };
+    let workspace_edit = convert::workspace_edit(&fix, encoding, root, texts)?;
+    Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+        title: fix.title,
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        edit: Some(workspace_edit),
+        ..Default::default()
+    }))
+}
+
 fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
     Diagnostic {
         rule: crate::rules::Rule::EnvSyntax,
@@ -635,6 +683,9 @@ impl LanguageServer for Backend {
                     ..Default::default()
                 }));
             }
+        }
+        if let Some(action) = add_missing_variables(diagnostics, encoding, root, &state.texts) {
+            actions.push(action);
         }
         Ok(Some(actions))
     }
