@@ -17,6 +17,10 @@ struct Server {
 
 impl Server {
     fn start(root: &Path) -> Server {
+        Server::start_with(root, Value::Null)
+    }
+
+    fn start_with(root: &Path, initialization_options: Value) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -69,7 +73,8 @@ impl Server {
                 "processId": null,
                 "rootUri": uri,
                 "workspaceFolders": [{"uri": uri, "name": "fixture"}],
-                "capabilities": {"general": {"positionEncodings": ["utf-16"]}}
+                "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+                "initializationOptions": initialization_options
             }),
         );
         assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
@@ -357,5 +362,38 @@ fn add_missing_variables_to_env_in_one_action() {
         edits[0]["newText"],
         "\nNEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech\nNEON_POSTGRESQL_USER=<username>\n"
     );
+    server.stop();
+}
+
+#[test]
+fn editor_settings_override_inference_and_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("package.json"), "{}").unwrap();
+    let source = "const h = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
+    std::fs::write(root.join("db.js"), source).unwrap();
+    let mut server = Server::start_with(&root, json!({"clientType": "python"}));
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    // client type python (from the settings): a connection string is right.
+    let diagnostics = server.diagnostics_for(&db, |_| true);
+    assert!(
+        !diagnostics
+            .iter()
+            .any(|d| d["code"] == "wrong-client-type-variable"),
+        "{diagnostics:?}"
+    );
+    // Back to inference (nodejs from package.json): the connection string is wrong for Node.
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"neon-lsp": {"client-type": ""}}}),
+    );
+    let diagnostics = server.diagnostics_for(&db, |d| has_rule(d, "wrong-client-type-variable"));
+    assert!(diagnostics.iter().any(|d| {
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("client type nodejs, from package.json")
+    }));
     server.stop();
 }

@@ -69,6 +69,8 @@ const WATCHED: &[&str] = &[
 #[derive(Default)]
 struct State {
     root: Option<PathBuf>,
+    /// Editor settings (`neon-lsp` section: target, client-type, auth — the neon-lsp.toml keys).
+    options: Options,
     encoding: Option<PositionEncoding>,
     /// Files read from disk (relative path → file), the workspace scan's result.
     disk: BTreeMap<String, WorkspaceFile>,
@@ -109,13 +111,18 @@ impl Backend {
 
     /// Re-analyses a snapshot off the request path and publishes what changed.
     async fn republish(&self) {
-        let (snapshot, generation, root) = {
+        let (snapshot, generation, root, options) = {
             let mut state = lock(&self.state);
             state.generation += 1;
             let Some(root) = state.root.clone() else {
                 return;
             };
-            (snapshot(&state), state.generation, root)
+            (
+                snapshot(&state),
+                state.generation,
+                root,
+                state.options.clone(),
+            )
         };
         let analysis = tokio::task::spawn_blocking(move || {
             let texts: HashMap<String, String> = snapshot
@@ -123,7 +130,7 @@ impl Backend {
                 .iter()
                 .map(|f| (f.path.clone(), f.text.clone()))
                 .collect();
-            (analyse(&snapshot, &Options::default()), texts)
+            (analyse(&snapshot, &options), texts)
         })
         .await;
         let (result, texts) = match analysis {
@@ -381,6 +388,35 @@ fn add_missing_variables(
     }))
 }
 
+/// Editor settings → analysis options. Keys mirror neon-lsp.toml (`target`, `client-type`,
+/// `auth`); camelCase spellings (`clientType`) are accepted as editors write them.
+fn settings_to_options(settings: &serde_json::Value) -> Result<Options, String> {
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| settings.get(*k).and_then(|v| v.as_str()))
+            .filter(|v| !v.is_empty())
+    };
+    let mut options = Options::default();
+    if let Some(value) = get(&["target"]) {
+        options.target = Some(crate::catalogue::Target::from_id(value).ok_or_else(|| {
+            format!("unknown target \"{value}\": expected \"neon\" or \"azure-postgresql\"")
+        })?);
+    }
+    if let Some(value) = get(&["client-type", "clientType"]) {
+        options.client_type = Some(
+            crate::catalogue::ClientType::from_id(value)
+                .ok_or_else(|| format!("unknown client type \"{value}\""))?,
+        );
+    }
+    if let Some(value) = get(&["auth"]) {
+        options.auth = Some(
+            crate::catalogue::AuthType::from_id(value)
+                .ok_or_else(|| format!("unknown auth type \"{value}\""))?,
+        );
+    }
+    Ok(options)
+}
+
 fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
     Diagnostic {
         rule: crate::rules::Rule::EnvSyntax,
@@ -422,10 +458,28 @@ impl LanguageServer for Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
+        let options = match params
+            .initialization_options
+            .as_ref()
+            .map(settings_to_options)
+        {
+            Some(Err(message)) => {
+                self.client
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp settings: {message}"),
+                    )
+                    .await;
+                Options::default()
+            }
+            Some(Ok(options)) => options,
+            None => Options::default(),
+        };
         {
             let mut state = lock(&self.state);
             state.root = root;
             state.encoding = Some(encoding);
+            state.options = options;
         }
         Ok(lsp::InitializeResult {
             capabilities: lsp::ServerCapabilities {
@@ -514,6 +568,23 @@ impl LanguageServer for Backend {
             return;
         };
         lock(&self.state).open.remove(&path);
+        self.republish().await;
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
+        match settings_to_options(settings) {
+            Ok(options) => lock(&self.state).options = options,
+            Err(message) => {
+                self.client
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp settings: {message}"),
+                    )
+                    .await;
+                return;
+            }
+        }
         self.republish().await;
     }
 
