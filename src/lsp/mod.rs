@@ -111,18 +111,22 @@ impl Backend {
 
     /// Re-analyses a snapshot off the request path and publishes what changed.
     async fn republish(&self) {
-        let (snapshot, generation, root, options) = {
+        let generation = {
             let mut state = lock(&self.state);
             state.generation += 1;
+            state.generation
+        };
+        // Coalesce bursts: let queued changes land first, and leave the work to the newest.
+        tokio::task::yield_now().await;
+        let (snapshot, root, options) = {
+            let state = lock(&self.state);
+            if state.generation != generation {
+                return;
+            }
             let Some(root) = state.root.clone() else {
                 return;
             };
-            (
-                snapshot(&state),
-                state.generation,
-                root,
-                state.options.clone(),
-            )
+            (snapshot(&state), root, state.options.clone())
         };
         let analysis = tokio::task::spawn_blocking(move || {
             let texts: HashMap<String, String> = snapshot
