@@ -217,7 +217,7 @@ impl Backend {
         let token = lsp::NumberOrString::String("neon-lsp/workspace-scan".to_string());
         let progress = self
             .client
-            .progress(token, "neon-lsp: scanning the workspace")
+            .progress(token, "neon-lsp: checking the workspace")
             .with_message(root.display().to_string())
             .begin()
             .await;
@@ -235,9 +235,13 @@ impl Backend {
                     .map(|f| (f.path.clone(), f))
                     .collect();
                 lock(&self.state).disk = files;
+                // The progress ends when the workspace's diagnostics are out, not when the
+                // files are read: that is when the editor shows the full picture.
+                self.republish().await;
                 progress
-                    .finish_with_message(format!("{} files read", collected.files_scanned))
+                    .finish_with_message(format!("{} files checked", collected.files_scanned))
                     .await;
+                return;
             }
             Ok(Err(error)) => {
                 progress.finish().await;
