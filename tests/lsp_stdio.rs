@@ -21,8 +21,13 @@ impl Server {
     }
 
     fn start_with(root: &Path, initialization_options: Value) -> Server {
+        Server::start_full(root, initialization_options, &[])
+    }
+
+    fn start_full(root: &Path, initialization_options: Value, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
             .arg("serve")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -396,4 +401,41 @@ fn editor_settings_override_inference_and_reload() {
             .contains("client type nodejs, from package.json")
     }));
     server.stop();
+}
+
+#[test]
+fn the_log_file_records_the_server_but_no_secret() {
+    const PASSWORD: &str = "L0g-S3cret-Zz8";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let log = root.join("server.log");
+    std::fs::write(root.join("requirements.txt"), "flask\n").unwrap();
+    std::fs::write(
+        root.join(".env"),
+        format!("NEON_POSTGRESQL_PASSWORD={PASSWORD}\nBROKEN=\"{PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app.py"),
+        "import os\nprint(os.environ[\"NEON_POSTGRESQL_PASSWORD\"])\n",
+    )
+    .unwrap();
+    let log_arg = log.to_string_lossy().to_string();
+    let mut server = Server::start_full(
+        &root,
+        Value::Null,
+        &["--log-file", &log_arg, "--log-level", "debug"],
+    );
+    let logged = server.wait_for(|m| m["method"] == "window/logMessage");
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("checked"),
+        "{logged}"
+    );
+    server.stop();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(" info workspace "), "{text}");
+    assert!(!text.contains(PASSWORD), "the log leaks a secret: {text}");
 }

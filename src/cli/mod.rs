@@ -39,6 +39,12 @@ enum Command {
         /// Accepted for editors that pass it; stdio is the only transport.
         #[arg(long)]
         stdio: bool,
+        /// Also write the server's log to this file (appended).
+        #[arg(long)]
+        log_file: Option<PathBuf>,
+        /// How much to log: error, warning, info, debug.
+        #[arg(long, value_enum, default_value_t = crate::lsp::LogLevel::Info)]
+        log_level: crate::lsp::LogLevel,
     },
     /// Show a rule's documentation (or every rule's with --all).
     Explain {
@@ -120,7 +126,7 @@ pub fn main() -> ExitCode {
     // An editor that starts the bare binary with `--stdio` gets the language server.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.len() == 2 && args[1] == "--stdio" {
-        return crate::lsp::serve();
+        return crate::lsp::serve(&crate::lsp::LogOptions::default());
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -132,7 +138,14 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Explain { rule, all } => explain(rule.as_deref(), all),
-        Command::Serve { .. } => crate::lsp::serve(),
+        Command::Serve {
+            log_file,
+            log_level,
+            ..
+        } => crate::lsp::serve(&crate::lsp::LogOptions {
+            file: log_file,
+            level: log_level,
+        }),
     }
 }
 

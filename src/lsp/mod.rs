@@ -10,6 +10,10 @@
 //! continuation (community fork, current lsp types, no async-trait boxing).
 
 mod convert;
+mod log;
+
+pub use log::{Level as LogLevel, LogOptions};
+use log::{Level, Logger};
 
 use crate::analysis::{Options, analyse};
 use crate::cli::walk::{self, WalkOptions};
@@ -24,7 +28,14 @@ use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
-pub fn serve() -> std::process::ExitCode {
+pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
+    let logger = match Logger::open(log_options) {
+        Ok(logger) => Arc::new(logger),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,6 +49,7 @@ pub fn serve() -> std::process::ExitCode {
     runtime.block_on(async {
         let (service, socket) = LspService::new(|client| Backend {
             client,
+            logger: logger.clone(),
             state: Arc::new(Mutex::new(State::default())),
         });
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
@@ -86,6 +98,7 @@ struct State {
 
 struct Backend {
     client: Client,
+    logger: Arc<Logger>,
     state: Arc<Mutex<State>>,
 }
 
@@ -140,9 +153,10 @@ impl Backend {
         let (result, texts) = match analysis {
             Ok(result) => result,
             Err(error) => {
-                self.client
-                    .log_message(
-                        lsp::MessageType::ERROR,
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Error,
                         format!("neon-lsp: the analysis failed: {error}"),
                     )
                     .await;
@@ -241,22 +255,35 @@ impl Backend {
                 progress
                     .finish_with_message(format!("{} files checked", collected.files_scanned))
                     .await;
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Info,
+                        format!(
+                            "workspace {} checked: {} files read",
+                            root.display(),
+                            collected.files_scanned
+                        ),
+                    )
+                    .await;
                 return;
             }
             Ok(Err(error)) => {
                 progress.finish().await;
-                self.client
-                    .log_message(
-                        lsp::MessageType::ERROR,
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Error,
                         format!("neon-lsp: cannot scan the workspace: {error}"),
                     )
                     .await;
             }
             Err(error) => {
                 progress.finish().await;
-                self.client
-                    .log_message(
-                        lsp::MessageType::ERROR,
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Error,
                         format!("neon-lsp: the workspace scan failed: {error}"),
                     )
                     .await;
@@ -530,8 +557,7 @@ impl LanguageServer for Backend {
             register_options: Some(serde_json::json!({ "watchers": watchers })),
         };
         if let Err(error) = self.client.register_capability(vec![registration]).await {
-            self.client
-                .log_message(lsp::MessageType::WARNING, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit"))
+            self.logger.log(&self.client, Level::Warning, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit"))
                 .await;
         }
         self.rescan().await;
