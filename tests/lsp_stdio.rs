@@ -9,6 +9,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 struct Server {
+    /// What the test answers to `workspace/configuration` (a JSON array).
+    configuration: Value,
     child: Child,
     stdin: ChildStdin,
     messages: Receiver<Value>,
@@ -65,7 +67,23 @@ impl Server {
                 }
             }
         });
+        let configuration = initialization_options
+            .get("pull")
+            .cloned()
+            .unwrap_or(json!([null]));
+        let pulls = initialization_options.get("pull").is_some();
+        let capabilities = if pulls {
+            json!({"general": {"positionEncodings": ["utf-16"]}, "workspace": {"configuration": true}})
+        } else {
+            json!({"general": {"positionEncodings": ["utf-16"]}})
+        };
+        let initialization_options = if pulls {
+            Value::Null
+        } else {
+            initialization_options
+        };
         let mut server = Server {
+            configuration,
             child,
             stdin,
             messages,
@@ -78,7 +96,7 @@ impl Server {
                 "processId": null,
                 "rootUri": uri,
                 "workspaceFolders": [{"uri": uri, "name": "fixture"}],
-                "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+                "capabilities": capabilities,
                 "initializationOptions": initialization_options
             }),
         );
@@ -128,7 +146,12 @@ impl Server {
             if message.get("id").is_some() && message.get("method").is_some() {
                 // e.g. window/workDoneProgress/create
                 let id = message["id"].clone();
-                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                let result = if message["method"] == "workspace/configuration" {
+                    self.configuration.clone()
+                } else {
+                    Value::Null
+                };
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
             }
         }
     }
@@ -438,4 +461,32 @@ fn the_log_file_records_the_server_but_no_secret() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains(" info workspace "), "{text}");
     assert!(!text.contains(PASSWORD), "the log leaks a secret: {text}");
+}
+
+#[test]
+fn settings_are_pulled_with_workspace_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("package.json"), "{}").unwrap();
+    let source = "const h = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
+    std::fs::write(root.join("db.js"), source).unwrap();
+    // The client answers workspace/configuration with client-type python.
+    let mut server = Server::start_with(&root, json!({"pull": [{"client-type": "python"}]}));
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    let diagnostics = server.diagnostics_for(&db, |_| true);
+    assert!(
+        !diagnostics
+            .iter()
+            .any(|d| d["code"] == "wrong-client-type-variable"),
+        "{diagnostics:?}"
+    );
+    // The setting is removed; an empty didChangeConfiguration makes the server pull again.
+    server.configuration = json!([{}]);
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
+    server.diagnostics_for(&db, |d| has_rule(d, "wrong-client-type-variable"));
+    server.stop();
 }

@@ -83,6 +83,8 @@ struct State {
     root: Option<PathBuf>,
     /// Editor settings (`neon-lsp` section: target, client-type, auth — the neon-lsp.toml keys).
     options: Options,
+    /// The client answers `workspace/configuration` requests.
+    pulls_configuration: bool,
     encoding: Option<PositionEncoding>,
     /// Files read from disk (relative path → file), the workspace scan's result.
     disk: BTreeMap<String, WorkspaceFile>,
@@ -220,6 +222,44 @@ impl Backend {
             if let Some(uri) = self.uri_of(&root, &path) {
                 self.client
                     .publish_diagnostics(uri, diagnostics, version)
+                    .await;
+            }
+        }
+    }
+
+    /// Asks the client for the `neon-lsp` settings section (`workspace/configuration`).
+    async fn pull_settings(&self) {
+        if !lock(&self.state).pulls_configuration {
+            return;
+        }
+        let item = lsp::ConfigurationItem {
+            scope_uri: None,
+            section: Some("neon-lsp".to_string()),
+        };
+        match self.client.configuration(vec![item]).await {
+            Ok(values) => match values
+                .first()
+                .filter(|v| v.is_object())
+                .map(settings_to_options)
+            {
+                Some(Ok(options)) => lock(&self.state).options = options,
+                Some(Err(message)) => {
+                    self.client
+                        .show_message(
+                            lsp::MessageType::ERROR,
+                            format!("neon-lsp settings: {message}"),
+                        )
+                        .await;
+                }
+                None => {}
+            },
+            Err(error) => {
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Warning,
+                        format!("workspace/configuration failed: {error}"),
+                    )
                     .await;
             }
         }
@@ -515,6 +555,12 @@ impl LanguageServer for Backend {
             state.root = root;
             state.encoding = Some(encoding);
             state.options = options;
+            state.pulls_configuration = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|workspace| workspace.configuration)
+                .unwrap_or(false);
         }
         Ok(lsp::InitializeResult {
             capabilities: lsp::ServerCapabilities {
@@ -560,6 +606,7 @@ impl LanguageServer for Backend {
             self.logger.log(&self.client, Level::Warning, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit"))
                 .await;
         }
+        self.pull_settings().await;
         self.rescan().await;
     }
 
@@ -606,6 +653,12 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        if params.settings.get("neon-lsp").is_none() && lock(&self.state).pulls_configuration {
+            // Pull-model clients send an empty notification: ask for the section.
+            self.pull_settings().await;
+            self.republish().await;
+            return;
+        }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
         match settings_to_options(settings) {
             Ok(options) => lock(&self.state).options = options,
