@@ -27,6 +27,11 @@ impl Server {
     }
 
     fn start_full(root: &Path, initialization_options: Value, args: &[&str]) -> Server {
+        Server::start_folders(&[root], initialization_options, args)
+    }
+
+    fn start_folders(folders: &[&Path], initialization_options: Value, args: &[&str]) -> Server {
+        let root = folders[0];
         let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
             .arg("serve")
             .args(args)
@@ -95,7 +100,7 @@ impl Server {
             json!({
                 "processId": null,
                 "rootUri": uri,
-                "workspaceFolders": [{"uri": uri, "name": "fixture"}],
+                "workspaceFolders": folders.iter().map(|f| json!({"uri": self::uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
                 "capabilities": capabilities,
                 "initializationOptions": initialization_options
             }),
@@ -488,5 +493,33 @@ fn settings_are_pulled_with_workspace_configuration() {
         json!({"settings": null}),
     );
     server.diagnostics_for(&db, |d| has_rule(d, "wrong-client-type-variable"));
+    server.stop();
+}
+
+#[test]
+fn each_workspace_folder_is_analysed_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    let (web, jobs) = (base.join("web"), base.join("jobs"));
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::create_dir_all(&jobs).unwrap();
+    std::fs::write(web.join("package.json"), "{}").unwrap();
+    std::fs::write(jobs.join("requirements.txt"), "psycopg2-binary\n").unwrap();
+    // The same read is wrong for Node (web) and right for Python (jobs).
+    let read_js = "const dsn = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
+    let read_py = "import os\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
+    std::fs::write(web.join("db.js"), read_js).unwrap();
+    std::fs::write(jobs.join("job.py"), read_py).unwrap();
+    let mut server = Server::start_folders(&[&web, &jobs], Value::Null, &[]);
+    let js = uri(&web, "db.js");
+    let py = uri(&jobs, "job.py");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": js, "languageId": "javascript", "version": 1, "text": read_js}}));
+    server.diagnostics_for(&js, |d| has_rule(d, "wrong-client-type-variable"));
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": py, "languageId": "python", "version": 1, "text": read_py}}),
+    );
+    let diagnostics = server.diagnostics_for(&py, |_| true);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
     server.stop();
 }

@@ -78,14 +78,10 @@ const WATCHED: &[&str] = &[
     "**/Gemfile",
 ];
 
+/// One workspace folder: its files and what was last published for them.
 #[derive(Default)]
-struct State {
-    root: Option<PathBuf>,
-    /// Editor settings (`neon-lsp` section: target, client-type, auth — the neon-lsp.toml keys).
-    options: Options,
-    /// The client answers `workspace/configuration` requests.
-    pulls_configuration: bool,
-    encoding: Option<PositionEncoding>,
+struct Root {
+    path: PathBuf,
     /// Files read from disk (relative path → file), the workspace scan's result.
     disk: BTreeMap<String, WorkspaceFile>,
     /// Open documents (relative path → version, text): they win over the disk.
@@ -96,6 +92,17 @@ struct State {
     texts: HashMap<String, String>,
     /// Bumped on every change: an analysis whose generation is stale is dropped.
     generation: u64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Workspace folders, each analysed on its own (multi-root workspaces).
+    roots: Vec<Root>,
+    /// Editor settings (`neon-lsp` section: target, client-type, auth — the neon-lsp.toml keys).
+    options: Options,
+    /// The client answers `workspace/configuration` requests.
+    pulls_configuration: bool,
+    encoding: Option<PositionEncoding>,
 }
 
 struct Backend {
@@ -112,12 +119,18 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Backend {
-    fn relative(&self, uri: &Uri) -> Option<String> {
+    /// The workspace folder holding `uri` (the innermost one) and the path relative to it.
+    fn relative(&self, uri: &Uri) -> Option<(usize, String)> {
         let path = uri.to_file_path()?;
         let state = lock(&self.state);
-        let root = state.root.as_ref()?;
-        let relative = path.strip_prefix(root).ok()?;
-        Some(relative.to_string_lossy().replace('\\', "/"))
+        let (index, root) = state
+            .roots
+            .iter()
+            .enumerate()
+            .filter(|(_, root)| path.starts_with(&root.path))
+            .max_by_key(|(_, root)| root.path.as_os_str().len())?;
+        let relative = path.strip_prefix(&root.path).ok()?;
+        Some((index, relative.to_string_lossy().replace('\\', "/")))
     }
 
     fn uri_of(&self, root: &Path, relative: &str) -> Option<Uri> {
@@ -125,23 +138,33 @@ impl Backend {
     }
 
     /// Re-analyses a snapshot off the request path and publishes what changed.
-    async fn republish(&self) {
+    async fn republish_all(&self) {
+        let count = lock(&self.state).roots.len();
+        for index in 0..count {
+            self.republish(index).await;
+        }
+    }
+
+    async fn republish(&self, index: usize) {
         let generation = {
             let mut state = lock(&self.state);
-            state.generation += 1;
-            state.generation
+            let Some(root) = state.roots.get_mut(index) else {
+                return;
+            };
+            root.generation += 1;
+            root.generation
         };
         // Coalesce bursts: let queued changes land first, and leave the work to the newest.
         tokio::task::yield_now().await;
         let (snapshot, root, options) = {
             let state = lock(&self.state);
-            if state.generation != generation {
-                return;
-            }
-            let Some(root) = state.root.clone() else {
+            let Some(root) = state.roots.get(index) else {
                 return;
             };
-            (snapshot(&state), root, state.options.clone())
+            if root.generation != generation {
+                return;
+            }
+            (snapshot(root), root.path.clone(), state.options.clone())
         };
         let analysis = tokio::task::spawn_blocking(move || {
             let texts: HashMap<String, String> = snapshot
@@ -181,6 +204,10 @@ impl Backend {
         }
         let to_publish = {
             let mut state = lock(&self.state);
+            let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
+            let Some(state) = state.roots.get_mut(index) else {
+                return;
+            };
             if state.generation != generation {
                 return; // a newer change is being analysed
             }
@@ -200,7 +227,6 @@ impl Backend {
                 .cloned()
                 .collect();
             paths.extend(open_without);
-            let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
             let publish: Vec<(String, Option<i32>, Vec<lsp::Diagnostic>)> = paths
                 .into_iter()
                 .map(|path| {
@@ -265,10 +291,17 @@ impl Backend {
         }
     }
 
-    async fn rescan(&self) {
-        let root = lock(&self.state).root.clone();
+    async fn rescan_all(&self) {
+        let count = lock(&self.state).roots.len();
+        for index in 0..count {
+            self.rescan(index).await;
+        }
+    }
+
+    async fn rescan(&self, index: usize) {
+        let root = lock(&self.state).roots.get(index).map(|r| r.path.clone());
         let Some(root) = root else { return };
-        let token = lsp::NumberOrString::String("neon-lsp/workspace-scan".to_string());
+        let token = lsp::NumberOrString::String(format!("neon-lsp/workspace-scan/{index}"));
         let progress = self
             .client
             .progress(token, "neon-lsp: checking the workspace")
@@ -288,10 +321,12 @@ impl Backend {
                     .into_iter()
                     .map(|f| (f.path.clone(), f))
                     .collect();
-                lock(&self.state).disk = files;
+                if let Some(root) = lock(&self.state).roots.get_mut(index) {
+                    root.disk = files;
+                }
                 // The progress ends when the workspace's diagnostics are out, not when the
                 // files are read: that is when the editor shows the full picture.
-                self.republish().await;
+                self.republish(index).await;
                 progress
                     .finish_with_message(format!("{} files checked", collected.files_scanned))
                     .await;
@@ -329,12 +364,12 @@ impl Backend {
                     .await;
             }
         }
-        self.republish().await;
+        self.republish(index).await;
     }
 }
 
 /// The workspace as the analysis should see it: files on disk with open documents on top.
-fn snapshot(state: &State) -> Workspace {
+fn snapshot(state: &Root) -> Workspace {
     let mut files: BTreeMap<String, WorkspaceFile> = state.disk.clone();
     for (path, (_, text)) in &state.open {
         if classify(path).is_none() {
@@ -369,13 +404,15 @@ type VariableLookup = (
 impl Backend {
     /// Looks up the variable under the cursor on a snapshot, off the request path.
     async fn variable_at(&self, uri: &Uri, position: lsp::Position) -> Option<VariableLookup> {
-        let path = self.relative(uri)?;
-        let (workspace, root, encoding) = {
+        let (index, path) = self.relative(uri)?;
+        let (workspace, root, encoding, options) = {
             let state = lock(&self.state);
+            let root = state.roots.get(index)?;
             (
-                snapshot(&state),
-                state.root.clone()?,
+                snapshot(root),
+                root.path.clone(),
                 state.encoding.unwrap_or(PositionEncoding::Utf16),
+                state.options.clone(),
             )
         };
         let texts: HashMap<String, String> = workspace
@@ -391,7 +428,7 @@ impl Backend {
             encoding,
         );
         let info = tokio::task::spawn_blocking(move || {
-            crate::analysis::variable_at(&workspace, &Options::default(), &path, offset)
+            crate::analysis::variable_at(&workspace, &options, &path, offset)
         })
         .await
         .ok()
@@ -510,18 +547,21 @@ fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: lsp::InitializeParams) -> RpcResult<lsp::InitializeResult> {
-        let root = params
+        let mut roots: Vec<PathBuf> = params
             .workspace_folders
-            .as_ref()
-            .and_then(|folders| folders.first())
-            .and_then(|folder| folder.uri.to_file_path().map(|p| p.into_owned()));
+            .iter()
+            .flatten()
+            .filter_map(|folder| folder.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
         #[allow(deprecated)]
-        let root = root.or_else(|| {
-            params
+        if roots.is_empty()
+            && let Some(root) = params
                 .root_uri
                 .as_ref()
                 .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()))
-        });
+        {
+            roots.push(root);
+        }
         let offered = params
             .capabilities
             .general
@@ -552,7 +592,13 @@ impl LanguageServer for Backend {
         };
         {
             let mut state = lock(&self.state);
-            state.root = root;
+            state.roots = roots
+                .into_iter()
+                .map(|path| Root {
+                    path,
+                    ..Root::default()
+                })
+                .collect();
             state.encoding = Some(encoding);
             state.options = options;
             state.pulls_configuration = params
@@ -569,6 +615,13 @@ impl LanguageServer for Backend {
                     lsp::TextDocumentSyncKind::INCREMENTAL,
                 )),
                 code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+                workspace: Some(lsp::WorkspaceServerCapabilities {
+                    workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(lsp::OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
                 completion_provider: Some(lsp::CompletionOptions {
                     trigger_characters: Some(
@@ -607,7 +660,50 @@ impl LanguageServer for Backend {
                 .await;
         }
         self.pull_settings().await;
-        self.rescan().await;
+        self.rescan_all().await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        let cleared: Vec<(PathBuf, Vec<String>)> = {
+            let mut state = lock(&self.state);
+            let gone: Vec<(PathBuf, Vec<String>)> = state
+                .roots
+                .iter()
+                .filter(|r| removed.contains(&r.path))
+                .map(|r| (r.path.clone(), r.published.keys().cloned().collect()))
+                .collect();
+            state.roots.retain(|r| !removed.contains(&r.path));
+            for path in added {
+                if !state.roots.iter().any(|r| r.path == path) {
+                    state.roots.push(Root {
+                        path,
+                        ..Root::default()
+                    });
+                }
+            }
+            gone
+        };
+        // A removed folder's diagnostics go with it.
+        for (root, paths) in cleared {
+            for path in paths {
+                if let Some(uri) = self.uri_of(&root, &path) {
+                    self.client.publish_diagnostics(uri, Vec::new(), None).await;
+                }
+            }
+        }
+        self.rescan_all().await;
     }
 
     async fn shutdown(&self) -> RpcResult<()> {
@@ -615,25 +711,31 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
-        let Some(path) = self.relative(&params.text_document.uri) else {
+        let Some((index, path)) = self.relative(&params.text_document.uri) else {
             return;
         };
-        lock(&self.state).open.insert(
-            path,
-            (params.text_document.version, params.text_document.text),
-        );
-        self.republish().await;
+        if let Some(root) = lock(&self.state).roots.get_mut(index) {
+            root.open.insert(
+                path,
+                (params.text_document.version, params.text_document.text),
+            );
+        }
+        self.republish(index).await;
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
-        let Some(path) = self.relative(&params.text_document.uri) else {
+        let Some((index, path)) = self.relative(&params.text_document.uri) else {
             return;
         };
         {
             // Stored before any await, so concurrent handlers cannot reorder edits.
             let mut state = lock(&self.state);
             let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
-            let Some((version, text)) = state.open.get_mut(&path) else {
+            let Some((version, text)) = state
+                .roots
+                .get_mut(index)
+                .and_then(|root| root.open.get_mut(&path))
+            else {
                 return;
             };
             for change in params.content_changes {
@@ -641,22 +743,24 @@ impl LanguageServer for Backend {
             }
             *version = params.text_document.version;
         }
-        self.republish().await;
+        self.republish(index).await;
     }
 
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
-        let Some(path) = self.relative(&params.text_document.uri) else {
+        let Some((index, path)) = self.relative(&params.text_document.uri) else {
             return;
         };
-        lock(&self.state).open.remove(&path);
-        self.republish().await;
+        if let Some(root) = lock(&self.state).roots.get_mut(index) {
+            root.open.remove(&path);
+        }
+        self.republish(index).await;
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
         if params.settings.get("neon-lsp").is_none() && lock(&self.state).pulls_configuration {
             // Pull-model clients send an empty notification: ask for the section.
             self.pull_settings().await;
-            self.republish().await;
+            self.republish_all().await;
             return;
         }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
@@ -672,11 +776,11 @@ impl LanguageServer for Backend {
                 return;
             }
         }
-        self.republish().await;
+        self.republish_all().await;
     }
 
     async fn did_change_watched_files(&self, _: lsp::DidChangeWatchedFilesParams) {
-        self.rescan().await;
+        self.rescan_all().await;
     }
 
     async fn hover(&self, params: lsp::HoverParams) -> RpcResult<Option<lsp::Hover>> {
@@ -696,6 +800,7 @@ impl LanguageServer for Backend {
         }
         let path = self
             .relative(&position.text_document.uri)
+            .map(|(_, path)| path)
             .unwrap_or_default();
         let text = texts.get(&path).map(String::as_str).unwrap_or("");
         Ok(Some(lsp::Hover {
@@ -712,14 +817,18 @@ impl LanguageServer for Backend {
         params: lsp::CompletionParams,
     ) -> RpcResult<Option<lsp::CompletionResponse>> {
         let position = params.text_document_position;
-        let Some(path) = self.relative(&position.text_document.uri) else {
+        let Some((index, path)) = self.relative(&position.text_document.uri) else {
             return Ok(None);
         };
-        let (workspace, encoding) = {
+        let (workspace, encoding, options) = {
             let state = lock(&self.state);
+            let Some(root) = state.roots.get(index) else {
+                return Ok(None);
+            };
             (
-                snapshot(&state),
+                snapshot(root),
                 state.encoding.unwrap_or(PositionEncoding::Utf16),
+                state.options.clone(),
             )
         };
         let Some(text) = workspace
@@ -737,7 +846,7 @@ impl LanguageServer for Backend {
             encoding,
         );
         let completions = tokio::task::spawn_blocking(move || {
-            crate::analysis::completions_at(&workspace, &Options::default(), &path, offset)
+            crate::analysis::completions_at(&workspace, &options, &path, offset)
         })
         .await
         .unwrap_or_default();
@@ -806,15 +915,18 @@ impl LanguageServer for Backend {
         &self,
         params: lsp::CodeActionParams,
     ) -> RpcResult<Option<lsp::CodeActionResponse>> {
-        let Some(path) = self.relative(&params.text_document.uri) else {
+        let Some((index, path)) = self.relative(&params.text_document.uri) else {
             return Ok(None);
         };
-        let state = lock(&self.state);
-        let (Some(root), Some(diagnostics)) = (state.root.as_ref(), state.published.get(&path))
-        else {
+        let guard = lock(&self.state);
+        let encoding = guard.encoding.unwrap_or(PositionEncoding::Utf16);
+        let Some(state) = guard.roots.get(index) else {
             return Ok(None);
         };
-        let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
+        let root = &state.path;
+        let Some(diagnostics) = state.published.get(&path) else {
+            return Ok(None);
+        };
         let text = state.texts.get(&path).map(String::as_str).unwrap_or("");
         let requested = convert::range_to_offsets(text, params.range, encoding);
         let mut actions = Vec::new();
