@@ -212,18 +212,7 @@ struct ConnectionKey {
 impl<'a> Context<'a> {
     fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
         let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
-        let manifests: Vec<(&str, ClientType, String)> = workspace
-            .files
-            .iter()
-            .filter_map(|file| match classify(&file.path) {
-                Some(FileKind::Manifest(manifest)) => Some((
-                    parent_dir(&file.path),
-                    infer::client_type_from_manifest(manifest, &file.text),
-                    file.path.clone(),
-                )),
-                _ => None,
-            })
-            .collect();
+        let manifests = manifests(workspace);
         let mut context = Context {
             files: Vec::new(),
             connections: Vec::new(),
@@ -798,6 +787,34 @@ mod tests {
     }
 }
 
+/// The manifests of a workspace: (folder, client type it implies, path).
+fn manifests(workspace: &Workspace) -> Vec<(&str, ClientType, String)> {
+    workspace
+        .files
+        .iter()
+        .filter_map(|file| match classify(&file.path) {
+            Some(FileKind::Manifest(manifest)) => Some((
+                parent_dir(&file.path),
+                infer::client_type_from_manifest(manifest, &file.text),
+                file.path.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A context for editor queries (hover, completion): a broken config is reported by the
+/// diagnostics, so queries go on with the defaults instead of failing.
+fn lenient_context<'a>(workspace: &'a Workspace, options: &Options) -> Context<'a> {
+    let config = workspace
+        .files
+        .iter()
+        .find(|f| f.path == CONFIG_FILE_NAME)
+        .and_then(|file| config::parse(&file.path, &file.text).ok())
+        .unwrap_or_default();
+    Context::build(workspace, config, options)
+}
+
 /// What neon-lsp knows about one variable: for hover, go to definition and references.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariableInfo {
@@ -819,13 +836,7 @@ pub fn variable_at(
     path: &str,
     offset: usize,
 ) -> Option<VariableInfo> {
-    let config = workspace
-        .files
-        .iter()
-        .find(|f| f.path == CONFIG_FILE_NAME)
-        .and_then(|file| config::parse(&file.path, &file.text).ok())
-        .unwrap_or_default();
-    let context = Context::build(workspace, config, options);
+    let context = lenient_context(workspace, options);
     let (file_id, file) = context
         .files
         .iter()
@@ -972,13 +983,7 @@ pub fn completions_at(
     if !in_context {
         return Vec::new();
     }
-    let config = workspace
-        .files
-        .iter()
-        .find(|f| f.path == CONFIG_FILE_NAME)
-        .and_then(|file| config::parse(&file.path, &file.text).ok())
-        .unwrap_or_default();
-    let context = Context::build(workspace, config, options);
+    let context = lenient_context(workspace, options);
     let dir = parent_dir(path);
     let mut connections: Vec<Connection> = context
         .connections
@@ -992,18 +997,7 @@ pub fn completions_at(
         .collect();
     if connections.is_empty() {
         // Nothing read yet: offer the Neon set for the client type the file would get.
-        let manifests: Vec<(&str, ClientType, String)> = workspace
-            .files
-            .iter()
-            .filter_map(|f| match classify(&f.path) {
-                Some(FileKind::Manifest(m)) => Some((
-                    parent_dir(&f.path),
-                    infer::client_type_from_manifest(m, &f.text),
-                    f.path.clone(),
-                )),
-                _ => None,
-            })
-            .collect();
+        let manifests = manifests(workspace);
         let language = match kind {
             Some(FileKind::Source(language)) => Some(language),
             _ => None,
