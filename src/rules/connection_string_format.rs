@@ -48,10 +48,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         };
         let mut edit = FileEdit::new(
             value.file.path,
-            values::env_value_range(entry),
-            values::env_value_text(&entry.key, &converted),
+            entry.value_range,
+            crate::dotenv::render_value(&converted),
         );
-        edit.display_text = Some(values::env_value_text(&entry.key, &params.masked(expected)));
+        edit.display_text = Some(crate::dotenv::render_value(&params.masked(expected)));
         let mut diagnostic = Diagnostic::new(
             Rule::ConnectionStringFormat,
             value.file.path,

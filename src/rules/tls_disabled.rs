@@ -76,10 +76,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             };
             let mut edit = FileEdit::new(
                 value.file.path,
-                values::env_value_range(entry),
-                values::env_value_text(&entry.key, &rendered),
+                entry.value_range,
+                crate::dotenv::render_value(&rendered),
             );
-            edit.display_text = Some(values::env_value_text(&entry.key, &fixed.masked(format)));
+            edit.display_text = Some(crate::dotenv::render_value(&fixed.masked(format)));
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!(
                     "Set {setting}={}",

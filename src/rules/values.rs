@@ -134,20 +134,6 @@ pub(crate) fn parse(
     Some(connstr::parse(value))
 }
 
-/// The written form of `value` for a .env entry (quoted when needed), without the `KEY=`.
-pub(crate) fn env_value_text(key: &str, value: &str) -> String {
-    let line = crate::dotenv::render_entry(key, value);
-    line.strip_prefix(key)
-        .and_then(|rest| rest.strip_prefix('='))
-        .unwrap_or(&line)
-        .to_string()
-}
-
-/// The range to replace to change an entry's value (quotes included).
-pub(crate) fn env_value_range(entry: &EnvEntry) -> TextRange {
-    entry.value_range
-}
-
 /// "NEON_POSTGRESQL_HOST (client type nodejs, from package.json)"
 pub(crate) fn assumed(connection: &Connection) -> String {
     let mut out = connection.client_description();
