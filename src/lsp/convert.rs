@@ -8,7 +8,15 @@ use std::path::Path;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 pub(super) fn range(text: &str, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
-    let index = LineIndex::new(text);
+    range_in(&LineIndex::new(text), text, range, encoding)
+}
+
+fn range_in(
+    index: &LineIndex,
+    text: &str,
+    range: TextRange,
+    encoding: PositionEncoding,
+) -> lsp::Range {
     let (start_line, start_character) = index.lsp(text, range.start, encoding);
     let (end_line, end_character) = index.lsp(text, range.end, encoding);
     lsp::Range {
@@ -20,6 +28,35 @@ pub(super) fn range(text: &str, range: TextRange, encoding: PositionEncoding) ->
             line: end_line,
             character: end_character,
         },
+    }
+}
+
+/// Positions in the texts of one analysis, with each file's line index built once however many
+/// ranges are converted (a file with hundreds of findings is converted on every keystroke).
+pub(super) struct Positions<'a> {
+    texts: &'a HashMap<String, String>,
+    encoding: PositionEncoding,
+    indexes: HashMap<&'a str, LineIndex>,
+}
+
+impl<'a> Positions<'a> {
+    pub(super) fn new(texts: &'a HashMap<String, String>, encoding: PositionEncoding) -> Self {
+        Self {
+            texts,
+            encoding,
+            indexes: HashMap::new(),
+        }
+    }
+
+    pub(super) fn range(&mut self, path: &str, range: TextRange) -> lsp::Range {
+        let Some((path, text)) = self.texts.get_key_value(path) else {
+            return range_in(&LineIndex::new(""), "", range, self.encoding);
+        };
+        let index = self
+            .indexes
+            .entry(path.as_str())
+            .or_insert_with(|| LineIndex::new(text));
+        range_in(index, text, range, self.encoding)
     }
 }
 
@@ -60,28 +97,25 @@ fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
 
 pub(super) fn diagnostic(
     diagnostic: &Diagnostic,
-    text: &str,
-    encoding: PositionEncoding,
+    positions: &mut Positions,
     root: &Path,
-    texts: &HashMap<String, String>,
 ) -> lsp::Diagnostic {
     let related = diagnostic
         .related
         .iter()
         .filter_map(|related| {
             let uri = Uri::from_file_path(root.join(&related.path))?;
-            let text = texts.get(&related.path).map(String::as_str).unwrap_or("");
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location {
                     uri,
-                    range: range(text, related.range, encoding),
+                    range: positions.range(&related.path, related.range),
                 },
                 message: related.message.clone(),
             })
         })
         .collect::<Vec<_>>();
     lsp::Diagnostic {
-        range: range(text, diagnostic.range, encoding),
+        range: positions.range(&diagnostic.path, diagnostic.range),
         severity: Some(severity(diagnostic.severity)),
         code: Some(lsp::NumberOrString::String(
             diagnostic.rule.id().to_string(),
@@ -96,16 +130,14 @@ pub(super) fn diagnostic(
 /// A fix as a workspace edit; `None` when a file it edits is unknown.
 pub(super) fn workspace_edit(
     fix: &Fix,
-    encoding: PositionEncoding,
+    positions: &mut Positions,
     root: &Path,
-    texts: &HashMap<String, String>,
 ) -> Option<lsp::WorkspaceEdit> {
     let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
     for edit in &fix.edits {
-        let text = texts.get(&edit.path).map(String::as_str).unwrap_or("");
         let uri = Uri::from_file_path(root.join(&edit.path))?;
         changes.entry(uri).or_default().push(lsp::TextEdit {
-            range: range(text, edit.range, encoding),
+            range: positions.range(&edit.path, edit.range),
             new_text: edit.new_text.clone(),
         });
     }

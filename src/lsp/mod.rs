@@ -202,9 +202,25 @@ impl Backend {
                 .or_default()
                 .push(diagnostic);
         }
+        // Convert outside the lock, each file's line index built once.
+        let encoding = lock(&self.state)
+            .encoding
+            .unwrap_or(PositionEncoding::Utf16);
+        let mut converted: HashMap<String, Vec<lsp::Diagnostic>> = {
+            let mut positions = convert::Positions::new(&texts, encoding);
+            by_path
+                .iter()
+                .map(|(path, diagnostics)| {
+                    let list = diagnostics
+                        .iter()
+                        .map(|d| convert::diagnostic(d, &mut positions, &root))
+                        .collect();
+                    (path.clone(), list)
+                })
+                .collect()
+        };
         let to_publish = {
             let mut state = lock(&self.state);
-            let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
             let Some(state) = state.roots.get_mut(index) else {
                 return;
             };
@@ -212,32 +228,26 @@ impl Backend {
                 return; // a newer change is being analysed
             }
             let mut paths: Vec<String> = by_path.keys().cloned().collect();
-            paths.extend(
-                state
-                    .published
-                    .keys()
-                    .filter(|p| !by_path.contains_key(*p))
-                    .cloned(),
-            );
-            // Open documents always get a (possibly empty) list, so the editor knows they were checked.
-            let open_without: Vec<String> = state
-                .open
+            // Stale findings are cleared, and open documents always get a (possibly empty)
+            // list, so the editor knows they were checked.
+            let extra: Vec<String> = state
+                .published
                 .keys()
-                .filter(|p| !paths.contains(p))
+                .chain(state.open.keys())
+                .filter(|p| !by_path.contains_key(*p))
                 .cloned()
                 .collect();
-            paths.extend(open_without);
+            for path in extra {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
             let publish: Vec<(String, Option<i32>, Vec<lsp::Diagnostic>)> = paths
                 .into_iter()
                 .map(|path| {
-                    let diagnostics = by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]);
-                    let text = texts.get(&path).map(String::as_str).unwrap_or("");
-                    let converted = diagnostics
-                        .iter()
-                        .map(|d| convert::diagnostic(d, text, encoding, &root, &texts))
-                        .collect();
                     let version = state.open.get(&path).map(|(version, _)| *version);
-                    (path, version, converted)
+                    let diagnostics = converted.remove(&path).unwrap_or_default();
+                    (path, version, diagnostics)
                 })
                 .collect();
             state.published = by_path;
@@ -455,9 +465,8 @@ fn location(
 /// "Add missing variables to .env": every `undefined-in-env-file` fix of the file in one edit.
 fn add_missing_variables(
     diagnostics: &[Diagnostic],
-    encoding: PositionEncoding,
+    positions: &mut convert::Positions,
     root: &Path,
-    texts: &HashMap<String, String>,
 ) -> Option<lsp::CodeActionOrCommand> {
     let mut combined: Option<crate::diagnostic::FileEdit> = None;
     let mut seen: Vec<&str> = Vec::new();
@@ -491,7 +500,7 @@ fn add_missing_variables(
         edits: vec![edit],
         applicability: crate::diagnostic::Applicability::Unsafe,
     };
-    let workspace_edit = convert::workspace_edit(&fix, encoding, root, texts)?;
+    let workspace_edit = convert::workspace_edit(&fix, positions, root)?;
     Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
         title: fix.title,
         kind: Some(lsp::CodeActionKind::QUICKFIX),
@@ -929,6 +938,7 @@ impl LanguageServer for Backend {
         };
         let text = state.texts.get(&path).map(String::as_str).unwrap_or("");
         let requested = convert::range_to_offsets(text, params.range, encoding);
+        let mut positions = convert::Positions::new(&state.texts, encoding);
         let mut actions = Vec::new();
         for diagnostic in diagnostics {
             let overlaps =
@@ -936,10 +946,9 @@ impl LanguageServer for Backend {
             if !overlaps {
                 continue;
             }
-            let lsp_diagnostic =
-                convert::diagnostic(diagnostic, text, encoding, root, &state.texts);
+            let lsp_diagnostic = convert::diagnostic(diagnostic, &mut positions, root);
             for (index, fix) in diagnostic.fixes.iter().enumerate() {
-                let Some(edit) = convert::workspace_edit(fix, encoding, root, &state.texts) else {
+                let Some(edit) = convert::workspace_edit(fix, &mut positions, root) else {
                     continue;
                 };
                 actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
@@ -954,7 +963,7 @@ impl LanguageServer for Backend {
                 }));
             }
         }
-        if let Some(action) = add_missing_variables(diagnostics, encoding, root, &state.texts) {
+        if let Some(action) = add_missing_variables(diagnostics, &mut positions, root) {
             actions.push(action);
         }
         Ok(Some(actions))
