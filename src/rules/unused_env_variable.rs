@@ -4,6 +4,7 @@ use crate::analysis::Context;
 use crate::catalogue;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use std::collections::HashSet;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -23,6 +24,11 @@ Remove the key, or read it. The quick fix removes the line.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    // Every (name, connection) the code reads, gathered once rather than per .env entry.
+    let read: HashSet<(&str, usize)> = context
+        .references()
+        .filter_map(|(_, _, r)| Some((r.name.as_str(), r.connection?)))
+        .collect();
     for (file_id, file, env) in context.env_files() {
         let connections: Vec<usize> = context
             .connections_of_env_file(file_id)
@@ -35,10 +41,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if catalogue::parse_name(&entry.key).is_none() {
                 continue;
             }
-            let read = context.references().any(|(_, _, r)| {
-                r.name == entry.key && r.connection.is_some_and(|c| connections.contains(&c))
-            });
-            if read {
+            if connections
+                .iter()
+                .any(|c| read.contains(&(entry.key.as_str(), *c)))
+            {
                 continue;
             }
             out.push(
