@@ -220,7 +220,8 @@ impl<'a> Context<'a> {
             options: options.clone(),
         };
         let mut keys: BTreeMap<ConnectionKey, ConnectionId> = BTreeMap::new();
-        let mut reasons: Vec<Option<Resolved<ClientType>>> = Vec::new();
+        // Connections in the order their ids were handed out, with the inferred client type.
+        let mut pending: Vec<(ConnectionKey, Option<Resolved<ClientType>>)> = Vec::new();
 
         // Code references first: they decide which connections exist.
         for file in &mut files {
@@ -252,8 +253,8 @@ impl<'a> Context<'a> {
                     &manifests,
                 );
                 let id = *keys.entry(key.clone()).or_insert_with(|| {
-                    reasons.push(client.clone());
-                    reasons.len() - 1
+                    pending.push((key.clone(), client.clone()));
+                    pending.len() - 1
                 });
                 refs.push(Reference {
                     index,
@@ -278,15 +279,10 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        let mut connections: Vec<Connection> = keys
+        let mut connections: Vec<Connection> = pending
             .iter()
-            .map(|(key, id)| context.make_connection(key, reasons[*id].clone()))
+            .map(|(key, client)| context.make_connection(key, client.clone()))
             .collect();
-        // `keys` iterates in key order, ids were handed out in insertion order: realign.
-        let mut ordered: Vec<(ConnectionId, Connection)> =
-            keys.values().copied().zip(connections.drain(..)).collect();
-        ordered.sort_by_key(|(id, _)| *id);
-        connections = ordered.into_iter().map(|(_, c)| c).collect();
 
         for (file_id, target, name) in env_only {
             let file = &files[file_id];
