@@ -22,6 +22,11 @@ pub struct Options {
     pub target: Option<Target>,
     pub client_type: Option<ClientType>,
     pub auth: Option<AuthType>,
+    /// .env file names or relative paths for every connection (editor setting `envFiles`);
+    /// `None` = what neon-lsp.toml says, else the defaults.
+    pub env_files: Option<Vec<String>>,
+    /// Rule levels that win over neon-lsp.toml's `[rules]` (editor setting `rules`).
+    pub rules: BTreeMap<crate::rules::Rule, crate::config::RuleLevel>,
 }
 
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
@@ -481,8 +486,11 @@ impl<'a> Context<'a> {
             Some(_) => vec![String::new()],
             None => vec![key.scope.clone()],
         };
-        let env_file_patterns = table
-            .and_then(|t| t.env_files.clone())
+        let env_file_patterns = self
+            .options
+            .env_files
+            .clone()
+            .or_else(|| table.and_then(|t| t.env_files.clone()))
             .unwrap_or_else(|| DEFAULT_ENV_FILES.iter().map(|s| s.to_string()).collect());
         let mut connection = Connection {
             target: key.target,
@@ -504,7 +512,12 @@ impl<'a> Context<'a> {
         let mut kept: Vec<Diagnostic> = diagnostics
             .into_iter()
             .filter_map(|mut diagnostic| {
-                match self.config.rules.get(&diagnostic.rule) {
+                let level = self
+                    .options
+                    .rules
+                    .get(&diagnostic.rule)
+                    .or_else(|| self.config.rules.get(&diagnostic.rule));
+                match level {
                     Some(RuleLevel::Off) => return None,
                     Some(RuleLevel::Severity(severity)) => diagnostic.severity = *severity,
                     None => {}

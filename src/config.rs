@@ -35,6 +35,20 @@ pub enum RuleLevel {
     Severity(Severity),
 }
 
+impl RuleLevel {
+    /// The spelling used in neon-lsp.toml and editor settings.
+    pub fn from_id(id: &str) -> Option<RuleLevel> {
+        Some(match id {
+            "off" => RuleLevel::Off,
+            "hint" => RuleLevel::Severity(Severity::Hint),
+            "info" => RuleLevel::Severity(Severity::Info),
+            "warning" => RuleLevel::Severity(Severity::Warning),
+            "error" => RuleLevel::Severity(Severity::Error),
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     pub connections: Vec<ConnectionConfig>,
@@ -198,13 +212,10 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let rule_ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
     for (id, level) in &raw.rules {
         let rule = choice(path, id, "rule", Rule::from_id, &rule_ids)?;
-        let level = match level.get_ref().as_str() {
-            "off" => RuleLevel::Off,
-            "hint" => RuleLevel::Severity(Severity::Hint),
-            "info" => RuleLevel::Severity(Severity::Info),
-            "warning" => RuleLevel::Severity(Severity::Warning),
-            "error" => RuleLevel::Severity(Severity::Error),
-            other => {
+        let level = match RuleLevel::from_id(level.get_ref()) {
+            Some(level) => level,
+            None => {
+                let other = level.get_ref();
                 return Err(ConfigError {
                     path: path.to_string(),
                     range: span(level),

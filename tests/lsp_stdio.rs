@@ -15,6 +15,8 @@ struct Server {
     stdin: ChildStdin,
     messages: Receiver<Value>,
     next_id: i64,
+    /// The server's cache directory (rule docs), removed with the server.
+    cache: tempfile::TempDir,
 }
 
 impl Server {
@@ -31,10 +33,22 @@ impl Server {
     }
 
     fn start_folders(folders: &[&Path], initialization_options: Value, args: &[&str]) -> Server {
+        Server::start_env(folders, initialization_options, args, &[])
+    }
+
+    fn start_env(
+        folders: &[&Path],
+        initialization_options: Value,
+        args: &[&str],
+        environment: &[(&str, &str)],
+    ) -> Server {
         let root = folders[0];
+        let cache = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
             .arg("serve")
             .args(args)
+            .env("XDG_CACHE_HOME", cache.path())
+            .envs(environment.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -93,6 +107,7 @@ impl Server {
             stdin,
             messages,
             next_id: 1,
+            cache,
         };
         let uri = uri(root, "");
         let result = server.request(
@@ -121,15 +136,20 @@ impl Server {
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let response = self.wait_for(|m| m["id"] == id && m.get("method").is_none());
+        let response = self.request_response(method, params);
         assert!(
             response.get("error").is_none(),
             "{method} failed: {response}"
         );
         response["result"].clone()
+    }
+
+    /// Sends a request and returns the whole response (result or error).
+    fn request_response(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
     }
 
     /// Waits up to 20 s for a message that matches, answering server-to-client requests.
@@ -220,6 +240,19 @@ fn diagnostics_follow_edits_and_quick_fixes_apply() {
     let db = uri(&root, "db.js");
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
     let diagnostics = server.diagnostics_for(&db, |d| has_rule(d, "unknown-variable"));
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-variable")
+        .unwrap();
+    // codeDescription links to the rule's documentation, written into the cache directory.
+    let href = unknown["codeDescription"]["href"].as_str().unwrap();
+    let docs = href.strip_prefix("file://").unwrap();
+    assert!(
+        docs.starts_with(server.cache.path().to_str().unwrap()),
+        "{href}"
+    );
+    let text = std::fs::read_to_string(docs).unwrap();
+    assert!(text.starts_with("# unknown-variable"), "{text}");
     let unknown = diagnostics
         .iter()
         .find(|d| d["code"] == "unknown-variable")
@@ -522,4 +555,54 @@ fn each_workspace_folder_is_analysed_on_its_own() {
     let diagnostics = server.diagnostics_for(&py, |_| true);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     server.stop();
+}
+
+#[test]
+fn a_panicking_handler_is_answered_with_an_error_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("package.json"), "{}\n").unwrap();
+    let source = "const url = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
+    std::fs::write(root.join("db.js"), source).unwrap();
+    let log = root.join("server.log");
+    let mut server = Server::start_env(
+        &[&root],
+        Value::Null,
+        &["--log-file", log.to_str().unwrap()],
+        &[("NEON_LSP_TEST_PANIC", "textDocument/hover")],
+    );
+    let file = uri(&root, "db.js");
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": file, "languageId": "javascript", "version": 1, "text": source}}),
+    );
+    server.diagnostics_for(&file, |d| has_rule(d, "wrong-client-type-variable"));
+
+    let at = json!({"textDocument": {"uri": file}, "position": {"line": 0, "character": 30}});
+    let response = server.request_response("textDocument/hover", at.clone());
+    assert_eq!(response["error"]["code"], -32603, "{response}");
+
+    // Still serving: another request is answered and an edit is analysed.
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": file}, "position": {"line": 0, "character": 24}}),
+    );
+    assert!(
+        completion.to_string().contains("NEON_POSTGRESQL_HOST"),
+        "{completion}"
+    );
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 2},
+               "contentChanges": [{"text": "const host = process.env.NEON_POSTGRESQL_HOST;\n"}]}),
+    );
+    server.diagnostics_for(&file, |d| !has_rule(d, "wrong-client-type-variable"));
+    let response = server.request_response("textDocument/hover", at);
+    assert_eq!(response["error"]["code"], -32603, "{response}");
+    server.stop();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("the textDocument/hover handler panicked"),
+        "{log}"
+    );
 }

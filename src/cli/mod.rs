@@ -187,6 +187,7 @@ fn check(args: CheckArgs) -> ExitCode {
         target: args.target,
         client_type: args.client_type,
         auth: args.auth,
+        ..Options::default()
     };
     let color = match args.color {
         ColorChoice::Always => true,

@@ -99,6 +99,7 @@ pub(super) fn diagnostic(
     diagnostic: &Diagnostic,
     positions: &mut Positions,
     root: &Path,
+    docs: &super::docs::RuleDocs,
 ) -> lsp::Diagnostic {
     let related = diagnostic
         .related
@@ -120,6 +121,9 @@ pub(super) fn diagnostic(
         code: Some(lsp::NumberOrString::String(
             diagnostic.rule.id().to_string(),
         )),
+        code_description: docs
+            .link(diagnostic.rule)
+            .map(|href| lsp::CodeDescription { href }),
         source: Some("neon-lsp".to_string()),
         message: diagnostic.message.clone(),
         related_information: (!related.is_empty()).then_some(related),

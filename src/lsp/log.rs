@@ -78,11 +78,11 @@ impl Logger {
         })
     }
 
-    pub(super) async fn log(&self, client: &Client, level: Level, message: impl Into<String>) {
+    /// Writes to the log file only (when there is no client to tell).
+    pub(super) fn log_to_file(&self, level: Level, message: &str) {
         if level > self.level {
             return;
         }
-        let message = message.into();
         if let Some(file) = &self.file {
             let seconds = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -91,6 +91,14 @@ impl Logger {
             let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let _ = writeln!(file, "{seconds:.3} {} {message}", level.name());
         }
+    }
+
+    pub(super) async fn log(&self, client: &Client, level: Level, message: impl Into<String>) {
+        if level > self.level {
+            return;
+        }
+        let message = message.into();
+        self.log_to_file(level, &message);
         client
             .log_message(level.message_type(), format!("neon-lsp: {message}"))
             .await;

@@ -10,6 +10,8 @@
 //! continuation (community fork, current lsp types, no async-trait boxing).
 
 mod convert;
+mod docs;
+mod guard;
 mod log;
 
 pub use log::{Level as LogLevel, LogOptions};
@@ -47,11 +49,17 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
         }
     };
     runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend {
-            client,
-            logger: logger.clone(),
-            state: Arc::new(Mutex::new(State::default())),
+        let mut client_for_guard = None;
+        let (service, socket) = LspService::new(|client| {
+            client_for_guard = Some(client.clone());
+            Backend {
+                client,
+                logger: logger.clone(),
+                state: Arc::new(Mutex::new(State::default())),
+                fault: Fault::from_env(),
+            }
         });
+        let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)
             .await;
@@ -103,12 +111,37 @@ struct State {
     /// The client answers `workspace/configuration` requests.
     pulls_configuration: bool,
     encoding: Option<PositionEncoding>,
+    /// codeDescription links, set at initialize.
+    docs: Arc<docs::RuleDocs>,
 }
 
 struct Backend {
     client: Client,
     logger: Arc<Logger>,
     state: Arc<Mutex<State>>,
+    fault: Fault,
+}
+
+/// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
+/// tests can prove that a panicking handler does not end the session (see `guard`). Read once
+/// at start-up; unset in normal use, when it costs one comparison per hover or edit.
+#[derive(Default)]
+struct Fault {
+    panic_in: Option<String>,
+}
+
+impl Fault {
+    fn from_env() -> Fault {
+        Fault {
+            panic_in: std::env::var("NEON_LSP_TEST_PANIC").ok(),
+        }
+    }
+
+    fn inject(&self, method: &str) {
+        if self.panic_in.as_deref() == Some(method) {
+            panic!("injected by NEON_LSP_TEST_PANIC={method}");
+        }
+    }
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -208,12 +241,13 @@ impl Backend {
             .unwrap_or(PositionEncoding::Utf16);
         let mut converted: HashMap<String, Vec<lsp::Diagnostic>> = {
             let mut positions = convert::Positions::new(&texts, encoding);
+            let docs = lock(&self.state).docs.clone();
             by_path
                 .iter()
                 .map(|(path, diagnostics)| {
                     let list = diagnostics
                         .iter()
-                        .map(|d| convert::diagnostic(d, &mut positions, &root))
+                        .map(|d| convert::diagnostic(d, &mut positions, &root, &docs))
                         .collect();
                     (path.clone(), list)
                 })
@@ -535,6 +569,42 @@ fn settings_to_options(settings: &serde_json::Value) -> Result<Options, String> 
                 .ok_or_else(|| format!("unknown auth type \"{value}\""))?,
         );
     }
+    if let Some(value) = ["env-files", "envFiles"]
+        .iter()
+        .find_map(|k| settings.get(*k))
+        .filter(|v| !v.is_null())
+    {
+        let files = value
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| format!("envFiles must be a list of file names, not {value}"))?;
+        options.env_files = (!files.is_empty()).then_some(files);
+    }
+    if let Some(rules) = settings.get("rules").and_then(|v| v.as_object()) {
+        for (id, level) in rules {
+            let rule = crate::rules::Rule::from_id(id).ok_or_else(|| {
+                let ids = crate::rules::Rule::ALL.iter().map(|r| r.id());
+                match crate::catalogue::closest(id, ids) {
+                    Some(near) => {
+                        format!("unknown rule \"{id}\" in rules; did you mean \"{near}\"?")
+                    }
+                    None => format!("unknown rule \"{id}\" in rules"),
+                }
+            })?;
+            let level = level
+                .as_str()
+                .and_then(crate::config::RuleLevel::from_id)
+                .ok_or_else(|| {
+                    format!("rules.{id} must be \"off\", \"hint\", \"info\", \"warning\" or \"error\", not {level}")
+                })?;
+            options.rules.insert(rule, level);
+        }
+    }
     Ok(options)
 }
 
@@ -599,8 +669,37 @@ impl LanguageServer for Backend {
             Some(Ok(options)) => options,
             None => Options::default(),
         };
+        let docs_url = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("docsUrl").or_else(|| o.get("docs-url")))
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
+        let docs = match docs_url {
+            Some(template) => docs::RuleDocs::from_template(&template),
+            None => tokio::task::spawn_blocking(|| {
+                docs::RuleDocs::write_local(&docs::RuleDocs::default_dir())
+            })
+            .await
+            .unwrap_or_else(|error| Err(format!("writing the rule docs failed: {error}"))),
+        };
+        let docs = match docs {
+            Ok(docs) => docs,
+            Err(message) => {
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Warning,
+                        format!("diagnostics will carry no documentation links: {message}"),
+                    )
+                    .await;
+                docs::RuleDocs::default()
+            }
+        };
         {
             let mut state = lock(&self.state);
+            state.docs = Arc::new(docs);
             state.roots = roots
                 .into_iter()
                 .map(|path| Root {
@@ -733,6 +832,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        self.fault.inject("textDocument/didChange");
         let Some((index, path)) = self.relative(&params.text_document.uri) else {
             return;
         };
@@ -793,6 +893,7 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: lsp::HoverParams) -> RpcResult<Option<lsp::Hover>> {
+        self.fault.inject("textDocument/hover");
         let position = params.text_document_position_params;
         let Some((info, _, encoding, texts)) = self
             .variable_at(&position.text_document.uri, position.position)
@@ -929,6 +1030,7 @@ impl LanguageServer for Backend {
         };
         let guard = lock(&self.state);
         let encoding = guard.encoding.unwrap_or(PositionEncoding::Utf16);
+        let state_docs = guard.docs.clone();
         let Some(state) = guard.roots.get(index) else {
             return Ok(None);
         };
@@ -946,7 +1048,7 @@ impl LanguageServer for Backend {
             if !overlaps {
                 continue;
             }
-            let lsp_diagnostic = convert::diagnostic(diagnostic, &mut positions, root);
+            let lsp_diagnostic = convert::diagnostic(diagnostic, &mut positions, root, &state_docs);
             for (index, fix) in diagnostic.fixes.iter().enumerate() {
                 let Some(edit) = convert::workspace_edit(fix, &mut positions, root) else {
                     continue;
@@ -967,5 +1069,58 @@ impl LanguageServer for Backend {
             actions.push(action);
         }
         Ok(Some(actions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RuleLevel;
+    use crate::diagnostic::Severity;
+    use crate::rules::Rule;
+    use serde_json::json;
+
+    #[test]
+    fn settings_carry_every_neon_lsp_toml_key_in_either_spelling() {
+        let options = settings_to_options(&json!({
+            "target": "azure-postgresql",
+            "clientType": "nodejs",
+            "auth": "user-identity",
+            "envFiles": [".env.production"],
+            "rules": {"unused-env-variable": "off", "tls-disabled": "error"},
+            "trace": {"server": "verbose"}
+        }))
+        .unwrap();
+        assert_eq!(options.env_files, Some(vec![".env.production".to_string()]));
+        assert_eq!(options.rules[&Rule::UnusedEnvVariable], RuleLevel::Off);
+        assert_eq!(
+            options.rules[&Rule::TlsDisabled],
+            RuleLevel::Severity(Severity::Error)
+        );
+        let kebab =
+            settings_to_options(&json!({"env-files": [".env"], "client-type": "go"})).unwrap();
+        assert_eq!(kebab.env_files, Some(vec![".env".to_string()]));
+        assert_eq!(kebab.client_type, Some(crate::catalogue::ClientType::Go));
+        // An empty list means "not set" (VS Code sends the default []).
+        assert_eq!(
+            settings_to_options(&json!({"envFiles": []}))
+                .unwrap()
+                .env_files,
+            None
+        );
+    }
+
+    #[test]
+    fn bad_settings_say_what_is_wrong() {
+        let error =
+            settings_to_options(&json!({"rules": {"unused-env-variabel": "off"}})).unwrap_err();
+        assert!(
+            error.contains("did you mean \"unused-env-variable\""),
+            "{error}"
+        );
+        let error = settings_to_options(&json!({"rules": {"tls-disabled": "loud"}})).unwrap_err();
+        assert!(error.contains("rules.tls-disabled must be"), "{error}");
+        let error = settings_to_options(&json!({"envFiles": ".env"})).unwrap_err();
+        assert!(error.contains("envFiles must be a list"), "{error}");
     }
 }
