@@ -824,6 +824,80 @@ fn lenient_context<'a>(workspace: &'a Workspace, options: &Options) -> Context<'
     Context::build(workspace, config, options)
 }
 
+/// A connection as editors show it (status bar, `neon-lsp.describeConnection`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionSummary {
+    pub target: Target,
+    /// `None` for the first connection; upper-case name for `NEON_POSTGRESQL_<NAME>_…`.
+    pub name: Option<String>,
+    pub client_type: Option<ClientType>,
+    pub auth: AuthType,
+    /// "client type nodejs, from package.json; auth secret, by default"
+    pub reason: String,
+    /// The .env files in scope, nearest first (workspace-relative).
+    pub env_files: Vec<String>,
+}
+
+/// The connections that apply to `path`: those its code reads, those a .env file belongs to, or
+/// else those whose folders cover the file. Empty when the workspace has no connection.
+pub fn connections_at(
+    workspace: &Workspace,
+    options: &Options,
+    path: &str,
+) -> Vec<ConnectionSummary> {
+    let context = lenient_context(workspace, options);
+    let file = context
+        .files
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.path == path);
+    let mut ids: Vec<ConnectionId> = match file.map(|(id, f)| (id, &f.data)) {
+        Some((_, FileData::Source { refs, .. })) => {
+            refs.iter().filter_map(|r| r.connection).collect()
+        }
+        Some((id, FileData::Env(_))) => context
+            .connections_of_env_file(id)
+            .map(|(c, _)| c)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if ids.is_empty() {
+        let dir = parent_dir(path);
+        ids = (0..context.connections.len())
+            .filter(|id| context.connection(*id).covers_dir(dir))
+            .collect();
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|id| {
+            let connection = context.connection(id);
+            let reason = if connection.target == Target::AzurePostgresql {
+                format!(
+                    "{}; {}",
+                    connection.client_description(),
+                    connection.auth_description()
+                )
+            } else {
+                connection.client_description()
+            };
+            ConnectionSummary {
+                target: connection.target,
+                name: connection.name.clone(),
+                client_type: connection.client_type.as_ref().map(|c| c.value),
+                auth: connection.auth.value,
+                reason,
+                env_files: connection
+                    .env_files
+                    .iter()
+                    .map(|id| context.file(*id).path.to_string())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// What neon-lsp knows about one variable: for hover, go to definition and references.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariableInfo {

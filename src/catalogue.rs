@@ -949,5 +949,18 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
+/// JSON (LSP command results, `--format json`) spells targets, client types and auth types by
+/// their neon-lsp.toml ids.
+macro_rules! serialize_as_id {
+    ($($kind:ty),*) => {$(
+        impl serde::Serialize for $kind {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.id())
+            }
+        }
+    )*};
+}
+serialize_as_id!(Target, ClientType, AuthType);
+
 #[cfg(test)]
 mod tests;

@@ -606,3 +606,52 @@ fn a_panicking_handler_is_answered_with_an_error_and_the_server_keeps_serving() 
         "{log}"
     );
 }
+
+#[test]
+fn describe_connection_names_the_connection_a_file_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("api")).unwrap();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(root.join("api/package.json"), "{}\n").unwrap();
+    std::fs::write(
+        root.join("api/db.js"),
+        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("api/.env"),
+        "NEON_POSTGRESQL_HOST=ep-x.neon.tech\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("docs/notes.txt"), "nothing here\n").unwrap();
+    let mut server = Server::start(&root);
+    let describe = |server: &mut Server, relative: &str| {
+        server.request(
+            "workspace/executeCommand",
+            json!({"command": "neon-lsp.describeConnection", "arguments": [{"uri": uri(&root, relative)}]}),
+        )
+    };
+    let code = describe(&mut server, "api/db.js");
+    assert_eq!(code["target"], "neon", "{code}");
+    assert_eq!(code["clientType"], "nodejs", "{code}");
+    assert_eq!(code["auth"], "secret", "{code}");
+    assert!(
+        code["reason"]
+            .as_str()
+            .unwrap()
+            .contains("api/package.json"),
+        "{code}"
+    );
+    assert_eq!(code["envFiles"], json!(["api/.env"]), "{code}");
+    let env = describe(&mut server, "api/.env");
+    assert_eq!(env["clientType"], "nodejs", "{env}");
+    assert_eq!(describe(&mut server, "docs/notes.txt"), Value::Null);
+
+    let response = server.request_response(
+        "workspace/executeCommand",
+        json!({"command": "neon-lsp.describeConnection", "arguments": []}),
+    );
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    server.stop();
+}

@@ -9,6 +9,7 @@
 //! handlers can reorder edits (tower-lsp issue 284); tower-lsp-server is its maintained
 //! continuation (community fork, current lsp types, no async-trait boxing).
 
+mod commands;
 mod convert;
 mod docs;
 mod guard;
@@ -57,6 +58,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 logger: logger.clone(),
                 state: Arc::new(Mutex::new(State::default())),
                 fault: Fault::from_env(),
+                scan_done: Arc::default(),
             }
         });
         let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
@@ -100,6 +102,8 @@ struct Root {
     texts: HashMap<String, String>,
     /// Bumped on every change: an analysis whose generation is stale is dropped.
     generation: u64,
+    /// The folder has been read from disk at least once.
+    scanned: bool,
 }
 
 #[derive(Default)]
@@ -120,6 +124,8 @@ struct Backend {
     logger: Arc<Logger>,
     state: Arc<Mutex<State>>,
     fault: Fault,
+    /// Woken whenever a folder's scan ends (see `wait_until_scanned`).
+    scan_done: Arc<tokio::sync::Notify>,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
@@ -343,6 +349,32 @@ impl Backend {
     }
 
     async fn rescan(&self, index: usize) {
+        self.read_workspace(index).await;
+        if let Some(root) = lock(&self.state).roots.get_mut(index) {
+            root.scanned = true;
+        }
+        self.scan_done.notify_waiters();
+    }
+
+    /// Waits until folder `index` has been read from disk once (commands that need the whole
+    /// workspace, such as describeConnection, would otherwise answer from an empty one).
+    async fn wait_until_scanned(&self, index: usize) {
+        loop {
+            let notified = self.scan_done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let scanned = lock(&self.state)
+                .roots
+                .get(index)
+                .is_none_or(|root| root.scanned);
+            if scanned {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    async fn read_workspace(&self, index: usize) {
         let root = lock(&self.state).roots.get(index).map(|r| r.path.clone());
         let Some(root) = root else { return };
         let token = lsp::NumberOrString::String(format!("neon-lsp/workspace-scan/{index}"));
@@ -742,6 +774,10 @@ impl LanguageServer for Backend {
                 }),
                 definition_provider: Some(lsp::OneOf::Left(true)),
                 references_provider: Some(lsp::OneOf::Left(true)),
+                execute_command_provider: Some(lsp::ExecuteCommandOptions {
+                    commands: commands::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    work_done_progress_options: Default::default(),
+                }),
                 ..Default::default()
             },
             server_info: Some(lsp::ServerInfo {
@@ -1019,6 +1055,13 @@ impl LanguageServer for Backend {
             );
         }
         Ok(Some(locations))
+    }
+
+    async fn execute_command(
+        &self,
+        params: lsp::ExecuteCommandParams,
+    ) -> RpcResult<Option<serde_json::Value>> {
+        self.execute(params).await
     }
 
     async fn code_action(
