@@ -794,6 +794,58 @@ mod tests {
         assert!(!is_within("services/apiary", "services/api"));
         assert!(is_within("anything", ""));
     }
+
+    #[test]
+    fn editor_options_win_over_neon_lsp_toml() {
+        use crate::workspace::WorkspaceFile;
+        let file = |path: &str, text: &str| WorkspaceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            git: GitState::NotInRepository,
+            lossy: false,
+        };
+        let workspace = Workspace {
+            files: vec![
+                file("package.json", "{}"),
+                file(
+                    "neon-lsp.toml",
+                    "[rules]\nundefined-in-env-file = \"error\"\n",
+                ),
+                file("db.js", "const host = process.env.NEON_POSTGRESQL_HOST;\n"),
+                file(".env", "NEON_POSTGRESQL_HOST=ep-a.neon.tech\n"),
+                file(".env.production", "NEON_POSTGRESQL_USER=app\n"),
+            ],
+        };
+        let rules_of = |options: &Options| -> Vec<(String, crate::diagnostic::Severity)> {
+            analyse(&workspace, options)
+                .unwrap()
+                .into_iter()
+                .filter(|d| d.rule == crate::rules::Rule::UndefinedInEnvFile)
+                .map(|d| (d.path, d.severity))
+                .collect()
+        };
+        // By default .env defines the host: nothing undefined.
+        assert_eq!(rules_of(&Options::default()), vec![]);
+        // The editor says only .env.production counts: the host is undefined, at the toml's level.
+        let production = Options {
+            env_files: Some(vec![".env.production".to_string()]),
+            ..Options::default()
+        };
+        assert_eq!(
+            rules_of(&production),
+            vec![("db.js".to_string(), crate::diagnostic::Severity::Error)]
+        );
+        // And the editor's rule level wins over the toml's.
+        let mut quiet = production.clone();
+        quiet.rules.insert(
+            crate::rules::Rule::UndefinedInEnvFile,
+            crate::config::RuleLevel::Severity(crate::diagnostic::Severity::Info),
+        );
+        assert_eq!(
+            rules_of(&quiet),
+            vec![("db.js".to_string(), crate::diagnostic::Severity::Info)]
+        );
+    }
 }
 
 /// The manifests of a workspace: (folder, client type it implies, path).
