@@ -1,4 +1,4 @@
-//! The command line: `neon-lsp check`, `neon-lsp explain`.
+//! The command line: `neon-lsp check`, `neon-lsp test-connection`, `neon-lsp explain`.
 //!
 //! An adapter over the analysis core: it finds and reads files (`walk`, `git`), calls
 //! [`crate::analyse`], prints with one reporter per format (`report`) and applies fixes
@@ -7,6 +7,7 @@
 pub mod fix;
 pub mod git;
 pub mod report;
+pub mod test_connection;
 pub mod walk;
 
 use crate::analysis::{Options, analyse};
@@ -46,6 +47,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = crate::lsp::LogLevel::Info)]
         log_level: crate::lsp::LogLevel,
     },
+    /// Connect to the database with the configured variables and explain what happened.
+    TestConnection(test_connection::TestConnectionArgs),
     /// Show a rule's documentation (or every rule's with --all).
     Explain {
         /// The rule id, e.g. wrong-client-type-variable.
@@ -137,6 +140,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(args),
+        Command::TestConnection(args) => test_connection::run(args),
         Command::Explain { rule, all } => explain(rule.as_deref(), all),
         Command::Serve {
             log_file,

@@ -1,0 +1,702 @@
+//! `neon-lsp test-connection`: connect to the database the way the app would, and explain what
+//! happened.
+//!
+//! [`settings`] turns the variables (the .env files in scope under the process environment) into
+//! connection parameters; [`tls`] maps libpq's `sslmode` onto rustls; this module resolves the
+//! host, connects TCP, runs TLS and authentication through tokio-postgres (iteration-count-1
+//! SCRAM verifiers, as Neon's, are accepted; `channel_binding` is honoured), runs one query, and
+//! times each phase. Failures are classified with a next step. For passwordless Azure auth the
+//! Entra token is fetched first ([`token`]) and used as the password. Nothing here prints: the
+//! CLI and the language server render the [`Report`], which never holds a password or token.
+//!
+//! Cancellation is dropping the future: the socket and any token request close with it.
+
+pub mod settings;
+pub mod tls;
+pub mod token;
+
+use crate::catalogue::{AuthType, Target};
+use crate::connstr::{Password, SslMode};
+use futures::future::BoxFuture;
+use serde::Serialize;
+pub use settings::{ConfigError, Credential, NeonEndpoint, Selection, Settings, Sources};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tls::Verification;
+use tokio::net::TcpStream;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+
+/// How to run the test.
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    /// For the whole test, token included (default 10 s).
+    pub timeout: Duration,
+    /// Entra authority for service principals (default `https://login.microsoftonline.com`).
+    pub authority: Option<String>,
+    /// `IDENTITY_ENDPOINT` / `IDENTITY_HEADER` of the managed identity (the process's own).
+    pub identity_endpoint: Option<(String, Password)>,
+    /// The root certificate when the connection string names none: libpq's `PGSSLROOTCERT`.
+    pub default_root_cert: Option<String>,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        TestOptions {
+            timeout: Duration::from_secs(10),
+            authority: None,
+            identity_endpoint: None,
+            default_root_cert: None,
+        }
+    }
+}
+
+/// What a failure was, in the words a user acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    Dns,
+    Refused,
+    Timeout,
+    Tls,
+    Auth,
+    DatabaseNotFound,
+    RoleNotFound,
+    TooManyConnections,
+    Other,
+}
+
+impl FailureKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            FailureKind::Dns => "dns",
+            FailureKind::Refused => "refused",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Tls => "tls",
+            FailureKind::Auth => "auth",
+            FailureKind::DatabaseNotFound => "database-not-found",
+            FailureKind::RoleNotFound => "role-not-found",
+            FailureKind::TooManyConnections => "too-many-connections",
+            FailureKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// The phase that failed: dns, connect, token, tls, auth, query.
+    pub phase: &'static str,
+    /// The server's SQLSTATE, when the server answered with an error.
+    pub sqlstate: Option<String>,
+    /// What went wrong, with the server's own message when there is one.
+    pub message: String,
+    pub next_step: String,
+}
+
+/// Milliseconds per phase; `None` for phases that did not run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub dns: Option<f64>,
+    pub connect: Option<f64>,
+    pub token: Option<f64>,
+    pub tls: Option<f64>,
+    pub auth: Option<f64>,
+    pub first_query: Option<f64>,
+    pub total: f64,
+}
+
+/// What the server said about the session.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerInfo {
+    pub server_version: String,
+    pub current_user: String,
+    pub current_database: String,
+    /// From `pg_stat_ssl` for this backend; `None` when the session is not encrypted.
+    pub tls_version: Option<String>,
+    pub tls_cipher: Option<String>,
+}
+
+/// The whole result; serialisable as the CLI's JSON and the LSP command's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub target: Target,
+    pub connection_name: Option<String>,
+    pub auth: AuthType,
+    /// Where the settings came from ("NEON_POSTGRESQL_CONNECTIONSTRING (libpq key-value) from .env").
+    pub source: String,
+    pub host: String,
+    pub port: u16,
+    /// The address connected to (after DNS).
+    pub address: Option<String>,
+    pub database: Option<String>,
+    pub user: Option<String>,
+    pub ssl_mode: SslMode,
+    pub certificate_check: Verification,
+    pub neon_endpoint: Option<String>,
+    pub pooled: bool,
+    pub server: Option<ServerInfo>,
+    pub failure: Option<Failure>,
+    pub timings_ms: Timings,
+    /// One line for a status bar or a message box; no secret.
+    pub summary: String,
+}
+
+fn millis(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+/// Runs the test; `phase` hears each step as it starts ("resolving ep-….neon.tech").
+/// Configuration errors (nothing to connect to, an unreadable root certificate) are `Err`.
+pub async fn run(
+    settings: &Settings,
+    options: &TestOptions,
+    mut phase: impl FnMut(&str) + Send,
+) -> Result<Report, ConfigError> {
+    let started = Instant::now();
+    let deadline = started + options.timeout;
+    let mode = settings.ssl_mode();
+    let root_cert = settings
+        .params
+        .option("sslrootcert")
+        .map(str::to_owned)
+        .or_else(|| options.default_root_cert.clone());
+    let verification = Verification::for_mode(mode, root_cert.is_some());
+    let tls_config = if mode == SslMode::Disable {
+        None
+    } else {
+        Some(tls::client_config(
+            verification,
+            tls::roots(root_cert.as_deref())?,
+        )?)
+    };
+    let host = settings.host().unwrap_or_default().to_owned();
+    let endpoint = settings.neon_endpoint();
+    let mut report = Report {
+        ok: false,
+        target: settings.target,
+        connection_name: settings.name.clone(),
+        auth: settings.auth,
+        source: settings.described.clone(),
+        host: host.clone(),
+        port: settings.port(),
+        address: None,
+        database: settings.params.database.clone(),
+        user: settings.params.user.clone(),
+        ssl_mode: mode,
+        certificate_check: verification,
+        neon_endpoint: endpoint.as_ref().map(|e| e.id.clone()),
+        pooled: endpoint.as_ref().is_some_and(|e| e.pooled),
+        server: None,
+        failure: None,
+        timings_ms: Timings::default(),
+        summary: String::new(),
+    };
+    let outcome = attempt(
+        settings,
+        options,
+        tls_config,
+        deadline,
+        &mut report,
+        &mut phase,
+    )
+    .await;
+    report.timings_ms.total = millis(started.elapsed());
+    match outcome {
+        Ok(info) => {
+            report.ok = true;
+            report.summary = format!(
+                "connected to {host}:{} as {} to {} — PostgreSQL {}, {}",
+                report.port,
+                info.current_user,
+                info.current_database,
+                info.server_version,
+                match (&info.tls_version, &info.tls_cipher) {
+                    (Some(version), Some(cipher)) => format!("{version} {cipher}"),
+                    _ => "NOT encrypted".to_owned(),
+                }
+            );
+            report.server = Some(info);
+        }
+        Err(failure) => {
+            report.summary = format!(
+                "{} failed ({}): {}",
+                failure.phase,
+                failure.kind.id(),
+                failure.message
+            );
+            report.failure = Some(failure);
+        }
+    }
+    Ok(report)
+}
+
+fn remaining(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
+}
+
+fn timeout_failure(phase: &'static str, what: &str, options: &TestOptions) -> Failure {
+    Failure {
+        kind: FailureKind::Timeout,
+        phase,
+        sqlstate: None,
+        message: format!(
+            "no answer within {} s {what}",
+            options.timeout.as_secs_f64()
+        ),
+        next_step: match phase {
+            "connect" => "a firewall may drop the packets: check the server's firewall rules (Azure: allow your client IP; Neon: IP Allow list) and the port".to_owned(),
+            "tls" | "auth" => "the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so retry once with a longer --timeout".to_owned(),
+            _ => "retry with a longer --timeout; check the network path to the server".to_owned(),
+        },
+    }
+}
+
+async fn attempt(
+    settings: &Settings,
+    options: &TestOptions,
+    tls_config: Option<rustls::ClientConfig>,
+    deadline: Instant,
+    report: &mut Report,
+    phase: &mut (impl FnMut(&str) + Send),
+) -> Result<ServerInfo, Failure> {
+    let host = report.host.clone();
+    let port = report.port;
+
+    // Token first: a passwordless app fetches it before it connects.
+    let password = match &settings.credential {
+        Credential::Password => settings.params.password.clone(),
+        credential => {
+            phase("fetching an Entra token");
+            let started = Instant::now();
+            let token =
+                tokio::time::timeout(remaining(deadline), token::fetch(credential, options))
+                    .await
+                    .map_err(|_| timeout_failure("token", "from the token endpoint", options))?;
+            report.timings_ms.token = Some(millis(started.elapsed()));
+            Some(token?)
+        }
+    };
+
+    phase(&format!("resolving {host}"));
+    let started = Instant::now();
+    let addresses: Vec<std::net::SocketAddr> =
+        tokio::time::timeout(remaining(deadline), tokio::net::lookup_host((host.as_str(), port)))
+            .await
+            .map_err(|_| timeout_failure("dns", "from DNS", options))?
+            .map_err(|error| Failure {
+                kind: FailureKind::Dns,
+                phase: "dns",
+                sqlstate: None,
+                message: format!("cannot resolve {host}: {error}"),
+                next_step: "check the host name for typos; Neon hosts look like ep-<name>-<id>.<region>.<cloud>.neon.tech, Azure ones <server>.postgres.database.azure.com".to_owned(),
+            })?
+            .collect();
+    report.timings_ms.dns = Some(millis(started.elapsed()));
+
+    let started = Instant::now();
+    let mut last_error = None;
+    let mut stream = None;
+    for address in &addresses {
+        phase(&format!("connecting to {address}"));
+        match tokio::time::timeout(remaining(deadline), TcpStream::connect(address)).await {
+            Err(_) => {
+                return Err(timeout_failure(
+                    "connect",
+                    &format!("from {address}"),
+                    options,
+                ));
+            }
+            Ok(Ok(connected)) => {
+                report.address = Some(address.to_string());
+                stream = Some(connected);
+                break;
+            }
+            Ok(Err(error)) => last_error = Some((address, error)),
+        }
+    }
+    let Some(stream) = stream else {
+        let (kind, message) = match &last_error {
+            Some((address, error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => (
+                FailureKind::Refused,
+                format!("{address} refused the connection"),
+            ),
+            Some((address, error)) => (
+                FailureKind::Other,
+                format!("cannot connect to {address}: {error}"),
+            ),
+            None => (FailureKind::Dns, format!("{host} resolves to no address")),
+        };
+        return Err(Failure {
+            kind,
+            phase: "connect",
+            sqlstate: None,
+            message,
+            next_step: format!(
+                "check that PostgreSQL listens on {host}:{port} (the port in the connection string) and that no firewall rejects you"
+            ),
+        });
+    };
+    let _ = stream.set_nodelay(true);
+    report.timings_ms.connect = Some(millis(started.elapsed()));
+
+    let mut config = tokio_postgres::Config::new();
+    config.host(&host).port(port);
+    if let Some(user) = &settings.params.user {
+        config.user(user);
+    }
+    if let Some(password) = &password {
+        config.password(password.expose());
+    }
+    if let Some(database) = &settings.params.database {
+        config.dbname(database);
+    }
+    if let Some(options_value) = settings.params.option("options") {
+        config.options(options_value);
+    }
+    config.application_name(
+        settings
+            .params
+            .option("application_name")
+            .unwrap_or("neon-lsp test-connection"),
+    );
+    config.channel_binding(match settings.params.option("channel_binding") {
+        Some("require") => tokio_postgres::config::ChannelBinding::Require,
+        Some("disable") => tokio_postgres::config::ChannelBinding::Disable,
+        _ => tokio_postgres::config::ChannelBinding::Prefer,
+    });
+    config.ssl_mode(match report.ssl_mode {
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Allow | SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+            tokio_postgres::config::SslMode::Require
+        }
+    });
+
+    let tls_done: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let handshake_started = Instant::now();
+    phase(if tls_config.is_some() {
+        "TLS handshake and authentication"
+    } else {
+        "authentication (no TLS)"
+    });
+    let connected = match tls_config {
+        Some(tls_config) => {
+            let mut maker = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+            let inner = <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<TcpStream>>::make_tls_connect(&mut maker, &host)
+                .map_err(|error| Failure {
+                    kind: FailureKind::Tls,
+                    phase: "tls",
+                    sqlstate: None,
+                    message: format!("{host} is not a valid TLS server name: {error}"),
+                    next_step: "check the host name".to_owned(),
+                })?;
+            let timed = TimedTls {
+                inner,
+                done: tls_done.clone(),
+            };
+            tokio::time::timeout(remaining(deadline), config.connect_raw(stream, timed))
+                .await
+                .map(|result| {
+                    result.map(|(client, connection)| {
+                        tokio::spawn(connection);
+                        client
+                    })
+                })
+        }
+        None => tokio::time::timeout(
+            remaining(deadline),
+            config.connect_raw(stream, tokio_postgres::NoTls),
+        )
+        .await
+        .map(|result| {
+            result.map(|(client, connection)| {
+                tokio::spawn(connection);
+                client
+            })
+        }),
+    };
+    let tls_finished = *tls_done.lock().unwrap_or_else(|p| p.into_inner());
+    let handshake_phase = if tls_finished.is_none() && report.ssl_mode != SslMode::Disable {
+        "tls"
+    } else {
+        "auth"
+    };
+    let client = match connected {
+        Err(_) => {
+            return Err(timeout_failure(
+                handshake_phase,
+                if handshake_phase == "tls" {
+                    "to the TLS handshake"
+                } else {
+                    "to the startup message"
+                },
+                options,
+            ));
+        }
+        Ok(Err(error)) => return Err(classify(&error, handshake_phase, settings)),
+        Ok(Ok(client)) => client,
+    };
+    let authenticated = Instant::now();
+    match tls_finished {
+        Some(at) => {
+            report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
+            report.timings_ms.auth = Some(millis(authenticated.duration_since(at)));
+        }
+        None => {
+            report.timings_ms.auth = Some(millis(authenticated.duration_since(handshake_started)))
+        }
+    }
+
+    phase("running the first query");
+    let started = Instant::now();
+    let rows = tokio::time::timeout(
+        remaining(deadline),
+        client.simple_query(
+            "select current_setting('server_version'), current_user, current_database(), \
+             (select version from pg_stat_ssl where pid = pg_backend_pid()), \
+             (select cipher from pg_stat_ssl where pid = pg_backend_pid())",
+        ),
+    )
+    .await
+    .map_err(|_| timeout_failure("query", "to the first query", options))?
+    .map_err(|error| classify(&error, "query", settings))?;
+    report.timings_ms.first_query = Some(millis(started.elapsed()));
+    let row = rows
+        .iter()
+        .find_map(|message| match message {
+            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .ok_or_else(|| Failure {
+            kind: FailureKind::Other,
+            phase: "query",
+            sqlstate: None,
+            message: "the first query returned no row".to_owned(),
+            next_step: "a connection pooler or proxy answered unexpectedly; try the direct (non-pooler) host".to_owned(),
+        })?;
+    let column = |index: usize| row.get(index).map(str::to_owned);
+    Ok(ServerInfo {
+        server_version: column(0).unwrap_or_default(),
+        current_user: column(1).unwrap_or_default(),
+        current_database: column(2).unwrap_or_default(),
+        tls_version: column(3),
+        tls_cipher: column(4),
+    })
+}
+
+/// Classifies a tokio-postgres error from the handshake or the first query.
+fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Settings) -> Failure {
+    let user = settings.params.user.as_deref().unwrap_or("the user");
+    let database = settings.params.database.as_deref().unwrap_or(user);
+    if let Some(db) = error.as_db_error() {
+        let code = db.code().code();
+        let server = db.message();
+        let (kind, next_step) = match code {
+            "28P01" => (
+                FailureKind::Auth,
+                format!("the password for {user} was rejected (SQLSTATE 28P01: wrong password — PostgreSQL reports a missing role the same way, to hide which roles exist). Reset it (Neon console → Roles, Azure portal → Reset password; passwordless: the identity must be a database principal) and update the variable"),
+            ),
+            "28000" if server.contains("no encryption") => (
+                FailureKind::Tls,
+                "the server requires TLS (its pg_hba.conf rejects unencrypted connections, as Neon and Azure do): use sslmode=require or stricter".to_owned(),
+            ),
+            "28000" if server.contains("role") && server.contains("does not exist") => (
+                FailureKind::RoleNotFound,
+                format!("create the role {user} or fix the user name in the variable"),
+            ),
+            "28000" => (FailureKind::Auth, format!("the server rejected {user} before checking a password: check pg_hba.conf / the firewall and the user name")),
+            "3D000" => (
+                FailureKind::DatabaseNotFound,
+                format!("authentication succeeded, but the database \"{database}\" does not exist: create it or fix the database name in the variable"),
+            ),
+            "53300" => (
+                FailureKind::TooManyConnections,
+                if settings.neon_endpoint().is_some_and(|e| !e.pooled) {
+                    "the compute's connection limit is reached: use the pooled host (ep-…-pooler.…) or close idle connections".to_owned()
+                } else {
+                    "the server's connection limit is reached: close idle connections or use a connection pooler".to_owned()
+                },
+            ),
+            _ => (FailureKind::Other, "see the server's message".to_owned()),
+        };
+        return Failure {
+            kind,
+            phase: if matches!(kind, FailureKind::Tls) {
+                "tls"
+            } else {
+                phase
+            },
+            sqlstate: Some(code.to_owned()),
+            message: format!("{} (SQLSTATE {code}): {server}", db.severity()),
+            next_step,
+        };
+    }
+    let chain = error_chain(error);
+    if let Some(tls) = find_rustls_error(error) {
+        let next_step = match tls {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => "the server's certificate is not signed by a trusted CA: set sslrootcert=<CA file> (or sslrootcert=system) for a private CA, or check that you reach the real server".to_owned(),
+            rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            ) => format!("the certificate is not issued for {}: use the host name the certificate names (verify-full compares them)", settings.host().unwrap_or_default()),
+            rustls::Error::InvalidCertificate(_) => "the server's certificate is invalid (expired or malformed)".to_owned(),
+            _ => "the TLS handshake failed: check that the port is PostgreSQL's and the sslmode".to_owned(),
+        };
+        return Failure {
+            kind: FailureKind::Tls,
+            phase: "tls",
+            sqlstate: None,
+            message: format!("TLS handshake failed: {tls}"),
+            next_step,
+        };
+    }
+    if chain.contains("server does not support TLS") {
+        return Failure {
+            kind: FailureKind::Tls,
+            phase: "tls",
+            sqlstate: None,
+            message: "the server does not support TLS".to_owned(),
+            next_step: "this server cannot encrypt: Neon and Azure always can, so check that you reach the right server; for a local server without TLS use sslmode=disable".to_owned(),
+        };
+    }
+    let closed = chain.contains("connection closed")
+        || chain.contains("unexpected end of file")
+        || chain.contains("UnexpectedEof")
+        || chain.contains("reset by peer");
+    if closed {
+        return Failure {
+            kind: if phase == "tls" { FailureKind::Tls } else { FailureKind::Other },
+            phase,
+            sqlstate: None,
+            message: format!("the server closed the connection during the {} ({chain})", if phase == "tls" { "TLS handshake" } else { "handshake" }),
+            next_step: "the port is open but did not speak PostgreSQL to the end: check the host and port, and for Neon that the host carries the endpoint id (SNI); older clients need options=endpoint%3D<id>".to_owned(),
+        };
+    }
+    let kind = if phase == "tls" {
+        FailureKind::Tls
+    } else {
+        FailureKind::Other
+    };
+    Failure {
+        kind,
+        phase,
+        sqlstate: None,
+        message: chain,
+        next_step: "see the message; `neon-lsp check` finds configuration mistakes before they reach the server".to_owned(),
+    }
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+fn find_rustls_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    let mut current: Option<&'a (dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = current {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(tls) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls);
+        }
+        current = cause.source();
+    }
+    None
+}
+
+/// Records when the TLS handshake finished, so TLS and authentication are timed apart.
+struct TimedTls<T> {
+    inner: T,
+    done: Arc<Mutex<Option<Instant>>>,
+}
+
+impl<S, T> TlsConnect<S> for TimedTls<T>
+where
+    T: TlsConnect<S> + Send + 'static,
+    T::Future: Send + 'static,
+    S: 'static,
+{
+    type Stream = T::Stream;
+    type Error = T::Error;
+    type Future = BoxFuture<'static, Result<T::Stream, T::Error>>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        let done = self.done;
+        let handshake = self.inner.connect(stream);
+        Box::pin(async move {
+            let stream = handshake.await?;
+            *done.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+            Ok(stream)
+        })
+    }
+}
+
+/// The .env files a test reads for `path` (a folder, or one .env file), highest precedence
+/// first: `.env.*.local`, `.env.local`, `.env.development`, `.env` — the conventional load order
+/// of dotenv-flow, Vite and Next.js, where more specific files override `.env`.
+pub fn default_env_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    if path.is_file() {
+        return vec![path.to_owned()];
+    }
+    let mut local: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
+                        name.starts_with(".env.")
+                            && name.ends_with(".local")
+                            && name != ".env.local"
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    local.sort();
+    local
+        .into_iter()
+        .chain(
+            [".env.local", ".env.development", ".env"]
+                .into_iter()
+                .map(|name| path.join(name)),
+        )
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// Reads the .env files (shown relative to `base` in messages) under the process environment.
+pub fn load_sources(
+    env_files: &[std::path::PathBuf],
+    base: &std::path::Path,
+    process: std::collections::HashMap<String, String>,
+) -> Result<Sources, ConfigError> {
+    let mut sources = Sources {
+        env_files: Vec::new(),
+        process,
+    };
+    for path in env_files {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            message: format!("cannot read {}: {error}", path.display()),
+        })?;
+        let shown = path
+            .strip_prefix(base)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        sources.env_files.push((shown, crate::dotenv::parse(&text)));
+    }
+    Ok(sources)
+}
