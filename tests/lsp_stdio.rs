@@ -1,6 +1,8 @@
 //! End-to-end tests of `neon-lsp serve` over its real stdio: JSON-RPC framing, initialize,
 //! didOpen/didChange, publishDiagnostics, codeAction, shutdown and exit.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -206,6 +208,14 @@ impl Server {
         }
         let _ = self.child.kill();
         panic!("server did not exit after shutdown/exit");
+    }
+}
+
+impl Drop for Server {
+    /// A failing test must not leave its server running (stop() waits for a clean exit first).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -653,5 +663,137 @@ fn describe_connection_names_the_connection_a_file_uses() {
         json!({"command": "neon-lsp.describeConnection", "arguments": []}),
     );
     assert_eq!(response["error"]["code"], -32602, "{response}");
+    server.stop();
+}
+
+#[test]
+fn code_lens_tests_the_connection_with_progress_and_a_message() {
+    let Some(pg) = support::pg::PgCluster::start() else {
+        return;
+    };
+    const PASSWORD: &str = "L3ns-Pw-Secret";
+    pg.create_role("app", PASSWORD, true);
+    pg.create_database("appdb", "app");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("requirements.txt"), "psycopg2-binary\n").unwrap();
+    std::fs::write(
+        root.join("app.py"),
+        "import os\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n",
+    )
+    .unwrap();
+    let env = format!(
+        "# local\nNEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=appdb host=127.0.0.1 port={} sslmode=require user=app password={PASSWORD}\"\n",
+        pg.port()
+    );
+    std::fs::write(root.join(".env"), &env).unwrap();
+    let mut server = Server::start(&root);
+    let env_uri = uri(&root, ".env");
+    let lenses = server.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": env_uri}}),
+    );
+    let lenses = lenses.as_array().unwrap();
+    assert_eq!(lenses.len(), 1, "{lenses:?}");
+    assert_eq!(
+        lenses[0]["range"]["start"],
+        json!({"line": 1, "character": 0})
+    );
+    let command = &lenses[0]["command"];
+    assert_eq!(command["command"], "neon-lsp.testConnection");
+    assert!(
+        command["title"]
+            .as_str()
+            .unwrap()
+            .contains("Test connection")
+    );
+
+    let id = 4_242;
+    server.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+        "params": {"command": command["command"], "arguments": command["arguments"]}}),
+    );
+    // Progress first, then the message, then the result.
+    let begin =
+        server.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin");
+    assert!(
+        begin["params"]["value"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("testing 127.0.0.1"),
+        "{begin}"
+    );
+    assert_eq!(begin["params"]["value"]["cancellable"], true);
+    let shown = server.wait_for(|m| m["method"] == "window/showMessage");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("✓ connected"),
+        "{shown}"
+    );
+    assert!(!shown.to_string().contains(PASSWORD));
+    let report = server.wait_for(|m| m["id"] == id && m.get("method").is_none())["result"].clone();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["server"]["current_database"], "appdb");
+    assert!(
+        report["server"]["tls_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLSv1.")
+    );
+    assert!(!report.to_string().contains(PASSWORD));
+    server.stop();
+}
+
+#[test]
+fn cancel_request_stops_a_connection_test_and_its_socket() {
+    use std::io::Read;
+    // A server that accepts and never answers: without cancellation the test would wait 10 s.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (accepted, was_accepted) = channel();
+    let (closed, was_closed) = channel();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = accepted.send(());
+            let mut buffer = [0u8; 256];
+            // Read the SSLRequest, then wait for the client to hang up.
+            loop {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+            let _ = closed.send(());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join(".env"),
+        format!("NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:pw@127.0.0.1:{port}/db?sslmode=require\"\n"),
+    )
+    .unwrap();
+    let mut server = Server::start(&root);
+    let id = 9_001;
+    server.send(json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+        "params": {"command": "neon-lsp.testConnection", "arguments": [{"uri": uri(&root, ".env")}]}}));
+    was_accepted
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the connection test reached the listener");
+    server.notify("$/cancelRequest", json!({"id": id}));
+    let response = server.wait_for(|m| m["id"] == id && m.get("method").is_none());
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    // Left alone, the test would hold the socket until its 10 s timeout.
+    was_closed
+        .recv_timeout(Duration::from_secs(5))
+        .expect("cancelling closed the test's socket");
+    // The server carries on.
+    let lenses = server.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&root, ".env")}}),
+    );
+    assert_eq!(lenses.as_array().unwrap().len(), 1);
     server.stop();
 }

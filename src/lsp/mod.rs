@@ -13,7 +13,9 @@ mod commands;
 mod convert;
 mod docs;
 mod guard;
+mod lens;
 mod log;
+mod task;
 
 pub use log::{Level as LogLevel, LogOptions};
 use log::{Level, Logger};
@@ -49,9 +51,11 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    // One line per panic on stderr (the editor's server log); `guard` reports it to the client.
+    std::panic::set_hook(Box::new(|info| eprintln!("neon-lsp: {info}")));
     runtime.block_on(async {
         let mut client_for_guard = None;
-        let (service, socket) = LspService::new(|client| {
+        let (service, socket) = LspService::build(|client| {
             client_for_guard = Some(client.clone());
             Backend {
                 client,
@@ -59,8 +63,11 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 state: Arc::new(Mutex::new(State::default())),
                 fault: Fault::from_env(),
                 scan_done: Arc::default(),
+                cancellable: Arc::default(),
             }
-        });
+        })
+        .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
+        .finish();
         let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)
@@ -126,6 +133,8 @@ struct Backend {
     fault: Fault,
     /// Woken whenever a folder's scan ends (see `wait_until_scanned`).
     scan_done: Arc<tokio::sync::Notify>,
+    /// Background work the user can cancel from its progress bar (`task`).
+    cancellable: task::Cancellable,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
@@ -148,6 +157,10 @@ impl Fault {
             panic!("injected by NEON_LSP_TEST_PANIC={method}");
         }
     }
+}
+
+fn lock_map<K, V>(map: &Mutex<HashMap<K, V>>) -> MutexGuard<'_, HashMap<K, V>> {
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -774,6 +787,9 @@ impl LanguageServer for Backend {
                 }),
                 definition_provider: Some(lsp::OneOf::Left(true)),
                 references_provider: Some(lsp::OneOf::Left(true)),
+                code_lens_provider: Some(lsp::CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 execute_command_provider: Some(lsp::ExecuteCommandOptions {
                     commands: commands::COMMANDS.iter().map(|c| c.to_string()).collect(),
                     work_done_progress_options: Default::default(),
@@ -1055,6 +1071,59 @@ impl LanguageServer for Backend {
             );
         }
         Ok(Some(locations))
+    }
+
+    async fn code_lens(
+        &self,
+        params: lsp::CodeLensParams,
+    ) -> RpcResult<Option<Vec<lsp::CodeLens>>> {
+        let uri = params.text_document.uri;
+        let Some((index, path)) = self.relative(&uri) else {
+            return Ok(None);
+        };
+        if classify(&path) != Some(crate::workspace::FileKind::DotEnv) {
+            return Ok(None);
+        }
+        self.wait_until_scanned(index).await;
+        let (text, encoding) = {
+            let state = lock(&self.state);
+            let Some(root) = state.roots.get(index) else {
+                return Ok(None);
+            };
+            let text = match root.open.get(&path) {
+                Some((_, text)) => text.clone(),
+                None => match root.disk.get(&path) {
+                    Some(file) => file.text.clone(),
+                    None => return Ok(None),
+                },
+            };
+            (text, state.encoding.unwrap_or(PositionEncoding::Utf16))
+        };
+        let index = crate::text::LineIndex::new(&text);
+        let lenses = lens::connection_lenses(&text)
+            .into_iter()
+            .map(|lens| {
+                let start = index.lsp(&text, lens.range.start, encoding);
+                let end = index.lsp(&text, lens.range.end, encoding);
+                lsp::CodeLens {
+                    range: lsp::Range {
+                        start: lsp::Position::new(start.0, start.1),
+                        end: lsp::Position::new(end.0, end.1),
+                    },
+                    command: Some(lsp::Command {
+                        title: lens.title(),
+                        command: commands::TEST_CONNECTION.to_string(),
+                        arguments: Some(vec![serde_json::json!({
+                            "uri": uri.as_str(),
+                            "connection": lens.name,
+                            "target": lens.target.id(),
+                        })]),
+                    }),
+                    data: None,
+                }
+            })
+            .collect();
+        Ok(Some(lenses))
     }
 
     async fn execute_command(
