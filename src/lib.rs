@@ -16,6 +16,7 @@ pub mod infer;
 pub mod lsp;
 pub mod rules;
 pub mod scan;
+pub mod snippet;
 pub mod testconn;
 pub mod text;
 pub mod workspace;

@@ -7,6 +7,7 @@
 pub mod fix;
 pub mod git;
 pub mod report;
+pub mod snippet;
 pub mod test_connection;
 pub mod walk;
 
@@ -49,6 +50,8 @@ enum Command {
     },
     /// Connect to the database with the configured variables and explain what happened.
     TestConnection(test_connection::TestConnectionArgs),
+    /// Print the connection snippet for a target, client type and auth type.
+    Snippet(snippet::SnippetArgs),
     /// Show a rule's documentation (or every rule's with --all).
     Explain {
         /// The rule id, e.g. wrong-client-type-variable.
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::TestConnection(args) => test_connection::run(args),
+        Command::Snippet(args) => snippet::run(args),
         Command::Explain { rule, all } => explain(rule.as_deref(), all),
         Command::Serve {
             log_file,

@@ -93,6 +93,7 @@ pub(crate) fn scan_code(language: Language, text: &str) -> Scan {
     code.split_calls(&mut scan);
     code.token_scope_calls(&mut scan);
     code.token_scope_keys(&mut scan);
+    code.exact_scope_literals(&mut scan);
     if language == Language::JavaScript {
         code.ssl_properties(&mut scan);
     }
@@ -1196,6 +1197,25 @@ impl Code<'_> {
                         continue;
                     }
                 }
+                super::push_token_scope(
+                    scan,
+                    self.text,
+                    literal.range,
+                    literal.content,
+                    ScopeContext::Scope,
+                );
+            }
+        }
+    }
+
+    /// The exact PostgreSQL scope anywhere in a string literal (`const TOKEN_SCOPE = "…"`, passed
+    /// to `getToken` by name): too specific to mean anything else, and the strongest sign that
+    /// the code authenticates with Entra (auth inference reads it).
+    fn exact_scope_literals(&self, scan: &mut Scan) {
+        for literal in &self.lexed.literals {
+            if literal.kind == LiteralKind::String
+                && self.slice(literal.content) == crate::catalogue::TOKEN_SCOPE
+            {
                 super::push_token_scope(
                     scan,
                     self.text,

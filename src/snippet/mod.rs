@@ -1,0 +1,265 @@
+//! Connection snippets: complete, copy-and-run code that reads exactly the variables Service
+//! Connector injects for a (target, client type, auth type), requires TLS, fails with a message
+//! naming a missing variable, fetches an Entra token for passwordless auth, and closes what it
+//! opens.
+//!
+//! Generated from the catalogue ([`catalogue::variables`]) so a snippet cannot drift from what the
+//! rules check: the variable names come from there, and a test runs `neon-lsp check` on each
+//! snippet next to a .env rendered for the same combination and expects no diagnostic. Each
+//! language is one file here. Not for deciding which combination a project uses: the caller
+//! (CLI flags, the language server's inference) says.
+//!
+//! Languages so far: Python (psycopg2) and Node.js (pg). The other client types return
+//! [`SnippetError::NotYetAvailable`], never a placeholder.
+
+mod node;
+mod python;
+
+use crate::catalogue::{self, AuthType, ClientType, Field, Target, Variable};
+use std::fmt;
+
+/// Which snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetRequest {
+    pub target: Target,
+    pub client_type: ClientType,
+    pub auth: AuthType,
+    /// Connection name of a second connection (`NEON_POSTGRESQL_<NAME>_…`).
+    pub name: Option<String>,
+}
+
+impl fmt::Display for SnippetRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} × {} × {}", self.target, self.client_type, self.auth)?;
+        if let Some(name) = &self.name {
+            write!(f, " (connection {name})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One file of a snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetFile {
+    /// Where it would go in a project (`db.py`, `db.js`).
+    pub suggested_path: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The LSP language id of the files (`python`, `javascript`).
+    pub language: &'static str,
+    pub files: Vec<SnippetFile>,
+    /// Packages to install, as the language's installer names them.
+    pub dependencies: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnippetError {
+    #[error(transparent)]
+    Unsupported(#[from] catalogue::UnsupportedCombination),
+    #[error(
+        "no snippet for client type {0} yet (available: python, nodejs); `neon-lsp snippet --list` shows every combination"
+    )]
+    NotYetAvailable(ClientType),
+}
+
+/// The client types that have snippets.
+pub const AVAILABLE: &[ClientType] = &[ClientType::Python, ClientType::NodeJs];
+
+/// Every (target, client type, auth) Service Connector offers, with whether a snippet exists.
+pub fn combinations() -> Vec<(SnippetRequest, bool)> {
+    let mut all = Vec::new();
+    for target in Target::ALL {
+        for client_type in ClientType::ALL {
+            for auth in target.auth_types() {
+                let request = SnippetRequest {
+                    target,
+                    client_type,
+                    auth: *auth,
+                    name: None,
+                };
+                if catalogue::variables(target, client_type, *auth, None).is_ok() {
+                    all.push((request, AVAILABLE.contains(&client_type)));
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Values for rendering a combination's variables as Service Connector sets them.
+#[derive(Debug, Clone, Default)]
+pub struct EnvValues {
+    /// Host, port, database, user, password (`None` for passwordless), sslmode.
+    pub params: crate::connstr::ConnectionParams,
+    pub client_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// The variables of `request` with `values`, each in the catalogue's format for it (libpq
+/// key-value in the documented key order, Npgsql, JDBC, or one component) — what Service
+/// Connector would inject, and what a .env file for local runs should hold.
+pub fn render_env(
+    request: &SnippetRequest,
+    values: &EnvValues,
+) -> Result<Vec<(String, String)>, catalogue::UnsupportedCombination> {
+    use crate::catalogue::ValueFormat;
+    use crate::connstr::Format;
+    let variables = catalogue::variables(
+        request.target,
+        request.client_type,
+        request.auth,
+        request.name.as_deref(),
+    )?;
+    let params = &values.params;
+    Ok(variables
+        .into_iter()
+        .map(|variable| {
+            let value = match variable.entry.format {
+                ValueFormat::KeyValue(order) => params.render_key_value_ordered(order),
+                ValueFormat::Npgsql => params.render(Format::Npgsql),
+                ValueFormat::Jdbc => params.render(Format::Jdbc),
+                ValueFormat::Host => params.host().unwrap_or_default().to_owned(),
+                ValueFormat::User => params.user.clone().unwrap_or_default(),
+                ValueFormat::Password => params
+                    .password
+                    .as_ref()
+                    .map(|p| p.expose().to_owned())
+                    .unwrap_or_default(),
+                ValueFormat::Database => params.database.clone().unwrap_or_default(),
+                ValueFormat::Port => params.port().to_string(),
+                ValueFormat::SslFlag => "true".to_owned(),
+                ValueFormat::Guid => match variable.field() {
+                    Some(Field::TenantId) => values.tenant_id.clone().unwrap_or_default(),
+                    _ => values.client_id.clone().unwrap_or_default(),
+                },
+                ValueFormat::ClientSecret => values.client_secret.clone().unwrap_or_default(),
+                ValueFormat::Literal(literal) => literal.to_owned(),
+            };
+            (variable.name, value)
+        })
+        .collect())
+}
+
+/// The snippet for `request`.
+pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
+    let variables = catalogue::variables(
+        request.target,
+        request.client_type,
+        request.auth,
+        request.name.as_deref(),
+    )?;
+    let context = Context {
+        request,
+        variables: &variables,
+    };
+    match request.client_type {
+        ClientType::Python => Ok(python::generate(&context)),
+        ClientType::NodeJs => Ok(node::generate(&context)),
+        other => Err(SnippetError::NotYetAvailable(other)),
+    }
+}
+
+/// What a language generator needs: the request and its variables.
+struct Context<'a> {
+    request: &'a SnippetRequest,
+    variables: &'a [Variable],
+}
+
+impl Context<'_> {
+    /// The variable name for `field`, if the combination has it.
+    fn var(&self, field: Field) -> Option<&str> {
+        self.variables
+            .iter()
+            .find(|v| v.field() == Some(field))
+            .map(|v| v.name.as_str())
+    }
+
+    /// The first comment line: what this is, for which combination, from where.
+    fn title(&self) -> String {
+        format!(
+            "{} through Azure Service Connector (client type {}, auth {}). Generated by neon-lsp from the Service Connector catalogue.",
+            self.request.target.display_name(),
+            self.request.client_type,
+            self.request.auth
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_available_snippet_reads_exactly_its_catalogue_variables() {
+        for (request, available) in combinations() {
+            for name in [None, Some("orders".to_string())] {
+                let request = SnippetRequest {
+                    name: name.clone(),
+                    ..request.clone()
+                };
+                let result = generate(&request);
+                if !available {
+                    assert!(
+                        matches!(result, Err(SnippetError::NotYetAvailable(_))),
+                        "{request}"
+                    );
+                    continue;
+                }
+                let snippet = result.unwrap();
+                let text: String = snippet.files.iter().map(|f| f.text.as_str()).collect();
+                let variables = catalogue::variables(
+                    request.target,
+                    request.client_type,
+                    request.auth,
+                    request.name.as_deref(),
+                )
+                .unwrap();
+                assert!(!text.contains("(\"\""), "{request}: an empty variable name");
+                for variable in &variables {
+                    assert!(
+                        text.contains(&format!("\"{}\"", variable.name)),
+                        "{request}: {} not read",
+                        variable.name
+                    );
+                }
+                // No other Service Connector name appears.
+                for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                    if catalogue::looks_like_service_connector_name(word) {
+                        assert!(
+                            variables.iter().any(|v| v.name == word),
+                            "{request}: reads {word}"
+                        );
+                    }
+                }
+                if request.auth.is_passwordless() {
+                    assert!(text.contains(catalogue::TOKEN_SCOPE), "{request}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_and_unavailable_combinations_say_why() {
+        let neon_identity = SnippetRequest {
+            target: Target::Neon,
+            client_type: ClientType::Python,
+            auth: AuthType::SystemIdentity,
+            name: None,
+        };
+        assert!(matches!(
+            generate(&neon_identity),
+            Err(SnippetError::Unsupported(_))
+        ));
+        let go = SnippetRequest {
+            client_type: ClientType::Go,
+            auth: AuthType::Secret,
+            ..neon_identity
+        };
+        let error = generate(&go).unwrap_err().to_string();
+        assert!(error.contains("client type go"), "{error}");
+    }
+}
