@@ -797,3 +797,64 @@ fn cancel_request_stops_a_connection_test_and_its_socket() {
     assert_eq!(lenses.as_array().unwrap().len(), 1);
     server.stop();
 }
+
+#[test]
+fn source_action_inserts_the_connection_snippet_for_the_files_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("requirements.txt"), "psycopg2-binary\n").unwrap();
+    std::fs::write(
+        root.join(".env"),
+        "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=db host=s.postgres.database.azure.com port=5432 sslmode=require user=app\"\nAZURE_POSTGRESQL_CLIENTID=11111111-2222-3333-4444-555555555555\n",
+    )
+    .unwrap();
+    let source = "import os\nclient_id = os.environ[\"AZURE_POSTGRESQL_CLIENTID\"]\n";
+    std::fs::write(root.join("app.py"), source).unwrap();
+    let mut server = Server::start(&root);
+    let app = uri(&root, "app.py");
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": app, "languageId": "python", "version": 1, "text": source}}),
+    );
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": app}, "range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source"]}}),
+    );
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "source.neon-lsp.insertSnippet")
+        .unwrap_or_else(|| panic!("no snippet action in {actions}"))
+        .clone();
+    let id = 7_777;
+    server.send(json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+        "params": {"command": action["command"]["command"], "arguments": action["command"]["arguments"]}}));
+    let apply = server.wait_for(|m| m["method"] == "workspace/applyEdit");
+    let edits = &apply["params"]["edit"]["changes"][&app];
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 2, "character": 0})
+    );
+    let text = edits[0]["newText"].as_str().unwrap();
+    // The project's connection: Azure, python, user-assigned identity (it reads the client id).
+    assert!(
+        text.contains("os.environ.get(\"AZURE_POSTGRESQL_CONNECTIONSTRING\")"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ManagedIdentityCredential(client_id="),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://ossrdbms-aad.database.windows.net/.default"),
+        "{text}"
+    );
+    server.send(json!({"jsonrpc": "2.0", "id": apply["id"], "result": {"applied": true}}));
+    let result = server.wait_for(|m| m["id"] == id && m.get("method").is_none())["result"].clone();
+    assert_eq!(result["applied"], true, "{result}");
+    assert_eq!(result["auth"], "user-identity", "{result}");
+    assert_eq!(result["clientType"], "python", "{result}");
+    server.stop();
+}

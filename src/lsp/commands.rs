@@ -6,16 +6,31 @@
 //! in [`COMMANDS`], so editors enable only what works. No analysis logic lives here.
 
 use super::{Backend, lock, snapshot};
+use crate::catalogue::{AuthType, ClientType, Target};
+use crate::scan::Language;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tower_lsp_server::jsonrpc::{Error, Result as RpcResult};
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 pub(super) const DESCRIBE_CONNECTION: &str = "neon-lsp.describeConnection";
 pub(super) const TEST_CONNECTION: &str = "neon-lsp.testConnection";
+pub(super) const INSERT_SNIPPET: &str = "neon-lsp.insertSnippet";
+/// The source action's kind (editors list `source.*` actions under "Source Action…").
+pub(super) const SNIPPET_ACTION_KIND: &str = "source.neon-lsp.insertSnippet";
 
 /// Every command this server executes.
-pub(super) const COMMANDS: &[&str] = &[DESCRIBE_CONNECTION, TEST_CONNECTION];
+pub(super) const COMMANDS: &[&str] = &[DESCRIBE_CONNECTION, TEST_CONNECTION, INSERT_SNIPPET];
+
+/// The client type whose snippet fits a source file, for languages that have snippets.
+pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
+    match crate::workspace::classify(path) {
+        Some(crate::workspace::FileKind::Source(Language::Python)) => Some(ClientType::Python),
+        Some(crate::workspace::FileKind::Source(Language::JavaScript)) => Some(ClientType::NodeJs),
+        _ => None,
+    }
+}
 
 fn invalid_params(message: impl Into<String>) -> Error {
     Error::invalid_params(message.into())
@@ -47,6 +62,7 @@ impl Backend {
         match params.command.as_str() {
             DESCRIBE_CONNECTION => self.describe_connection(&params.arguments).await,
             TEST_CONNECTION => self.test_connection(&params.arguments).await,
+            INSERT_SNIPPET => self.insert_snippet(&params.arguments).await,
             other => Err(invalid_params(format!(
                 "unknown command \"{other}\"; this server executes {}",
                 COMMANDS.join(", ")
@@ -224,5 +240,107 @@ impl Backend {
         Ok(Some(
             json!({"ok": false, "summary": message, "error": {"kind": "configuration", "message": message}}),
         ))
+    }
+
+    /// `neon-lsp.insertSnippet [{"uri", "position"?}]`: inserts the connection snippet for the
+    /// file's language and its connection (target, client type, auth, name — inferred as for
+    /// diagnostics) at the start of `position`'s line, through workspace/applyEdit.
+    /// Returns `{applied, target, clientType, auth}`.
+    async fn insert_snippet(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
+        let uri = uri_argument(arguments, INSERT_SNIPPET)?;
+        let line = arguments
+            .first()
+            .and_then(|a| a.get("position"))
+            .and_then(|p| p.get("line"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u32;
+        let Some((index, path)) = self.relative(&uri) else {
+            return Err(invalid_params(format!(
+                "{INSERT_SNIPPET}: {} is not in a workspace folder",
+                uri.as_str()
+            )));
+        };
+        let Some(language_client) = snippet_language(&path) else {
+            return self
+                .configuration_error(format!("no connection snippet for {path} yet: snippets exist for Python and JavaScript/TypeScript files"))
+                .await;
+        };
+        self.wait_until_scanned(index).await;
+        let Some((workspace, options)) = ({
+            let state = lock(&self.state);
+            state
+                .roots
+                .get(index)
+                .map(|root| (snapshot(root), state.options.clone()))
+        }) else {
+            return Ok(Some(Value::Null));
+        };
+        let defaults = options.clone();
+        let lookup = path.clone();
+        let connections = tokio::task::spawn_blocking(move || {
+            crate::analysis::connections_at(&workspace, &options, &lookup)
+        })
+        .await
+        .map_err(internal)?;
+        let request = match connections.into_iter().next() {
+            Some(connection) => crate::snippet::SnippetRequest {
+                target: connection.target,
+                // The connection's client type when it is written in this file's language
+                // (Django is Python), else the language's own.
+                client_type: connection
+                    .client_type
+                    .filter(|client| {
+                        *client == language_client
+                            || (*client == ClientType::Django
+                                && language_client == ClientType::Python)
+                    })
+                    .unwrap_or(language_client),
+                auth: connection.auth,
+                name: connection.name,
+            },
+            None => crate::snippet::SnippetRequest {
+                target: defaults.target.unwrap_or(Target::Neon),
+                client_type: language_client,
+                auth: defaults.auth.unwrap_or(AuthType::Secret),
+                name: None,
+            },
+        };
+        let snippet = match crate::snippet::generate(&request) {
+            Ok(snippet) => snippet,
+            Err(error) => {
+                return self
+                    .configuration_error(format!("{error} ({request})"))
+                    .await;
+            }
+        };
+        let Some(file) = snippet.files.first() else {
+            return Ok(Some(Value::Null));
+        };
+        let at = lsp::Position::new(line, 0);
+        let edit = lsp::WorkspaceEdit {
+            changes: Some(HashMap::from([(
+                uri.clone(),
+                vec![lsp::TextEdit {
+                    range: lsp::Range { start: at, end: at },
+                    new_text: file.text.clone(),
+                }],
+            )])),
+            ..Default::default()
+        };
+        let applied = match self.client.apply_edit(edit).await {
+            Ok(response) => response.applied,
+            Err(error) => {
+                return self
+                    .configuration_error(format!("the editor did not apply the snippet: {error}"))
+                    .await;
+            }
+        };
+        Ok(Some(json!({
+            "applied": applied,
+            "target": request.target,
+            "clientType": request.client_type,
+            "auth": request.auth,
+            "dependencies": snippet.dependencies,
+        })))
     }
 }

@@ -1147,9 +1147,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let root = &state.path;
-        let Some(diagnostics) = state.published.get(&path) else {
-            return Ok(None);
-        };
+        let diagnostics: &[Diagnostic] = state.published.get(&path).map_or(&[], Vec::as_slice);
         let text = state.texts.get(&path).map(String::as_str).unwrap_or("");
         let requested = convert::range_to_offsets(text, params.range, encoding);
         let mut positions = convert::Positions::new(&state.texts, encoding);
@@ -1179,6 +1177,26 @@ impl LanguageServer for Backend {
         }
         if let Some(action) = add_missing_variables(diagnostics, &mut positions, root) {
             actions.push(action);
+        }
+        let wants_source = params.context.only.as_ref().is_none_or(|only| {
+            only.iter()
+                .any(|kind| commands::SNIPPET_ACTION_KIND.starts_with(kind.as_str()))
+        });
+        if wants_source && commands::snippet_language(&path).is_some() {
+            actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: "Insert Service Connector connection snippet".to_string(),
+                kind: Some(lsp::CodeActionKind::new(commands::SNIPPET_ACTION_KIND)),
+                // Computed when chosen, not on every cursor move.
+                command: Some(lsp::Command {
+                    title: "Insert Service Connector connection snippet".to_string(),
+                    command: commands::INSERT_SNIPPET.to_string(),
+                    arguments: Some(vec![serde_json::json!({
+                        "uri": params.text_document.uri.as_str(),
+                        "position": params.range.start,
+                    })]),
+                }),
+                ..Default::default()
+            }));
         }
         Ok(Some(actions))
     }
