@@ -28,6 +28,10 @@ pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
     match crate::workspace::classify(path) {
         Some(crate::workspace::FileKind::Source(Language::Python)) => Some(ClientType::Python),
         Some(crate::workspace::FileKind::Source(Language::JavaScript)) => Some(ClientType::NodeJs),
+        Some(crate::workspace::FileKind::Source(Language::Go)) => Some(ClientType::Go),
+        Some(crate::workspace::FileKind::Source(Language::Java)) => Some(ClientType::Java),
+        Some(crate::workspace::FileKind::Source(Language::Php)) => Some(ClientType::Php),
+        Some(crate::workspace::FileKind::Source(Language::Ruby)) => Some(ClientType::Ruby),
         _ => None,
     }
 }
@@ -262,7 +266,7 @@ impl Backend {
         };
         let Some(language_client) = snippet_language(&path) else {
             return self
-                .configuration_error(format!("no connection snippet for {path} yet: snippets exist for Python and JavaScript/TypeScript files"))
+                .configuration_error(format!("no connection snippet for {path} yet: snippets exist for Python, JavaScript/TypeScript, Go, Java, PHP and Ruby files"))
                 .await;
         };
         self.wait_until_scanned(index).await;

@@ -9,11 +9,16 @@
 //! language is one file here. Not for deciding which combination a project uses: the caller
 //! (CLI flags, the language server's inference) says.
 //!
-//! Languages so far: Python (psycopg2) and Node.js (pg). The other client types return
+//! Languages so far: Python (psycopg2), Node.js (pg), Go (pgx), Java (JDBC), PHP (pgsql) and
+//! Ruby (pg). The other client types return
 //! [`SnippetError::NotYetAvailable`], never a placeholder.
 
+mod go;
+mod java;
 mod node;
+mod php;
 mod python;
+mod ruby;
 
 use crate::catalogue::{self, AuthType, ClientType, Field, Target, Variable};
 use std::fmt;
@@ -60,13 +65,20 @@ pub enum SnippetError {
     #[error(transparent)]
     Unsupported(#[from] catalogue::UnsupportedCombination),
     #[error(
-        "no snippet for client type {0} yet (available: python, nodejs); `neon-lsp snippet --list` shows every combination"
+        "no snippet for client type {0} yet (available: python, nodejs, go, java, php, ruby); `neon-lsp snippet --list` shows every combination"
     )]
     NotYetAvailable(ClientType),
 }
 
 /// The client types that have snippets.
-pub const AVAILABLE: &[ClientType] = &[ClientType::Python, ClientType::NodeJs];
+pub const AVAILABLE: &[ClientType] = &[
+    ClientType::Python,
+    ClientType::NodeJs,
+    ClientType::Go,
+    ClientType::Java,
+    ClientType::Php,
+    ClientType::Ruby,
+];
 
 /// Every (target, client type, auth) Service Connector offers, with whether a snippet exists.
 pub fn combinations() -> Vec<(SnippetRequest, bool)> {
@@ -159,6 +171,10 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
     match request.client_type {
         ClientType::Python => Ok(python::generate(&context)),
         ClientType::NodeJs => Ok(node::generate(&context)),
+        ClientType::Go => Ok(go::generate(&context)),
+        ClientType::Java => Ok(java::generate(&context)),
+        ClientType::Php => Ok(php::generate(&context)),
+        ClientType::Ruby => Ok(ruby::generate(&context)),
         other => Err(SnippetError::NotYetAvailable(other)),
     }
 }
@@ -218,10 +234,17 @@ mod tests {
                     request.name.as_deref(),
                 )
                 .unwrap();
-                assert!(!text.contains("(\"\""), "{request}: an empty variable name");
+                assert!(
+                    !text.contains("(\"\"") && !text.contains("(''"),
+                    "{request}: an empty variable name"
+                );
                 for variable in &variables {
+                    let quoted = [
+                        format!("\"{}\"", variable.name),
+                        format!("'{}'", variable.name),
+                    ];
                     assert!(
-                        text.contains(&format!("\"{}\"", variable.name)),
+                        quoted.iter().any(|q| text.contains(q.as_str())),
                         "{request}: {} not read",
                         variable.name
                     );
@@ -236,7 +259,8 @@ mod tests {
                     }
                 }
                 if request.auth.is_passwordless() {
-                    assert!(text.contains(catalogue::TOKEN_SCOPE), "{request}");
+                    // The v2 scope, or for the managed-identity REST endpoint its resource.
+                    assert!(text.contains(catalogue::TOKEN_RESOURCE), "{request}");
                 }
             }
         }
@@ -255,11 +279,11 @@ mod tests {
             Err(SnippetError::Unsupported(_))
         ));
         let go = SnippetRequest {
-            client_type: ClientType::Go,
+            client_type: ClientType::DotNet,
             auth: AuthType::Secret,
             ..neon_identity
         };
         let error = generate(&go).unwrap_err().to_string();
-        assert!(error.contains("client type go"), "{error}");
+        assert!(error.contains("client type dotnet"), "{error}");
     }
 }
