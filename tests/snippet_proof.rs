@@ -63,6 +63,8 @@ fn values(host: &str, port: u16, target: Target, auth: AuthType) -> EnvValues {
 fn manifest(client_type: ClientType) -> (&'static str, &'static str) {
     match client_type {
         ClientType::Python => ("requirements.txt", "psycopg2-binary\nazure-identity\n"),
+        // A shell script says nothing about the client type: the project says it in its config.
+        ClientType::None => ("neon-lsp.toml", "[[connection]]\nclient-type = \"none\"\n"),
         _ => (
             "package.json",
             "{\"dependencies\": {\"pg\": \"^8\", \"@azure/identity\": \"^4\"}}\n",
@@ -150,6 +152,12 @@ fn runnable(client_type: ClientType) -> bool {
             works("ruby", &["-e", "require 'pg'"]),
             "ruby with pg (apt install ruby ruby-pg)",
         ),
+        ClientType::None => (
+            works("psql", &["--version"])
+                && works("curl", &["--version"])
+                && works("jq", &["--version"]),
+            "psql, curl and jq (apt install postgresql-client curl jq)",
+        ),
         _ => (false, "a toolchain for this client type"),
     };
     if !ok {
@@ -201,6 +209,7 @@ fn command_for(request: &SnippetRequest, dir: &Path) -> Command {
         }
         ClientType::Php => Command::new("php"),
         ClientType::Ruby => Command::new("ruby"),
+        ClientType::None => Command::new("bash"),
         other => panic!("no runner for {other}"),
     };
     command.arg(&path).current_dir(dir);
@@ -266,7 +275,7 @@ fn runs_for(client_type: ClientType) -> Vec<(Target, AuthType)> {
                 (Target::AzurePostgresql, AuthType::UserIdentity),
             ]);
         }
-        ClientType::Php | ClientType::Ruby => runs.extend([
+        ClientType::Php | ClientType::Ruby | ClientType::None => runs.extend([
             (Target::AzurePostgresql, AuthType::SystemIdentity),
             (Target::AzurePostgresql, AuthType::UserIdentity),
             (Target::AzurePostgresql, AuthType::ServicePrincipal),
@@ -285,6 +294,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
         ClientType::Java,
         ClientType::Php,
         ClientType::Ruby,
+        ClientType::None,
     ]
     .into_iter()
     .filter(|client_type| runnable(*client_type))
@@ -370,10 +380,10 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
             auth: AuthType::Secret,
             name: None,
         };
-        let missing = if client_type == ClientType::NodeJs {
-            "NEON_POSTGRESQL_SSL"
-        } else {
-            "NEON_POSTGRESQL_CONNECTIONSTRING"
+        let missing = match client_type {
+            ClientType::NodeJs => "NEON_POSTGRESQL_SSL",
+            ClientType::None => "NEON_POSTGRESQL_HOST",
+            _ => "NEON_POSTGRESQL_CONNECTIONSTRING",
         };
         let (ok, output) = run_snippet(&request, &pg, &[], Some(missing));
         assert!(!ok, "{output}");

@@ -2,7 +2,7 @@
 # psycopg2-binary and azure-identity from PyPI, Node.js with pg and @azure/identity from npm
 # (pinned by tests/toolchains/node/package-lock.json), and from Debian: Go with pgx (v4, whose
 # API the v5 snippets use), the PostgreSQL JDBC driver, PHP with pgsql, Ruby with pg.
-apt_install php-cli php-pgsql ruby ruby-pg libpostgresql-jdbc-java golang-go golang-github-jackc-pgx-v4-dev
+apt_install php-cli php-pgsql ruby ruby-pg libpostgresql-jdbc-java golang-go golang-github-jackc-pgx-v4-dev curl jq
 command -v javac >/dev/null || apt_install default-jdk-headless
 python3 -c "import psycopg2, azure.identity" 2>/dev/null \
   || python3 -m pip install --quiet psycopg2-binary azure-identity

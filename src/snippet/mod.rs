@@ -19,6 +19,7 @@ mod node;
 mod php;
 mod python;
 mod ruby;
+mod shell;
 
 use crate::catalogue::{self, AuthType, ClientType, Field, Target, Variable};
 use std::fmt;
@@ -65,7 +66,7 @@ pub enum SnippetError {
     #[error(transparent)]
     Unsupported(#[from] catalogue::UnsupportedCombination),
     #[error(
-        "no snippet for client type {0} yet (available: python, nodejs, go, java, php, ruby); `neon-lsp snippet --list` shows every combination"
+        "no snippet for client type {0} yet (available: python, nodejs, go, java, php, ruby, none); `neon-lsp snippet --list` shows every combination"
     )]
     NotYetAvailable(ClientType),
 }
@@ -78,6 +79,7 @@ pub const AVAILABLE: &[ClientType] = &[
     ClientType::Java,
     ClientType::Php,
     ClientType::Ruby,
+    ClientType::None,
 ];
 
 /// Every (target, client type, auth) Service Connector offers, with whether a snippet exists.
@@ -175,6 +177,7 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
         ClientType::Java => Ok(java::generate(&context)),
         ClientType::Php => Ok(php::generate(&context)),
         ClientType::Ruby => Ok(ruby::generate(&context)),
+        ClientType::None => Ok(shell::generate(&context)),
         other => Err(SnippetError::NotYetAvailable(other)),
     }
 }
@@ -242,6 +245,7 @@ mod tests {
                     let quoted = [
                         format!("\"{}\"", variable.name),
                         format!("'{}'", variable.name),
+                        format!("${{{}", variable.name),
                     ];
                     assert!(
                         quoted.iter().any(|q| text.contains(q.as_str())),
