@@ -346,6 +346,24 @@ impl<'a> Context<'a> {
                     }
                 }
             }
+            if token_file.is_none() {
+                // A helper that reads no connection variable but requests the PostgreSQL token
+                // (a Django database backend, a token module) speaks for the connection it sits in.
+                token_file = files
+                    .iter()
+                    .find(|file| match &file.data {
+                        FileData::Source { scan, refs, .. } => {
+                            refs.iter().all(|r| r.connection.is_none())
+                                && scan
+                                    .token_scopes
+                                    .iter()
+                                    .any(|scope| scope.value.starts_with(catalogue::TOKEN_RESOURCE))
+                                && connection.covers_dir(parent_dir(file.path))
+                        }
+                        _ => false,
+                    })
+                    .map(|file| file.path);
+            }
             if fields.is_empty() {
                 // Only .env files: their keys say the same.
                 for env_id in &connection.env_files {

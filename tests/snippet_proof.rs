@@ -63,6 +63,10 @@ fn values(host: &str, port: u16, target: Target, auth: AuthType) -> EnvValues {
 fn manifest(client_type: ClientType) -> (&'static str, &'static str) {
     match client_type {
         ClientType::Python => ("requirements.txt", "psycopg2-binary\nazure-identity\n"),
+        ClientType::Django => (
+            "requirements.txt",
+            "Django\npsycopg2-binary\nazure-identity\n",
+        ),
         // A shell script says nothing about the client type: the project says it in its config.
         ClientType::None => ("neon-lsp.toml", "[[connection]]\nclient-type = \"none\"\n"),
         _ => (
@@ -87,7 +91,9 @@ fn every_snippet_passes_neon_lsp_check_next_to_its_env_file() {
         let (manifest_name, manifest_text) = manifest(request.client_type);
         std::fs::write(dir.path().join(manifest_name), manifest_text).unwrap();
         for file in &snippet.files {
-            std::fs::write(dir.path().join(&file.suggested_path), &file.text).unwrap();
+            let path = dir.path().join(&file.suggested_path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &file.text).unwrap();
         }
         let env: String =
             snippet::render_env(&request, &values(host, 5432, request.target, request.auth))
@@ -152,6 +158,13 @@ fn runnable(client_type: ClientType) -> bool {
             works("ruby", &["-e", "require 'pg'"]),
             "ruby with pg (apt install ruby ruby-pg)",
         ),
+        ClientType::Django => (
+            works(
+                "python3",
+                &["-c", "import django, psycopg2, azure.identity"],
+            ),
+            "python3 with Django, psycopg2-binary and azure-identity (pip install Django psycopg2-binary azure-identity)",
+        ),
         ClientType::None => (
             works("psql", &["--version"])
                 && works("curl", &["--version"])
@@ -176,18 +189,35 @@ fn node_modules() -> PathBuf {
 /// Writes the snippet into a scratch project and returns the command that runs it.
 fn command_for(request: &SnippetRequest, dir: &Path) -> Command {
     let snippet = snippet::generate(request).unwrap();
-    let file = &snippet.files[0];
-    let path = dir.join(&file.suggested_path);
-    let text = if request.client_type == ClientType::Go {
-        // Debian ships pgx v4, whose Connect/QueryRow/Close API is v5's; map the import path.
-        file.text
-            .replace("github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4")
-    } else {
-        file.text.clone()
-    };
-    std::fs::write(&path, text).unwrap();
+    for file in &snippet.files {
+        let path = dir.join(&file.suggested_path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = if request.client_type == ClientType::Go {
+            // Debian ships pgx v4, whose Connect/QueryRow/Close API is v5's; map the import path.
+            file.text
+                .replace("github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4")
+        } else {
+            file.text.clone()
+        };
+        std::fs::write(&path, text).unwrap();
+    }
+    let mut path = dir.join(&snippet.files[0].suggested_path);
+    if request.client_type == ClientType::Django {
+        // The snippet is settings; a minimal project around it opens a connection and asks.
+        std::fs::write(
+            dir.join("proof_settings.py"),
+            "from settings import *  # noqa: F401,F403\nSECRET_KEY = \"proof\"\nUSE_TZ = True\nINSTALLED_APPS = []\n",
+        )
+        .unwrap();
+        path = dir.join("proof.py");
+        std::fs::write(
+            &path,
+            "import os\nimport sys\n\nimport django\n\nos.environ[\"DJANGO_SETTINGS_MODULE\"] = \"proof_settings\"\ntry:\n    django.setup()\n    from django.db import connection\n\n    with connection.cursor() as cursor:\n        cursor.execute(\"select version(), current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()\")\n        version, user, ssl = cursor.fetchone()\n    connection.close()\n    print(f\"connected as {user} (TLS: {ssl}): {version}\")\nexcept Exception as error:\n    sys.exit(f\"database connection failed: {error}\")\n",
+        )
+        .unwrap();
+    }
     let mut command = match request.client_type {
-        ClientType::Python => Command::new("python3"),
+        ClientType::Python | ClientType::Django => Command::new("python3"),
         ClientType::NodeJs => {
             let mut node = Command::new("node");
             node.env("NODE_PATH", node_modules());
@@ -247,6 +277,9 @@ fn run_snippet(
     }
     let ca = pg.ca_cert_path();
     // Production uses public CAs; here the test CA is trusted the way each runtime allows.
+    // Django gets no port variable (Service Connector assumes 5432); libpq's PGPORT points it at
+    // the test cluster without touching the snippet.
+    command.env("PGPORT", pg.port().to_string());
     command
         .env("PGSSLROOTCERT", &ca)
         .env("NODE_EXTRA_CA_CERTS", &ca)
@@ -269,7 +302,7 @@ fn runs_for(client_type: ClientType) -> Vec<(Target, AuthType)> {
         (Target::AzurePostgresql, AuthType::Secret),
     ];
     match client_type {
-        ClientType::Python | ClientType::NodeJs => {
+        ClientType::Python | ClientType::Django | ClientType::NodeJs => {
             runs.extend([
                 (Target::AzurePostgresql, AuthType::SystemIdentity),
                 (Target::AzurePostgresql, AuthType::UserIdentity),
@@ -295,6 +328,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
         ClientType::Php,
         ClientType::Ruby,
         ClientType::None,
+        ClientType::Django,
     ]
     .into_iter()
     .filter(|client_type| runnable(*client_type))
@@ -359,7 +393,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
                     continue;
                 }
                 assert!(ok, "{request}: {output}");
-                let tls = if client_type == ClientType::Python {
+                let tls = if matches!(client_type, ClientType::Python | ClientType::Django) {
                     "True"
                 } else {
                     "true"
@@ -383,6 +417,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
         let missing = match client_type {
             ClientType::NodeJs => "NEON_POSTGRESQL_SSL",
             ClientType::None => "NEON_POSTGRESQL_HOST",
+            ClientType::Django => "NEON_POSTGRESQL_NAME",
             _ => "NEON_POSTGRESQL_CONNECTIONSTRING",
         };
         let (ok, output) = run_snippet(&request, &pg, &[], Some(missing));

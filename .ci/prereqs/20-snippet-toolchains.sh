@@ -4,8 +4,8 @@
 # API the v5 snippets use), the PostgreSQL JDBC driver, PHP with pgsql, Ruby with pg.
 apt_install php-cli php-pgsql ruby ruby-pg libpostgresql-jdbc-java golang-go golang-github-jackc-pgx-v4-dev curl jq
 command -v javac >/dev/null || apt_install default-jdk-headless
-python3 -c "import psycopg2, azure.identity" 2>/dev/null \
-  || python3 -m pip install --quiet psycopg2-binary azure-identity
+python3 -c "import psycopg2, azure.identity, django" 2>/dev/null \
+  || python3 -m pip install --quiet psycopg2-binary azure-identity Django
 if [ ! -d tests/toolchains/node/node_modules/pg ] || [ ! -d tests/toolchains/node/node_modules/@azure/identity ]; then
   (cd tests/toolchains/node && npm ci --no-audit --no-fund --silent)
 fi

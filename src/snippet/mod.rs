@@ -13,6 +13,7 @@
 //! Ruby (pg). The other client types return
 //! [`SnippetError::NotYetAvailable`], never a placeholder.
 
+mod django;
 mod go;
 mod java;
 mod node;
@@ -66,7 +67,7 @@ pub enum SnippetError {
     #[error(transparent)]
     Unsupported(#[from] catalogue::UnsupportedCombination),
     #[error(
-        "no snippet for client type {0} yet (available: python, nodejs, go, java, php, ruby, none); `neon-lsp snippet --list` shows every combination"
+        "no snippet for client type {0} yet (available: python, django, nodejs, go, java, php, ruby, none); `neon-lsp snippet --list` shows every combination"
     )]
     NotYetAvailable(ClientType),
 }
@@ -80,6 +81,7 @@ pub const AVAILABLE: &[ClientType] = &[
     ClientType::Php,
     ClientType::Ruby,
     ClientType::None,
+    ClientType::Django,
 ];
 
 /// Every (target, client type, auth) Service Connector offers, with whether a snippet exists.
@@ -178,6 +180,7 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
         ClientType::Php => Ok(php::generate(&context)),
         ClientType::Ruby => Ok(ruby::generate(&context)),
         ClientType::None => Ok(shell::generate(&context)),
+        ClientType::Django => Ok(django::generate(&context)),
         other => Err(SnippetError::NotYetAvailable(other)),
     }
 }
