@@ -18,7 +18,7 @@ pub struct SnippetArgs {
     /// Connection name of a second connection (NEON_POSTGRESQL_<NAME>_…).
     #[arg(long)]
     pub name: Option<String>,
-    /// List every combination and whether a snippet exists.
+    /// List every combination and the files of its snippet.
     #[arg(long)]
     pub list: bool,
 }
@@ -29,13 +29,16 @@ pub fn run(args: SnippetArgs) -> ExitCode {
             "{:<18} {:<12} {:<18} snippet",
             "target", "client-type", "auth"
         );
-        for (request, available) in snippet::combinations() {
+        for request in snippet::combinations() {
+            let files: Vec<String> = snippet::generate(&request)
+                .map(|s| s.files.into_iter().map(|f| f.suggested_path).collect())
+                .unwrap_or_default();
             println!(
                 "{:<18} {:<12} {:<18} {}",
                 request.target.id(),
                 request.client_type.id(),
                 request.auth.id(),
-                if available { "yes" } else { "not yet" }
+                files.join(", ")
             );
         }
         return ExitCode::SUCCESS;
@@ -63,10 +66,8 @@ pub fn run(args: SnippetArgs) -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: {error}");
-            if let snippet::SnippetError::Unsupported(_) = error {
-                let valid: Vec<&str> = target.auth_types().iter().map(|a| a.id()).collect();
-                eprintln!("  {} offers: {}", target.id(), valid.join(", "));
-            }
+            let valid: Vec<&str> = target.auth_types().iter().map(|a| a.id()).collect();
+            eprintln!("  {} offers: {}", target.id(), valid.join(", "));
             ExitCode::from(2)
         }
     }

@@ -32,6 +32,8 @@ pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
         Some(crate::workspace::FileKind::Source(Language::Java)) => Some(ClientType::Java),
         Some(crate::workspace::FileKind::Source(Language::Php)) => Some(ClientType::Php),
         Some(crate::workspace::FileKind::Source(Language::Ruby)) => Some(ClientType::Ruby),
+        Some(crate::workspace::FileKind::Source(Language::CSharp)) => Some(ClientType::DotNet),
+        Some(crate::workspace::FileKind::Source(Language::Shell)) => Some(ClientType::None),
         _ => None,
     }
 }
@@ -266,7 +268,7 @@ impl Backend {
         };
         let Some(language_client) = snippet_language(&path) else {
             return self
-                .configuration_error(format!("no connection snippet for {path} yet: snippets exist for Python, JavaScript/TypeScript, Go, Java, PHP and Ruby files"))
+                .configuration_error(format!("no connection snippet for {path}: snippets are for Python, JavaScript/TypeScript, Go, Java, C#, PHP, Ruby and shell files"))
                 .await;
         };
         self.wait_until_scanned(index).await;

@@ -9,11 +9,12 @@
 //! language is one file here. Not for deciding which combination a project uses: the caller
 //! (CLI flags, the language server's inference) says.
 //!
-//! Languages so far: Python (psycopg2), Node.js (pg), Go (pgx), Java (JDBC), PHP (pgsql) and
-//! Ruby (pg). The other client types return
-//! [`SnippetError::NotYetAvailable`], never a placeholder.
+//! Every client type has one: Python (psycopg2), Django (DATABASES + a token backend), Node.js
+//! (pg), Go (pgx), Java (JDBC), Spring Boot (properties, YAML, a JdbcTemplate repository), .NET
+//! (Npgsql), PHP (pgsql), Ruby (pg) and `none` (a psql script).
 
 mod django;
+mod dotnet;
 mod go;
 mod java;
 mod node;
@@ -21,6 +22,7 @@ mod php;
 mod python;
 mod ruby;
 mod shell;
+mod spring;
 
 use crate::catalogue::{self, AuthType, ClientType, Field, Target, Variable};
 use std::fmt;
@@ -66,26 +68,10 @@ pub struct Snippet {
 pub enum SnippetError {
     #[error(transparent)]
     Unsupported(#[from] catalogue::UnsupportedCombination),
-    #[error(
-        "no snippet for client type {0} yet (available: python, django, nodejs, go, java, php, ruby, none); `neon-lsp snippet --list` shows every combination"
-    )]
-    NotYetAvailable(ClientType),
 }
 
-/// The client types that have snippets.
-pub const AVAILABLE: &[ClientType] = &[
-    ClientType::Python,
-    ClientType::NodeJs,
-    ClientType::Go,
-    ClientType::Java,
-    ClientType::Php,
-    ClientType::Ruby,
-    ClientType::None,
-    ClientType::Django,
-];
-
-/// Every (target, client type, auth) Service Connector offers, with whether a snippet exists.
-pub fn combinations() -> Vec<(SnippetRequest, bool)> {
+/// Every (target, client type, auth) Service Connector offers.
+pub fn combinations() -> Vec<SnippetRequest> {
     let mut all = Vec::new();
     for target in Target::ALL {
         for client_type in ClientType::ALL {
@@ -97,7 +83,7 @@ pub fn combinations() -> Vec<(SnippetRequest, bool)> {
                     name: None,
                 };
                 if catalogue::variables(target, client_type, *auth, None).is_ok() {
-                    all.push((request, AVAILABLE.contains(&client_type)));
+                    all.push(request);
                 }
             }
         }
@@ -181,7 +167,8 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
         ClientType::Ruby => Ok(ruby::generate(&context)),
         ClientType::None => Ok(shell::generate(&context)),
         ClientType::Django => Ok(django::generate(&context)),
-        other => Err(SnippetError::NotYetAvailable(other)),
+        ClientType::DotNet => Ok(dotnet::generate(&context)),
+        ClientType::SpringBoot => Ok(spring::generate(&context)),
     }
 }
 
@@ -217,21 +204,13 @@ mod tests {
 
     #[test]
     fn every_available_snippet_reads_exactly_its_catalogue_variables() {
-        for (request, available) in combinations() {
+        for request in combinations() {
             for name in [None, Some("orders".to_string())] {
                 let request = SnippetRequest {
                     name: name.clone(),
                     ..request.clone()
                 };
-                let result = generate(&request);
-                if !available {
-                    assert!(
-                        matches!(result, Err(SnippetError::NotYetAvailable(_))),
-                        "{request}"
-                    );
-                    continue;
-                }
-                let snippet = result.unwrap();
+                let snippet = generate(&request).unwrap();
                 let text: String = snippet.files.iter().map(|f| f.text.as_str()).collect();
                 let variables = catalogue::variables(
                     request.target,
@@ -249,6 +228,8 @@ mod tests {
                         format!("\"{}\"", variable.name),
                         format!("'{}'", variable.name),
                         format!("${{{}", variable.name),
+                        // Spring properties are listed, not read: Spring binds them itself.
+                        format!("#   {} ", variable.name),
                     ];
                     assert!(
                         quoted.iter().any(|q| text.contains(q.as_str())),
@@ -274,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_and_unavailable_combinations_say_why() {
+    fn unsupported_combinations_say_why() {
         let neon_identity = SnippetRequest {
             target: Target::Neon,
             client_type: ClientType::Python,
@@ -285,12 +266,5 @@ mod tests {
             generate(&neon_identity),
             Err(SnippetError::Unsupported(_))
         ));
-        let go = SnippetRequest {
-            client_type: ClientType::DotNet,
-            auth: AuthType::Secret,
-            ..neon_identity
-        };
-        let error = generate(&go).unwrap_err().to_string();
-        assert!(error.contains("client type dotnet"), "{error}");
     }
 }
