@@ -528,3 +528,50 @@ fn spring_boot_repository_compiles() {
         );
     }
 }
+
+/// What cannot run here must at least parse with the language's own tools: Go passwordless
+/// (`gofmt -e`; azidentity is not packaged offline), Python, Django and Node.js service
+/// principals (`py_compile`, `node --check`). .NET has no SDK in Debian: nothing checks it here.
+#[test]
+fn snippets_that_do_not_run_here_still_parse() {
+    let mut checked = 0;
+    for request in snippet::combinations() {
+        let runs_here = runs_for(request.client_type).contains(&(request.target, request.auth));
+        let checker: Option<(&str, &[&str])> = match request.client_type {
+            ClientType::Go if !runs_here => Some(("gofmt", &["-e", "-l"])),
+            ClientType::Python | ClientType::Django if !runs_here => {
+                Some(("python3", &["-m", "py_compile"]))
+            }
+            ClientType::NodeJs if !runs_here => Some(("node", &["--check"])),
+            _ => None,
+        };
+        let Some((program, args)) = checker else {
+            continue;
+        };
+        if !runnable(request.client_type) {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for file in snippet::generate(&request).unwrap().files {
+            if file.text.is_empty() {
+                continue;
+            }
+            let path = dir.path().join(&file.suggested_path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &file.text).unwrap();
+            let output = Command::new(program)
+                .args(args)
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success() && output.stderr.is_empty(),
+                "{request} {}: {}",
+                file.suggested_path,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0 || !runnable(ClientType::Go));
+}
