@@ -109,9 +109,20 @@ impl Settings {
         self.params.effective_ssl_mode()
     }
 
-    /// A Neon compute endpoint: `ep-<name>[-pooler].<region>.<provider>.neon.tech`.
+    /// A Neon compute endpoint: `ep-<name>[-pooler].<region>.<provider>.neon.tech`, or, for
+    /// clients that cannot send SNI, the `options=endpoint%3D<id>` fallback Neon documents.
     pub fn neon_endpoint(&self) -> Option<NeonEndpoint> {
-        NeonEndpoint::parse(self.host()?)
+        let from_host = self.host().and_then(NeonEndpoint::parse);
+        from_host.or_else(|| {
+            let options = self.params.option("options")?;
+            let id = options
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix("endpoint="))?;
+            Some(NeonEndpoint {
+                id: id.trim_end_matches("-pooler").to_owned(),
+                pooled: id.ends_with("-pooler"),
+            })
+        })
     }
 }
 
@@ -552,5 +563,22 @@ mod tests {
             Some(false)
         );
         assert_eq!(NeonEndpoint::parse("localhost"), None);
+        // The SNI-less fallback: options=endpoint%3D<id> in the string.
+        let s = sources(
+            "NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:pw@10.0.0.5/db?sslmode=require&options=endpoint%3Dep-cool-darkness-123456\"\n",
+            &[],
+        );
+        let settings = resolve(&s, &Selection::default()).unwrap();
+        assert_eq!(
+            settings.neon_endpoint(),
+            Some(NeonEndpoint {
+                id: "ep-cool-darkness-123456".into(),
+                pooled: false
+            })
+        );
+        assert_eq!(
+            settings.params.option("options"),
+            Some("endpoint=ep-cool-darkness-123456")
+        );
     }
 }
