@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod dotenv;
 pub mod infer;
 pub mod lsp;
+pub mod neon;
 pub mod rules;
 pub mod scan;
 pub mod snippet;
