@@ -14,7 +14,7 @@
 //! Not here: the browser sign-in ([`super::login`]) or API calls ([`super::api`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -236,7 +236,11 @@ impl TokenStore {
             reason: json_problem(&error),
         })?;
         bytes.push(b'\n');
-        write_atomically(&self.path(), &bytes, 0o600)
+        super::write_atomically(&self.path(), &bytes, 0o600).map_err(|source| StoreError::Io {
+            action: "could not write",
+            path: self.path(),
+            source,
+        })
     }
 
     /// Deletes the stored sign-in; `false` when there was none.
@@ -455,64 +459,6 @@ pub(crate) fn json_problem(error: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "cut short",
     };
     format!("{kind} at line {} column {}", error.line(), error.column())
-}
-
-/// Writes `bytes` to a temporary file beside `path` (created with `mode` on Unix), syncs it
-/// and renames it over `path`, so readers see the old file or the new one, never a mix.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(
-        ".{file_name}.{}.{}.tmp",
-        std::process::id(),
-        unique_suffix()
-    ));
-    let io_error = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| StoreError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let result = (|| {
-        let mut file = options
-            .open(&temporary)
-            .map_err(io_error("could not create", &temporary))?;
-        file.write_all(bytes)
-            .map_err(io_error("could not write", &temporary))?;
-        file.sync_all()
-            .map_err(io_error("could not write", &temporary))?;
-        fs::rename(&temporary, path).map_err(io_error("could not replace", path))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
-}
-
-fn unique_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_nanos())
-            .unwrap_or(0),
-    );
-    hasher.finish()
 }
 
 /// A token file someone made group- or world-readable is put back to 0600.
