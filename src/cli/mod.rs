@@ -1,11 +1,13 @@
-//! The command line: `neon-lsp check`, `neon-lsp test-connection`, `neon-lsp explain`.
+//! The command line: `neon-lsp check`, `test-connection`, `snippet`, `auth`, `pull`, `explain`.
 //!
 //! An adapter over the analysis core: it finds and reads files (`walk`, `git`), calls
 //! [`crate::analyse`], prints with one reporter per format (`report`) and applies fixes
 //! (`fix`). Exit codes: 0 clean, 1 error-severity findings, 2 usage or configuration error.
 
+pub mod auth;
 pub mod fix;
 pub mod git;
+pub mod pull;
 pub mod report;
 pub mod snippet;
 pub mod test_connection;
@@ -52,6 +54,10 @@ enum Command {
     TestConnection(test_connection::TestConnectionArgs),
     /// Print the connection snippet for a target, client type and auth type.
     Snippet(snippet::SnippetArgs),
+    /// Sign in to Neon (OAuth 2.0 + PKCE), show the sign-in, or sign out.
+    Auth(auth::AuthArgs),
+    /// Write a Neon database's connection into a .env file, in the client type's format.
+    Pull(pull::PullArgs),
     /// Show a rule's documentation (or every rule's with --all).
     Explain {
         /// The rule id, e.g. wrong-client-type-variable.
@@ -109,7 +115,7 @@ fn parse_target(value: &str) -> Result<Target, String> {
     })
 }
 
-fn parse_client_type(value: &str) -> Result<ClientType, String> {
+pub(crate) fn parse_client_type(value: &str) -> Result<ClientType, String> {
     ClientType::from_id(value).ok_or_else(|| {
         format!(
             "expected one of: {}",
@@ -145,6 +151,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::TestConnection(args) => test_connection::run(args),
         Command::Snippet(args) => snippet::run(args),
+        Command::Auth(args) => auth::run(args),
+        Command::Pull(args) => pull::run(args),
         Command::Explain { rule, all } => explain(rule.as_deref(), all),
         Command::Serve {
             log_file,
