@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod identity;
+pub mod neon;
 pub mod pg;
 
 /// `CI=true` turns a missing prerequisite into a failure instead of a skip.

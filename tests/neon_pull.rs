@@ -1,0 +1,771 @@
+//! `neon-lsp pull` end to end: the real binary against a local server speaking the Neon API
+//! (tests/support/neon.rs) — cursor pagination across organizations, every client type's
+//! variables merged into a .env file that `neon-lsp check` then accepts, missing choices without
+//! a terminal, git-tracked files, retries on 5xx and 429 Retry-After, 401 and 403 naming the
+//! request — and the library API the language server uses, with a scripted chooser and
+//! cancellation by dropping the future. No output may contain the database password.
+
+mod support;
+
+use neon_lsp::catalogue::ClientType;
+use neon_lsp::neon::pull::{
+    self, ChoiceError, Chooser, PullOptions, PullPlan, PullRequest, Question, QuestionKind,
+};
+use neon_lsp::neon::{self, Settings};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use support::neon::{Fault, MockAuth, MockData, NeonApiMock, PASSWORD, endpoint_host};
+
+const API_KEY: &str = "napi_test_key_7f3b2c9d";
+
+fn mock() -> NeonApiMock {
+    NeonApiMock::start(
+        MockData::standard(230),
+        MockAuth {
+            api_keys: vec![API_KEY.to_owned()],
+            ..MockAuth::default()
+        },
+    )
+}
+
+struct Run {
+    output: Output,
+}
+
+impl Run {
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout(), self.stderr())
+    }
+}
+
+/// Runs the binary in `dir` with a private config folder and `env`; stdin is not a terminal.
+fn neon_lsp(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let config = dir.join(".neon-lsp-test-config");
+    let output = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove(neon::env::API_KEY)
+        .env_remove(neon::env::CLIENT_ID)
+        .env_remove(neon::env::OIDC_URL)
+        .env_remove(neon::env::API_URL)
+        .env_remove("BROWSER")
+        .env(neon::env::CONFIG_DIR, &config)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run neon-lsp");
+    let run = Run { output };
+    assert!(
+        !run.all().contains(PASSWORD) && !run.all().contains(API_KEY),
+        "a secret reached the output:\n{}",
+        run.all()
+    );
+    run
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.test")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A git repository whose .gitignore covers .env, with an existing .env.
+fn project(env_text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(
+        dir.path().join(".gitignore"),
+        ".env\n.neon-lsp-test-config/\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), env_text).unwrap();
+    dir
+}
+
+const EXISTING: &str = "# local settings\nAPP_MODE=dev\nFEATURE_FLAGS=\"a,b\"  # keep\n";
+
+fn key_env(mock: &NeonApiMock) -> Vec<(&'static str, String)> {
+    vec![
+        (neon::env::API_KEY, API_KEY.to_owned()),
+        (neon::env::API_URL, mock.url()),
+    ]
+}
+
+fn with<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[test]
+fn every_client_types_variables_are_written_and_pass_check() {
+    let mock = mock();
+    let env = key_env(&mock);
+    for client in ClientType::ALL {
+        let dir = project(EXISTING);
+        let snippet = neon_lsp::snippet::generate(&neon_lsp::snippet::SnippetRequest {
+            target: neon_lsp::catalogue::Target::Neon,
+            client_type: client,
+            auth: neon_lsp::catalogue::AuthType::Secret,
+            name: None,
+        })
+        .unwrap();
+        for file in &snippet.files {
+            let path = dir.path().join(&file.suggested_path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &file.text).unwrap();
+        }
+        let run = neon_lsp(
+            dir.path(),
+            &with(&env),
+            &[
+                "pull",
+                "--project",
+                "app",
+                "--branch",
+                "main",
+                "--database",
+                "appdb",
+                "--role",
+                "app_owner",
+                "--client-type",
+                client.id(),
+                "--yes",
+            ],
+        );
+        assert_eq!(run.code(), Some(0), "{client}: {}", run.all());
+        assert!(run.stdout().contains("Wrote "), "{}", run.stdout());
+        assert!(
+            run.stdout().contains("****"),
+            "the diff masks the password: {}",
+            run.stdout()
+        );
+        let written = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+        assert!(
+            written.starts_with(EXISTING),
+            "{client}: other lines kept in order"
+        );
+        // Read back the way an app's loader reads it.
+        let values: std::collections::HashMap<String, String> =
+            dotenvy::from_read_iter(written.as_bytes())
+                .map(|item| item.unwrap())
+                .collect();
+        assert_eq!(values["APP_MODE"], "dev");
+        let all_values = values.values().cloned().collect::<Vec<_>>().join("\n");
+        assert!(
+            all_values.contains(&endpoint_host("br-aged-salad-637688", false)),
+            "{client}"
+        );
+        // .NET's documented string carries no password (service-connector.md §6.2), ours does.
+        assert!(
+            all_values.contains(PASSWORD),
+            "{client}: the password is in the file"
+        );
+        let check = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+            .args(["check", "--format", "json", "--client-type", client.id()])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        assert_eq!(
+            report["diagnostics"].as_array().unwrap().len(),
+            0,
+            "{client}: {}",
+            serde_json::to_string_pretty(&report["diagnostics"]).unwrap()
+        );
+        // Pulling again changes nothing.
+        let again = neon_lsp(
+            dir.path(),
+            &with(&env),
+            &[
+                "pull",
+                "--project",
+                "misty-sun-123456",
+                "--branch",
+                "br-aged-salad-637688",
+                "--database",
+                "appdb",
+                "--role",
+                "app_owner",
+                "--client-type",
+                client.id(),
+            ],
+        );
+        assert_eq!(again.code(), Some(0), "{}", again.all());
+        assert!(
+            again.stdout().contains("nothing to change"),
+            "{}",
+            again.stdout()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+            written
+        );
+    }
+    // The organization's 231 projects came in pages of 100, each asking after the last id.
+    let pages: Vec<String> = mock
+        .requests_to("/projects?")
+        .into_iter()
+        .map(|request| request.target)
+        .filter(|target| target.contains("org_id=org-bold-sky-12345"))
+        .take(3)
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(!pages[0].contains("cursor="), "{pages:?}");
+    assert!(pages[1].contains("cursor=filler-proj-200099"), "{pages:?}");
+    assert!(pages[2].contains("cursor=filler-proj-200199"), "{pages:?}");
+    assert!(
+        mock.requests_to("/projects?")
+            .iter()
+            .any(|request| !request.target.contains("org_id")),
+        "personal projects are listed too"
+    );
+}
+
+#[test]
+fn pooled_connections_use_the_pooler_host() {
+    let mock = mock();
+    let env = key_env(&mock);
+    let dir = project("");
+    let run = neon_lsp(
+        dir.path(),
+        &with(&env),
+        &[
+            "pull",
+            "--project",
+            "app",
+            "--branch",
+            "dev",
+            "--database",
+            "appdb",
+            "--role",
+            "app_owner",
+            "--client-type",
+            "python",
+            "--pooled",
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code(), Some(0), "{}", run.all());
+    let written = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(
+        written.contains(&endpoint_host("br-sweet-breeze-497520", true)),
+        "{written}"
+    );
+    assert!(written.contains("sslmode=require"), "{written}");
+}
+
+#[test]
+fn without_a_terminal_a_missing_choice_names_its_flag() {
+    let mock = mock();
+    let env = key_env(&mock);
+    let dir = project(EXISTING);
+    let cases: [(&[&str], &str); 4] = [
+        (&["pull", "--client-type", "go", "--yes"], "pass --project"),
+        (
+            &[
+                "pull",
+                "--project",
+                "app",
+                "--branch",
+                "main",
+                "--client-type",
+                "go",
+                "--yes",
+            ],
+            "pass --database",
+        ),
+        (
+            &[
+                "pull",
+                "--project",
+                "app",
+                "--branch",
+                "main",
+                "--database",
+                "appdb",
+                "--role",
+                "app_owner",
+                "--yes",
+            ],
+            "pass --client-type",
+        ),
+        (
+            &[
+                "pull",
+                "--project",
+                "app",
+                "--branch",
+                "main",
+                "--database",
+                "appdb",
+                "--role",
+                "app_owner",
+                "--client-type",
+                "go",
+            ],
+            "pass --yes",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = neon_lsp(dir.path(), &with(&env), args);
+        assert_eq!(run.code(), Some(2), "{args:?}: {}", run.all());
+        assert!(
+            run.stderr().contains(expected),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+            EXISTING
+        );
+    }
+    let unknown = neon_lsp(
+        dir.path(),
+        &with(&env),
+        &["pull", "--project", "nope", "--client-type", "go", "--yes"],
+    );
+    assert_eq!(unknown.code(), Some(2));
+    assert!(
+        unknown.stderr().contains("no project nope") && unknown.stderr().contains("available: "),
+        "{}",
+        unknown.stderr()
+    );
+    // With a manifest the client type is inferred the way `check` infers it.
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"app\"}\n").unwrap();
+    let inferred = neon_lsp(
+        dir.path(),
+        &with(&env),
+        &[
+            "pull",
+            "--project",
+            "app",
+            "--branch",
+            "main",
+            "--database",
+            "appdb",
+            "--role",
+            "app_owner",
+            "--yes",
+        ],
+    );
+    assert_eq!(inferred.code(), Some(0), "{}", inferred.all());
+    assert!(
+        inferred.stdout().contains("client type nodejs, from ")
+            && inferred.stdout().contains("package.json"),
+        "{}",
+        inferred.stdout()
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join(".env"))
+            .unwrap()
+            .contains("NEON_POSTGRESQL_SSL=true")
+    );
+}
+
+#[test]
+fn a_password_is_not_written_where_git_would_commit_it_unless_forced() {
+    let mock = mock();
+    let env = key_env(&mock);
+    let args = [
+        "pull",
+        "--project",
+        "app",
+        "--branch",
+        "main",
+        "--database",
+        "appdb",
+        "--role",
+        "app_owner",
+        "--client-type",
+        "python",
+        "--yes",
+    ];
+    // Tracked.
+    let tracked = tempfile::tempdir().unwrap();
+    git(tracked.path(), &["init", "-q"]);
+    std::fs::write(
+        tracked.path().join(".gitignore"),
+        ".neon-lsp-test-config/\n",
+    )
+    .unwrap();
+    std::fs::write(tracked.path().join(".env"), EXISTING).unwrap();
+    git(tracked.path(), &["add", ".env", ".gitignore"]);
+    git(tracked.path(), &["commit", "-q", "-m", "env"]);
+    let refused = neon_lsp(tracked.path(), &with(&env), &args);
+    assert_eq!(refused.code(), Some(2), "{}", refused.all());
+    assert!(
+        refused.stderr().contains("git tracks .env") && refused.stderr().contains("--force"),
+        "{}",
+        refused.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(tracked.path().join(".env")).unwrap(),
+        EXISTING
+    );
+    // Untracked and not ignored: the next `git add .` would commit it.
+    let untracked = tempfile::tempdir().unwrap();
+    git(untracked.path(), &["init", "-q"]);
+    std::fs::write(
+        untracked.path().join(".gitignore"),
+        ".neon-lsp-test-config/\n",
+    )
+    .unwrap();
+    let refused = neon_lsp(untracked.path(), &with(&env), &args);
+    assert_eq!(refused.code(), Some(2), "{}", refused.all());
+    assert!(
+        refused.stderr().contains("git does not ignore .env"),
+        "{}",
+        refused.stderr()
+    );
+    assert!(!untracked.path().join(".env").exists());
+    // --force writes, and says what it overrode.
+    let mut forced_args = args.to_vec();
+    forced_args.push("--force");
+    let forced = neon_lsp(tracked.path(), &with(&env), &forced_args);
+    assert_eq!(forced.code(), Some(0), "{}", forced.all());
+    assert!(
+        forced.stderr().contains("written despite: git tracks .env"),
+        "{}",
+        forced.stderr()
+    );
+    assert!(
+        std::fs::read_to_string(tracked.path().join(".env"))
+            .unwrap()
+            .contains("NEON_POSTGRESQL_CONNECTIONSTRING=")
+    );
+}
+
+#[test]
+fn server_errors_and_rate_limits_are_retried_as_neon_asks() {
+    let mock = mock();
+    mock.fail(Fault {
+        path: "/users/me/organizations".into(),
+        status: 503,
+        retry_after: None,
+        times: 2,
+    });
+    mock.fail(Fault {
+        path: "/projects/misty-sun-123456/branches".into(),
+        status: 500,
+        retry_after: None,
+        times: 1,
+    });
+    mock.fail(Fault {
+        path: "/projects/misty-sun-123456/connection_uri".into(),
+        status: 429,
+        retry_after: Some("1".into()),
+        times: 1,
+    });
+    let env = key_env(&mock);
+    let dir = project(EXISTING);
+    let run = neon_lsp(
+        dir.path(),
+        &with(&env),
+        &[
+            "pull",
+            "--project",
+            "app",
+            "--branch",
+            "main",
+            "--database",
+            "appdb",
+            "--role",
+            "app_owner",
+            "--client-type",
+            "ruby",
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code(), Some(0), "{}", run.all());
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("GET /users/me/organizations: Neon answered 503; retrying"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Neon answered 500; retrying"), "{stderr}");
+    assert!(
+        stderr.contains("rate limit was hit; waiting 1.0 s as it asks"),
+        "Retry-After is honoured: {stderr}"
+    );
+    let statuses = |path: &str| -> Vec<u16> {
+        mock.requests()
+            .into_iter()
+            .filter(|request| request.target.split('?').next() == Some(path))
+            .map(|request| request.status)
+            .collect()
+    };
+    assert_eq!(statuses("/users/me/organizations"), [503, 503, 200]);
+    assert_eq!(statuses("/projects/misty-sun-123456/branches"), [500, 200]);
+    assert_eq!(
+        statuses("/projects/misty-sun-123456/connection_uri"),
+        [429, 200]
+    );
+}
+
+#[test]
+fn failures_name_the_request_and_what_to_do() {
+    let mock = mock();
+    let env = key_env(&mock);
+    let dir = project(EXISTING);
+    let args = [
+        "pull",
+        "--project",
+        "app",
+        "--branch",
+        "main",
+        "--database",
+        "appdb",
+        "--role",
+        "app_owner",
+        "--client-type",
+        "go",
+        "--yes",
+    ];
+    // 5xx that does not stop: bounded retries, then the request and the attempts.
+    mock.fail(Fault {
+        path: "/users/me/organizations".into(),
+        status: 502,
+        retry_after: None,
+        times: 100,
+    });
+    let run = neon_lsp(dir.path(), &with(&env), &args);
+    assert_eq!(run.code(), Some(1), "{}", run.all());
+    assert!(
+        run.stderr()
+            .contains("error: GET /users/me/organizations: Neon answered 502 after 4 attempts"),
+        "{}",
+        run.stderr()
+    );
+    let mock = self::mock();
+    let env = key_env(&mock);
+    // A Retry-After too long to wait for is reported, not slept on.
+    mock.fail(Fault {
+        path: "/projects/misty-sun-123456/branches".into(),
+        status: 429,
+        retry_after: Some("3600".into()),
+        times: 1,
+    });
+    let run = neon_lsp(dir.path(), &with(&env), &args);
+    assert_eq!(run.code(), Some(1), "{}", run.all());
+    assert!(
+        run.stderr().contains("GET /projects/misty-sun-123456/branches: Neon's rate limit was hit (429 Too Many Requests); it asks to wait 3600 s"),
+        "{}",
+        run.stderr()
+    );
+    // A wrong API key: 401, named, with the way out.
+    let wrong = [
+        (neon::env::API_KEY, "napi_wrong"),
+        (neon::env::API_URL, env[1].1.as_str()),
+    ];
+    let run = neon_lsp(dir.path(), &wrong, &args);
+    assert_eq!(run.code(), Some(2), "{}", run.all());
+    assert!(
+        run.stderr().contains(
+            "GET /users/me/organizations: Neon rejected the credentials (401 Unauthorized)"
+        ) && run.stderr().contains("check NEON_API_KEY"),
+        "{}",
+        run.stderr()
+    );
+    // A sign-in without the organizations scope: 403 names the scope.
+    let token = "signed-in-token-without-orgs-scope";
+    let mock = NeonApiMock::start(
+        MockData::standard(0),
+        MockAuth {
+            tokens: vec![(
+                token.to_owned(),
+                vec![support::neon::SCOPE_PROJECTS_READ.to_owned()],
+            )],
+            ..MockAuth::default()
+        },
+    );
+    let store = neon::token_store::TokenStore::new(dir.path().join(".neon-lsp-test-config"));
+    store
+        .save(&neon::token_store::StoredSession {
+            issuer: "http://127.0.0.1:1".into(),
+            client_id: "neon-lsp-test".into(),
+            token_endpoint: url::Url::parse("http://127.0.0.1:1/token").unwrap(),
+            revocation_endpoint: None,
+            access_token: neon::Secret::new(token),
+            refresh_token: None,
+            expires_at: None,
+            scopes: vec!["openid".into(), support::neon::SCOPE_PROJECTS_READ.into()],
+            account: None,
+            obtained_at: 0,
+        })
+        .unwrap();
+    let url = mock.url();
+    let run = neon_lsp(dir.path(), &[(neon::env::API_URL, url.as_str())], &args);
+    assert_eq!(run.code(), Some(1), "{}", run.all());
+    assert!(
+        run.stderr()
+            .contains("GET /users/me/organizations: Neon refused the request (403 Forbidden)")
+            && run
+                .stderr()
+                .contains("the sign-in lacks the scope urn:neoncloud:orgs:read"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.all().contains(token));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        EXISTING
+    );
+}
+
+/// Answers like a person in an editor would: by label, or the suggested default.
+struct ScriptedChooser {
+    answers: Vec<Option<&'static str>>,
+    asked: Vec<Question>,
+    confirmed: Vec<Vec<String>>,
+}
+
+impl Chooser for ScriptedChooser {
+    async fn choose(&mut self, question: &Question) -> Result<usize, ChoiceError> {
+        self.asked.push(question.clone());
+        match self.answers.remove(0) {
+            Some(label) => question
+                .options
+                .iter()
+                .position(|option| option.label == label)
+                .ok_or(ChoiceError::Cancelled),
+            None => question.default.ok_or(ChoiceError::Cancelled),
+        }
+    }
+
+    async fn confirm(&mut self, plan: &PullPlan) -> Result<bool, ChoiceError> {
+        self.confirmed.push(plan.merge.diff_lines());
+        Ok(true)
+    }
+}
+
+/// Never answers: the editor's dialog is still open when the user cancels the command.
+struct SilentChooser;
+
+impl Chooser for SilentChooser {
+    async fn choose(&mut self, _: &Question) -> Result<usize, ChoiceError> {
+        std::future::pending().await
+    }
+
+    async fn confirm(&mut self, _: &PullPlan) -> Result<bool, ChoiceError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_asks_through_a_chooser_and_stops_when_dropped() {
+    let mock = NeonApiMock::start(
+        MockData::standard(3),
+        MockAuth {
+            api_keys: vec![API_KEY.to_owned()],
+            ..MockAuth::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::from_lookup(|name| match name {
+        neon::env::API_KEY => Some(API_KEY.to_owned()),
+        neon::env::API_URL => Some(mock.url()),
+        neon::env::CONFIG_DIR => Some(dir.path().display().to_string()),
+        _ => None,
+    })
+    .unwrap();
+    let api = neon::api::NeonApi::from_settings(&settings, neon::http_client().unwrap());
+    let request = PullRequest {
+        suggested_client_type: Some((ClientType::Python, "from requirements.txt".into())),
+        ..PullRequest::default()
+    };
+    let options = PullOptions {
+        env_file: dir.path().join(".env"),
+        yes: false,
+        force: false,
+    };
+    let mut chooser = ScriptedChooser {
+        // project, branch (default), database, role (default), client type (default)
+        answers: vec![Some("app"), None, Some("appdb"), None, None],
+        asked: Vec::new(),
+        confirmed: Vec::new(),
+    };
+    let outcome = pull::pull(&api, &request, &options, &mut chooser)
+        .await
+        .unwrap();
+    assert!(outcome.written);
+    let kinds: Vec<QuestionKind> = chooser.asked.iter().map(|q| q.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            QuestionKind::Project,
+            QuestionKind::Branch,
+            QuestionKind::Database,
+            QuestionKind::Role,
+            QuestionKind::ClientType
+        ]
+    );
+    let project = &chooser.asked[0];
+    let app = project.options.iter().find(|o| o.label == "app").unwrap();
+    assert_eq!(app.detail.as_deref(), Some("misty-sun-123456 — Acme"));
+    assert!(project.options.iter().any(|o| o.label == "personal-sandbox"
+        && o.detail.as_deref() == Some("quiet-lake-100001 — personal")));
+    let branch = &chooser.asked[1];
+    assert_eq!(branch.options[branch.default.unwrap()].label, "main");
+    let role = &chooser.asked[3];
+    assert_eq!(
+        role.options[role.default.unwrap()].label,
+        "app_owner",
+        "the database owner"
+    );
+    let client = &chooser.asked[4];
+    assert_eq!(client.options[client.default.unwrap()].label, "python");
+    assert_eq!(outcome.plan.selection.client_type, ClientType::Python);
+    let diff = chooser.confirmed.concat().join("\n");
+    assert!(
+        diff.contains("+ NEON_POSTGRESQL_CONNECTIONSTRING=") && !diff.contains(PASSWORD),
+        "{diff}"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join(".env"))
+            .unwrap()
+            .contains("sslmode=require user=app_owner password=")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(".env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a new .env holding a password is private"
+        );
+    }
+
+    // Dropping the future (the user cancelled while a question was open) writes nothing.
+    let other = PullOptions {
+        env_file: dir.path().join(".env.local"),
+        ..options
+    };
+    let dropped = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        pull::pull(&api, &PullRequest::default(), &other, &mut SilentChooser),
+    )
+    .await;
+    assert!(dropped.is_err());
+    assert!(!dir.path().join(".env.local").exists());
+}
