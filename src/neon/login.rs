@@ -21,8 +21,7 @@ use std::time::Duration;
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RevocationUrl, Scope, StandardRevocableToken,
-    TokenResponse, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -708,40 +707,54 @@ pub async fn sign_out(settings: &Settings, http: &reqwest::Client) -> Result<Sig
     Ok(outcome)
 }
 
+/// RFC 7009 by hand: the oauth2 crate refuses a revocation endpoint without https even on a
+/// loopback address, which our endpoint checks (`oidc`) already allow only there.
 async fn revoke(
     session: &StoredSession,
     endpoint: &Url,
     client_secret: Option<&Secret>,
     http: &reqwest::Client,
 ) -> Result<(), String> {
-    let mut client = BasicClient::new(ClientId::new(session.client_id.clone()))
-        .set_revocation_url(RevocationUrl::from_url(endpoint.clone()));
-    if let Some(secret) = client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.expose().to_owned()));
-    }
     let mut tokens = Vec::new();
     if let Some(refresh_token) = &session.refresh_token {
-        tokens.push(StandardRevocableToken::RefreshToken(
-            oauth2::RefreshToken::new(refresh_token.expose().to_owned()),
-        ));
+        tokens.push((refresh_token, "refresh_token"));
     }
-    tokens.push(StandardRevocableToken::AccessToken(
-        oauth2::AccessToken::new(session.access_token.expose().to_owned()),
-    ));
-    for token in tokens {
-        let kind = match &token {
-            StandardRevocableToken::RefreshToken(_) => "refresh token",
-            _ => "access token",
-        };
-        let request = client
-            .revoke_token(token)
-            .map_err(|error| format!("{kind}: {error}"))?;
-        request.request_async(http).await.map_err(|error| {
-            let reason = match classify_token_error(&error) {
-                TokenFailure::Rejected(reason) | TokenFailure::Other(reason) => reason,
-            };
-            format!("revoking the {kind} at {endpoint}: {reason}")
+    tokens.push((&session.access_token, "access_token"));
+    for (token, hint) in tokens {
+        let mut request = http.post(endpoint.clone());
+        let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
+        match client_secret {
+            Some(secret) => {
+                request = request.basic_auth(&session.client_id, Some(secret.expose()));
+            }
+            None => form.push(("client_id", session.client_id.as_str())),
+        }
+        let kind = hint.replace('_', " ");
+        let response = request.form(&form).send().await.map_err(|error| {
+            format!(
+                "revoking the {kind} at {endpoint}: {}",
+                oidc::describe_reqwest_error(&error)
+            )
         })?;
+        let status = response.status();
+        // RFC 7009 §2.2: 200 also for tokens that were already invalid.
+        if !status.is_success() {
+            #[derive(serde::Deserialize)]
+            struct ErrorBody {
+                error: String,
+                #[serde(default)]
+                error_description: Option<String>,
+            }
+            let detail = response
+                .json::<ErrorBody>()
+                .await
+                .map(|body| match body.error_description {
+                    Some(description) => format!("{}: {description}", body.error),
+                    None => body.error,
+                })
+                .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
+            return Err(format!("revoking the {kind} at {endpoint}: {detail}"));
+        }
     }
     Ok(())
 }

@@ -20,6 +20,9 @@
 // provider does not have:
 //   GET  /__test/stats                   token requests by grant type, and how many failed
 //   POST /__test/expire-refresh-tokens   makes every stored refresh token expired
+//   POST /__test/drop-access-tokens      forgets every access token and nothing else, as a
+//                                        provider does that revokes an access token alone
+//                                        (oidc-provider's own revocation ends the whole grant)
 
 import { createServer } from 'node:http';
 import { Provider } from 'oidc-provider';
@@ -175,6 +178,14 @@ server.listen(0, '127.0.0.1', () => {
       ctx.body = JSON.stringify({ expired });
       return;
     }
+    if (ctx.path === '/__test/drop-access-tokens' && ctx.method === 'POST') {
+      const tokens = stores.get('AccessToken');
+      const dropped = tokens?.size ?? 0;
+      tokens?.clear();
+      ctx.type = 'json';
+      ctx.body = JSON.stringify({ dropped });
+      return;
+    }
     if (tokenDelayMs > 0 && ctx.path === '/token') {
       await new Promise((resolve) => setTimeout(resolve, tokenDelayMs));
     }
@@ -184,6 +195,9 @@ server.listen(0, '127.0.0.1', () => {
   server.on('request', provider.callback());
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
+
+// The test stops reading our stdout early; a later write must not crash the provider.
+process.stdout.on('error', () => {});
 
 // The test closes our stdin when it is done; exit then, so no provider outlives its test.
 process.stdin.on('end', () => process.exit(0));

@@ -97,6 +97,10 @@ impl OidcProvider {
         let announced: Value =
             serde_json::from_str(&line).unwrap_or_else(|_| panic!("provider.mjs printed {line:?}"));
         let issuer = announced["issuer"].as_str().unwrap().to_owned();
+        // Keep reading, so that anything the provider prints later cannot hit a closed pipe.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        });
         Some(OidcProvider {
             child,
             stdin,
@@ -138,6 +142,22 @@ impl OidcProvider {
                 .unwrap()
         });
         answer["expired"].as_u64().unwrap()
+    }
+
+    /// Forgets every access token at the provider and nothing else (an access token revoked on
+    /// its own); returns how many.
+    pub fn drop_access_tokens(&self) -> u64 {
+        let answer: Value = block_on(async {
+            reqwest::Client::new()
+                .post(self.url("/__test/drop-access-tokens"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        answer["dropped"].as_u64().unwrap()
     }
 
     /// Revokes a token at the provider, as another party (the user in Neon's console) would.
