@@ -616,27 +616,48 @@ pub struct SignedIn {
     pub account_problem: Option<String>,
 }
 
-/// Signs in and stores the result: discovery, loopback/paste redirect, code exchange, then
-/// `/users/me` for the account name. `on_started` receives the pending sign-in to show its
-/// URL and to hand out its [`PasteSender`].
+/// Signs in and stores the result: [`begin_sign_in`], `on_started` (show the URL, hand out the
+/// [`PasteSender`]), then [`complete_sign_in`]. Dropping the future cancels the sign-in.
 pub async fn sign_in(
     settings: &Settings,
     http: &reqwest::Client,
     redirect_port: u16,
     on_started: impl FnOnce(&PendingLogin),
 ) -> Result<SignedIn, LoginError> {
+    let pending = begin_sign_in(settings, http, redirect_port).await?;
+    on_started(&pending);
+    complete_sign_in(settings, http, pending).await
+}
+
+/// Discovery and the loopback listener: the returned sign-in has its authorization URL ready
+/// (an editor shows it with `window/showDocument`, then awaits [`complete_sign_in`]).
+pub async fn begin_sign_in(
+    settings: &Settings,
+    http: &reqwest::Client,
+    redirect_port: u16,
+) -> Result<PendingLogin, LoginError> {
     let client_id = settings.client_id.clone().ok_or(LoginError::NoClientId)?;
     let provider = oidc::discover(http, &settings.oidc_url).await?;
-    let config = LoginConfig {
-        provider: provider.clone(),
-        client_id: client_id.clone(),
+    PendingLogin::start(LoginConfig {
+        provider,
+        client_id,
         client_secret: settings.client_secret.clone(),
         scopes: settings.requested_scopes(),
         timeout: settings.login_timeout,
         redirect_port,
-    };
-    let pending = PendingLogin::start(config).await?;
-    on_started(&pending);
+    })
+    .await
+}
+
+/// Waits for the redirect, exchanges the code, looks the account up (`/users/me`) and stores
+/// the sign-in for every neon-lsp process of the user.
+pub async fn complete_sign_in(
+    settings: &Settings,
+    http: &reqwest::Client,
+    pending: PendingLogin,
+) -> Result<SignedIn, LoginError> {
+    let provider = pending.config.provider.clone();
+    let client_id = pending.config.client_id.clone();
     let tokens = pending.finish(http).await?;
     let api = super::api::NeonApi::with_bearer(
         settings.api_url.clone(),
