@@ -466,9 +466,7 @@ impl Selection {
 pub enum PullError {
     #[error(transparent)]
     Api(#[from] ApiError),
-    #[error(
-        "the {noun} must be chosen and nobody can be asked (no terminal): pass {flag}{options}"
-    )]
+    #[error("there is no terminal to ask for the {noun} on: pass {flag}{options}")]
     Missing {
         noun: &'static str,
         flag: &'static str,
