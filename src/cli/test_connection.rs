@@ -4,7 +4,6 @@
 //! to, bad flags, an unreadable file). Text or JSON; neither ever contains a password or token.
 
 use crate::catalogue::{AuthType, Target};
-use crate::connstr::Password;
 use crate::testconn::{self, Report, Selection, TestOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -93,17 +92,11 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
         PathBuf::from(".")
     };
     let process: std::collections::HashMap<String, String> = std::env::vars().collect();
-    let identity_endpoint = match (
-        process.get("IDENTITY_ENDPOINT"),
-        process.get("IDENTITY_HEADER"),
-    ) {
-        (Some(endpoint), Some(header)) => Some((endpoint.clone(), Password::new(header.clone()))),
-        _ => None,
-    };
-    let authority = args
-        .authority
-        .clone()
-        .or_else(|| process.get("AZURE_AUTHORITY_HOST").cloned());
+    let mut options = TestOptions::from_environment(&process);
+    options.timeout = Duration::from_secs_f64(args.timeout);
+    if let Some(authority) = &args.authority {
+        options.authority = Some(authority.clone());
+    }
     let sources = testconn::load_sources(&env_files, &base, process).map_err(|e| e.message)?;
     let selection = Selection {
         target: args.target,
@@ -111,14 +104,6 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
         auth: args.auth,
     };
     let settings = testconn::settings::resolve(&sources, &selection).map_err(|e| e.message)?;
-    let options = TestOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        authority,
-        identity_endpoint,
-        default_root_cert: std::env::var("PGSSLROOTCERT")
-            .ok()
-            .filter(|v| !v.is_empty()),
-    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

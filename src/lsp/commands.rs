@@ -151,29 +151,19 @@ impl Backend {
                 })
                 .collect()
         };
-        let mut sources = crate::testconn::Sources {
-            env_files: Vec::new(),
-            process: std::env::vars().collect(),
+        let read = |path: &Path| match open.iter().find(|(open_path, _)| open_path == path) {
+            Some((_, text)) => Ok(text.clone()),
+            None => std::fs::read_to_string(path),
         };
-        for path in &env_files {
-            let text = match open.iter().find(|(open_path, _)| open_path == path) {
-                Some((_, text)) => text.clone(),
-                None => match std::fs::read_to_string(path) {
-                    Ok(text) => text,
-                    Err(error) => {
-                        return self
-                            .configuration_error(format!("cannot read {}: {error}", path.display()))
-                            .await;
-                    }
-                },
-            };
-            let shown = path
-                .strip_prefix(&folder)
-                .unwrap_or(path)
-                .display()
-                .to_string();
-            sources.env_files.push((shown, crate::dotenv::parse(&text)));
-        }
+        let sources = match crate::testconn::load_sources_with(
+            &env_files,
+            &folder,
+            std::env::vars().collect(),
+            read,
+        ) {
+            Ok(sources) => sources,
+            Err(error) => return self.configuration_error(error.message).await,
+        };
         let selection = crate::testconn::Selection {
             target,
             name: text_of("connection"),
@@ -183,21 +173,7 @@ impl Backend {
             Ok(settings) => settings,
             Err(error) => return self.configuration_error(error.message).await,
         };
-        let options = crate::testconn::TestOptions {
-            identity_endpoint: match (
-                sources.process.get("IDENTITY_ENDPOINT"),
-                sources.process.get("IDENTITY_HEADER"),
-            ) {
-                (Some(endpoint), Some(header)) => Some((
-                    endpoint.clone(),
-                    crate::connstr::Password::new(header.clone()),
-                )),
-                _ => None,
-            },
-            authority: sources.process.get("AZURE_AUTHORITY_HOST").cloned(),
-            default_root_cert: sources.process.get("PGSSLROOTCERT").cloned(),
-            ..crate::testconn::TestOptions::default()
-        };
+        let options = crate::testconn::TestOptions::from_environment(&sources.process);
         let title = format!(
             "neon-lsp: testing {}",
             settings.host().unwrap_or("the connection")

@@ -39,6 +39,21 @@ pub struct TestOptions {
     pub default_root_cert: Option<String>,
 }
 
+impl TestOptions {
+    /// The options the environment implies, as the app's identity library would read them:
+    /// `IDENTITY_ENDPOINT`/`IDENTITY_HEADER`, `AZURE_AUTHORITY_HOST`, libpq's `PGSSLROOTCERT`.
+    pub fn from_environment(process: &std::collections::HashMap<String, String>) -> TestOptions {
+        let non_empty = |key: &str| process.get(key).filter(|v| !v.is_empty()).cloned();
+        TestOptions {
+            identity_endpoint: non_empty("IDENTITY_ENDPOINT")
+                .zip(non_empty("IDENTITY_HEADER").map(Password::new)),
+            authority: non_empty("AZURE_AUTHORITY_HOST"),
+            default_root_cert: non_empty("PGSSLROOTCERT"),
+            ..TestOptions::default()
+        }
+    }
+}
+
 impl Default for TestOptions {
     fn default() -> Self {
         TestOptions {
@@ -683,12 +698,25 @@ pub fn load_sources(
     base: &std::path::Path,
     process: std::collections::HashMap<String, String>,
 ) -> Result<Sources, ConfigError> {
+    load_sources_with(env_files, base, process, |path| {
+        std::fs::read_to_string(path)
+    })
+}
+
+/// [`load_sources`] with the files' text from `read` (the language server passes open
+/// documents as typed).
+pub fn load_sources_with(
+    env_files: &[std::path::PathBuf],
+    base: &std::path::Path,
+    process: std::collections::HashMap<String, String>,
+    read: impl Fn(&std::path::Path) -> std::io::Result<String>,
+) -> Result<Sources, ConfigError> {
     let mut sources = Sources {
         env_files: Vec::new(),
         process,
     };
     for path in env_files {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+        let text = read(path).map_err(|error| ConfigError {
             message: format!("cannot read {}: {error}", path.display()),
         })?;
         let shown = path
