@@ -172,6 +172,13 @@ fn connects_in_every_format_and_explains_every_server_side_failure() {
         &["not-the-password"],
     );
     assert_failed(&wrong, "auth", Some("28P01"));
+    // TLS completed before the password was rejected, and the report keeps its time.
+    assert!(
+        wrong.json["timings_ms"]["tls"].is_number(),
+        "{}",
+        wrong.json
+    );
+    assert!(wrong.json["timings_ms"]["auth"].is_null(), "{}", wrong.json);
 
     let no_database = test_connection(
         &uri("app", PASSWORD, "nodb", "sslmode=require"),
@@ -250,6 +257,24 @@ fn connects_in_every_format_and_explains_every_server_side_failure() {
             .as_str()
             .unwrap()
             .contains("trusted CA"),
+        "{failure}"
+    );
+
+    // The role's connection limit is checked after authentication: SQLSTATE 53300.
+    pg.create_role("crowded", PASSWORD, true);
+    pg.psql("alter role crowded connection limit 0");
+    let crowded = test_connection(
+        &uri("crowded", PASSWORD, "appdb", "sslmode=require"),
+        &[],
+        &[],
+        &[PASSWORD],
+    );
+    let failure = assert_failed(&crowded, "too-many-connections", Some("53300"));
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many connections"),
         "{failure}"
     );
 }
@@ -405,6 +430,22 @@ fn network_failures_are_classified() {
             .as_str()
             .unwrap()
             .contains("closed the connection"),
+        "{failure}"
+    );
+
+    // Answers the SSLRequest with 'N' (a server built or configured without TLS), then waits.
+    let plaintext_only = misbehaving_listener(|mut stream| {
+        use std::io::Write;
+        let mut buffer = [0u8; 8];
+        let _ = stream.read_exact(&mut buffer);
+        let _ = stream.write_all(b"N");
+        let mut rest = [0u8; 64];
+        let _ = stream.read(&mut rest);
+    });
+    let outcome = test_connection(&env_for("127.0.0.1", plaintext_only), &[], &[], &[PASSWORD]);
+    let failure = assert_failed(&outcome, "tls", None);
+    assert_eq!(
+        failure["message"], "the server does not support TLS",
         "{failure}"
     );
 

@@ -432,6 +432,11 @@ async fn attempt(
         }),
     };
     let tls_finished = *tls_done.lock().unwrap_or_else(|p| p.into_inner());
+    // Recorded before the outcome is known: when authentication fails, how long TLS took
+    // (and that it completed) is still part of the explanation.
+    if let Some(at) = tls_finished {
+        report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
+    }
     let handshake_phase = if tls_finished.is_none() && report.ssl_mode != SslMode::Disable {
         "tls"
     } else {
@@ -453,15 +458,8 @@ async fn attempt(
         Ok(Ok(client)) => client,
     };
     let authenticated = Instant::now();
-    match tls_finished {
-        Some(at) => {
-            report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
-            report.timings_ms.auth = Some(millis(authenticated.duration_since(at)));
-        }
-        None => {
-            report.timings_ms.auth = Some(millis(authenticated.duration_since(handshake_started)))
-        }
-    }
+    let auth_started = tls_finished.unwrap_or(handshake_started);
+    report.timings_ms.auth = Some(millis(authenticated.duration_since(auth_started)));
 
     phase("running the first query");
     let started = Instant::now();
