@@ -1,0 +1,245 @@
+//! A language-server client for the end-to-end tests: starts the real `neon-lsp serve`, speaks
+//! JSON-RPC over its stdio, answers the server's own requests (configuration, progress) and
+//! stops it. Tests that need to answer a request themselves use [`Server::wait_for_answering`].
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    /// What the test answers to `workspace/configuration` (a JSON array).
+    pub configuration: Value,
+    pub child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// The server's cache directory (rule docs), removed with the server.
+    pub cache: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start(root: &Path) -> Server {
+        Server::start_with(root, Value::Null)
+    }
+
+    pub fn start_with(root: &Path, initialization_options: Value) -> Server {
+        Server::start_full(root, initialization_options, &[])
+    }
+
+    pub fn start_full(root: &Path, initialization_options: Value, args: &[&str]) -> Server {
+        Server::start_folders(&[root], initialization_options, args)
+    }
+
+    pub fn start_folders(
+        folders: &[&Path],
+        initialization_options: Value,
+        args: &[&str],
+    ) -> Server {
+        Server::start_env(folders, initialization_options, args, &[])
+    }
+
+    pub fn start_env(
+        folders: &[&Path],
+        initialization_options: Value,
+        args: &[&str],
+        environment: &[(&str, &str)],
+    ) -> Server {
+        let root = folders[0];
+        let cache = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+            .arg("serve")
+            .args(args)
+            .env("XDG_CACHE_HOME", cache.path())
+            .envs(environment.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start neon-lsp serve");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("Content-Length header")];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if sender
+                    .send(serde_json::from_slice(&body).expect("JSON body"))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let configuration = initialization_options
+            .get("pull")
+            .cloned()
+            .unwrap_or(json!([null]));
+        let pulls = initialization_options.get("pull").is_some();
+        let capabilities = if pulls {
+            json!({"general": {"positionEncodings": ["utf-16"]}, "workspace": {"configuration": true}})
+        } else {
+            json!({"general": {"positionEncodings": ["utf-16"]}})
+        };
+        let initialization_options = if pulls {
+            Value::Null
+        } else {
+            initialization_options
+        };
+        let mut server = Server {
+            configuration,
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+            cache,
+        };
+        let uri = uri(root, "");
+        let result = server.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri,
+                "workspaceFolders": folders.iter().map(|f| json!({"uri": self::uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
+                "capabilities": capabilities,
+                "initializationOptions": initialization_options
+            }),
+        );
+        assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    pub fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_response(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    /// Sends a request and returns the whole response (result or error).
+    pub fn request_response(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// Waits for a message that matches, answering server-to-client requests with defaults.
+    pub fn wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_answering(matches, |_| None)
+    }
+
+    /// Waits (up to 60 s: generous, because CI machines are shared) for a message that matches.
+    /// Server-to-client requests are offered to `answer` first (`Some(result)` answers them);
+    /// the rest get the defaults: the test's configuration for `workspace/configuration`,
+    /// `null` otherwise (e.g. window/workDoneProgress/create).
+    pub fn wait_for_answering(
+        &mut self,
+        matches: impl Fn(&Value) -> bool,
+        mut answer: impl FnMut(&Value) -> Option<Value>,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(message) = self.messages.recv_timeout(left) else {
+                panic!(
+                    "timed out waiting for the server; it sent:\n{}",
+                    seen.join("\n")
+                );
+            };
+            seen.push(message.to_string());
+            if matches(&message) {
+                return message;
+            }
+            if message.get("id").is_some() && message.get("method").is_some() {
+                let id = message["id"].clone();
+                let result = match answer(&message) {
+                    Some(result) => result,
+                    None if message["method"] == "workspace/configuration" => {
+                        self.configuration.clone()
+                    }
+                    None => Value::Null,
+                };
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            }
+        }
+    }
+
+    pub fn diagnostics_for(&mut self, uri: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let message = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && accept(&m["params"]["diagnostics"])
+        });
+        message["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "server exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("server did not exit after shutdown/exit");
+    }
+}
+
+impl Drop for Server {
+    /// A failing test must not leave its server running (stop() waits for a clean exit first).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn uri(root: &Path, relative: &str) -> String {
+    let path = if relative.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(relative)
+    };
+    format!("file://{}", path.display())
+}
