@@ -84,11 +84,14 @@ function M.root_dir(bufnr, markers)
   return vim.fs.dirname(name)
 end
 
+-- The server takes neon-lsp.toml's own spellings too (client-type, env-files).
 local setting_types = {
   target = "string",
   clientType = "string",
+  ["client-type"] = "string",
   auth = "string",
   envFiles = "table",
+  ["env-files"] = "table",
   rules = "table",
 }
 
