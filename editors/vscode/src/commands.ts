@@ -89,6 +89,18 @@ export function argumentsFor(command: ServerCommand, context: InvocationContext)
   }
 }
 
+/**
+ * Arguments a caller passed along with our command (a test, a keybinding's "args") that are
+ * already the server's: `[{uri: string, ...}]` or nothing. VS Code itself passes other things
+ * (a Uri from an explorer menu), which are not forwarded.
+ */
+export function explicitArguments(args: readonly unknown[]): unknown[] | undefined {
+  const first = args[0];
+  if (args.length !== 1 || first === null || typeof first !== "object" || Array.isArray(first)) return undefined;
+  const uri = (first as Record<string, unknown>).uri;
+  return typeof uri === "string" && /^[a-z][a-z0-9+.-]*:/i.test(uri) ? [first] : undefined;
+}
+
 export interface ServerIdentity {
   name?: string;
   version?: string;

@@ -20,6 +20,7 @@ import {
   argumentsFor,
   CLIENT_COMMANDS,
   ClientCommand,
+  explicitArguments,
   InvocationContext,
   SERVER_COMMANDS,
   ServerCommand,
@@ -217,8 +218,8 @@ class NeonLspExtension implements vscode.Disposable {
       );
       return undefined;
     }
-    // Callers (tests, keybindings) may pass the server's arguments themselves.
-    const prepared = args.length > 0 && typeof args[0] === "object" ? { ok: true as const, arguments: args } : argumentsFor(command.server, this.invocationContext());
+    const explicit = explicitArguments(args);
+    const prepared = explicit ? { ok: true as const, arguments: explicit } : argumentsFor(command.server, this.invocationContext());
     if (!prepared.ok) {
       void vscode.window.showInformationMessage(`neon-lsp: ${prepared.message}`);
       return undefined;

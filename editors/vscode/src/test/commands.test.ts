@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { argumentsFor, CLIENT_COMMANDS, SERVER_COMMANDS, unsupportedMessage } from "../commands";
+import { argumentsFor, CLIENT_COMMANDS, explicitArguments, SERVER_COMMANDS, unsupportedMessage } from "../commands";
 import { manifest } from "./manifest";
 
 const file = "file:///work/app/src/db.js";
@@ -72,5 +72,21 @@ describe("unsupportedMessage", () => {
       '"Sign in to Neon" is not supported by this server: neon-lsp 0.1.0 (/usr/local/bin/neon-lsp) does not advertise neon-lsp.signIn; it offers neon-lsp.testConnection, neon-lsp.insertSnippet. Update neon-lsp, then run "Neon LSP: Restart Server".',
     );
     assert.ok(unsupportedMessage(signIn, [], {}).includes("it offers no commands"));
+  });
+});
+
+describe("explicitArguments", () => {
+  it("forwards a caller's server arguments", () => {
+    const argument = { uri: file, connection: "ANALYTICS" };
+    assert.deepEqual(explicitArguments([argument]), [argument]);
+  });
+
+  it("ignores what VS Code passes on its own", () => {
+    assert.equal(explicitArguments([]), undefined);
+    // An explorer menu passes a vscode.Uri: an object whose uri is not a string.
+    assert.equal(explicitArguments([{ scheme: "file", path: "/work/app/.env" }]), undefined);
+    assert.equal(explicitArguments([{ uri: "/work/app/.env" }]), undefined, "a path is not a URI");
+    assert.equal(explicitArguments([{ uri: file }, [{ uri: file }]]), undefined);
+    assert.equal(explicitArguments(["file:///work/app/.env"]), undefined);
   });
 });
