@@ -84,6 +84,21 @@ if not ok then
   report({ error = err })
 end
 report({ notifications = notifications })
+-- Every server this test started is stopped before Neovim exits: asked to shut down as Neovim
+-- does, then, if its process is still there, terminated.
+local servers = vim.api.nvim_get_proc_children(vim.fn.getpid())
+local function call(client, method, ...)
+  if vim.fn.has("nvim-0.11") == 1 then return client[method](client, ...) end
+  return client[method](...)
+end
+for _, client in ipairs(vim.lsp.get_clients()) do call(client, "stop") end
+local function running()
+  return vim.tbl_filter(function(pid) return vim.api.nvim_get_proc(pid) ~= nil end, servers)
+end
+vim.wait(3000, function() return #running() == 0 end, 20)
+local terminated = #running()
+for _, pid in ipairs(running()) do vim.uv.kill(pid, "sigterm") end
+report({ servers = #servers, terminated = terminated, stopped = vim.wait(5000, function() return #running() == 0 end, 20) })
 out:close()
 vim.cmd("qa!")
 "#;
@@ -128,6 +143,18 @@ fn run_script(nvim: &Path, root: &Path, script: &str) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert!(status.success(), "nvim exited with {status}: {text}");
+    let stopped = reported(&values, "stopped");
+    assert_eq!(
+        stopped,
+        &Value::Bool(true),
+        "a language server outlived the test: {text}"
+    );
+    let terminated = reported(&values, "terminated");
+    if terminated != 0 {
+        eprintln!(
+            "{terminated} neon-lsp server(s) did not exit after shutdown and were terminated"
+        );
+    }
     if let Some(error) = values.iter().find_map(|v| v.get("error")) {
         panic!(
             "the Neovim script failed: {}\nreported: {text}",
