@@ -1,0 +1,199 @@
+--- neon-lsp for Neovim: starts the `neon-lsp` language server for the buffers it reads (Neovim
+--- 0.10+, through vim.lsp.start) and forwards the user commands (:NeonTestConnection,
+--- :NeonSnippet, :NeonSignIn, :NeonSignOut, :NeonPull) to the server's workspace/executeCommand.
+--- It implements none of those commands itself: the server tests, inserts, signs in and pulls.
+--- On Neovim 0.11+ `vim.lsp.enable("neon_lsp")` (lsp/neon_lsp.lua) can replace setup{}; the
+--- commands work with either.
+local config = require("neon_lsp.config")
+
+local M = {}
+
+--- The server commands behind the user commands (the server advertises what it executes).
+M.commands = {
+  test_connection = "neon-lsp.testConnection",
+  insert_snippet = "neon-lsp.insertSnippet",
+  sign_in = "neon-lsp.signIn",
+  sign_out = "neon-lsp.signOut",
+  pull_connection = "neon-lsp.pullConnection",
+  describe_connection = "neon-lsp.describeConnection",
+}
+
+--- The options given to setup{}, nil until it is called.
+M.options = nil
+
+--- The last connection test's report ({ok, summary, ...}), for statuslines.
+M.last_test = nil
+
+local function notify(message, level)
+  vim.notify("neon-lsp: " .. message, level or vim.log.levels.INFO)
+end
+
+--- setup{ cmd?, settings?, filetypes?, root_markers?, on_attach?, capabilities? }
+--- `settings` takes the keys of neon-lsp.toml: target, clientType, auth, envFiles, rules.
+function M.setup(opts)
+  if vim.fn.has("nvim-0.10") ~= 1 then
+    notify("needs Neovim 0.10 or newer", vim.log.levels.ERROR)
+    return
+  end
+  opts = opts or {}
+  local problems = config.validate_settings(opts.settings)
+  if #problems > 0 then
+    notify("setup{}: " .. table.concat(problems, "; "), vim.log.levels.ERROR)
+    return
+  end
+  M.options = opts
+  local filetypes = opts.filetypes or config.filetypes
+  local group = vim.api.nvim_create_augroup("neon_lsp", { clear = true })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = filetypes,
+    callback = function(args)
+      M.start(args.buf)
+    end,
+  })
+  -- Buffers opened before setup ran (a lazily loaded plugin) are attached too.
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(filetypes, vim.bo[bufnr].filetype) then
+      M.start(bufnr)
+    end
+  end
+end
+
+local warned_missing = false
+
+--- Attaches the server to `bufnr` (one client per project root); returns the client id.
+function M.start(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  if not config.wants_buffer(bufnr) then
+    return nil
+  end
+  local opts = M.options or {}
+  local client_config = config.client_config(opts)
+  if vim.fn.executable(client_config.cmd[1]) ~= 1 then
+    if not warned_missing then
+      warned_missing = true
+      notify(
+        ("%q is not executable or not on PATH: install neon-lsp (cargo install --path <neon-lsp checkout>) or pass setup{ cmd = { '/path/to/neon-lsp', 'serve' } }; :checkhealth neon_lsp"):format(
+          client_config.cmd[1]
+        ),
+        vim.log.levels.ERROR
+      )
+    end
+    return nil
+  end
+  client_config.root_dir = config.root_dir(bufnr, opts.root_markers)
+  return vim.lsp.start(client_config, { bufnr = bufnr })
+end
+
+--- The neon-lsp client attached to `bufnr`, if any.
+function M.client(bufnr)
+  return vim.lsp.get_clients({ bufnr = bufnr or vim.api.nvim_get_current_buf(), name = config.name })[1]
+end
+
+--- The commands the server advertised in its executeCommandProvider.
+function M.advertised(client)
+  local provider = client.server_capabilities and client.server_capabilities.executeCommandProvider
+  return (type(provider) == "table" and provider.commands) or {}
+end
+
+local function request(client, method, params, handler, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+--- Sends `command` to the server attached to `bufnr`. Calls `on_result(result)` with its answer
+--- and fires `User NeonLspCommand` (data: {command, result}). Returns false, after telling the
+--- user why, when no server is attached or the server does not advertise the command.
+function M.execute(command, arguments, bufnr, on_result)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    notify("no neon-lsp server is attached to this buffer (:checkhealth neon_lsp says why)", vim.log.levels.WARN)
+    return false
+  end
+  local advertised = M.advertised(client)
+  if not vim.tbl_contains(advertised, command) then
+    local info = client.server_info or {}
+    local offers = #advertised > 0 and table.concat(advertised, ", ") or "no commands"
+    notify(
+      ("%s is not supported by this server (%s %s, %s); it offers %s. Update neon-lsp."):format(
+        command,
+        info.name or "neon-lsp",
+        info.version or "",
+        table.concat(client.config.cmd or {}, " "),
+        offers
+      ),
+      vim.log.levels.WARN
+    )
+    return false
+  end
+  request(client, "workspace/executeCommand", { command = command, arguments = arguments }, function(err, result)
+    if err then
+      notify(("%s failed: %s"):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    if on_result then
+      on_result(result)
+    end
+    vim.api.nvim_exec_autocmds("User", {
+      pattern = "NeonLspCommand",
+      modeline = false,
+      data = { command = command, result = result },
+    })
+  end, bufnr)
+  return true
+end
+
+local function buffer_uri(bufnr)
+  return vim.uri_from_bufnr(bufnr)
+end
+
+--- :NeonTestConnection [name] — tests the connection of the current file's folder (its .env
+--- files as typed). The server shows progress and the outcome itself.
+function M.test_connection(name, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local argument = { uri = buffer_uri(bufnr) }
+  if name and name ~= "" then
+    argument.connection = name
+  end
+  return M.execute(M.commands.test_connection, { argument }, bufnr, function(result)
+    if type(result) == "table" then
+      M.last_test = result
+    end
+  end)
+end
+
+--- :NeonSnippet — inserts the connection snippet for this file's language and connection at
+--- the cursor's line (the server sends the edit through workspace/applyEdit).
+function M.insert_snippet(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local argument = { uri = buffer_uri(bufnr), position = { line = cursor[1] - 1, character = 0 } }
+  return M.execute(M.commands.insert_snippet, { argument }, bufnr, function(result)
+    if type(result) == "table" and result.applied == false then
+      notify("the snippet was not inserted (the edit was declined)", vim.log.levels.WARN)
+    end
+  end)
+end
+
+function M.sign_in(bufnr)
+  return M.execute(M.commands.sign_in, {}, bufnr)
+end
+
+function M.sign_out(bufnr)
+  return M.execute(M.commands.sign_out, {}, bufnr)
+end
+
+--- :NeonPull — pulls connection details from Neon into the project's .env (the server asks
+--- which project, branch, database and role, and confirms before writing).
+function M.pull(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  local root = client and client.root_dir or config.root_dir(bufnr)
+  local uri = root and vim.uri_from_fname(root) or buffer_uri(bufnr)
+  return M.execute(M.commands.pull_connection, { { uri = uri } }, bufnr)
+end
+
+return M

@@ -1,0 +1,35 @@
+-- neon-lsp's user commands and .env filetype detection. The server is started by
+-- require("neon_lsp").setup{} or vim.lsp.enable("neon_lsp"), not here.
+if vim.g.loaded_neon_lsp then
+  return
+end
+vim.g.loaded_neon_lsp = true
+
+-- Neovim calls `.env` "sh" but leaves `.env.local`, `.env.production`... without a filetype.
+if not vim.g.neon_lsp_no_env_filetype then
+  vim.filetype.add({
+    pattern = {
+      ["%.env%.[%w_.-]+"] = { "sh", { priority = -math.huge } },
+    },
+  })
+end
+
+local function command(name, run, opts)
+  vim.api.nvim_create_user_command(name, run, vim.tbl_extend("force", { force = true }, opts or {}))
+end
+
+command("NeonTestConnection", function(args)
+  require("neon_lsp").test_connection(args.args)
+end, { nargs = "?", desc = "neon-lsp: test the connection of this file's .env files ([name] for a named connection)" })
+command("NeonSnippet", function()
+  require("neon_lsp").insert_snippet()
+end, { desc = "neon-lsp: insert the connection snippet for this file at the cursor" })
+command("NeonSignIn", function()
+  require("neon_lsp").sign_in()
+end, { desc = "neon-lsp: sign in to Neon" })
+command("NeonSignOut", function()
+  require("neon_lsp").sign_out()
+end, { desc = "neon-lsp: sign out of Neon" })
+command("NeonPull", function()
+  require("neon_lsp").pull()
+end, { desc = "neon-lsp: pull connection details from Neon into the project's .env" })
