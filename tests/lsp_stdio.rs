@@ -638,3 +638,67 @@ fn source_action_inserts_the_connection_snippet_for_the_files_connection() {
     assert_eq!(result["clientType"], "python", "{result}");
     server.stop();
 }
+
+/// A client that stops right after `initialized`, before answering the server's own requests
+/// (registerCapability, workspace/configuration): the server must still end on `exit`, and on
+/// EOF when the editor simply goes away.
+#[test]
+fn exit_and_eof_end_the_server_even_with_its_requests_unanswered() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join(".env"), "NEON_POSTGRESQL_HOST=h\n").unwrap();
+    let root = uri(project.path(), "");
+    for (ending, delay_ms) in [("exit", 0), ("exit", 10), ("exit", 100), ("eof", 10)] {
+        let mut server = Server::launch(&[], &[]);
+        server.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": null,
+            "rootUri": root,
+            "workspaceFolders": [{"uri": root, "name": "project"}],
+            "capabilities": {
+                "window": {"workDoneProgress": true},
+                "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}}
+            }
+        }}));
+        let initialized = (0..50)
+            .filter_map(|_| server.next_message(Duration::from_secs(1)))
+            .any(|message| message["id"] == 1 && message.get("result").is_some());
+        assert!(initialized, "no initialize response");
+        server.notify("initialized", json!({}));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // The server's requests (progress, registration, configuration) are never answered.
+        server.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+        if ending == "exit" {
+            let answered = (0..50)
+                .filter_map(|_| server.next_message(Duration::from_secs(1)))
+                .any(|message| message["id"] == 2 && message.get("method").is_none());
+            assert!(
+                answered,
+                "no shutdown response ({ending} after {delay_ms} ms)"
+            );
+            server.notify("exit", Value::Null);
+        } else {
+            server.close_stdin();
+        }
+        let status = server.exit_status_within(Duration::from_secs(10));
+        let Some(status) = status else {
+            panic!("the server kept running after {ending} ({delay_ms} ms after initialized)");
+        };
+        if ending == "exit" {
+            // The specification: 0 after shutdown then exit.
+            assert!(
+                status.success(),
+                "exited with {status} after shutdown and exit"
+            );
+        }
+    }
+}
+
+/// `exit` without `shutdown` first ends the server with exit code 1, as the specification asks.
+#[test]
+fn exit_without_shutdown_exits_with_code_one() {
+    let project = tempfile::tempdir().unwrap();
+    let server = Server::start(project.path());
+    let mut server = server;
+    server.notify("exit", Value::Null);
+    let status = server.exit_status_within(Duration::from_secs(10));
+    assert_eq!(status.and_then(|status| status.code()), Some(1));
+}

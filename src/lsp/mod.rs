@@ -14,6 +14,7 @@ mod convert;
 mod docs;
 mod guard;
 mod lens;
+mod lifecycle;
 mod log;
 mod task;
 
@@ -53,6 +54,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
     };
     // One line per panic on stderr (the editor's server log); `guard` reports it to the client.
     std::panic::set_hook(Box::new(|info| eprintln!("neon-lsp: {info}")));
+    let lifecycle = Arc::new(lifecycle::Lifecycle::default());
     runtime.block_on(async {
         let mut client_for_guard = None;
         let (service, socket) = LspService::build(|client| {
@@ -69,11 +71,22 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
         let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        let service = lifecycle::WatchExit::new(service, lifecycle.clone());
+        let stdin = lifecycle::EofSignal::new(tokio::io::stdin(), lifecycle.clone());
+        let serve = Server::new(stdin, tokio::io::stdout(), socket).serve(service);
+        tokio::pin!(serve);
+        tokio::select! {
+            () = &mut serve => {}
+            () = lifecycle.ended() => {
+                // Handlers still waiting for the client will never hear back: give the
+                // transport a moment to write what it has, then end regardless.
+                let _ = tokio::time::timeout(lifecycle::GRACE, &mut serve).await;
+            }
+        }
     });
-    std::process::ExitCode::SUCCESS
+    // Work still running on blocking threads (a scan, a connection test) is not waited for.
+    runtime.shutdown_background();
+    std::process::ExitCode::from(lifecycle.exit_code())
 }
 
 /// Files whose changes on disk change the analysis: .env files, the config, the manifests.

@@ -13,7 +13,7 @@ pub struct Server {
     /// What the test answers to `workspace/configuration` (a JSON array).
     pub configuration: Value,
     pub child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     messages: Receiver<Value>,
     next_id: i64,
     /// The server's cache directory (rule docs), removed with the server.
@@ -48,6 +48,41 @@ impl Server {
         environment: &[(&str, &str)],
     ) -> Server {
         let root = folders[0];
+        let mut server = Server::launch(args, environment);
+        let configuration = initialization_options
+            .get("pull")
+            .cloned()
+            .unwrap_or(json!([null]));
+        let pulls = initialization_options.get("pull").is_some();
+        let capabilities = if pulls {
+            json!({"general": {"positionEncodings": ["utf-16"]}, "workspace": {"configuration": true}})
+        } else {
+            json!({"general": {"positionEncodings": ["utf-16"]}})
+        };
+        let initialization_options = if pulls {
+            Value::Null
+        } else {
+            initialization_options
+        };
+        server.configuration = configuration;
+        let uri = uri(root, "");
+        let result = server.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri,
+                "workspaceFolders": folders.iter().map(|f| json!({"uri": self::uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
+                "capabilities": capabilities,
+                "initializationOptions": initialization_options
+            }),
+        );
+        assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    /// Starts `neon-lsp serve` without initializing it (tests of the lifecycle itself).
+    pub fn launch(args: &[&str], environment: &[(&str, &str)]) -> Server {
         let cache = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
             .arg("serve")
@@ -91,49 +126,43 @@ impl Server {
                 }
             }
         });
-        let configuration = initialization_options
-            .get("pull")
-            .cloned()
-            .unwrap_or(json!([null]));
-        let pulls = initialization_options.get("pull").is_some();
-        let capabilities = if pulls {
-            json!({"general": {"positionEncodings": ["utf-16"]}, "workspace": {"configuration": true}})
-        } else {
-            json!({"general": {"positionEncodings": ["utf-16"]}})
-        };
-        let initialization_options = if pulls {
-            Value::Null
-        } else {
-            initialization_options
-        };
-        let mut server = Server {
-            configuration,
+        Server {
+            configuration: json!([null]),
             child,
-            stdin,
+            stdin: Some(stdin),
             messages,
             next_id: 1,
             cache,
-        };
-        let uri = uri(root, "");
-        let result = server.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": uri,
-                "workspaceFolders": folders.iter().map(|f| json!({"uri": self::uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
-                "capabilities": capabilities,
-                "initializationOptions": initialization_options
-            }),
-        );
-        assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
-        server.notify("initialized", json!({}));
-        server
+        }
+    }
+
+    /// The next message from the server, if one arrives within `wait`.
+    pub fn next_message(&mut self, wait: Duration) -> Option<Value> {
+        self.messages.recv_timeout(wait).ok()
+    }
+
+    /// Closes the server's stdin (the editor went away).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// How the server exited, if it does within `wait`.
+    pub fn exit_status_within(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn send(&mut self, message: Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
-        self.stdin.flush().unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        stdin.flush().unwrap();
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
@@ -214,16 +243,10 @@ impl Server {
     pub fn stop(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "server exited with {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        match self.exit_status_within(Duration::from_secs(10)) {
+            Some(status) => assert!(status.success(), "server exited with {status}"),
+            None => panic!("server did not exit after shutdown/exit"),
         }
-        let _ = self.child.kill();
-        panic!("server did not exit after shutdown/exit");
     }
 }
 
