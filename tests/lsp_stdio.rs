@@ -467,6 +467,12 @@ fn code_lens_tests_the_connection_with_progress_and_a_message() {
         pg.port()
     );
     std::fs::write(root.join(".env"), &env).unwrap();
+    std::fs::create_dir(root.join("db")).unwrap();
+    std::fs::write(
+        root.join("db/pool.py"),
+        "import os\npool = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n",
+    )
+    .unwrap();
     let mut server = Server::start(&root);
     let env_uri = uri(&root, ".env");
     let lenses = server.request(
@@ -523,6 +529,26 @@ fn code_lens_tests_the_connection_with_progress_and_a_message() {
             .starts_with("TLSv1.")
     );
     assert!(!report.to_string().contains(PASSWORD));
+
+    // From code in a subfolder: the test reads the connection's .env files (db/ has none).
+    let report = server.request(
+        "workspace/executeCommand",
+        json!({"command": "neon-lsp.testConnection", "arguments": [{"uri": uri(&root, "db/pool.py")}]}),
+    );
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["server"]["current_database"], "appdb");
+
+    // Where no connection is (a folder outside the workspace), the advice names editor
+    // settings, not CLI flags.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let report = server.request(
+        "workspace/executeCommand",
+        json!({"command": "neon-lsp.testConnection", "arguments": [{"uri": uri(elsewhere.path(), "")}]}),
+    );
+    assert_eq!(report["ok"], false, "{report}");
+    let advice = report["error"]["message"].as_str().unwrap();
+    assert!(advice.contains("neon-lsp.envFiles"), "{advice}");
+    assert!(!advice.contains("--"), "{advice}");
     server.stop();
 }
 

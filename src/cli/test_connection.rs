@@ -102,6 +102,7 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
         target: args.target,
         name: args.connection.clone(),
         auth: args.auth,
+        audience: testconn::Audience::Cli,
     };
     let settings = testconn::settings::resolve(&sources, &selection).map_err(|e| e.message)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

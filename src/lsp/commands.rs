@@ -80,8 +80,23 @@ impl Backend {
     /// (`{target, name, clientType, auth, reason, envFiles, others}`) or null.
     async fn describe_connection(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
         let uri = uri_argument(arguments, DESCRIBE_CONNECTION)?;
-        let Some((index, path)) = self.relative(&uri) else {
+        let mut connections = self.connections_for(&uri).await?.into_iter();
+        let Some(first) = connections.next() else {
             return Ok(Some(Value::Null));
+        };
+        let mut described = serde_json::to_value(&first).map_err(internal)?;
+        described["others"] = json!(connections.count());
+        Ok(Some(described))
+    }
+
+    /// The connections that apply to the file or folder at `uri`, as the analysis sees them
+    /// once the workspace has been read (empty outside the workspace).
+    async fn connections_for(
+        &self,
+        uri: &Uri,
+    ) -> RpcResult<Vec<crate::analysis::ConnectionSummary>> {
+        let Some((index, path)) = self.relative(uri) else {
+            return Ok(Vec::new());
         };
         self.wait_until_scanned(index).await;
         let Some((workspace, options)) = ({
@@ -91,36 +106,40 @@ impl Backend {
                 .get(index)
                 .map(|root| (snapshot(root), state.options.clone()))
         }) else {
-            return Ok(Some(Value::Null));
+            return Ok(Vec::new());
         };
-        let connections = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             crate::analysis::connections_at(&workspace, &options, &path)
         })
         .await
-        .map_err(internal)?;
-        let mut connections = connections.into_iter();
-        let Some(first) = connections.next() else {
-            return Ok(Some(Value::Null));
-        };
-        let mut described = serde_json::to_value(&first).map_err(internal)?;
-        described["others"] = json!(connections.count());
-        Ok(Some(described))
+        .map_err(internal)
+    }
+
+    /// The workspace folder that holds `uri`.
+    fn root_of(&self, uri: &Uri) -> Option<PathBuf> {
+        let (index, _) = self.relative(uri)?;
+        lock(&self.state)
+            .roots
+            .get(index)
+            .map(|root| root.path.clone())
     }
 
     /// `neon-lsp.testConnection [{"uri", "connection"?, "target"?}]`: connects with the
-    /// variables the app at `uri` sees (the .env files of its folder, open documents as typed,
-    /// under the server's environment), off the request path with progress, and returns the
-    /// report (`{ok, summary, server, failure, timings_ms, …}`) after showing its summary.
+    /// variables the app at `uri` sees — the .env files of the connection the file belongs to
+    /// (for a .env file: that file first), open documents as typed, under the server's
+    /// environment — off the request path with progress, and returns the report
+    /// (`{ok, summary, server, failure, timings_ms, …}`) after showing its summary.
     async fn test_connection(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
         let uri = uri_argument(arguments, TEST_CONNECTION)?;
         let argument = arguments.first().cloned().unwrap_or(Value::Null);
         let text_of = |key: &str| argument.get(key).and_then(Value::as_str).map(str::to_owned);
-        let target = match text_of("target") {
+        let mut target = match text_of("target") {
             Some(id) => Some(crate::catalogue::Target::from_id(&id).ok_or_else(|| {
                 invalid_params(format!("{TEST_CONNECTION}: unknown target \"{id}\""))
             })?),
             None => None,
         };
+        let mut name = text_of("connection");
         let file = uri.to_file_path().map(|p| p.into_owned()).ok_or_else(|| {
             invalid_params(format!("{TEST_CONNECTION}: {} is not a file", uri.as_str()))
         })?;
@@ -129,14 +148,43 @@ impl Backend {
         } else {
             file.parent().map(Path::to_path_buf).unwrap_or_default()
         };
-        let mut env_files = crate::testconn::default_env_files(&folder);
-        if file.is_file()
+        let is_env_file = file.is_file()
             && crate::workspace::classify(&file.to_string_lossy())
-                == Some(crate::workspace::FileKind::DotEnv)
-            && !env_files.contains(&file)
-        {
+                == Some(crate::workspace::FileKind::DotEnv);
+        // The connection the analysis sees for this file (its .env files, target and name),
+        // so a test from src/db.py reads the app's .env files, not src/'s.
+        let connections = self.connections_for(&uri).await?;
+        let connection = connections.into_iter().find(|connection| {
+            target.is_none_or(|target| connection.target == target)
+                && name.as_deref().is_none_or(|name| {
+                    connection.name.as_deref().is_some_and(|own| {
+                        own.eq_ignore_ascii_case(&crate::catalogue::normalise_connection_name(name))
+                    })
+                })
+        });
+        let root = self.root_of(&uri);
+        let mut env_files = match (&connection, &root) {
+            (Some(connection), Some(root)) if !is_env_file && !connection.env_files.is_empty() => {
+                let files: Vec<PathBuf> =
+                    connection.env_files.iter().map(|f| root.join(f)).collect();
+                crate::testconn::in_precedence_order(&files)
+            }
+            _ => crate::testconn::default_env_files(&folder),
+        };
+        if is_env_file && !env_files.contains(&file) {
             env_files.insert(0, file.clone());
         }
+        let mut auth = None;
+        if let Some(connection) = &connection {
+            target = target.or(Some(connection.target));
+            name = name.or_else(|| connection.name.clone());
+            // Only an auth type chosen in the editor settings overrides what the variables
+            // imply; an inferred one is what the test infers too.
+            if lock(&self.state).options.auth.is_some() {
+                auth = Some(connection.auth);
+            }
+        }
+        let base = root.unwrap_or_else(|| folder.clone());
         // Open documents win over the disk: the test uses what the user sees.
         let open: Vec<(PathBuf, String)> = {
             let state = lock(&self.state);
@@ -157,7 +205,7 @@ impl Backend {
         };
         let sources = match crate::testconn::load_sources_with(
             &env_files,
-            &folder,
+            &base,
             std::env::vars().collect(),
             read,
         ) {
@@ -166,14 +214,18 @@ impl Backend {
         };
         let selection = crate::testconn::Selection {
             target,
-            name: text_of("connection"),
-            auth: None,
+            name,
+            auth,
+            audience: crate::testconn::Audience::Editor,
         };
         let settings = match crate::testconn::settings::resolve(&sources, &selection) {
             Ok(settings) => settings,
             Err(error) => return self.configuration_error(error.message).await,
         };
-        let options = crate::testconn::TestOptions::from_environment(&sources.process);
+        let options = crate::testconn::TestOptions {
+            audience: crate::testconn::Audience::Editor,
+            ..crate::testconn::TestOptions::from_environment(&sources.process)
+        };
         let title = format!(
             "neon-lsp: testing {}",
             settings.host().unwrap_or("the connection")

@@ -37,6 +37,59 @@ pub struct TestOptions {
     pub identity_endpoint: Option<(String, Password)>,
     /// The root certificate when the connection string names none: libpq's `PGSSLROOTCERT`.
     pub default_root_cert: Option<String>,
+    /// Whose words the advice in failures uses.
+    pub audience: Audience,
+}
+
+/// Who reads the messages: advice names the CLI's flags, or the editor's settings and the
+/// command's arguments — never a flag the reader cannot pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Audience {
+    #[default]
+    Cli,
+    Editor,
+}
+
+impl Audience {
+    /// How to point the test at other .env files.
+    pub(crate) fn env_files_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "pass --env-file",
+            Audience::Editor => {
+                "list the app's .env files in the neon-lsp.envFiles setting (or env-files in neon-lsp.toml)"
+            }
+        }
+    }
+
+    /// How to point the test at other .env files or a named connection.
+    pub(crate) fn connection_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "pass --env-file or --connection",
+            Audience::Editor => {
+                "list the app's .env files in the neon-lsp.envFiles setting (or env-files in neon-lsp.toml), or name the connection in the command's \"connection\" argument"
+            }
+        }
+    }
+
+    /// How to choose between the two targets.
+    pub(crate) fn target_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "choose one with --target neon or --target azure-postgresql",
+            Audience::Editor => {
+                "choose one with the neon-lsp.target setting (neon or azure-postgresql) or target in neon-lsp.toml"
+            }
+        }
+    }
+
+    /// How to test with a password instead of a token.
+    pub(crate) fn password_auth_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "test with --auth secret and a password",
+            Audience::Editor => {
+                "set the neon-lsp.auth setting to secret and put a password in the .env file"
+            }
+        }
+    }
 }
 
 impl TestOptions {
@@ -61,6 +114,7 @@ impl Default for TestOptions {
             authority: None,
             identity_endpoint: None,
             default_root_cert: None,
+            audience: Audience::Cli,
         }
     }
 }
@@ -656,6 +710,43 @@ where
     }
 }
 
+/// A connection's .env files (nearest folder first, as the analysis lists them) in the order a
+/// test reads them: folder by folder, nearest first, and within a folder by
+/// [`default_env_files`]'s precedence; names without a conventional rank keep their order after
+/// `.env`.
+pub fn in_precedence_order(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    fn rank(path: &std::path::Path) -> u8 {
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some(".env.local") => 1,
+            Some(".env.development") => 2,
+            Some(".env") => 3,
+            Some(name) if name.starts_with(".env.") && name.ends_with(".local") => 0,
+            _ => 4,
+        }
+    }
+    let mut folders: Vec<&std::path::Path> = Vec::new();
+    for file in files {
+        let folder = file.parent().unwrap_or(std::path::Path::new(""));
+        if !folders.contains(&folder) {
+            folders.push(folder);
+        }
+    }
+    let mut ordered: Vec<std::path::PathBuf> = Vec::with_capacity(files.len());
+    for folder in folders {
+        let mut in_folder: Vec<&std::path::PathBuf> = files
+            .iter()
+            .filter(|file| file.parent().unwrap_or(std::path::Path::new("")) == folder)
+            .collect();
+        in_folder.sort_by_key(|file| rank(file));
+        for file in in_folder {
+            if !ordered.contains(file) {
+                ordered.push(file.clone());
+            }
+        }
+    }
+    ordered
+}
+
 /// The .env files a test reads for `path` (a folder, or one .env file), highest precedence
 /// first: `.env.*.local`, `.env.local`, `.env.development`, `.env` — the conventional load order
 /// of dotenv-flow, Vite and Next.js, where more specific files override `.env`.
@@ -725,4 +816,41 @@ pub fn load_sources_with(
         sources.env_files.push((shown, crate::dotenv::parse(&text)));
     }
     Ok(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_connections_env_files_are_read_nearest_folder_first_then_by_precedence() {
+        let files: Vec<PathBuf> = [
+            "api/.env",
+            "api/.env.local",
+            "api/app.env",
+            "api/.env.production.local",
+            ".env",
+            ".env.development",
+            "api/.env",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let ordered: Vec<String> = in_precedence_order(&files)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(
+            ordered,
+            [
+                "api/.env.production.local",
+                "api/.env.local",
+                "api/.env",
+                "api/app.env",
+                ".env.development",
+                ".env",
+            ]
+        );
+    }
 }

@@ -62,6 +62,8 @@ impl Sources {
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub target: Option<Target>,
+    /// Whose words the advice in errors uses.
+    pub audience: super::Audience,
     /// Connection name of a second connection (`NEON_POSTGRESQL_<NAME>_…`).
     pub name: Option<String>,
     pub auth: Option<AuthType>,
@@ -176,7 +178,7 @@ pub fn resolve(sources: &Sources, selection: &Selection) -> Result<Settings, Con
         .map(catalogue::normalise_connection_name);
     let target = match selection.target {
         Some(target) => target,
-        None => infer_target(sources, name.as_deref())?,
+        None => infer_target(sources, name.as_deref(), selection.audience)?,
     };
     let var = |field: Field| catalogue::env_name(target, name.as_deref(), field);
     let get = |field: Field| {
@@ -257,9 +259,10 @@ pub fn resolve(sources: &Sources, selection: &Selection) -> Result<Settings, Con
     } else {
         return Err(config_error(format!(
             "no connection variables found: neither {} nor {} is set in the .env files in scope or the process environment. \
-             Pass --env-file, or set the variables Service Connector injects (`neon-lsp snippet --list` shows them)",
+             To fix: {}, or set the variables Service Connector injects (`neon-lsp snippet --list` shows them)",
             var(Field::ConnectionString),
-            var(Field::Host)
+            var(Field::Host),
+            selection.audience.env_files_hint()
         )));
     };
     if params.host().is_none() {
@@ -360,7 +363,11 @@ fn spring_url(sources: &Sources) -> Option<(String, String, Origin)> {
 }
 
 /// Neon when only Neon variables are set, Azure when only Azure ones are; both → ask.
-fn infer_target(sources: &Sources, name: Option<&str>) -> Result<Target, ConfigError> {
+fn infer_target(
+    sources: &Sources,
+    name: Option<&str>,
+    audience: super::Audience,
+) -> Result<Target, ConfigError> {
     let present: Vec<Target> = [Target::Neon, Target::AzurePostgresql]
         .into_iter()
         .filter(|target| {
@@ -378,18 +385,24 @@ fn infer_target(sources: &Sources, name: Option<&str>) -> Result<Target, ConfigE
         .collect();
     match present.as_slice() {
         [target] => Ok(*target),
-        [] if sources.get(spring::URL).is_some() || sources.get("SPRING_DATASOURCE_URL").is_some() => {
+        [] if sources.get(spring::URL).is_some()
+            || sources.get("SPRING_DATASOURCE_URL").is_some() =>
+        {
             Ok(Target::AzurePostgresql)
         }
         [] => Err(config_error(match name {
             Some(name) => format!(
                 "no variables of a connection named {name} (NEON_POSTGRESQL_{name}_… or AZURE_POSTGRESQL_{name}_…) are set in the .env files in scope or the process environment"
             ),
-            None => "no NEON_POSTGRESQL_… or AZURE_POSTGRESQL_… variables are set in the .env files in scope or the process environment; pass --env-file or --connection".to_owned(),
+            None => format!(
+                "no NEON_POSTGRESQL_… or AZURE_POSTGRESQL_… variables are set in the .env files in scope or the process environment; {}",
+                audience.connection_hint()
+            ),
         })),
-        _ => Err(config_error(
-            "both NEON_POSTGRESQL_… and AZURE_POSTGRESQL_… variables are set; choose one with --target neon or --target azure-postgresql",
-        )),
+        _ => Err(config_error(format!(
+            "both NEON_POSTGRESQL_… and AZURE_POSTGRESQL_… variables are set; {}",
+            audience.target_hint()
+        ))),
     }
 }
 
@@ -534,6 +547,14 @@ mod tests {
                 .message
                 .contains("--target")
         );
+        // An editor's user cannot pass flags: the advice names settings instead.
+        let from_editor = Selection {
+            audience: crate::testconn::Audience::Editor,
+            ..Selection::default()
+        };
+        let advice = resolve(&both, &from_editor).unwrap_err().message;
+        assert!(advice.contains("neon-lsp.target setting"), "{advice}");
+        assert!(!advice.contains("--"), "{advice}");
         let user_identity = Selection {
             auth: Some(AuthType::UserIdentity),
             ..Selection::default()

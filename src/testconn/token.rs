@@ -45,7 +45,7 @@ pub async fn fetch(credential: &Credential, options: &TestOptions) -> Result<Pas
             let Some((endpoint, header)) = &options.identity_endpoint else {
                 return Err(failure(
                     "managed identity needs IDENTITY_ENDPOINT and IDENTITY_HEADER, which App Service and Container Apps set for the app; they are not set here".to_owned(),
-                    "run the test inside the app's environment (e.g. the App Service SSH console), or test with --auth secret and a password",
+                    &format!("run the test inside the app's environment (e.g. the App Service SSH console), or {}", options.audience.password_auth_hint()),
                 ));
             };
             let mut query = vec![
