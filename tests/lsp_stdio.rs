@@ -277,7 +277,12 @@ fn the_log_file_records_the_server_but_no_secret() {
         Value::Null,
         &["--log-file", &log_arg, "--log-level", "debug"],
     );
-    let logged = server.wait_for(|m| m["method"] == "window/logMessage");
+    let logged = server.wait_for(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("checked"))
+    });
     assert!(
         logged["params"]["message"]
             .as_str()
@@ -500,8 +505,27 @@ fn code_lens_tests_the_connection_with_progress_and_a_message() {
         "params": {"command": command["command"], "arguments": command["arguments"]}}),
     );
     // Progress first, then the message, then the result.
-    let begin =
-        server.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin");
+    // The token is created with window/workDoneProgress/create first, as the specification asks.
+    let mut created = Vec::new();
+    let begin = server.wait_for_answering(
+        |m| {
+            m["method"] == "$/progress"
+                && m["params"]["value"]["kind"] == "begin"
+                && m["params"]["value"]["title"]
+                    .as_str()
+                    .is_some_and(|title| title.contains("testing"))
+        },
+        |request| {
+            if request["method"] == "window/workDoneProgress/create" {
+                created.push(request["params"]["token"].clone());
+            }
+            None
+        },
+    );
+    assert!(
+        created.contains(&begin["params"]["token"]),
+        "{created:?} {begin}"
+    );
     assert!(
         begin["params"]["value"]["title"]
             .as_str()

@@ -134,6 +134,10 @@ struct State {
     options: Options,
     /// The client answers `workspace/configuration` requests.
     pulls_configuration: bool,
+    /// The client shows server-initiated progress (`window.workDoneProgress`).
+    shows_progress: bool,
+    /// The client watches files for us when asked (`didChangeWatchedFiles.dynamicRegistration`).
+    registers_watchers: bool,
     encoding: Option<PositionEncoding>,
     /// codeDescription links, set at initialize.
     docs: Arc<docs::RuleDocs>,
@@ -400,38 +404,71 @@ impl Backend {
         }
     }
 
+    /// Asks the client to create a progress token (`window/workDoneProgress/create`), as the
+    /// specification requires before server-initiated `$/progress`; false when the client
+    /// cannot show progress or refused, and then no progress is sent.
+    pub(super) async fn create_progress(&self, token: &lsp::NumberOrString) -> bool {
+        if !lock(&self.state).shows_progress {
+            return false;
+        }
+        self.client
+            .create_work_done_progress(token.clone())
+            .await
+            .is_ok()
+    }
+
     async fn read_workspace(&self, index: usize) {
         let root = lock(&self.state).roots.get(index).map(|r| r.path.clone());
         let Some(root) = root else { return };
-        let token = lsp::NumberOrString::String(format!("neon-lsp/workspace-scan/{index}"));
-        let progress = self
-            .client
-            .progress(token, "neon-lsp: checking the workspace")
-            .with_message(root.display().to_string())
-            .begin()
-            .await;
         let scan_root = root.clone();
-        let collected = tokio::task::spawn_blocking(move || {
+        // Started before the progress bar: the scan must not wait for the editor's reply.
+        let mut walk = tokio::task::spawn_blocking(move || {
             walk::collect(&[scan_root], &WalkOptions::default())
-        })
-        .await;
+        });
+        let token = lsp::NumberOrString::String(format!("neon-lsp/workspace-scan/{index}"));
+        let creation = self.create_progress(&token);
+        tokio::pin!(creation);
+        let (mut collected, created) = tokio::select! {
+            created = &mut creation => ((&mut walk).await, Some(created)),
+            collected = &mut walk => (collected, None),
+        };
+        if let Ok(Ok(collected)) = &mut collected {
+            let files = std::mem::take(&mut collected.workspace.files)
+                .into_iter()
+                .map(|f| (f.path.clone(), f))
+                .collect();
+            if let Some(root) = lock(&self.state).roots.get_mut(index) {
+                root.disk = files;
+                root.scanned = true;
+            }
+            // Commands waiting for the workspace can answer now, whatever the editor does
+            // with our progress request.
+            self.scan_done.notify_waiters();
+        }
+        let created = match created {
+            Some(created) => created,
+            None => creation.await,
+        };
+        let progress = match created {
+            true => Some(
+                self.client
+                    .progress(token.clone(), "neon-lsp: checking the workspace")
+                    .with_message(root.display().to_string())
+                    .begin()
+                    .await,
+            ),
+            false => None,
+        };
         match collected {
             Ok(Ok(collected)) => {
-                let files = collected
-                    .workspace
-                    .files
-                    .into_iter()
-                    .map(|f| (f.path.clone(), f))
-                    .collect();
-                if let Some(root) = lock(&self.state).roots.get_mut(index) {
-                    root.disk = files;
-                }
                 // The progress ends when the workspace's diagnostics are out, not when the
                 // files are read: that is when the editor shows the full picture.
                 self.republish(index).await;
-                progress
-                    .finish_with_message(format!("{} files checked", collected.files_scanned))
-                    .await;
+                if let Some(progress) = progress {
+                    progress
+                        .finish_with_message(format!("{} files checked", collected.files_scanned))
+                        .await;
+                }
                 self.logger
                     .log(
                         &self.client,
@@ -446,7 +483,9 @@ impl Backend {
                 return;
             }
             Ok(Err(error)) => {
-                progress.finish().await;
+                if let Some(progress) = progress {
+                    progress.finish().await;
+                }
                 self.logger
                     .log(
                         &self.client,
@@ -456,7 +495,9 @@ impl Backend {
                     .await;
             }
             Err(error) => {
-                progress.finish().await;
+                if let Some(progress) = progress {
+                    progress.finish().await;
+                }
                 self.logger
                     .log(
                         &self.client,
@@ -773,6 +814,19 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|workspace| workspace.configuration)
                 .unwrap_or(false);
+            state.shows_progress = params
+                .capabilities
+                .window
+                .as_ref()
+                .and_then(|window| window.work_done_progress)
+                .unwrap_or(false);
+            state.registers_watchers = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+                .and_then(|watched| watched.dynamic_registration)
+                .unwrap_or(false);
         }
         Ok(lsp::InitializeResult {
             capabilities: lsp::ServerCapabilities {
@@ -828,8 +882,18 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".to_string(),
             register_options: Some(serde_json::json!({ "watchers": watchers })),
         };
-        if let Err(error) = self.client.register_capability(vec![registration]).await {
-            self.logger.log(&self.client, Level::Warning, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit"))
+        if lock(&self.state).registers_watchers {
+            // Not awaited here: the first scan must not wait for the editor's reply.
+            let client = self.client.clone();
+            let logger = self.logger.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.register_capability(vec![registration]).await {
+                    logger.log(&client, Level::Warning, format!("neon-lsp: the editor does not watch files for us ({error}); changes made outside it are seen on the next edit")).await;
+                }
+            });
+        } else {
+            self.logger
+                .log(&self.client, Level::Info, "neon-lsp: the editor cannot watch files for us (no dynamic registration of didChangeWatchedFiles); changes made outside it are seen on the next edit".to_owned())
                 .await;
         }
         self.pull_settings().await;

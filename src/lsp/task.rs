@@ -48,27 +48,39 @@ impl Backend {
             "neon-lsp/task/{}",
             NEXT_TOKEN.fetch_add(1, Ordering::Relaxed)
         );
-        let progress = self
-            .client
-            .progress(NumberOrString::String(token.clone()), title)
-            .with_cancel_button()
-            .begin()
-            .await;
         let (phases, mut phase_messages) = mpsc::unbounded_channel();
+        // Started before the progress bar: the work must not wait for the editor's reply.
         let mut task = tokio::spawn(work(phases));
         let _abort = AbortOnDrop {
             handle: task.abort_handle(),
             token: token.clone(),
             cancellable: self.cancellable.clone(),
         };
-        lock_map(&self.cancellable).insert(token, task.abort_handle());
+        lock_map(&self.cancellable).insert(token.clone(), task.abort_handle());
+        let progress_token = NumberOrString::String(token);
+        let progress = match self.create_progress(&progress_token).await {
+            true => Some(
+                self.client
+                    .progress(progress_token, title)
+                    .with_cancel_button()
+                    .begin()
+                    .await,
+            ),
+            false => None,
+        };
         let outcome = loop {
             tokio::select! {
                 outcome = &mut task => break outcome,
-                Some(message) = phase_messages.recv() => progress.report_with_message(message, None).await,
+                Some(message) = phase_messages.recv() => {
+                    if let Some(progress) = &progress {
+                        progress.report_with_message(message, None).await;
+                    }
+                }
             }
         };
-        progress.finish().await;
+        if let Some(progress) = progress {
+            progress.finish().await;
+        }
         outcome.ok()
     }
 

@@ -55,9 +55,9 @@ impl Server {
             .unwrap_or(json!([null]));
         let pulls = initialization_options.get("pull").is_some();
         let capabilities = if pulls {
-            json!({"general": {"positionEncodings": ["utf-16"]}, "workspace": {"configuration": true}})
+            json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}}})
         } else {
-            json!({"general": {"positionEncodings": ["utf-16"]}})
+            json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}})
         };
         let initialization_options = if pulls {
             Value::Null
