@@ -15,6 +15,7 @@ mod docs;
 mod guard;
 mod lens;
 mod log;
+mod neon;
 mod task;
 
 pub use log::{Level as LogLevel, LogOptions};
@@ -64,6 +65,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 fault: Fault::from_env(),
                 scan_done: Arc::default(),
                 cancellable: Arc::default(),
+                neon: neon::NeonState::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -135,6 +137,8 @@ struct Backend {
     scan_done: Arc<tokio::sync::Notify>,
     /// Background work the user can cancel from its progress bar (`task`).
     cancellable: task::Cancellable,
+    /// The Neon commands' state: a sign-in waiting for its redirect (`neon`).
+    neon: neon::NeonState,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
@@ -742,6 +746,7 @@ impl LanguageServer for Backend {
                 docs::RuleDocs::default()
             }
         };
+        self.neon.note_client_capabilities(&params.capabilities);
         {
             let mut state = lock(&self.state);
             state.docs = Arc::new(docs);
