@@ -162,12 +162,8 @@ impl Peers {
 
     /// The authorization code in a redirect is a secret too.
     fn note_code(&self, redirect: &str) {
-        if let Some(code) = url::Url::parse(redirect)
-            .unwrap()
-            .query_pairs()
-            .find(|(key, _)| key == "code")
-        {
-            self.secrets.lock().unwrap().push(code.1.into_owned());
+        if let Some(code) = support::neon::code_of(redirect) {
+            self.secrets.lock().unwrap().push(code);
         }
     }
 
@@ -185,13 +181,8 @@ impl Peers {
 
     /// Remembers the stored tokens so that no output may contain them.
     fn note_tokens(&self) {
-        let stored = self.stored();
-        let mut secrets = self.secrets.lock().unwrap();
-        for key in ["access_token", "refresh_token"] {
-            if let Some(token) = stored[key].as_str() {
-                secrets.push(token.to_owned());
-            }
-        }
+        let tokens = support::neon::tokens_in(&self.token_file());
+        self.secrets.lock().unwrap().extend(tokens);
     }
 
     /// As if time passed: the stored access token is past its expiry (the provider would still
@@ -208,15 +199,7 @@ impl Peers {
     }
 
     fn assert_private_token_file(&self) {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(self.token_file())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "token file mode {mode:o}");
-        }
+        support::neon::assert_private_file(&self.token_file());
     }
 }
 

@@ -14,6 +14,7 @@ use neon_lsp::neon::pull::{
 use neon_lsp::neon::{self, Settings};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use support::git::git;
 use support::neon::{Fault, MockAuth, MockData, NeonApiMock, PASSWORD, endpoint_host};
 
 const API_KEY: &str = "napi_test_key_7f3b2c9d";
@@ -70,21 +71,6 @@ fn neon_lsp(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         run.all()
     );
     run
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.test")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.test")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
 }
 
 /// A git repository whose .gitignore covers .env, with an existing .env.

@@ -5,7 +5,7 @@
 //! stop when the client cancels the request. The server advertises exactly the commands listed
 //! in [`COMMANDS`], so editors enable only what works. No analysis logic lives here.
 
-use super::{Backend, lock, snapshot};
+use super::{Backend, lock, neon, snapshot};
 use crate::catalogue::{AuthType, ClientType, Target};
 use crate::scan::Language;
 use serde_json::{Value, json};
@@ -21,7 +21,15 @@ pub(super) const INSERT_SNIPPET: &str = "neon-lsp.insertSnippet";
 pub(super) const SNIPPET_ACTION_KIND: &str = "source.neon-lsp.insertSnippet";
 
 /// Every command this server executes.
-pub(super) const COMMANDS: &[&str] = &[DESCRIBE_CONNECTION, TEST_CONNECTION, INSERT_SNIPPET];
+pub(super) const COMMANDS: &[&str] = &[
+    DESCRIBE_CONNECTION,
+    TEST_CONNECTION,
+    INSERT_SNIPPET,
+    neon::SIGN_IN,
+    neon::SIGN_IN_WITH_REDIRECT,
+    neon::SIGN_OUT,
+    neon::PULL_CONNECTION,
+];
 
 /// The client type whose snippet fits a source file, for languages that have snippets.
 pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
@@ -38,7 +46,7 @@ pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
     }
 }
 
-fn invalid_params(message: impl Into<String>) -> Error {
+pub(super) fn invalid_params(message: impl Into<String>) -> Error {
     Error::invalid_params(message.into())
 }
 
@@ -50,7 +58,7 @@ fn internal(message: impl std::fmt::Display) -> Error {
 }
 
 /// The `uri` member of a command's first argument.
-fn uri_argument(arguments: &[Value], command: &str) -> RpcResult<Uri> {
+pub(super) fn uri_argument(arguments: &[Value], command: &str) -> RpcResult<Uri> {
     let uri = arguments
         .first()
         .and_then(|argument| argument.get("uri"))
@@ -69,6 +77,10 @@ impl Backend {
             DESCRIBE_CONNECTION => self.describe_connection(&params.arguments).await,
             TEST_CONNECTION => self.test_connection(&params.arguments).await,
             INSERT_SNIPPET => self.insert_snippet(&params.arguments).await,
+            neon::SIGN_IN => self.sign_in().await,
+            neon::SIGN_IN_WITH_REDIRECT => self.sign_in_with_redirect(&params.arguments).await,
+            neon::SIGN_OUT => self.sign_out().await,
+            neon::PULL_CONNECTION => self.pull_connection(&params.arguments).await,
             other => Err(invalid_params(format!(
                 "unknown command \"{other}\"; this server executes {}",
                 COMMANDS.join(", ")

@@ -16,6 +16,7 @@ mod guard;
 mod lens;
 mod lifecycle;
 mod log;
+mod neon;
 mod task;
 
 pub use log::{Level as LogLevel, LogOptions};
@@ -66,6 +67,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 fault: Fault::from_env(),
                 scan_done: Arc::default(),
                 cancellable: Arc::default(),
+                neon: neon::NeonState::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -152,6 +154,8 @@ struct Backend {
     scan_done: Arc<tokio::sync::Notify>,
     /// Background work the user can cancel from its progress bar (`task`).
     cancellable: task::Cancellable,
+    /// The Neon commands' state: a sign-in waiting for its redirect (`neon`).
+    neon: neon::NeonState,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
@@ -796,6 +800,7 @@ impl LanguageServer for Backend {
                 docs::RuleDocs::default()
             }
         };
+        self.neon.note_client_capabilities(&params.capabilities);
         {
             let mut state = lock(&self.state);
             state.docs = Arc::new(docs);

@@ -18,6 +18,10 @@ pub struct Server {
     next_id: i64,
     /// The server's cache directory (rule docs), removed with the server.
     pub cache: tempfile::TempDir,
+    /// Every message the server sent that the test has read so far (for secret checks).
+    pub received: Vec<String>,
+    /// What the server answered to `initialize` (`capabilities`, `serverInfo`).
+    pub initialized: Value,
 }
 
 impl Server {
@@ -47,6 +51,25 @@ impl Server {
         args: &[&str],
         environment: &[(&str, &str)],
     ) -> Server {
+        Server::start_capable(
+            folders,
+            initialization_options,
+            args,
+            environment,
+            json!({}),
+        )
+    }
+
+    /// Like [`Server::start_env`], with `capabilities`' top-level members (e.g. `window`) added
+    /// to the client capabilities the test client declares.
+    pub fn start_capable(
+        folders: &[&Path],
+        initialization_options: Value,
+        args: &[&str],
+        environment: &[(&str, &str)],
+        capabilities: Value,
+    ) -> Server {
+        let extra_capabilities = capabilities;
         let root = folders[0];
         let mut server = Server::launch(args, environment);
         let configuration = initialization_options
@@ -54,11 +77,16 @@ impl Server {
             .cloned()
             .unwrap_or(json!([null]));
         let pulls = initialization_options.get("pull").is_some();
-        let capabilities = if pulls {
+        let mut capabilities = if pulls {
             json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}}})
         } else {
             json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}})
         };
+        if let Some(extra) = extra_capabilities.as_object() {
+            for (key, value) in extra {
+                capabilities[key] = value.clone();
+            }
+        }
         let initialization_options = if pulls {
             Value::Null
         } else {
@@ -77,6 +105,7 @@ impl Server {
             }),
         );
         assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+        server.initialized = result;
         server.notify("initialized", json!({}));
         server
     }
@@ -133,6 +162,8 @@ impl Server {
             messages,
             next_id: 1,
             cache,
+            received: Vec::new(),
+            initialized: Value::Null,
         }
     }
 
@@ -180,10 +211,28 @@ impl Server {
 
     /// Sends a request and returns the whole response (result or error).
     pub fn request_response(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// Sends a request without waiting for its response (see [`Server::response_to`]), so the
+    /// test can act while the server works on it.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+        id
+    }
+
+    /// Waits for the response to request `id`, offering server requests to `answer` meanwhile.
+    pub fn response_to(&mut self, id: i64, answer: impl FnMut(&Value) -> Option<Value>) -> Value {
+        self.wait_for_answering(|m| m["id"] == id && m.get("method").is_none(), answer)
+    }
+
+    /// Answers a server-to-client request the test received (and matched) itself.
+    pub fn reply(&mut self, request: &Value, result: Value) {
+        let id = request["id"].clone();
+        self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
     }
 
     /// Waits for a message that matches, answering server-to-client requests with defaults.
@@ -211,6 +260,7 @@ impl Server {
                 );
             };
             seen.push(message.to_string());
+            self.received.push(message.to_string());
             if matches(&message) {
                 return message;
             }

@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -307,6 +307,34 @@ pub fn visit(url: &str) -> (u16, String) {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     })
+}
+
+/// The authorization code a redirect carries: a secret too, which no output may contain.
+pub fn code_of(redirect: &str) -> Option<String> {
+    url::Url::parse(redirect)
+        .ok()?
+        .query_pairs()
+        .find(|(key, _)| key == "code")
+        .map(|(_, code)| code.into_owned())
+}
+
+/// The stored access and refresh tokens of a token file, which no output may contain.
+pub fn tokens_in(token_file: &Path) -> Vec<String> {
+    let stored: Value = serde_json::from_slice(&std::fs::read(token_file).unwrap()).unwrap();
+    ["access_token", "refresh_token"]
+        .iter()
+        .filter_map(|key| stored[*key].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Asserts that only its owner can read `path` (mode 0600), as a token file must be.
+pub fn assert_private_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{} has mode {mode:o}", path.display());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
