@@ -133,6 +133,19 @@ impl Editor {
         response["result"].clone()
     }
 
+    /// Asserts that the editor was shown a message `matches` accepts: among those read so far,
+    /// else the next ones (a command's message and its result travel on separate channels in
+    /// tower-lsp-server, so the message may follow the result).
+    fn assert_shown(&mut self, matches: impl Fn(&str) -> bool) {
+        if self.shown().iter().any(|text| matches(text)) {
+            return;
+        }
+        self.server().wait_for(|message| {
+            message["method"] == "window/showMessage"
+                && message["params"]["message"].as_str().is_some_and(&matches)
+        });
+    }
+
     /// Every message the server sent that the test has read so far.
     fn received(&self) -> Vec<Value> {
         self.server
@@ -320,14 +333,8 @@ fn sign_in_opens_the_browser_and_sign_out_revokes() {
         keys,
         ["account", "accountProblem", "expiresAt", "ok", "scopes"]
     );
-    assert!(
-        editor
-            .shown()
-            .iter()
-            .any(|text| text.contains("signed in to Neon as Ada Lovelace <ada@example.test>")),
-        "{:?}",
-        editor.shown()
-    );
+    editor
+        .assert_shown(|text| text.contains("signed in to Neon as Ada Lovelace <ada@example.test>"));
     support::neon::assert_private_file(&editor.token_file());
     editor.note_tokens();
     let tokens = support::neon::tokens_in(&editor.token_file());
@@ -533,12 +540,7 @@ fn a_new_sign_in_replaces_a_waiting_one_and_cancelling_closes_the_listener() {
         !listening(&second_redirect),
         "the cancelled sign-in still listens"
     );
-    assert!(
-        editor
-            .shown()
-            .iter()
-            .any(|text| text.contains("Neon sign-in cancelled"))
-    );
+    editor.assert_shown(|text| text.contains("Neon sign-in cancelled"));
     let late = editor.execute(
         SIGN_IN_WITH_REDIRECT,
         json!([{"url": format!("{second_redirect}?code=x&state=y")}]),
@@ -567,7 +569,7 @@ fn without_a_client_id_or_credentials_the_commands_say_what_to_do() {
             && message.contains("NEON_API_KEY"),
         "{message}"
     );
-    assert!(editor.shown().iter().any(|text| text.contains(message)));
+    editor.assert_shown(|text| text.contains(message));
     let root = editor.root.clone();
     let pull = editor.execute(PULL, json!([{"uri": uri(&root, "")}]), |_| None);
     assert_eq!(pull["error"]["kind"], "notSignedIn", "{pull}");
@@ -770,7 +772,7 @@ fn a_git_tracked_env_file_is_refused_unless_forced() {
             && !message.contains("--force"),
         "{message}"
     );
-    assert!(editor.shown().iter().any(|text| text.contains(message)));
+    editor.assert_shown(|text| text.contains(message));
     assert_eq!(
         std::fs::read_to_string(root.join(".env")).unwrap(),
         "APP_MODE=dev\n"

@@ -235,6 +235,22 @@ impl Server {
         self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
     }
 
+    /// The first message read so far that matches, else the next one that does. For messages
+    /// whose order the transport does not fix: tower-lsp-server sends responses and the
+    /// server's own notifications on separate channels, so a command's showMessage and its
+    /// result can arrive either way round.
+    pub fn received_or_wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        let earlier = self
+            .received
+            .iter()
+            .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+            .find(|message| matches(message));
+        match earlier {
+            Some(message) => message,
+            None => self.wait_for(matches),
+        }
+    }
+
     /// Waits for a message that matches, answering server-to-client requests with defaults.
     pub fn wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
         self.wait_for_answering(matches, |_| None)
