@@ -6,6 +6,7 @@
 //! adapter that reads files, runs [`analysis::analyse`] and prints. See ARCHITECTURE.md.
 
 pub mod analysis;
+pub mod audience;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -123,6 +123,15 @@ fn run_script(nvim: &Path, root: &Path, script: &str) -> Vec<Value> {
         .env("XDG_STATE_HOME", scratch.path().join("state"))
         .env("XDG_DATA_HOME", scratch.path().join("data"))
         .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        // The Neon commands must not see the developer's sign-in or keys (empty is unset).
+        .env("NEON_LSP_CONFIG_DIR", scratch.path().join("neon"))
+        .env("NEON_API_KEY", "")
+        .env("NEON_OAUTH_CLIENT_ID", "")
+        .env("NEON_API_URL", "http://127.0.0.1:9/api/v2")
+        .env(
+            "NEON_OIDC_URL",
+            "http://127.0.0.1:9/.well-known/openid-configuration",
+        )
         .spawn()
         .expect("start nvim");
     let mut child = KillOnDrop(child);
@@ -541,7 +550,7 @@ report({ result = results[1].result, last_test = require("neon_lsp").last_test, 
 }
 
 #[test]
-fn commands_say_why_when_the_server_cannot_run_them() {
+fn commands_say_why_when_they_cannot_run_and_neon_commands_say_what_to_do() {
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
@@ -569,15 +578,27 @@ local plugin = require("neon_lsp")
 local advertised = plugin.advertised(plugin.client(0))
 report({ advertised = advertised })
 report({ unknown_sent = plugin.execute("neon-lsp.noSuchCommand", {}), unknown = notifications[#notifications].message })
--- Sign-in and pull need the network and a browser: here only what happens when the server
--- does not offer them is checked (the server's own tests cover the commands).
+-- The Neon commands run in the server; its environment here has no OAuth client id and no API
+-- key (run_script clears them), so each answers without the network with what to do next.
+-- Their results arrive through the plugin's `User NeonLspCommand` event.
+local results = {}
+vim.api.nvim_create_autocmd("User", {
+  pattern = "NeonLspCommand",
+  callback = function(event) table.insert(results, event.data) end,
+})
 local commands = {}
-for _, pair in ipairs({ { "NeonSignIn", "neon-lsp.signIn" }, { "NeonSignOut", "neon-lsp.signOut" }, { "NeonPull", "neon-lsp.pullConnection" } }) do
-  if not vim.tbl_contains(advertised, pair[2]) then
-    local before = #notifications
-    vim.cmd(pair[1])
-    commands[pair[1]] = notifications[before + 1] and notifications[before + 1].message or "(nothing said)"
-  end
+for _, case in ipairs({
+  { "NeonSignIn", "neon-lsp.signIn" },
+  { "NeonSignIn http://127.0.0.1:9/callback?code=c&state=s", "neon-lsp.signInWithRedirect" },
+  { "NeonSignOut", "neon-lsp.signOut" },
+  { "NeonPull", "neon-lsp.pullConnection" },
+}) do
+  local before = #results
+  vim.cmd(case[1])
+  wait_for(case[1] .. " to answer", function() return #results > before end)
+  local answer = results[before + 1]
+  commands[case[1]] = { command = answer.command, result = answer.result }
+  assert(answer.command == case[2], case[1] .. " sent " .. tostring(answer.command))
 end
 report({ commands = commands })
 "#,
@@ -600,16 +621,30 @@ report({ commands = commands })
     let advertised = reported(&values, "advertised").as_array().unwrap();
     assert!(advertised.contains(&Value::from("neon-lsp.testConnection")));
     let commands = reported(&values, "commands").as_object().unwrap();
-    for (command, message) in commands {
-        let message = message.as_str().unwrap();
-        assert!(
-            message.contains("is not supported by this server"),
-            ":{command} said {message}"
-        );
-    }
-    eprintln!(
-        "not advertised by this server (checked for the message): {:?}",
-        commands.keys().collect::<Vec<_>>()
+    let result = |command: &str| &commands[command]["result"];
+    let sign_in = result("NeonSignIn");
+    assert_eq!(sign_in["error"]["kind"], "configuration", "{sign_in}");
+    let advice = sign_in["error"]["message"].as_str().unwrap();
+    assert!(
+        advice.contains("NEON_OAUTH_CLIENT_ID") && advice.contains("NEON_API_KEY"),
+        "{advice}"
+    );
+    assert!(
+        !advice.contains("--"),
+        "CLI flags in editor advice: {advice}"
+    );
+    let paste = result("NeonSignIn http://127.0.0.1:9/callback?code=c&state=s");
+    assert_eq!(paste["error"]["kind"], "noSignIn", "{paste}");
+    let sign_out = result("NeonSignOut");
+    assert_eq!(sign_out["outcome"], "notSignedIn", "{sign_out}");
+    let pull = result("NeonPull");
+    assert_eq!(pull["ok"], false, "{pull}");
+    assert!(
+        pull["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sign in first"),
+        "{pull}"
     );
 }
 

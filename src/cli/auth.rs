@@ -121,7 +121,10 @@ fn login(args: LoginArgs) -> ExitCode {
         Err(code) => return code,
     };
     if settings.client_id.is_none() {
-        eprintln!("error: {}", login::no_client_id_message());
+        eprintln!(
+            "error: {}",
+            login::no_client_id_message(crate::audience::Audience::Cli)
+        );
         return ExitCode::from(2);
     }
     settings.login_timeout = Duration::from_secs(args.timeout.max(1));

@@ -114,7 +114,7 @@ async fn failure(client: &Client, kind: &str, message: String) -> RpcResult<Opti
 /// How to finish a sign-in whose browser cannot reach this machine's loopback address.
 fn paste_back_hint(redirect_uri: &str) -> String {
     format!(
-        "If the browser runs on another machine, its last page (an address starting with {redirect_uri}) will not load: copy that address and run the command {SIGN_IN_WITH_REDIRECT} with [{{\"url\": \"<that address>\"}}]."
+        "If the browser runs on another machine, its last page (an address starting with {redirect_uri}) will not load: copy that address and pass it on — VS Code: \"Neon LSP: Finish Sign-in with the Browser's Address\"; Neovim: :NeonSignIn <address>; other editors: the command {SIGN_IN_WITH_REDIRECT} with [{{\"url\": \"<that address>\"}}]."
     )
 }
 
@@ -442,7 +442,12 @@ impl Backend {
             Err(error) => return failure(&self.client, "configuration", error.to_string()).await,
         };
         if settings.client_id.is_none() {
-            return failure(&self.client, "configuration", login::no_client_id_message()).await;
+            return failure(
+                &self.client,
+                "configuration",
+                login::no_client_id_message(crate::audience::Audience::Editor),
+            )
+            .await;
         }
         let http = match neon::http_client() {
             Ok(http) => http,

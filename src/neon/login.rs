@@ -56,7 +56,7 @@ pub struct LoginConfig {
 /// Why sign-in failed. Messages never contain a code, token or secret.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("{}", no_client_id_message())]
+    #[error("{}", no_client_id_message(crate::audience::Audience::Cli))]
     NoClientId,
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
@@ -102,17 +102,20 @@ fn description_suffix(description: &Option<String>) -> String {
 /// How to get a client id, for `auth login` without one. Neon issues OAuth clients to
 /// registered partners only (Neon partner guide, "OAuth integration"); neon-lsp never borrows
 /// another product's client id.
-pub fn no_client_id_message() -> String {
+pub fn no_client_id_message(audience: crate::audience::Audience) -> String {
     format!(
         "no Neon OAuth client id is configured. Neon issues OAuth clients only to registered partners: \
 apply on Neon's Partners page (Neon docs, partner guide \"OAuth integration\") with the callback URL \
-http://127.0.0.1{CALLBACK_PATH} and the scopes {} {}, then set {} (or pass --client-id). \
-Until then, create an API key in the Neon Console (Account settings > API keys) and set {}: \
-`neon-lsp pull` uses it without signing in.",
+http://127.0.0.1{CALLBACK_PATH} and the scopes {} {}, then set {} {}{}. \
+Until then, create an API key in the Neon Console (Account settings > API keys) and set {} there: \
+{} uses it without signing in.",
         super::SCOPE_PROJECTS_READ,
         super::SCOPE_ORGS_READ,
         super::env::CLIENT_ID,
+        audience.environment(),
+        audience.client_id_alternative(),
         super::env::API_KEY,
+        audience.pull_command(),
     )
 }
 

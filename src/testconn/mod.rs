@@ -41,56 +41,7 @@ pub struct TestOptions {
     pub audience: Audience,
 }
 
-/// Who reads the messages: advice names the CLI's flags, or the editor's settings and the
-/// command's arguments — never a flag the reader cannot pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Audience {
-    #[default]
-    Cli,
-    Editor,
-}
-
-impl Audience {
-    /// How to point the test at other .env files.
-    pub(crate) fn env_files_hint(self) -> &'static str {
-        match self {
-            Audience::Cli => "pass --env-file",
-            Audience::Editor => {
-                "list the app's .env files in the neon-lsp.envFiles setting (or env-files in neon-lsp.toml)"
-            }
-        }
-    }
-
-    /// How to point the test at other .env files or a named connection.
-    pub(crate) fn connection_hint(self) -> &'static str {
-        match self {
-            Audience::Cli => "pass --env-file or --connection",
-            Audience::Editor => {
-                "list the app's .env files in the neon-lsp.envFiles setting (or env-files in neon-lsp.toml), or name the connection in the command's \"connection\" argument"
-            }
-        }
-    }
-
-    /// How to choose between the two targets.
-    pub(crate) fn target_hint(self) -> &'static str {
-        match self {
-            Audience::Cli => "choose one with --target neon or --target azure-postgresql",
-            Audience::Editor => {
-                "choose one with the neon-lsp.target setting (neon or azure-postgresql) or target in neon-lsp.toml"
-            }
-        }
-    }
-
-    /// How to test with a password instead of a token.
-    pub(crate) fn password_auth_hint(self) -> &'static str {
-        match self {
-            Audience::Cli => "test with --auth secret and a password",
-            Audience::Editor => {
-                "set the neon-lsp.auth setting to secret and put a password in the .env file"
-            }
-        }
-    }
-}
+pub use crate::audience::Audience;
 
 impl TestOptions {
     /// The options the environment implies, as the app's identity library would read them:

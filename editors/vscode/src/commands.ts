@@ -9,6 +9,7 @@ export const SERVER_COMMANDS = {
   testConnection: "neon-lsp.testConnection",
   insertSnippet: "neon-lsp.insertSnippet",
   signIn: "neon-lsp.signIn",
+  signInWithRedirect: "neon-lsp.signInWithRedirect",
   signOut: "neon-lsp.signOut",
   pullConnection: "neon-lsp.pullConnection",
   describeConnection: "neon-lsp.describeConnection",
@@ -32,6 +33,11 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
   { id: "neonLsp.testConnection", title: "Test Connection", server: SERVER_COMMANDS.testConnection },
   { id: "neonLsp.insertSnippet", title: "Insert Connection Snippet", server: SERVER_COMMANDS.insertSnippet },
   { id: "neonLsp.signIn", title: "Sign in to Neon", server: SERVER_COMMANDS.signIn },
+  {
+    id: "neonLsp.signInWithRedirect",
+    title: "Finish Sign-in with the Browser's Address",
+    server: SERVER_COMMANDS.signInWithRedirect,
+  },
   { id: "neonLsp.signOut", title: "Sign out of Neon", server: SERVER_COMMANDS.signOut },
   { id: "neonLsp.pullConnection", title: "Pull Connection Details", server: SERVER_COMMANDS.pullConnection },
   { id: "neonLsp.restartServer", title: "Restart Server" },
@@ -52,6 +58,8 @@ export interface InvocationContext {
   documentUri?: string;
   position?: Position;
   folderUri?: string;
+  /** What the user pasted for Finish Sign-in: the address the browser ended on. */
+  pastedAddress?: string;
 }
 
 export type CommandArguments = { ok: true; arguments: unknown[] } | { ok: false; message: string };
@@ -62,6 +70,17 @@ export function argumentsFor(command: ServerCommand, context: InvocationContext)
     case SERVER_COMMANDS.signIn:
     case SERVER_COMMANDS.signOut:
       return { ok: true, arguments: [] };
+    case SERVER_COMMANDS.signInWithRedirect: {
+      const url = context.pastedAddress?.trim();
+      if (!url) {
+        return {
+          ok: false,
+          message:
+            "Paste the address your browser ended on after signing in (it starts with http://127.0.0.1: and holds code= and state=), or run Sign in to Neon first.",
+        };
+      }
+      return { ok: true, arguments: [{ url }] };
+    }
     case SERVER_COMMANDS.insertSnippet:
       if (context.documentUri === undefined) {
         return { ok: false, message: "Open the source file the snippet should go into, then run Insert Connection Snippet again." };

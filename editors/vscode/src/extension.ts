@@ -219,7 +219,18 @@ class NeonLspExtension implements vscode.Disposable {
       return undefined;
     }
     const explicit = explicitArguments(args);
-    const prepared = explicit ? { ok: true as const, arguments: explicit } : argumentsFor(command.server, this.invocationContext());
+    const context = this.invocationContext();
+    if (!explicit && command.server === SERVER_COMMANDS.signInWithRedirect) {
+      // The browser is on another machine (SSH, a container): its redirect to this machine's
+      // loopback cannot load, so the user pastes its address and the server checks its state.
+      context.pastedAddress = await vscode.window.showInputBox({
+        title: "Neon LSP: Finish Sign-in",
+        prompt: "Paste the address the browser ended on after you signed in to Neon (http://127.0.0.1:…?code=…&state=…)",
+        ignoreFocusOut: true,
+      });
+      if (context.pastedAddress === undefined) return undefined;
+    }
+    const prepared = explicit ? { ok: true as const, arguments: explicit } : argumentsFor(command.server, context);
     if (!prepared.ok) {
       void vscode.window.showInformationMessage(`neon-lsp: ${prepared.message}`);
       return undefined;

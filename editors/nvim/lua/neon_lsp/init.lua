@@ -13,6 +13,7 @@ M.commands = {
   test_connection = "neon-lsp.testConnection",
   insert_snippet = "neon-lsp.insertSnippet",
   sign_in = "neon-lsp.signIn",
+  sign_in_with_redirect = "neon-lsp.signInWithRedirect",
   sign_out = "neon-lsp.signOut",
   pull_connection = "neon-lsp.pullConnection",
   describe_connection = "neon-lsp.describeConnection",
@@ -178,7 +179,15 @@ function M.insert_snippet(bufnr)
   end)
 end
 
-function M.sign_in(bufnr)
+--- :NeonSignIn — the server opens Neon's sign-in page in the browser and waits for it.
+--- :NeonSignIn {address} — for a browser on another machine (SSH, containers), whose last
+--- page, a redirect to this machine's 127.0.0.1, cannot load: passes that page's address to the
+--- waiting sign-in (the server checks its state).
+function M.sign_in(address, bufnr)
+  address = address and vim.trim(address) or ""
+  if address ~= "" then
+    return M.execute(M.commands.sign_in_with_redirect, { { url = address } }, bufnr)
+  end
   return M.execute(M.commands.sign_in, {}, bufnr)
 end
 

@@ -33,6 +33,18 @@ describe("argumentsFor", () => {
     assert.deepEqual(argumentsFor(SERVER_COMMANDS.signIn, {}), { ok: true, arguments: [] });
     assert.deepEqual(argumentsFor(SERVER_COMMANDS.signOut, { documentUri: file }), { ok: true, arguments: [] });
   });
+
+  it("finishes a sign-in with the pasted address, trimmed, and asks for one when none was pasted", () => {
+    const address = "http://127.0.0.1:43123/callback?code=abc&state=xyz";
+    assert.deepEqual(argumentsFor(SERVER_COMMANDS.signInWithRedirect, { pastedAddress: `  ${address}\n` }), {
+      ok: true,
+      arguments: [{ url: address }],
+    });
+    for (const pastedAddress of [undefined, "", "   "]) {
+      const asked = argumentsFor(SERVER_COMMANDS.signInWithRedirect, { documentUri: file, pastedAddress });
+      assert.ok(!asked.ok && asked.message.includes("Paste the address"), JSON.stringify(asked));
+    }
+  });
 });
 
 describe("the command table", () => {
