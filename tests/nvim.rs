@@ -57,8 +57,9 @@ impl Drop for KillOnDrop {
 }
 
 /// Runs before every test script: the plugin on the runtimepath (as a plugin manager would put
-/// it), notifications recorded, `report(value)` appending a JSON line, and `wait_for` failing
-/// the test with a message instead of hanging.
+/// it), notifications recorded, `report(value)` appending a JSON line, `wait_for` failing
+/// the test with a message instead of hanging, `wait_for_client()` for the buffer's server and
+/// `command_results()` collecting what the plugin's commands return.
 const PRELUDE: &str = r#"
 vim.opt.runtimepath:prepend(os.getenv("NEON_LSP_PLUGIN"))
 vim.cmd("runtime plugin/neon_lsp.lua")
@@ -76,6 +77,21 @@ function wait_for(what, condition, ms)
   if not vim.wait(ms or 20000, condition, 20) then
     error("timed out waiting for " .. what .. "; notifications: " .. vim.inspect(notifications), 0)
   end
+end
+function wait_for_client()
+  wait_for("the client", function()
+    local client = require("neon_lsp").client(0)
+    return client ~= nil and client.initialized
+  end)
+end
+-- A list that fills with the result of every command the plugin runs from now on.
+function command_results()
+  local results = {}
+  vim.api.nvim_create_autocmd("User", {
+    pattern = "NeonLspCommand",
+    callback = function(event) table.insert(results, event.data) end,
+  })
+  return results
 end
 BIN = os.getenv("NEON_LSP_BIN")
 ROOT = os.getenv("FIXTURE")
@@ -442,15 +458,8 @@ fn neon_snippet_inserts_the_servers_snippet_at_the_cursor() {
         r#"
 require("neon_lsp").setup({ cmd = { BIN, "serve" } })
 vim.cmd("edit " .. ROOT .. "/app.py")
-wait_for("the client", function()
-  local client = require("neon_lsp").client(0)
-  return client ~= nil and client.initialized
-end)
-local results = {}
-vim.api.nvim_create_autocmd("User", {
-  pattern = "NeonLspCommand",
-  callback = function(args) table.insert(results, args.data) end,
-})
+wait_for_client()
+local results = command_results()
 vim.api.nvim_win_set_cursor(0, { 3, 0 })
 vim.cmd("NeonSnippet")
 wait_for("the command's result", function() return #results > 0 end)
@@ -501,15 +510,8 @@ fn neon_test_connection_runs_the_servers_test_against_a_real_postgres() {
         r#"
 require("neon_lsp").setup({ cmd = { BIN, "serve" } })
 vim.cmd("edit " .. ROOT .. "/.env")
-wait_for("the client", function()
-  local client = require("neon_lsp").client(0)
-  return client ~= nil and client.initialized
-end)
-local results = {}
-vim.api.nvim_create_autocmd("User", {
-  pattern = "NeonLspCommand",
-  callback = function(args) table.insert(results, args.data) end,
-})
+wait_for_client()
+local results = command_results()
 -- The server announces the outcome itself (window/showMessage).
 local shown = {}
 local show_message = vim.lsp.handlers["window/showMessage"]
@@ -570,10 +572,7 @@ vim.cmd("edit " .. ROOT .. "/notes.txt")
 vim.cmd("NeonSnippet")
 report({ unattached = notifications[#notifications].message })
 vim.cmd("edit " .. ROOT .. "/db.js")
-wait_for("the client", function()
-  local client = require("neon_lsp").client(0)
-  return client ~= nil and client.initialized
-end)
+wait_for_client()
 local plugin = require("neon_lsp")
 local advertised = plugin.advertised(plugin.client(0))
 report({ advertised = advertised })
@@ -581,11 +580,7 @@ report({ unknown_sent = plugin.execute("neon-lsp.noSuchCommand", {}), unknown = 
 -- The Neon commands run in the server; its environment here has no OAuth client id and no API
 -- key (run_script clears them), so each answers without the network with what to do next.
 -- Their results arrive through the plugin's `User NeonLspCommand` event.
-local results = {}
-vim.api.nvim_create_autocmd("User", {
-  pattern = "NeonLspCommand",
-  callback = function(event) table.insert(results, event.data) end,
-})
+local results = command_results()
 local commands = {}
 for _, case in ipairs({
   { "NeonSignIn", "neon-lsp.signIn" },
@@ -671,10 +666,7 @@ local function health()
 end
 require("neon_lsp").setup({ cmd = { BIN, "serve" }, settings = { clientType = "nodejs" } })
 vim.cmd("edit " .. ROOT .. "/db.js")
-wait_for("the client", function()
-  local client = require("neon_lsp").client(0)
-  return client ~= nil and client.initialized
-end)
+wait_for_client()
 report({ healthy = health() })
 -- A binary that is not there, and a setting of the wrong shape.
 require("neon_lsp").setup({ cmd = { ROOT .. "/no/neon-lsp", "serve" } })

@@ -111,6 +111,11 @@ async fn failure(client: &Client, kind: &str, message: String) -> RpcResult<Opti
     ))
 }
 
+/// The HTTP client for the provider and the API, or why there is none.
+fn https() -> Result<reqwest::Client, String> {
+    neon::http_client().map_err(|error| format!("could not set up HTTPS: {error}"))
+}
+
 /// How to finish a sign-in whose browser cannot reach this machine's loopback address.
 fn paste_back_hint(redirect_uri: &str) -> String {
     format!(
@@ -449,16 +454,9 @@ impl Backend {
             )
             .await;
         }
-        let http = match neon::http_client() {
+        let http = match https() {
             Ok(http) => http,
-            Err(error) => {
-                return failure(
-                    &self.client,
-                    "configuration",
-                    format!("could not set up HTTPS: {error}"),
-                )
-                .await;
-            }
+            Err(message) => return failure(&self.client, "configuration", message).await,
         };
         let pending = match login::begin_sign_in(&settings, &http, 0).await {
             Ok(pending) => pending,
@@ -636,16 +634,9 @@ impl Backend {
             Ok(settings) => settings,
             Err(error) => return failure(&self.client, "configuration", error.to_string()).await,
         };
-        let http = match neon::http_client() {
+        let http = match https() {
             Ok(http) => http,
-            Err(error) => {
-                return failure(
-                    &self.client,
-                    "configuration",
-                    format!("could not set up HTTPS: {error}"),
-                )
-                .await;
-            }
+            Err(message) => return failure(&self.client, "configuration", message).await,
         };
         let outcome = match login::sign_out(&settings, &http).await {
             Ok(outcome) => outcome,
@@ -758,16 +749,9 @@ impl Backend {
                 }
             }
         }
-        let http = match neon::http_client() {
+        let http = match https() {
             Ok(http) => http,
-            Err(error) => {
-                return failure(
-                    &self.client,
-                    "configuration",
-                    format!("could not set up HTTPS: {error}"),
-                )
-                .await;
-            }
+            Err(message) => return failure(&self.client, "configuration", message).await,
         };
         let client_type_reason = if request.client_type.is_some() {
             Some("from the command's arguments".to_owned())
