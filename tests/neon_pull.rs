@@ -1,9 +1,10 @@
 //! `neon-lsp pull` end to end: the real binary against a local server speaking the Neon API
 //! (tests/support/neon.rs) — cursor pagination across organizations, every client type's
 //! variables merged into a .env file that `neon-lsp check` then accepts, missing choices without
-//! a terminal, git-tracked files, retries on 5xx and 429 Retry-After, 401 and 403 naming the
-//! request — and the library API the language server uses, with a scripted chooser and
-//! cancellation by dropping the future. No output may contain the database password.
+//! a terminal and the prompts on a real pseudo-terminal (rexpect), git-tracked files, retries on
+//! 5xx and 429 Retry-After, 401 and 403 naming the request — and the library API the language
+//! server uses, with a scripted chooser and cancellation by dropping the future. No output may
+//! contain the database password.
 
 mod support;
 
@@ -754,4 +755,118 @@ async fn the_library_asks_through_a_chooser_and_stops_when_dropped() {
     .await;
     assert!(dropped.is_err());
     assert!(!dir.path().join(".env.local").exists());
+}
+
+/// `neon-lsp pull` on a real pseudo-terminal: it asks for every choice not given, accepts a
+/// number, a name or Enter for the default, says so when an answer is not on the list, shows the
+/// change with the password masked and writes only after "y"; "n" leaves the file as it was.
+#[test]
+fn on_a_terminal_pull_asks_for_each_choice_and_confirms_before_writing() {
+    let mock = NeonApiMock::start(
+        MockData::standard(0),
+        MockAuth {
+            api_keys: vec![API_KEY.to_owned()],
+            ..MockAuth::default()
+        },
+    );
+    let dir = project(EXISTING);
+    // Each step: what to wait for on the terminal, then the line to type.
+    let converse = |steps: &[(&str, &str)], last: &str| -> String {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_neon-lsp"));
+        command
+            .arg("pull")
+            .current_dir(dir.path())
+            .env_remove(neon::env::CLIENT_ID)
+            .env_remove(neon::env::OIDC_URL)
+            .env_remove("BROWSER")
+            .env(
+                neon::env::CONFIG_DIR,
+                dir.path().join(".neon-lsp-test-config"),
+            )
+            .env(neon::env::API_KEY, API_KEY)
+            .env(neon::env::API_URL, mock.url());
+        let mut terminal =
+            rexpect::session::spawn_command(command, Some(30_000)).expect("start on a pty");
+        let mut transcript = String::new();
+        for (wait_for, answer) in steps.iter().chain([&(last, "")]) {
+            match terminal.exp_string(wait_for) {
+                Ok(before) => transcript.push_str(&(before + wait_for)),
+                Err(error) => panic!("waiting for {wait_for:?}: {error}\nso far:\n{transcript}"),
+            }
+            if *wait_for != last {
+                terminal.send_line(answer).expect("type on the pty");
+            }
+        }
+        transcript.push_str(&terminal.exp_eof().expect("the end of the output"));
+        let status = terminal.process().wait().expect("the exit status");
+        // rexpect does not re-export nix's WaitStatus; its Debug form is `Exited(Pid(n), code)`.
+        let status = format!("{status:?}");
+        assert!(
+            status.starts_with("Exited(") && status.ends_with(", 0)"),
+            "exit status {status}\n{transcript}"
+        );
+        assert!(
+            !transcript.contains(PASSWORD) && !transcript.contains(API_KEY),
+            "a secret reached the terminal:\n{transcript}"
+        );
+        transcript
+    };
+
+    // By name, a wrong number, Enter for the default; then "n".
+    let declined = converse(
+        &[
+            ("Which project?", "99"),
+            ("Type a number from the list.", "app"),
+            ("Which branch in project app?", ""),
+            ("Which database on branch main?", "appdb"),
+            ("Which role on branch main?", ""),
+            ("Which client type", "python"),
+            ("[y/N] ", "n"),
+        ],
+        "Nothing written.",
+    );
+    assert!(
+        declined.contains("personal-sandbox") && declined.contains("[1-2, Enter for 1]"),
+        "{declined}"
+    );
+    assert!(
+        declined.contains(
+            "+ NEON_POSTGRESQL_CONNECTIONSTRING=dbname=appdb host=ep-aged-salad-637688.eastus2.azure.neon.tech port=5432 sslmode=require user=app_owner password=****"
+        ),
+        "the change is shown, masked:\n{declined}"
+    );
+    let env_path = dir.path().join(".env");
+    assert_eq!(std::fs::read_to_string(&env_path).unwrap(), EXISTING);
+
+    // By number; then "y".
+    let written = converse(
+        &[
+            ("Which project?", "2"),
+            // dev has one database and one role: nothing to ask.
+            ("Which branch in project app?", "2"),
+            ("Which client type", "4"),
+            ("[y/N] ", "y"),
+        ],
+        "Wrote 1 variable to .env.",
+    );
+    assert!(
+        written.contains("branch dev") && !written.contains("Which database"),
+        "{written}"
+    );
+    let env = std::fs::read_to_string(&env_path).unwrap();
+    assert!(
+        env.starts_with(EXISTING),
+        "other keys kept in order:\n{env}"
+    );
+    let pulled = dotenvy::from_path_iter(&env_path)
+        .unwrap()
+        .map(|item| item.unwrap())
+        .find(|(key, _)| key == "NEON_POSTGRESQL_CONNECTIONSTRING")
+        .expect("the pulled variable");
+    assert!(
+        pulled.1.contains("host=ep-sweet-breeze-497520.")
+            && pulled.1.contains("password=dev-branch-Pa55"),
+        "{}",
+        pulled.1
+    );
 }
