@@ -39,6 +39,16 @@ impl Audience {
         }
     }
 
+    /// How to write a password into a file git would commit, after being told why not to.
+    pub fn force_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "pass --force to write it anyway",
+            Audience::Editor => {
+                "choose \"Write anyway\" when the editor asks (or pass \"force\": true in the command's arguments)"
+            }
+        }
+    }
+
     /// How to point the test at other .env files.
     pub fn env_files_hint(self) -> &'static str {
         match self {

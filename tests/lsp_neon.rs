@@ -746,7 +746,7 @@ fn a_dismissed_choice_cancels_the_pull() {
 }
 
 #[test]
-fn a_git_tracked_env_file_is_refused_unless_forced() {
+fn a_git_tracked_env_file_is_written_only_when_the_user_overrides_the_warning() {
     let mock = api_mock(None, 0);
     let mut editor = Editor::start(&key_environment(&mock), opens_documents(), |root| {
         git(root, &["init", "-q"]);
@@ -755,29 +755,91 @@ fn a_git_tracked_env_file_is_refused_unless_forced() {
         git(root, &["commit", "-q", "-m", "env"]);
     });
     let root = editor.root.clone();
-    let refused = editor.execute(PULL, all_choices(&root), |message| {
+    let original = "APP_MODE=dev\n";
+    let env_text = || std::fs::read_to_string(root.join(".env")).unwrap();
+    // One question, a warning that says why, shows the masked change and offers the override.
+    let warned = |message: &Value| {
         assert!(
-            !is_request(message, "window/showMessageRequest"),
-            "asked although the file is refused: {message}"
+            is_request(message, "window/showMessageRequest"),
+            "{message}"
         );
-        None
+        let params = &message["params"];
+        let text = params["message"].as_str().unwrap();
+        assert_eq!(params["type"], 2, "a warning: {message}");
+        assert!(
+            text.starts_with("Git tracks .env, so the database password would be committed")
+                && text.contains("add .env to .gitignore")
+                && text.contains("+ NEON_POSTGRESQL_CONNECTIONSTRING=")
+                && text.contains("password=****")
+                && !text.contains("--force"),
+            "{text}"
+        );
+        assert_eq!(
+            params["actions"],
+            json!([{"title": "Write anyway"}, {"title": "Cancel"}])
+        );
+    };
+
+    // Cancel: nothing written.
+    let mut questions = 0;
+    let cancelled = editor.execute(PULL, all_choices(&root), |message| {
+        if !is_request(message, "window/showMessageRequest") {
+            return None;
+        }
+        questions += 1;
+        warned(message);
+        Some(json!({"title": "Cancel"}))
     });
+    assert_eq!(questions, 1);
+    assert_eq!(cancelled["written"], false, "{cancelled}");
+    assert_eq!(cancelled["cancelled"], true, "{cancelled}");
+    assert_eq!(env_text(), original);
+
+    // An editor that cannot ask: refused, saying why and how to override.
+    let id = editor.start_command(PULL, all_choices(&root));
+    let question = editor
+        .server()
+        .wait_for(|message| is_request(message, "window/showMessageRequest"));
+    editor
+        .server()
+        .reply_error(&question, -32601, "showMessageRequest is not supported");
+    let refused = editor.finish_command(id, |_| None);
     assert_eq!(refused["ok"], false, "{refused}");
     assert_eq!(refused["error"]["kind"], "refused", "{refused}");
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("git tracks .env")
-            && message.contains("add .env to .gitignore")
+            && message.contains("choose \"Write anyway\" when the editor asks")
             && message.contains("pass \"force\": true")
             && !message.contains("--force"),
         "{message}"
     );
     editor.assert_shown(|text| text.contains(message));
-    assert_eq!(
-        std::fs::read_to_string(root.join(".env")).unwrap(),
-        "APP_MODE=dev\n"
-    );
+    assert_eq!(env_text(), original);
 
+    // Write anyway: written at once (the override is the confirmation).
+    let mut questions = 0;
+    let overridden = editor.execute(PULL, all_choices(&root), |message| {
+        if !is_request(message, "window/showMessageRequest") {
+            return None;
+        }
+        questions += 1;
+        warned(message);
+        Some(json!({"title": "Write anyway"}))
+    });
+    assert_eq!(questions, 1);
+    assert_eq!(overridden["written"], true, "{overridden}");
+    assert!(
+        overridden["forcedPast"]
+            .as_str()
+            .unwrap()
+            .contains("git tracks .env"),
+        "{overridden}"
+    );
+    assert!(env_text().contains("NEON_POSTGRESQL_CONNECTIONSTRING="));
+
+    // "force": true skips the warning; the confirmation says what it overrides.
+    std::fs::write(root.join(".env"), original).unwrap();
     let mut arguments = all_choices(&root);
     arguments[0]["force"] = json!(true);
     let mut confirmation = String::new();
@@ -788,13 +850,6 @@ fn a_git_tracked_env_file_is_refused_unless_forced() {
         confirm_write(message)
     });
     assert_eq!(forced["written"], true, "{forced}");
-    assert!(
-        forced["forcedPast"]
-            .as_str()
-            .unwrap()
-            .contains("git tracks .env"),
-        "{forced}"
-    );
     assert!(
         confirmation.contains("Written despite this, because \"force\" is set"),
         "{confirmation}"

@@ -681,6 +681,7 @@ async fn the_library_asks_through_a_chooser_and_stops_when_dropped() {
         env_file: dir.path().join(".env"),
         yes: false,
         force: false,
+        audience: neon_lsp::audience::Audience::Cli,
     };
     let mut chooser = ScriptedChooser {
         // project, branch (default), database, role (default), client type (default)

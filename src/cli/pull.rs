@@ -93,6 +93,7 @@ pub fn run(args: PullArgs) -> ExitCode {
         env_file: args.env_file.clone(),
         yes: args.yes,
         force: args.force,
+        audience: crate::audience::Audience::Cli,
     };
     let api = NeonApi::from_settings(&settings, http)
         .with_notice(Arc::new(|notice: &str| eprintln!("note: {notice}")));

@@ -123,11 +123,6 @@ fn paste_back_hint(redirect_uri: &str) -> String {
     )
 }
 
-/// The library words the override for the command line (`--force`); here it is an argument.
-fn editor_wording(message: &str) -> String {
-    message.replace("pass --force", "pass \"force\": true")
-}
-
 /// The command argument that answers a question (the CLI's flag, in the editor's spelling).
 fn argument_name(kind: QuestionKind) -> &'static str {
     match kind {
@@ -175,7 +170,7 @@ fn describe_pull_error(error: &PullError) -> (&'static str, String) {
             format!("{error} — in the editor: {SIGN_IN_FIRST}"),
         ),
         PullError::Api(_) => ("neon", error.to_string()),
-        PullError::Refused { .. } => ("refused", editor_wording(&error.to_string())),
+        PullError::Refused { .. } => ("refused", error.to_string()),
         error if error.is_usage() => ("usage", error.to_string()),
         _ => ("pull", error.to_string()),
     }
@@ -341,14 +336,63 @@ impl Chooser for EditorChooser {
         }
         if let Some(reason) = &plan.forced_past {
             message.push_str(&format!(
-                "\nWritten despite this, because \"force\" is set: {}",
-                editor_wording(reason)
+                "\nWritten despite this, because \"force\" is set: {reason}"
             ));
         }
         let _ = self
             .phases
             .send(format!("waiting for you to confirm {file_name}"));
-        let actions = [write.as_str(), "Cancel"]
+        // An editor that cannot ask writes nothing.
+        self.ask_to_write(
+            lsp::MessageType::INFO,
+            message,
+            &write,
+            ChoiceError::Cancelled,
+        )
+        .await
+    }
+
+    async fn override_refusal(
+        &mut self,
+        plan: &PullPlan,
+        reason: &str,
+    ) -> Result<bool, ChoiceError> {
+        let message = format!(
+            "{}\nWrite to {} anyway? {}; client type {}.\n{}",
+            capitalised(reason),
+            plan.env_file.display(),
+            plan.selection.describe(),
+            plan.selection.client_type.id(),
+            plan.merge.diff_lines().join("\n")
+        );
+        let _ = self
+            .phases
+            .send("waiting for you to decide about the password".to_owned());
+        // An editor that cannot ask gets the refusal, which says why and how to override.
+        self.ask_to_write(
+            lsp::MessageType::WARNING,
+            message,
+            WRITE_ANYWAY,
+            ChoiceError::NotInteractive,
+        )
+        .await
+    }
+}
+
+/// The action that writes a password where git would commit it (the editor's `--force`).
+const WRITE_ANYWAY: &str = "Write anyway";
+
+impl EditorChooser {
+    /// Asks `message` with the actions `write` and Cancel: true only for `write`; a dismissed
+    /// question is Cancelled, a request the editor fails is `unanswered`.
+    async fn ask_to_write(
+        &self,
+        kind: lsp::MessageType,
+        message: String,
+        write: &str,
+        unanswered: ChoiceError,
+    ) -> Result<bool, ChoiceError> {
+        let actions = [write, "Cancel"]
             .iter()
             .map(|title| lsp::MessageActionItem {
                 title: (*title).to_owned(),
@@ -357,13 +401,23 @@ impl Chooser for EditorChooser {
             .collect();
         match self
             .client
-            .show_message_request(lsp::MessageType::INFO, message, Some(actions))
+            .show_message_request(kind, message, Some(actions))
             .await
         {
-            Ok(Some(item)) => Ok(item.title == write),
             // Nothing is written unless the user said so.
-            Ok(None) | Err(_) => Err(ChoiceError::Cancelled),
+            Ok(Some(item)) => Ok(item.title == write),
+            Ok(None) => Err(ChoiceError::Cancelled),
+            Err(_) => Err(unanswered),
         }
+    }
+}
+
+/// `text` with its first letter upper-case (library reasons are sentence fragments).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -766,6 +820,7 @@ impl Backend {
             env_file: env_path.clone(),
             yes: false,
             force,
+            audience: crate::audience::Audience::Editor,
         };
         let client = self.client.clone();
         let outcome = self
@@ -857,7 +912,7 @@ impl Backend {
             result["cancelled"] = json!(true);
         }
         if let Some(reason) = &plan.forced_past {
-            result["forcedPast"] = json!(editor_wording(reason));
+            result["forcedPast"] = json!(reason);
         }
         Ok(Some(result))
     }
@@ -979,12 +1034,13 @@ mod tests {
     }
 
     #[test]
-    fn refusals_name_the_editor_argument_instead_of_the_flag() {
+    fn refusals_name_the_editor_choice_and_argument_instead_of_the_flag() {
         for state in [GitState::Tracked, GitState::Untracked] {
-            let reason = pull::secret_refusal(state, ".env").unwrap();
-            let worded = editor_wording(&reason);
-            assert!(worded.contains("pass \"force\": true"), "{worded}");
-            assert!(!worded.contains("--force"), "{worded}");
+            let reason =
+                pull::secret_refusal(state, ".env", crate::audience::Audience::Editor).unwrap();
+            assert!(reason.contains(WRITE_ANYWAY), "{reason}");
+            assert!(reason.contains("pass \"force\": true"), "{reason}");
+            assert!(!reason.contains("--force"), "{reason}");
         }
     }
 

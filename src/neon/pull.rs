@@ -17,6 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
+use crate::audience::Audience;
 use crate::catalogue::{self, AuthType, ClientType, Target, UnsupportedCombination, ValueFormat};
 use crate::connstr::{self, Format, MASK, SslMode};
 use crate::dotenv;
@@ -405,6 +406,18 @@ pub trait Chooser: Send {
         &mut self,
         plan: &PullPlan,
     ) -> impl Future<Output = Result<bool, ChoiceError>> + Send;
+
+    /// Whether to write `plan` although `reason` says git would commit the password — a
+    /// deliberate answer that stands for both `force` and the confirmation. Only a front end
+    /// that can show the reason beside the change asks; the default refuses, so the command
+    /// line needs `--force`.
+    fn override_refusal(
+        &mut self,
+        _plan: &PullPlan,
+        _reason: &str,
+    ) -> impl Future<Output = Result<bool, ChoiceError>> + Send {
+        async { Err(ChoiceError::NotInteractive) }
+    }
 }
 
 /// What the caller already knows; everything left open is asked for.
@@ -893,6 +906,8 @@ pub struct PullOptions {
     pub yes: bool,
     /// Write a password even into a file git tracks or would commit.
     pub force: bool,
+    /// Who reads the refusals: they name `--force` or the editor's way to override.
+    pub audience: Audience,
 }
 
 /// What a pull is about to write (or wrote).
@@ -914,13 +929,14 @@ pub struct PullOutcome {
 }
 
 /// Why a file that would receive a password must not, or `None` when it may.
-pub fn secret_refusal(state: GitState, file_name: &str) -> Option<String> {
+pub fn secret_refusal(state: GitState, file_name: &str, audience: Audience) -> Option<String> {
+    let force = audience.force_hint();
     match state {
         GitState::Tracked => Some(format!(
-            "git tracks {file_name}, so the database password would be committed; add {file_name} to .gitignore and run `git rm --cached {file_name}`, or pass --force to write it anyway"
+            "git tracks {file_name}, so the database password would be committed; add {file_name} to .gitignore and run `git rm --cached {file_name}`, or {force}"
         )),
         GitState::Untracked => Some(format!(
-            "git does not ignore {file_name}, so the next `git add .` would commit the database password; add {file_name} to .gitignore, or pass --force to write it anyway"
+            "git does not ignore {file_name}, so the next `git add .` would commit the database password; add {file_name} to .gitignore, or {force}"
         )),
         GitState::Ignored | GitState::NotInRepository => None,
     }
@@ -1017,14 +1033,29 @@ pub async fn pull(
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let refusal = match git_state(&path) {
-            Ok(state) => secret_refusal(state, &file_name),
+            Ok(state) => secret_refusal(state, &file_name, options.audience),
             Err(error) => Some(format!(
-                "could not ask git whether it would commit {file_name} ({error}); pass --force to write it anyway"
+                "could not ask git whether it would commit {file_name} ({error}); {}",
+                options.audience.force_hint()
             )),
         };
         if let Some(reason) = refusal {
             if !options.force {
-                return Err(PullError::Refused { path, reason });
+                return match chooser.override_refusal(&plan, &reason).await {
+                    Ok(true) => {
+                        plan.forced_past = Some(reason);
+                        write_env_file(&path, plan.merge.text())?;
+                        Ok(PullOutcome {
+                            plan,
+                            written: true,
+                        })
+                    }
+                    Ok(false) | Err(ChoiceError::Cancelled) => Ok(PullOutcome {
+                        plan,
+                        written: false,
+                    }),
+                    Err(ChoiceError::NotInteractive) => Err(PullError::Refused { path, reason }),
+                };
             }
             plan.forced_past = Some(reason);
         }

@@ -235,6 +235,12 @@ impl Server {
         self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
     }
 
+    /// Answers a server-to-client request with an error, as an editor that cannot do it would.
+    pub fn reply_error(&mut self, request: &Value, code: i64, message: &str) {
+        let id = request["id"].clone();
+        self.send(json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}));
+    }
+
     /// The first message read so far that matches, else the next one that does. For messages
     /// whose order the transport does not fix: tower-lsp-server sends responses and the
     /// server's own notifications on separate channels, so a command's showMessage and its

@@ -274,12 +274,18 @@ fn the_diff_masks_old_and_new_secrets() {
 
 #[test]
 fn git_refusals_say_why_and_how_to_proceed() {
-    let tracked = secret_refusal(GitState::Tracked, ".env").unwrap();
+    let tracked = secret_refusal(GitState::Tracked, ".env", Audience::Cli).unwrap();
     assert!(tracked.contains("git tracks .env") && tracked.contains("--force"));
-    let untracked = secret_refusal(GitState::Untracked, ".env").unwrap();
+    let untracked = secret_refusal(GitState::Untracked, ".env", Audience::Cli).unwrap();
     assert!(untracked.contains(".gitignore") && untracked.contains("--force"));
-    assert_eq!(secret_refusal(GitState::Ignored, ".env"), None);
-    assert_eq!(secret_refusal(GitState::NotInRepository, ".env"), None);
+    assert_eq!(
+        secret_refusal(GitState::Ignored, ".env", Audience::Cli),
+        None
+    );
+    assert_eq!(
+        secret_refusal(GitState::NotInRepository, ".env", Audience::Cli),
+        None
+    );
 }
 
 #[test]
