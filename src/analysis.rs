@@ -472,6 +472,31 @@ impl<'a> Context<'a> {
         (key, client)
     }
 
+    /// A connection as editors and `pull` show it.
+    fn summarise(&self, connection: &Connection) -> ConnectionSummary {
+        let reason = if connection.target == Target::AzurePostgresql {
+            format!(
+                "{}; {}",
+                connection.client_description(),
+                connection.auth_description()
+            )
+        } else {
+            connection.client_description()
+        };
+        ConnectionSummary {
+            target: connection.target,
+            name: connection.name.clone(),
+            client_type: connection.client_type.as_ref().map(|c| c.value),
+            auth: connection.auth.value,
+            reason,
+            env_files: connection
+                .env_files
+                .iter()
+                .map(|id| self.file(*id).path.to_string())
+                .collect(),
+        }
+    }
+
     fn make_connection(
         &self,
         key: &ConnectionKey,
@@ -941,31 +966,43 @@ pub fn connections_at(
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter()
-        .map(|id| {
-            let connection = context.connection(id);
-            let reason = if connection.target == Target::AzurePostgresql {
-                format!(
-                    "{}; {}",
-                    connection.client_description(),
-                    connection.auth_description()
-                )
-            } else {
-                connection.client_description()
-            };
-            ConnectionSummary {
-                target: connection.target,
-                name: connection.name.clone(),
-                client_type: connection.client_type.as_ref().map(|c| c.value),
-                auth: connection.auth.value,
-                reason,
-                env_files: connection
-                    .env_files
-                    .iter()
-                    .map(|id| context.file(*id).path.to_string())
-                    .collect(),
-            }
-        })
+        .map(|id| context.summarise(context.connection(id)))
         .collect()
+}
+
+/// The Neon connection a pull into the .env file `path` is for. Of the connections that apply
+/// ([`connections_at`]): the one named `name` when given, else the only one, else the unnamed
+/// one. When none applies yet (no code reads the variables), the connection the folder would
+/// get — configured in neon-lsp.toml, else inferred from the nearest manifest — as completion
+/// offers it. `None` when nothing says.
+pub fn neon_connection_for_pull(
+    workspace: &Workspace,
+    options: &Options,
+    path: &str,
+    name: Option<&str>,
+) -> Option<ConnectionSummary> {
+    let wanted = name.map(crate::catalogue::normalise_connection_name);
+    let mut neon: Vec<ConnectionSummary> = connections_at(workspace, options, path)
+        .into_iter()
+        .filter(|connection| connection.target == Target::Neon)
+        .collect();
+    if !neon.is_empty() {
+        return match &wanted {
+            Some(wanted) => neon
+                .into_iter()
+                .find(|connection| connection.name.as_ref() == Some(wanted)),
+            None if neon.len() == 1 => neon.pop(),
+            None => neon
+                .into_iter()
+                .find(|connection| connection.name.is_none()),
+        };
+    }
+    let context = lenient_context(workspace, options);
+    let manifests = manifests(workspace);
+    let (key, client) =
+        context.connection_key(Target::Neon, wanted, parent_dir(path), None, &manifests);
+    client.as_ref()?;
+    Some(context.summarise(&context.make_connection(&key, client)))
 }
 
 /// What neon-lsp knows about one variable: for hover, go to definition and references.
@@ -1195,6 +1232,42 @@ mod completion_tests {
             git: GitState::NotInRepository,
             lossy: false,
         }
+    }
+
+    #[test]
+    fn a_pull_is_for_the_named_the_only_or_the_unnamed_neon_connection_or_the_would_be_one() {
+        let pick = |files: Vec<WorkspaceFile>, path: &str, name: Option<&str>| {
+            let workspace = Workspace { files };
+            neon_connection_for_pull(&workspace, &Options::default(), path, name)
+                .map(|c| (c.name, c.client_type))
+        };
+        let config =
+            "[[connection]]\ntarget = \"neon\"\nclient-type = \"django\"\nname = \"reports\"\n";
+        let reads_reports = "import os\nos.environ[\"NEON_POSTGRESQL_REPORTS_NAME\"]\n";
+        let reads_both = "import os\nos.environ[\"NEON_POSTGRESQL_REPORTS_NAME\"]\nos.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
+        let reports = Some((Some("REPORTS".to_owned()), Some(ClientType::Django)));
+        let default = Some((None, Some(ClientType::Python)));
+        let base = || {
+            vec![
+                file("requirements.txt", "psycopg2\n"),
+                file(CONFIG_FILE_NAME, config),
+            ]
+        };
+        let with = |extra: Vec<WorkspaceFile>| base().into_iter().chain(extra).collect::<Vec<_>>();
+        // The only one the code reads.
+        assert_eq!(
+            pick(with(vec![file("app.py", reads_reports)]), ".env", None),
+            reports
+        );
+        // Several: the unnamed one unless a name is given; an unknown name matches none.
+        let both = || with(vec![file("app.py", reads_both)]);
+        assert_eq!(pick(both(), ".env", None), default);
+        assert_eq!(pick(both(), ".env", Some("reports")), reports);
+        assert_eq!(pick(both(), ".env", Some("other")), None);
+        // Nothing read yet: the connection the folder would get.
+        assert_eq!(pick(base(), ".env", None), default);
+        assert_eq!(pick(base(), ".env", Some("reports")), reports);
+        assert_eq!(pick(vec![file("README.md", "")], ".env", None), None);
     }
 
     #[test]

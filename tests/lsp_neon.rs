@@ -721,6 +721,67 @@ fn pull_asks_in_the_editor_writes_env_and_the_diagnostics_follow() {
     editor.stop();
 }
 
+/// The command's arguments name neither the client type nor the connection: both come from the
+/// connection the code reads (here a named one from neon-lsp.toml), so the pulled variables are
+/// the ones the code expects and its finding goes.
+#[test]
+fn pull_writes_the_named_connection_the_code_reads() {
+    let mock = api_mock(None, 0);
+    let mut editor = Editor::start(&key_environment(&mock), opens_documents(), |root| {
+        git(root, &["init", "-q"]);
+        std::fs::write(root.join(".gitignore"), ".env\n").unwrap();
+        std::fs::write(
+            root.join("neon-lsp.toml"),
+            "[[connection]]\ntarget = \"neon\"\nclient-type = \"django\"\nname = \"reports\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("reports.py"),
+            "import os\nDATABASES = {\"default\": {\"NAME\": os.environ[\"NEON_POSTGRESQL_REPORTS_NAME\"], \"HOST\": os.environ[\"NEON_POSTGRESQL_REPORTS_HOST\"], \"USER\": os.environ[\"NEON_POSTGRESQL_REPORTS_USER\"], \"PASSWORD\": os.environ[\"NEON_POSTGRESQL_REPORTS_PASSWORD\"]}}\n",
+        )
+        .unwrap();
+        std::fs::write(root.join(".env"), "APP_MODE=dev\n").unwrap();
+    });
+    let root = editor.root.clone();
+    let code = uri(&root, "reports.py");
+    editor
+        .server()
+        .diagnostics_for(&code, |d| has_rule(d, "undefined-in-env-file"));
+    let mut arguments = all_choices(&root);
+    arguments[0]["uri"] = json!(code);
+    arguments[0].as_object_mut().unwrap().remove("clientType");
+    let mut confirmation = String::new();
+    let result = editor.execute(PULL, arguments, |message| {
+        if is_request(message, "window/showMessageRequest") {
+            confirmation = message["params"]["message"].as_str().unwrap().to_owned();
+        }
+        confirm_write(message)
+    });
+    assert_eq!(result["written"], true, "{result}");
+    assert_eq!(result["clientType"], "django", "{result}");
+    let variables: Vec<&str> = result["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect();
+    assert!(
+        variables.contains(&"NEON_POSTGRESQL_REPORTS_NAME")
+            && variables
+                .iter()
+                .all(|name| name.starts_with("NEON_POSTGRESQL_REPORTS_")),
+        "{variables:?}"
+    );
+    assert!(
+        confirmation.contains("neon-lsp.toml"),
+        "the reason: {confirmation}"
+    );
+    if editor.last_diagnostics(&code) != Some(json!([])) {
+        editor.server().diagnostics_for(&code, |d| d == &json!([]));
+    }
+    editor.stop();
+}
+
 #[test]
 fn a_dismissed_choice_cancels_the_pull() {
     let mock = api_mock(None, 0);

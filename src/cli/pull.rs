@@ -1,9 +1,9 @@
 //! `neon-lsp pull`: the terminal face of [`crate::neon::pull`].
 //!
 //! Asks on the terminal for whatever the flags leave open ([`TerminalChooser`]); without a
-//! terminal, a missing choice is an error naming its flag (exit 2). The client type defaults to
-//! what `check` would infer for the .env file's folder (neon-lsp.toml, else the nearest
-//! manifest), so the pulled variables are the ones the rules expect. Exit codes: 0 written or
+//! terminal, a missing choice is an error naming its flag (exit 2). The client type defaults to,
+//! and the connection name is, those of the connection `check` sees for the .env file, so the
+//! pulled variables are the ones the rules expect. Exit codes: 0 written or
 //! nothing to change, 1 Neon or the network failed (or the user cancelled), 2 usage or
 //! configuration.
 
@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::catalogue::{ClientType, Target};
+use super::auth::{self, NeonArgs};
+use super::walk;
+use crate::analysis::{self, ConnectionSummary, Options};
+use crate::catalogue::ClientType;
 use crate::neon::api::NeonApi;
 use crate::neon::pull::{
     self, ChoiceError, Chooser, PullError, PullOptions, PullPlan, PullRequest, Question,
 };
-use crate::workspace::{self, FileKind};
-
-use super::auth::{self, NeonArgs};
 
 #[derive(clap::Args)]
 pub struct PullArgs {
@@ -74,6 +74,13 @@ pub fn run(args: PullArgs) -> ExitCode {
         (Ok(runtime), Ok(http)) => (runtime, http),
         (Err(code), _) | (_, Err(code)) => return code,
     };
+    // What the flags leave open comes from the connection `check` sees for the .env file, so
+    // the pulled variables are the ones the code reads (named connections included).
+    let inferred = if args.client_type.is_none() || args.connection_name.is_none() {
+        inferred_connection(&args.env_file, args.connection_name.as_deref())
+    } else {
+        None
+    };
     let request = PullRequest {
         org: args.org,
         project: args.project,
@@ -82,12 +89,12 @@ pub fn run(args: PullArgs) -> ExitCode {
         role: args.role,
         pooled: args.pooled,
         client_type: args.client_type,
-        suggested_client_type: if args.client_type.is_none() {
-            infer_client_type(&args.env_file)
-        } else {
-            None
-        },
-        connection_name: args.connection_name,
+        suggested_client_type: inferred
+            .as_ref()
+            .and_then(|c| Some((c.client_type?, c.reason.clone()))),
+        connection_name: args
+            .connection_name
+            .or_else(|| inferred.and_then(|connection| connection.name)),
     };
     let options = PullOptions {
         env_file: args.env_file.clone(),
@@ -269,52 +276,19 @@ impl Chooser for TerminalChooser {
     }
 }
 
-/// The client type `check` would assume for the .env file's folder: a Neon connection's
-/// `client-type` in the nearest neon-lsp.toml, else the nearest manifest's (one ecosystem per
-/// folder; several are ambiguous and give no suggestion). Stops at the repository's top.
-fn infer_client_type(env_file: &Path) -> Option<(ClientType, String)> {
-    let start = std::path::absolute(env_file).ok()?;
-    let mut dir = start.parent()?.to_path_buf();
-    loop {
-        let config_path = dir.join(workspace::CONFIG_FILE_NAME);
-        if let Ok(text) = std::fs::read_to_string(&config_path)
-            && let Ok(config) = crate::config::parse(workspace::CONFIG_FILE_NAME, &text)
-            && let Some(client) = config
-                .connections
-                .iter()
-                .filter(|connection| connection.target != Some(Target::AzurePostgresql))
-                .find_map(|connection| connection.client_type)
-        {
-            return Some((client, format!("from {}", config_path.display())));
-        }
-        let mut found: Vec<(ClientType, String)> = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut names: Vec<String> = entries
-                .filter_map(|entry| entry.ok())
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            for name in names {
-                if let Some(FileKind::Manifest(manifest)) = workspace::classify(&name)
-                    && let Ok(text) = std::fs::read_to_string(dir.join(&name))
-                {
-                    let client = crate::infer::client_type_from_manifest(manifest, &text);
-                    if !found.iter().any(|(known, _)| *known == client) {
-                        found.push((client, format!("from {}", dir.join(&name).display())));
-                    }
-                }
-            }
-        }
-        match found.len() {
-            0 => {}
-            1 => return found.pop(),
-            _ => return None,
-        }
-        if dir.join(".git").exists() {
-            return None;
-        }
-        dir = dir.parent()?.to_path_buf();
-    }
+/// The Neon connection `check` sees for the .env file, from the same analysis: the project (the
+/// git work tree holding the file, else its folder) is walked as `check` walks it. `None` when
+/// no Neon connection applies or the project cannot be read (then the user is asked).
+fn inferred_connection(env_file: &Path, name: Option<&str>) -> Option<ConnectionSummary> {
+    let env_file = walk::normalize(&std::env::current_dir().ok()?.join(env_file));
+    let folder = env_file.parent()?;
+    let root = folder
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(folder);
+    let collected = walk::collect(&[root.to_path_buf()], &walk::WalkOptions::default()).ok()?;
+    let path = walk::slash_separated(env_file.strip_prefix(&collected.root).ok()?)?;
+    analysis::neon_connection_for_pull(&collected.workspace, &Options::default(), &path, name)
 }
 
 #[cfg(test)]
@@ -322,26 +296,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_client_type_comes_from_the_nearest_manifest_or_config() {
+    fn the_connection_is_the_one_check_sees_for_the_env_file() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join(".git")).unwrap();
-        std::fs::write(root.path().join("requirements.txt"), "Django==5.0\n").unwrap();
-        std::fs::create_dir(root.path().join("web")).unwrap();
-        std::fs::write(root.path().join("web/package.json"), "{}").unwrap();
-        let (client, reason) = infer_client_type(&root.path().join("web/.env")).unwrap();
-        assert_eq!(client, ClientType::NodeJs);
-        assert!(reason.ends_with("package.json"), "{reason}");
-        let (client, _) = infer_client_type(&root.path().join(".env")).unwrap();
-        assert_eq!(client, ClientType::Django);
+        let root = root.path();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::write(root.join("requirements.txt"), "Django==5.0\n").unwrap();
+        std::fs::create_dir(root.join("web")).unwrap();
+        std::fs::write(root.join("web/package.json"), "{}").unwrap();
+        let seen = |env_file: &str, name: Option<&str>| {
+            inferred_connection(&root.join(env_file), name)
+                .map(|c| (c.client_type, c.name, c.reason))
+        };
+        let (client, name, reason) = seen("web/.env", None).unwrap();
+        assert_eq!((client, name), (Some(ClientType::NodeJs), None));
+        assert!(reason.contains("package.json"), "{reason}");
+        let (client, _, _) = seen(".env", None).unwrap();
+        assert_eq!(client, Some(ClientType::Django));
+
         std::fs::write(
-            root.path().join("neon-lsp.toml"),
-            "[[connection]]\ntarget = \"neon\"\nclient-type = \"go\"\n",
+            root.join("neon-lsp.toml"),
+            "[[connection]]\ntarget = \"neon\"\nclient-type = \"go\"\nname = \"reports\"\npaths = [\"web\"]\n",
         )
         .unwrap();
-        let (client, reason) = infer_client_type(&root.path().join(".env")).unwrap();
-        assert_eq!(client, ClientType::Go);
+        // Nothing reads it yet: the unnamed connection unless the name is given.
+        let (client, name, _) = seen("web/.env", None).unwrap();
+        assert_eq!((client, name), (Some(ClientType::NodeJs), None));
+        let (client, name, reason) = seen("web/.env", Some("reports")).unwrap();
+        assert_eq!(
+            (client, name.as_deref()),
+            (Some(ClientType::Go), Some("REPORTS"))
+        );
         assert!(reason.contains("neon-lsp.toml"), "{reason}");
-        std::fs::write(root.path().join("web/go.mod"), "module x\n").unwrap();
-        assert_eq!(infer_client_type(&root.path().join("web/.env")), None);
+        // Code that reads the named connection makes it the one.
+        std::fs::write(
+            root.join("web/db.js"),
+            "const url = process.env.NEON_POSTGRESQL_REPORTS_CONNECTIONSTRING;\n",
+        )
+        .unwrap();
+        let (client, name, _) = seen("web/.env", None).unwrap();
+        assert_eq!(
+            (client, name.as_deref()),
+            (Some(ClientType::Go), Some("REPORTS"))
+        );
     }
 }

@@ -498,7 +498,7 @@ fn mark_git_states(collected: &mut Collected) {
 
 /// Resolves `.` and `..` without touching the file system, so symlinked paths keep the
 /// names the user typed.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut normalized = PathBuf::new();
     for component in path.components() {
         match component {
@@ -523,7 +523,7 @@ fn relative_path(root: &Path, path: &Path) -> Option<PathBuf> {
 }
 
 /// The workspace spelling of a relative path: `/` between components on every platform.
-fn slash_separated(relative: &Path) -> Option<String> {
+pub(crate) fn slash_separated(relative: &Path) -> Option<String> {
     let mut joined = String::new();
     for component in relative.components() {
         if !joined.is_empty() {

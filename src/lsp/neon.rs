@@ -19,7 +19,8 @@ use super::commands::{invalid_params, uri_argument};
 use super::log::Level;
 use super::task::PhaseSender;
 use super::{Backend, lock, snapshot};
-use crate::catalogue::{ClientType, Target};
+use crate::analysis::ConnectionSummary;
+use crate::catalogue::ClientType;
 use crate::neon::api::{ApiError, NeonApi};
 use crate::neon::login::{self, LoginError, PasteSender, SignOut};
 use crate::neon::pull::{
@@ -807,13 +808,23 @@ impl Backend {
             Ok(http) => http,
             Err(message) => return failure(&self.client, "configuration", message).await,
         };
+        // What the arguments leave open comes from the connection the analysis sees here, so
+        // the pulled file is the one the code reads (named connections included).
+        let inferred = if request.client_type.is_none() || request.connection_name.is_none() {
+            self.inferred_connection(&target, &env_path, request.connection_name.as_deref())
+                .await
+        } else {
+            None
+        };
+        if request.connection_name.is_none() {
+            request.connection_name = inferred.as_ref().and_then(|c| c.name.clone());
+        }
         let client_type_reason = if request.client_type.is_some() {
             Some("from the command's arguments".to_owned())
         } else {
-            let inferred = self.inferred_client_type(&target, &env_path).await;
-            inferred.map(|(client, reason)| {
-                request.client_type = Some(client);
-                reason
+            inferred.and_then(|connection| {
+                request.client_type = connection.client_type;
+                connection.client_type.map(|_| connection.reason)
             })
         };
         let options = PullOptions {
@@ -917,13 +928,14 @@ impl Backend {
         Ok(Some(result))
     }
 
-    /// The client type the analysis gives the Neon connection at `target` (a file, or the .env
-    /// file of a folder), with its reason; `None` outside the workspace or when nothing says.
-    async fn inferred_client_type(
+    /// The Neon connection the analysis assigns to `target` (a file, or the .env file of a
+    /// folder): the one named `name` when given; else the only one; else the unnamed one.
+    async fn inferred_connection(
         &self,
         target: &Path,
         env_path: &Path,
-    ) -> Option<(ClientType, String)> {
+        name: Option<&str>,
+    ) -> Option<ConnectionSummary> {
         let lookup = if target.is_dir() { env_path } else { target };
         let (index, path) = self.relative(&Uri::from_file_path(lookup)?)?;
         self.wait_until_scanned(index).await;
@@ -932,15 +944,12 @@ impl Backend {
             let root = state.roots.get(index)?;
             (snapshot(root), state.options.clone())
         };
-        let connections = tokio::task::spawn_blocking(move || {
-            crate::analysis::connections_at(&workspace, &options, &path)
+        let name = name.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            crate::analysis::neon_connection_for_pull(&workspace, &options, &path, name.as_deref())
         })
         .await
-        .ok()?;
-        connections
-            .into_iter()
-            .filter(|connection| connection.target == Target::Neon)
-            .find_map(|connection| Some((connection.client_type?, connection.reason)))
+        .ok()?
     }
 
     /// Re-reads the folder holding `written` the way a watched-file change does, so its
