@@ -754,9 +754,10 @@ impl Backend {
     /// "clientType"?, "envFile"?, "force"?, "org"?, "connectionName"?}]`: writes a Neon
     /// connection's variables, in the client type's format, into the .env file of the folder
     /// (`uri`, or the folder of the file `uri`). Asks for whatever the arguments leave open and
-    /// for confirmation; refuses a file git would commit unless `force`. Returns `{ok, written,
-    /// envFile, project, branch, database, role, clientType, variables: [names]}` — never a
-    /// password.
+    /// for confirmation; a file git would commit gets a warning with "Write anyway" instead of
+    /// the confirmation (skipped by `force`; refused when the editor cannot ask). Returns
+    /// `{ok, written, envFile, project, branch, database, role, clientType, variables: [names]}`
+    /// — never a password.
     pub(super) async fn pull_connection(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
         let PullArguments {
             target,
