@@ -96,6 +96,23 @@ fn key_env(mock: &NeonApiMock) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `pull` with the app's project, main branch, appdb and app_owner chosen, then `rest`.
+fn app_main<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "pull",
+        "--project",
+        "app",
+        "--branch",
+        "main",
+        "--database",
+        "appdb",
+        "--role",
+        "app_owner",
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
 fn with<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
@@ -121,20 +138,7 @@ fn every_client_types_variables_are_written_and_pass_check() {
         let run = neon_lsp(
             dir.path(),
             &with(&env),
-            &[
-                "pull",
-                "--project",
-                "app",
-                "--branch",
-                "main",
-                "--database",
-                "appdb",
-                "--role",
-                "app_owner",
-                "--client-type",
-                client.id(),
-                "--yes",
-            ],
+            &app_main(&["--client-type", client.id(), "--yes"]),
         );
         assert_eq!(run.code(), Some(0), "{client}: {}", run.all());
         assert!(run.stdout().contains("Wrote "), "{}", run.stdout());
@@ -278,37 +282,8 @@ fn without_a_terminal_a_missing_choice_names_its_flag() {
             ],
             "pass --database",
         ),
-        (
-            &[
-                "pull",
-                "--project",
-                "app",
-                "--branch",
-                "main",
-                "--database",
-                "appdb",
-                "--role",
-                "app_owner",
-                "--yes",
-            ],
-            "pass --client-type",
-        ),
-        (
-            &[
-                "pull",
-                "--project",
-                "app",
-                "--branch",
-                "main",
-                "--database",
-                "appdb",
-                "--role",
-                "app_owner",
-                "--client-type",
-                "go",
-            ],
-            "pass --yes",
-        ),
+        (&app_main(&["--yes"]), "pass --client-type"),
+        (&app_main(&["--client-type", "go"]), "pass --yes"),
     ];
     for (args, expected) in cases {
         let run = neon_lsp(dir.path(), &with(&env), args);
@@ -336,22 +311,7 @@ fn without_a_terminal_a_missing_choice_names_its_flag() {
     );
     // With a manifest the client type is inferred the way `check` infers it.
     std::fs::write(dir.path().join("package.json"), "{\"name\": \"app\"}\n").unwrap();
-    let inferred = neon_lsp(
-        dir.path(),
-        &with(&env),
-        &[
-            "pull",
-            "--project",
-            "app",
-            "--branch",
-            "main",
-            "--database",
-            "appdb",
-            "--role",
-            "app_owner",
-            "--yes",
-        ],
-    );
+    let inferred = neon_lsp(dir.path(), &with(&env), &app_main(&["--yes"]));
     assert_eq!(inferred.code(), Some(0), "{}", inferred.all());
     assert!(
         inferred.stdout().contains("client type nodejs, from ")
@@ -370,20 +330,7 @@ fn without_a_terminal_a_missing_choice_names_its_flag() {
 fn a_password_is_not_written_where_git_would_commit_it_unless_forced() {
     let mock = mock();
     let env = key_env(&mock);
-    let args = [
-        "pull",
-        "--project",
-        "app",
-        "--branch",
-        "main",
-        "--database",
-        "appdb",
-        "--role",
-        "app_owner",
-        "--client-type",
-        "python",
-        "--yes",
-    ];
+    let args = app_main(&["--client-type", "python", "--yes"]);
     // Tracked.
     let tracked = tempfile::tempdir().unwrap();
     git(tracked.path(), &["init", "-q"]);
@@ -465,20 +412,7 @@ fn server_errors_and_rate_limits_are_retried_as_neon_asks() {
     let run = neon_lsp(
         dir.path(),
         &with(&env),
-        &[
-            "pull",
-            "--project",
-            "app",
-            "--branch",
-            "main",
-            "--database",
-            "appdb",
-            "--role",
-            "app_owner",
-            "--client-type",
-            "ruby",
-            "--yes",
-        ],
+        &app_main(&["--client-type", "ruby", "--yes"]),
     );
     assert_eq!(run.code(), Some(0), "{}", run.all());
     let stderr = run.stderr();
@@ -511,20 +445,7 @@ fn failures_name_the_request_and_what_to_do() {
     let mock = mock();
     let env = key_env(&mock);
     let dir = project(EXISTING);
-    let args = [
-        "pull",
-        "--project",
-        "app",
-        "--branch",
-        "main",
-        "--database",
-        "appdb",
-        "--role",
-        "app_owner",
-        "--client-type",
-        "go",
-        "--yes",
-    ];
+    let args = app_main(&["--client-type", "go", "--yes"]);
     // 5xx that does not stop: bounded retries, then the request and the attempts.
     mock.fail(Fault {
         path: "/users/me/organizations".into(),
