@@ -441,8 +441,16 @@ async fn complete(
                 reason,
             }
         })?;
-    let now = now_unix();
-    Ok(LoginTokens {
+    Ok(tokens_granted(&response, now_unix(), &config.scopes))
+}
+
+/// What a token response grants, received at `now`; `requested` scopes when it lists none.
+pub(super) fn tokens_granted(
+    response: &impl TokenResponse,
+    now: u64,
+    requested: &[String],
+) -> LoginTokens {
+    LoginTokens {
         access_token: Secret::new(response.access_token().secret().clone()),
         refresh_token: response
             .refresh_token()
@@ -453,8 +461,8 @@ async fn complete(
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|scope| scope.to_string()).collect())
-            .unwrap_or_else(|| config.scopes.clone()),
-    })
+            .unwrap_or_else(|| requested.to_vec()),
+    }
 }
 
 /// Reads one request; a redirect to the callback path is handed over (with the connection, so

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use oauth2::basic::BasicClient;
-use oauth2::{ClientId, ClientSecret, RefreshToken, RequestTokenError, TokenResponse, TokenUrl};
+use oauth2::{ClientId, ClientSecret, RefreshToken, RequestTokenError, TokenUrl};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -370,20 +370,13 @@ impl TokenStore {
                 },
             })?;
         let now = now_unix();
+        let granted = super::login::tokens_granted(&response, now, &session.scopes);
         let refreshed = StoredSession {
-            access_token: Secret::new(response.access_token().secret().clone()),
+            access_token: granted.access_token,
             // Rotation: a new refresh token replaces the spent one; without one, the old stays.
-            refresh_token: response
-                .refresh_token()
-                .map(|token| Secret::new(token.secret().clone()))
-                .or(session.refresh_token.clone()),
-            expires_at: response
-                .expires_in()
-                .map(|lifetime| now.saturating_add(lifetime.as_secs())),
-            scopes: response
-                .scopes()
-                .map(|scopes| scopes.iter().map(|scope| scope.to_string()).collect())
-                .unwrap_or_else(|| session.scopes.clone()),
+            refresh_token: granted.refresh_token.or(session.refresh_token.clone()),
+            expires_at: granted.expires_at,
+            scopes: granted.scopes,
             obtained_at: now,
             ..session
         };
