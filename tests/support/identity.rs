@@ -29,10 +29,8 @@ struct Shared {
 }
 
 pub struct IdentityEndpoint {
-    port: u16,
+    server: super::http::LocalServer,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -151,59 +149,27 @@ impl IdentityEndpoint {
             service_principal: service_principal.map(|(t, c, s)| (t.into(), c.into(), s.into())),
             requests: Mutex::new(Vec::new()),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/msi/token", get(managed_identity))
             .route("/{tenant}/oauth2/v2.0/token", post(client_credentials))
             .with_state(shared.clone());
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
         IdentityEndpoint {
-            port,
+            server: super::http::LocalServer::start(app),
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
         }
     }
 
     /// The value for `IDENTITY_ENDPOINT`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/msi/token", self.port)
+        format!("http://127.0.0.1:{}/msi/token", self.server.port)
     }
 
     /// The authority for service principals (`AZURE_AUTHORITY_HOST`).
     pub fn authority(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.server.port)
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests.lock().unwrap().clone()
-    }
-}
-
-impl Drop for IdentityEndpoint {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

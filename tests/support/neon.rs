@@ -476,10 +476,8 @@ struct Shared {
 }
 
 pub struct NeonApiMock {
-    port: u16,
+    server: super::http::LocalServer,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 #[derive(Default)]
@@ -867,37 +865,15 @@ impl NeonApiMock {
                 get(connection_uri),
             )
             .with_state(shared.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
         NeonApiMock {
-            port,
+            server: super::http::LocalServer::start(app),
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
         }
     }
 
     /// The base URL to pass as --api-url / NEON_API_URL.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/api/v2", self.port)
+        format!("http://127.0.0.1:{}/api/v2", self.server.port)
     }
 
     pub fn fail(&self, fault: Fault) {
@@ -914,16 +890,5 @@ impl NeonApiMock {
             .into_iter()
             .filter(|request| request.target.starts_with(prefix))
             .collect()
-    }
-}
-
-impl Drop for NeonApiMock {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
