@@ -514,15 +514,10 @@ impl NeonApi {
                 Ok(response) => response,
                 Err(error) => {
                     let reason = super::oidc::describe_reqwest_error(&error);
-                    if retries < self.retry.max_retries {
-                        retries += 1;
-                        let wait = self.backoff(retries);
-                        self.notify(&format!(
-                            "{request}: {reason}; retrying in {:.1} s ({retries}/{})",
-                            wait.as_secs_f32(),
-                            self.retry.max_retries
-                        ));
-                        tokio::time::sleep(wait).await;
+                    if self
+                        .retry_later(&mut retries, &format!("{request}: {reason}"))
+                        .await
+                    {
                         continue;
                     }
                     return Err(fail(ApiErrorKind::Unreachable {
@@ -592,15 +587,10 @@ impl NeonApi {
                     tokio::time::sleep(wait).await;
                 }
                 500..=599 => {
-                    if retries < self.retry.max_retries {
-                        retries += 1;
-                        let wait = self.backoff(retries);
-                        self.notify(&format!(
-                            "{request}: Neon answered {status}; retrying in {:.1} s ({retries}/{})",
-                            wait.as_secs_f32(),
-                            self.retry.max_retries
-                        ));
-                        tokio::time::sleep(wait).await;
+                    if self
+                        .retry_later(&mut retries, &format!("{request}: Neon answered {status}"))
+                        .await
+                    {
                         continue;
                     }
                     return Err(fail(ApiErrorKind::Server {
@@ -612,6 +602,23 @@ impl NeonApi {
                 _ => return Err(fail(ApiErrorKind::Http { status, message })),
             }
         }
+    }
+
+    /// When retries are left: counts one, says why and how long it waits, waits, and returns
+    /// true; else false.
+    async fn retry_later(&self, retries: &mut u32, why: &str) -> bool {
+        if *retries >= self.retry.max_retries {
+            return false;
+        }
+        *retries += 1;
+        let wait = self.backoff(*retries);
+        self.notify(&format!(
+            "{why}; retrying in {:.1} s ({retries}/{})",
+            wait.as_secs_f32(),
+            self.retry.max_retries
+        ));
+        tokio::time::sleep(wait).await;
+        true
     }
 
     /// Exponential backoff with full jitter: a random wait up to base·2^(n-1), capped.
