@@ -10,25 +10,16 @@
 //! Not here: the behaviour of single rules in isolation (unit tests beside each rule) or the
 //! text, SARIF and GitHub output formats.
 
+#[path = "support/fixture.rs"]
+mod fixture;
+
+use fixture::{
+    EXPECTED_FILE, Finding, Reported, display, prepare_copy, repository_root, run_check,
+    subdirectories,
+};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Files that describe a fixture instead of belonging to the project under test.
-const EXPECTED_FILE: &str = "expected.txt";
-/// Paths to `git add` in a fresh repository; its presence makes the fixture a git fixture.
-const GIT_TRACKED_FILE: &str = "git-tracked.txt";
-/// Becomes the repository's `.gitignore`: a real `.gitignore` in the fixture would make the
-/// repository that holds the fixtures ignore the fixture's own files.
-const GIT_IGNORE_FILE: &str = "git-ignore.txt";
-const CONTROL_FILES: &[&str] = &[
-    EXPECTED_FILE,
-    GIT_TRACKED_FILE,
-    GIT_IGNORE_FILE,
-    "README.md",
-];
 
 const RULE_IDS: &[&str] = &[
     "unknown-variable",
@@ -53,47 +44,9 @@ const RULE_IDS: &[&str] = &[
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];
 
-/// One diagnostic reduced to what a fixture pins down. The severity is compared only when the
-/// expected line names one.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Finding {
-    path: String,
-    line: u64,
-    rule: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{} {}", self.path, self.line, self.rule)
-    }
-}
-
 struct ExpectedLine {
     finding: Finding,
     severity: Option<String>,
-}
-
-struct Reported {
-    finding: Finding,
-    severity: String,
-    message: String,
-}
-
-fn repository_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn subdirectories(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 fn project_fixtures() -> Vec<PathBuf> {
@@ -112,13 +65,6 @@ fn example_fixtures() -> Vec<PathBuf> {
         .into_iter()
         .filter(|dir| dir.join(EXPECTED_FILE).is_file())
         .collect()
-}
-
-fn display(dir: &Path) -> String {
-    dir.strip_prefix(repository_root())
-        .unwrap_or(dir)
-        .display()
-        .to_string()
 }
 
 fn parse_expected(text: &str) -> Result<Vec<ExpectedLine>, String> {
@@ -176,139 +122,10 @@ fn read_expected(fixture: &Path) -> Result<Vec<ExpectedLine>, String> {
     parse_expected(&text)
 }
 
-fn copy_tree(from: &Path, to: &Path, top_level: bool) -> Result<(), String> {
-    fs::create_dir_all(to).map_err(|error| format!("cannot create {}: {error}", to.display()))?;
-    let entries =
-        fs::read_dir(from).map_err(|error| format!("cannot list {}: {error}", from.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|error| format!("cannot list {}: {error}", from.display()))?;
-        let name = entry.file_name();
-        if top_level && CONTROL_FILES.iter().any(|control| name == *control) {
-            continue;
-        }
-        let source = entry.path();
-        let target = to.join(&name);
-        if source.is_dir() {
-            copy_tree(&source, &target, false)?;
-        } else {
-            fs::copy(&source, &target).map_err(|error| {
-                format!(
-                    "cannot copy {} to {}: {error}",
-                    source.display(),
-                    target.display()
-                )
-            })?;
-        }
-    }
-    Ok(())
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        .args(["-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|error| format!("cannot run git {args:?} (is git installed?): {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Makes the copy a git repository as the fixture describes: ignore rules from
-/// `git-ignore.txt`, the paths in `git-tracked.txt` added to the index, the rest untracked.
-fn set_up_git(fixture: &Path, copy: &Path) -> Result<(), String> {
-    let tracked =
-        fs::read_to_string(fixture.join(GIT_TRACKED_FILE)).map_err(|error| error.to_string())?;
-    git(copy, &["init", "-q"])?;
-    if let Ok(ignore) = fs::read_to_string(fixture.join(GIT_IGNORE_FILE)) {
-        fs::write(copy.join(".gitignore"), ignore).map_err(|error| error.to_string())?;
-    }
-    for path in tracked
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-    {
-        git(copy, &["add", "--force", "--", path])?;
-    }
-    Ok(())
-}
-
-/// A temporary directory inside a git work tree would make every .env look tracked or
-/// untracked to the checker; say so instead of reporting confusing `plaintext-secret` diffs.
-fn assert_outside_git(copy: &Path) -> Result<(), String> {
-    match git(copy, &["rev-parse", "--is-inside-work-tree"]) {
-        Ok(answer) if answer.trim() == "true" => Err(format!(
-            "the temporary directory {} is inside a git work tree; point TMPDIR elsewhere",
-            copy.display()
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn run_check(root: &Path) -> Result<(Vec<Reported>, Option<i32>, serde_json::Value), String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
-        .arg("check")
-        .arg(root)
-        .args(["--format", "json"])
-        .env("NO_COLOR", "1")
-        .output()
-        .map_err(|error| format!("cannot run neon-lsp: {error}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let json: serde_json::Value = serde_json::from_str(&stdout).map_err(|error| {
-        format!(
-            "output is not JSON ({error}); exit code {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            output.status.code()
-        )
-    })?;
-    let diagnostics = json["diagnostics"]
-        .as_array()
-        .ok_or_else(|| format!("no `diagnostics` array in the output:\n{stdout}"))?;
-    let mut reported = Vec::new();
-    for diagnostic in diagnostics {
-        let field = |name: &str| {
-            diagnostic[name]
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("diagnostic without `{name}`: {diagnostic}"))
-        };
-        let line = diagnostic["line"]
-            .as_u64()
-            .ok_or_else(|| format!("diagnostic without `line`: {diagnostic}"))?;
-        reported.push(Reported {
-            finding: Finding {
-                path: field("path")?,
-                line,
-                rule: field("rule")?,
-            },
-            severity: field("severity")?,
-            message: field("message")?,
-        });
-    }
-    Ok((reported, output.status.code(), json))
-}
-
 /// Runs one fixture; `Err` holds a readable report of every difference.
 fn check_fixture(fixture: &Path) -> Result<(), String> {
     let expected = read_expected(fixture)?;
-    let temp = tempfile::tempdir()
-        .map_err(|error| format!("cannot create a temporary directory: {error}"))?;
-    let name = fixture
-        .file_name()
-        .map(|name| name.to_os_string())
-        .unwrap_or_else(|| "fixture".into());
-    let copy = temp.path().join(name);
-    copy_tree(fixture, &copy, true)?;
-    if fixture.join(GIT_TRACKED_FILE).is_file() {
-        set_up_git(fixture, &copy)?;
-    } else {
-        assert_outside_git(&copy)?;
-    }
+    let (_temp, copy) = prepare_copy(fixture)?;
     let (reported, exit_code, json) = run_check(&copy)?;
 
     // Multiset difference: a finding reported twice where it is expected once is a failure.
