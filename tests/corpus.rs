@@ -192,6 +192,17 @@ fn score_app(app: &Path, rules: &[String]) -> Result<Scored, String> {
     })
 }
 
+/// Sorts gaps by app/path, then line number, then the rest.
+fn gap_order(gap: &str) -> (String, u64, String) {
+    let (location, rest) = gap.split_once(' ').unwrap_or((gap, ""));
+    let (path, line) = location.rsplit_once(':').unwrap_or((location, "0"));
+    (
+        path.to_string(),
+        line.parse().unwrap_or(0),
+        rest.to_string(),
+    )
+}
+
 fn multiset(lines: &[String]) -> BTreeMap<&str, i64> {
     let mut counts = BTreeMap::new();
     for line in lines {
@@ -298,7 +309,7 @@ fn corpus_gaps_match_known_gaps() {
     let gaps_path = corpus_dir().join(GAPS_FILE);
     if std::env::var(BLESS_VARIABLE).is_ok_and(|value| value == "1") {
         let mut sorted = actual.clone();
-        sorted.sort();
+        sorted.sort_by_key(|gap| gap_order(gap));
         let mut text = GAPS_HEADER.to_string();
         for gap in &sorted {
             text.push_str(gap);
