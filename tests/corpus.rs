@@ -158,23 +158,38 @@ fn score_app(app: &Path, rules: &[String]) -> Result<Scored, String> {
     let (_temp, copy) = prepare_copy(app).map_err(|error| format!("{name}: {error}"))?;
     let (reported, _, _) = run_check(&copy).map_err(|error| format!("{name}: {error}"))?;
 
-    // Multiset match on (finding, severity); unmatched hints and infos are allowed.
-    let mut balance: BTreeMap<Expected, i64> = BTreeMap::new();
-    for line in &expected {
-        *balance.entry(line.clone()).or_default() += 1;
+    let reported: Vec<Expected> = reported
+        .into_iter()
+        .map(|diagnostic| Expected {
+            finding: diagnostic.finding,
+            severity: diagnostic.severity,
+        })
+        .collect();
+    let (gaps, found) = gaps_of(&name, &expected, &reported);
+    Ok(Scored {
+        expected,
+        gaps,
+        found,
+    })
+}
+
+/// Multiset match on (finding, severity): the gaps of one app and how many expected lines were
+/// found. Unmatched hints and infos that were reported are allowed; expected ones are required.
+fn gaps_of(app: &str, expected: &[Expected], reported: &[Expected]) -> (Vec<String>, usize) {
+    let mut balance: BTreeMap<&Expected, i64> = BTreeMap::new();
+    for line in expected {
+        *balance.entry(line).or_default() += 1;
     }
-    for diagnostic in &reported {
-        let key = Expected {
-            finding: diagnostic.finding.clone(),
-            severity: diagnostic.severity.clone(),
-        };
-        *balance.entry(key).or_default() -= 1;
+    for diagnostic in reported {
+        *balance.entry(diagnostic).or_default() -= 1;
     }
     let mut gaps = Vec::new();
     let mut found = expected.len();
     for (line, count) in balance {
-        let location = format!("{name}/{}:{}", line.finding.path, line.finding.line);
-        let described = format!("{location} {} {}", line.finding.rule, line.severity);
+        let described = format!(
+            "{app}/{}:{} {} {}",
+            line.finding.path, line.finding.line, line.finding.rule, line.severity
+        );
         for _ in 0..count {
             found -= 1;
             gaps.push(format!("{described} missed"));
@@ -185,11 +200,7 @@ fn score_app(app: &Path, rules: &[String]) -> Result<Scored, String> {
             }
         }
     }
-    Ok(Scored {
-        expected,
-        gaps,
-        found,
-    })
+    (gaps, found)
 }
 
 /// Sorts gaps by app/path, then line number, then the rest.
@@ -362,4 +373,32 @@ fn expected_lines_need_a_severity_and_a_known_rule() {
     assert_eq!(class_of(&classes, "app/settings/production.py:12"), "b");
     assert_eq!(class_of(&classes, "app/settings/production.py:120"), "a");
     assert_eq!(class_of(&classes, "app/settings2/x.py:1"), "unclassified");
+}
+
+#[test]
+fn gaps_count_severity_mismatches_and_ignore_unlisted_hints() {
+    let line = |text: &str| parse_expected(text, &known_rules()).unwrap().remove(0);
+    let expected = vec![
+        line(".env:4 env-syntax warning"),
+        line("db.py:9 tls-not-required hint"),
+        line("db.py:16 secret-logged warning"),
+    ];
+    let reported = vec![
+        line(".env:4 env-syntax error"),
+        line(".env:9 unused-env-variable hint"),
+        line("db.py:16 secret-logged warning"),
+        line("db.py:30 tls-disabled warning"),
+    ];
+    let (mut gaps, found) = gaps_of("app", &expected, &reported);
+    gaps.sort_by_key(|gap| gap_order(gap));
+    assert_eq!(
+        gaps,
+        [
+            "app/.env:4 env-syntax error false-finding",
+            "app/.env:4 env-syntax warning missed",
+            "app/db.py:9 tls-not-required hint missed",
+            "app/db.py:30 tls-disabled warning false-finding",
+        ]
+    );
+    assert_eq!(found, 1);
 }
