@@ -229,6 +229,7 @@ impl Backend {
             name,
             auth,
             audience: crate::testconn::Audience::Editor,
+            client_type: connection.as_ref().and_then(|c| c.client_type),
         };
         let settings = match crate::testconn::settings::resolve(&sources, &selection) {
             Ok(settings) => settings,
