@@ -158,3 +158,63 @@ fn test_connection_advice_names_the_variables_of_the_connections_client_type() {
     assert!(!shown.to_string().contains("CONNECTIONSTRING"), "{shown}");
     server.stop();
 }
+
+#[test]
+fn test_connection_reports_on_the_editors_own_progress_token() {
+    // VS Code shows the test as a cancellable notification: it sends its own workDoneToken and
+    // cancels the request. A peer that accepts and never answers keeps the test running.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (accepted, was_accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            let _ = accepted.send(());
+            // Held until the client hangs up.
+            let mut buffer = [0u8; 256];
+            let mut stream = stream;
+            while std::io::Read::read(&mut stream, &mut buffer).is_ok_and(|n| n > 0) {}
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join(".env"),
+        format!("NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:pw@127.0.0.1:{port}/db?sslmode=require\"\n"),
+    )
+    .unwrap();
+    let mut server = Server::start(&root);
+    let id = 7_001;
+    server.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+        "params": {"command": "neon-lsp.testConnection", "workDoneToken": "editor-token-1",
+                   "arguments": [{"uri": uri(&root, ".env")}]}}),
+    );
+    let mut created = Vec::new();
+    let begin = server.wait_for_answering(
+        |m| {
+            m["method"] == "$/progress"
+                && m["params"]["value"]["kind"] == "begin"
+                && m["params"]["value"]["title"]
+                    .as_str()
+                    .is_some_and(|title| title.contains("testing"))
+        },
+        |request| {
+            if request["method"] == "window/workDoneProgress/create" {
+                created.push(request["params"]["token"].clone());
+            }
+            None
+        },
+    );
+    assert_eq!(begin["params"]["token"], "editor-token-1", "{begin}");
+    assert!(
+        !created.contains(&json!("editor-token-1")),
+        "the editor's own token needs no create: {created:?}"
+    );
+    was_accepted
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the connection test reached the listener");
+    server.notify("$/cancelRequest", json!({"id": id}));
+    let response = server.wait_for(|m| m["id"] == id && m.get("method").is_none());
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    server.stop();
+}
