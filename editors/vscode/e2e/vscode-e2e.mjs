@@ -1,5 +1,5 @@
 // The extension in a real VS Code: code-server (VS Code served over HTTP on loopback) with our
-// .vsix installed and the neon-lsp binary in the extension's server/ folder, opened on a copy of
+// per-platform .vsix installed (the neon-lsp binary in its server/<target>/ folder), opened on a copy of
 // a broken fixture project and driven through Debian's chromium by playwright-core. The test
 // opens a file with a mistake, reads our diagnostic in the Problems panel, checks the status
 // bar, applies the quick fix, and sees the diagnostic gone (and the fix saved to disk); then it
@@ -76,7 +76,7 @@ async function stopGroup(child) {
 
 async function main() {
   const codeServer = required("CODE_SERVER");
-  const neonLsp = required("NEON_LSP_BIN");
+  required("NEON_LSP_BIN");
   const vsix = required("VSIX");
   const fixture = required("FIXTURE");
   const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -132,11 +132,15 @@ async function main() {
     });
     const installed = fs.readdirSync(extensions).find((name) => name.startsWith("neon-lsp.neon-lsp-"));
     if (!installed) throw new Error(`the .vsix did not install: ${fs.readdirSync(extensions).join(", ")}`);
-    // The binary goes where a packaged release ships it, so the extension finds it without settings.
-    const bundled = path.join(extensions, installed, "server", "neon-lsp");
-    fs.mkdirSync(path.dirname(bundled), { recursive: true });
-    fs.copyFileSync(neonLsp, bundled);
-    fs.chmodSync(bundled, 0o755);
+    // The per-platform .vsix carries the binary in server/<target>/, executable: the extension
+    // finds it there without settings.
+    const platform = `${process.platform}-${process.arch === "arm" ? "armhf" : process.arch}`;
+    const bundled = path.join(extensions, installed, "server", platform, "neon-lsp");
+    try {
+      fs.accessSync(bundled, fs.constants.X_OK);
+    } catch {
+      throw new Error(`the installed ${path.basename(vsix)} has no executable ${bundled}`);
+    }
 
     const port = await freePort();
     step(`starting code-server on 127.0.0.1:${port}`);
