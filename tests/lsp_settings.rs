@@ -189,22 +189,7 @@ fn test_connection_reports_on_the_editors_own_progress_token() {
         "params": {"command": "neon-lsp.testConnection", "workDoneToken": "editor-token-1",
                    "arguments": [{"uri": uri(&root, ".env")}]}}),
     );
-    let mut created = Vec::new();
-    let begin = server.wait_for_answering(
-        |m| {
-            m["method"] == "$/progress"
-                && m["params"]["value"]["kind"] == "begin"
-                && m["params"]["value"]["title"]
-                    .as_str()
-                    .is_some_and(|title| title.contains("testing"))
-        },
-        |request| {
-            if request["method"] == "window/workDoneProgress/create" {
-                created.push(request["params"]["token"].clone());
-            }
-            None
-        },
-    );
+    let (begin, created) = server.wait_for_progress_begin("testing");
     assert_eq!(begin["params"]["token"], "editor-token-1", "{begin}");
     assert!(
         !created.contains(&json!("editor-token-1")),

@@ -223,6 +223,16 @@ fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// package.json and a db.js that reads NEON_POSTGRESQL_HOST.
+fn node_project(root: &Path) {
+    write(root, "package.json", "{}");
+    write(
+        root,
+        "db.js",
+        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
+    );
+}
+
 fn write(root: &Path, relative: &str, text: &str) {
     let path = root.join(relative);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -556,12 +566,7 @@ fn commands_say_why_when_they_cannot_run_and_neon_commands_say_what_to_do() {
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "package.json", "{}");
-    write(
-        &root,
-        "db.js",
-        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
-    );
+    node_project(&root);
     write(&root, "notes.txt", "not a file neon-lsp reads\n");
     let values = run_script(
         &nvim,
@@ -648,12 +653,7 @@ fn checkhealth_reports_the_server_the_settings_and_the_clients() {
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "package.json", "{}");
-    write(
-        &root,
-        "db.js",
-        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
-    );
+    node_project(&root);
     let values = run_script(
         &nvim,
         &root,
@@ -715,12 +715,7 @@ fn lsp_enable_with_a_missing_binary_tells_the_user_and_checkhealth_names_both_se
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "package.json", "{}");
-    write(
-        &root,
-        "db.js",
-        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
-    );
+    node_project(&root);
     write(
         &root,
         "api.js",
