@@ -309,6 +309,11 @@ class NeonLspExtension implements vscode.Disposable {
         const params: ExecuteCommandParams = { command, arguments: args, workDoneToken: token };
         return client.sendRequest(ExecuteCommandRequest.type, params, cancellation as vscode.CancellationToken);
       },
+      // The same result the server gives when its own progress is cancelled.
+      cancelled: () => {
+        void vscode.window.showInformationMessage("neon-lsp: connection test cancelled");
+        return { ok: false, cancelled: true, summary: "cancelled" };
+      },
     });
   }
 

@@ -37,6 +37,11 @@ export interface ProgressDependencies<T> {
    * (`$/cancelRequest`), which stops the server's work.
    */
   send(token: string, cancellation: CancellationLike): Promise<T>;
+  /**
+   * The result when the user pressed Cancel (the request then fails with a cancellation error,
+   * which is not a failure to report). Without it, the error is passed on.
+   */
+  cancelled?(): T;
 }
 
 let nextToken = 1;
@@ -56,6 +61,9 @@ export function runWithNotificationProgress<T>(title: string, dependencies: Prog
     });
     try {
       return await dependencies.send(token, cancellation);
+    } catch (error) {
+      if (cancellation.isCancellationRequested && dependencies.cancelled) return dependencies.cancelled();
+      throw error;
     } finally {
       listener.dispose();
     }

@@ -85,6 +85,32 @@ describe("runWithNotificationProgress", () => {
     assert.equal(disposed, 1);
   });
 
+  it("answers a cancelled test with the cancelled result instead of an error", async () => {
+    const token = cancellation();
+    const result = await runWithNotificationProgress<{ cancelled: boolean }>("t", {
+      withProgress: (_options, task) => task({ report() {} }, token),
+      onProgress: () => ({ dispose() {} }),
+      send: async () => {
+        token.cancel();
+        throw new Error("Canceled");
+      },
+      cancelled: () => ({ cancelled: true }),
+    });
+    assert.deepEqual(result, { cancelled: true });
+    // A failure that is not the user's cancel still fails.
+    await assert.rejects(async () =>
+      runWithNotificationProgress("t", {
+        withProgress: (_options, task) => task({ report() {} }, cancellation()),
+        onProgress: () => ({ dispose() {} }),
+        send: async () => {
+          throw new Error("Client is not running");
+        },
+        cancelled: () => ({ cancelled: true }),
+      }),
+      /not running/,
+    );
+  });
+
   it("gives each run its own token", async () => {
     const tokens: string[] = [];
     for (let run = 0; run < 2; run++) {
