@@ -331,8 +331,8 @@ class NeonLspExtension implements vscode.Disposable {
     if (ignored === undefined || ignored === this.toldIgnoredServerPath) return;
     this.toldIgnoredServerPath = ignored;
     const message =
-      `neon-lsp: this workspace sets neon-lsp.server.path to "${ignored}", which is not used while the workspace is not trusted ` +
-      "(Restricted Mode); the bundled server or the one on PATH runs instead.";
+      `neon-lsp: neon-lsp.server.path "${ignored}" names a binary of this workspace, which is not run while the workspace is not trusted ` +
+      "(Restricted Mode); a user setting outside the workspace, the bundled server or the one on PATH runs instead.";
     this.output.appendLine(message);
     void vscode.window.showWarningMessage(message, "Manage Workspace Trust").then((choice) => {
       if (choice) void vscode.commands.executeCommand("workbench.trust.manage");

@@ -91,7 +91,19 @@ export function effectiveServerPath(inspected: InspectedSetting | undefined, tru
   const fromWorkspace = present(inspected?.workspaceFolderValue) ?? present(inspected?.workspaceValue);
   const fromUser = present(inspected?.globalValue);
   if (trusted) return { value: fromWorkspace ?? fromUser };
+  // The user's own setting may still name a file inside the workspace (relative, or through
+  // ${workspaceFolder}): that file is the workspace's, so it waits for trust too.
+  if (fromUser !== undefined && pointsIntoWorkspace(fromUser)) {
+    return { value: undefined, ignoredWorkspaceValue: fromWorkspace ?? fromUser };
+  }
   return fromWorkspace === undefined ? { value: fromUser } : { value: fromUser, ignoredWorkspaceValue: fromWorkspace };
+}
+
+/** A setting resolved against the workspace folder (see expandConfiguredPath). */
+function pointsIntoWorkspace(configured: string): boolean {
+  const value = configured.trim();
+  if (value.includes("${workspaceFolder}")) return true;
+  return !(value.startsWith("~") || path.posix.isAbsolute(value) || path.win32.isAbsolute(value));
 }
 
 /** No usable binary; `message` says what was tried and what to do. */

@@ -226,6 +226,12 @@ describe("effectiveServerPath (Workspace Trust)", () => {
     });
     assert.deepEqual(effectiveServerPath({ globalValue: "~/.cargo/bin/neon-lsp" }, false), { value: "~/.cargo/bin/neon-lsp" });
     assert.deepEqual(effectiveServerPath({ workspaceValue: "  " }, false), { value: undefined });
+    // The user's own setting that names a file inside the workspace waits for trust as well.
+    for (const inside of ["${workspaceFolder}/bin/neon-lsp", "bin/neon-lsp", "./neon-lsp"]) {
+      assert.deepEqual(effectiveServerPath({ globalValue: inside }, false), { value: undefined, ignoredWorkspaceValue: inside }, inside);
+      assert.deepEqual(effectiveServerPath({ globalValue: inside }, true), { value: inside }, inside);
+    }
+    assert.deepEqual(effectiveServerPath({ globalValue: "C:\\tools\\neon-lsp.exe" }, false), { value: "C:\\tools\\neon-lsp.exe" });
   });
 
   it("package.json declares the setting restricted, so VS Code agrees", () => {
