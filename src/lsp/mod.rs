@@ -124,8 +124,7 @@ struct Root {
     texts: HashMap<String, String>,
     /// Bumped on every change: an analysis whose generation is stale is dropped.
     generation: u64,
-    /// The folder has been read from disk at least once (or its scan failed): until then, and
-    /// until the settings are known, nothing is published for it (see `Backend::republish`).
+    /// The folder has been read from disk at least once.
     scanned: bool,
 }
 
@@ -396,10 +395,16 @@ impl Backend {
 
     async fn rescan(&self, index: usize) {
         self.read_workspace(index).await;
-        if let Some(root) = lock(&self.state).roots.get_mut(index) {
-            root.scanned = true;
-        }
+        let first = lock(&self.state)
+            .roots
+            .get_mut(index)
+            .is_some_and(|root| !std::mem::replace(&mut root.scanned, true));
         self.scan_done.notify_waiters();
+        if first {
+            // The scan failed, so its publication was held back (`republish`): the open
+            // documents are analysed on their own now.
+            self.republish(index).await;
+        }
     }
 
     /// Waits until folder `index` has been read from disk once (commands that need the whole
@@ -523,11 +528,6 @@ impl Backend {
                     .await;
             }
         }
-        // A failed scan still ends the wait: the open documents are analysed on their own.
-        if let Some(root) = lock(&self.state).roots.get_mut(index) {
-            root.scanned = true;
-        }
-        self.scan_done.notify_waiters();
         self.republish(index).await;
     }
 }
