@@ -27,6 +27,26 @@ pub struct Options {
     pub env_files: Option<Vec<String>>,
     /// Rule levels that win over neon-lsp.toml's `[rules]` (editor setting `rules`).
     pub rules: BTreeMap<crate::rules::Rule, crate::config::RuleLevel>,
+    /// Who set `client_type` and `auth`, so messages say where a value came from.
+    pub source: OptionsSource,
+}
+
+/// Where [`Options`] came from: the command line's flags or an editor's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OptionsSource {
+    #[default]
+    CommandLine,
+    EditorSettings,
+}
+
+impl OptionsSource {
+    /// The reason given for a value these options set.
+    pub fn reason(self) -> Reason {
+        match self {
+            OptionsSource::CommandLine => Reason::CommandLine,
+            OptionsSource::EditorSettings => Reason::EditorSettings,
+        }
+    }
 }
 
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
@@ -451,7 +471,7 @@ impl<'a> Context<'a> {
         let client = if let Some(client) = self.options.client_type {
             Some(Resolved {
                 value: client,
-                reason: Reason::CommandLine,
+                reason: self.options.source.reason(),
             })
         } else if let Some(client) = configured.and_then(|i| self.config.connections[i].client_type)
         {
@@ -511,7 +531,7 @@ impl<'a> Context<'a> {
         } else if let Some(auth) = self.options.auth {
             Resolved {
                 value: auth,
-                reason: Reason::CommandLine,
+                reason: self.options.source.reason(),
             }
         } else if let Some(auth) = table.and_then(|t| t.auth) {
             Resolved {

@@ -18,10 +18,12 @@ pub struct Resolved<T> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
-    /// `neon-lsp.toml` (or the editor's settings) says so.
+    /// `neon-lsp.toml` says so.
     Config,
     /// A command-line flag says so.
     CommandLine,
+    /// The editor's settings (the language server's `neon-lsp` section) say so.
+    EditorSettings,
     /// A manifest at this workspace-relative path.
     Manifest(String),
     /// The language of the file that reads the variable.
@@ -39,6 +41,7 @@ impl fmt::Display for Reason {
         match self {
             Reason::Config => f.write_str("from neon-lsp.toml"),
             Reason::CommandLine => f.write_str("from the command line"),
+            Reason::EditorSettings => f.write_str("from the editor settings"),
             Reason::Manifest(path) => write!(f, "from {path}"),
             Reason::Language(language) => {
                 write!(f, "from the file's language, {}", language.name())

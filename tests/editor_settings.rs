@@ -1,7 +1,8 @@
 //! The editors' settings are the server's: the VS Code extension's `contributes.configuration`
 //! (editors/vscode/package.json) must list exactly the rules of the registry, the targets,
 //! client types and auth types of the catalogue, and the rule levels neon-lsp.toml accepts. When
-//! this fails, the message prints the JSON to paste.
+//! this fails, the message prints the JSON to paste. Its Workspace Trust declaration names
+//! settings the extension has.
 
 use neon_lsp::catalogue::{AuthType, ClientType, Target};
 use neon_lsp::config::RuleLevel;
@@ -78,4 +79,20 @@ fn target_client_type_and_auth_choices_are_the_catalogues() {
         property("neon-lsp.auth")["enum"],
         choices(AuthType::ALL.iter().map(|a| a.id()).collect())
     );
+}
+
+#[test]
+fn settings_restricted_in_untrusted_workspaces_are_settings_of_the_extension() {
+    // Workspace Trust: the binary the editor runs must not come from an untrusted workspace.
+    let trust = &package_json()["capabilities"]["untrustedWorkspaces"];
+    assert_eq!(trust["supported"], "limited", "{trust}");
+    let restricted = trust["restrictedConfigurations"].as_array().unwrap();
+    assert!(restricted.contains(&Value::from("neon-lsp.server.path")));
+    for name in restricted {
+        let setting = property(name.as_str().unwrap());
+        assert!(
+            setting.is_object(),
+            "{name} is not a setting of the extension"
+        );
+    }
 }

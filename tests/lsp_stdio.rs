@@ -506,22 +506,7 @@ fn code_lens_tests_the_connection_with_progress_and_a_message() {
     );
     // Progress first, then the message and the result (in either order).
     // The token is created with window/workDoneProgress/create first, as the specification asks.
-    let mut created = Vec::new();
-    let begin = server.wait_for_answering(
-        |m| {
-            m["method"] == "$/progress"
-                && m["params"]["value"]["kind"] == "begin"
-                && m["params"]["value"]["title"]
-                    .as_str()
-                    .is_some_and(|title| title.contains("testing"))
-        },
-        |request| {
-            if request["method"] == "window/workDoneProgress/create" {
-                created.push(request["params"]["token"].clone());
-            }
-            None
-        },
-    );
+    let (begin, created) = server.wait_for_progress_begin("testing");
     assert!(
         created.contains(&begin["params"]["token"]),
         "{created:?} {begin}"

@@ -223,6 +223,16 @@ fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// package.json and a db.js that reads NEON_POSTGRESQL_HOST.
+fn node_project(root: &Path) {
+    write(root, "package.json", "{}");
+    write(
+        root,
+        "db.js",
+        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
+    );
+}
+
 fn write(root: &Path, relative: &str, text: &str) {
     let path = root.join(relative);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -556,12 +566,7 @@ fn commands_say_why_when_they_cannot_run_and_neon_commands_say_what_to_do() {
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "package.json", "{}");
-    write(
-        &root,
-        "db.js",
-        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
-    );
+    node_project(&root);
     write(&root, "notes.txt", "not a file neon-lsp reads\n");
     let values = run_script(
         &nvim,
@@ -648,12 +653,7 @@ fn checkhealth_reports_the_server_the_settings_and_the_clients() {
     let Some(nvim) = nvim_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    write(&root, "package.json", "{}");
-    write(
-        &root,
-        "db.js",
-        "const host = process.env.NEON_POSTGRESQL_HOST;\n",
-    );
+    node_project(&root);
     let values = run_script(
         &nvim,
         &root,
@@ -695,10 +695,171 @@ report({ bad_settings = notifications[#notifications].message })
         )) && missing.contains("ERROR"),
         "{missing}"
     );
+    // The advice names both ways to configure the server.
+    assert!(
+        missing.contains("require(\"neon_lsp\").setup{ cmd = {")
+            && missing.contains("vim.lsp.config(\"neon_lsp\", { cmd = {")
+            && missing.contains("vim.lsp.enable"),
+        "{missing}"
+    );
     assert_eq!(
         reported(&values, "bad_settings").as_str(),
         Some(
             "neon-lsp: setup{}: setting envFiles must be a table, not string; unknown setting \"clienttype\" (known: auth, client-type, clientType, env-files, envFiles, rules, target)"
         )
     );
+}
+
+#[test]
+fn lsp_enable_with_a_missing_binary_tells_the_user_and_checkhealth_names_both_setups() {
+    let Some(nvim) = nvim_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    node_project(&root);
+    write(
+        &root,
+        "api.js",
+        "const user = process.env.NEON_POSTGRESQL_USER;\n",
+    );
+    let values = run_script(
+        &nvim,
+        &root,
+        r#"
+if vim.fn.has("nvim-0.11") ~= 1 then
+  report({ skipped = "vim.lsp.enable needs Neovim 0.11" })
+  return
+end
+vim.lsp.config("neon_lsp", { cmd = { ROOT .. "/no/neon-lsp", "serve" } })
+vim.lsp.enable("neon_lsp")
+vim.cmd("edit " .. ROOT .. "/db.js")
+wait_for("a message about the binary", function() return #notifications > 0 end)
+-- A second file does not repeat it.
+vim.cmd("edit " .. ROOT .. "/api.js")
+vim.wait(200)
+report({ told = notifications, clients = #vim.lsp.get_clients({ name = "neon_lsp" }) })
+vim.cmd("checkhealth neon_lsp")
+report({ health = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") })
+"#,
+    );
+    if let Some(reason) = values.iter().find_map(|v| v.get("skipped")) {
+        support::prerequisite_missing(reason.as_str().unwrap_or_default());
+        return;
+    }
+    let told = reported(&values, "told").as_array().unwrap();
+    assert_eq!(told.len(), 1, "told once: {told:?}");
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "neon-lsp: \"{}/no/neon-lsp\" is not executable or not on PATH",
+            root.display()
+        )) && message.contains("vim.lsp.config(\"neon_lsp\", { cmd = {")
+            && message.contains(":checkhealth neon_lsp"),
+        "{message}"
+    );
+    assert_eq!(told[0]["level"], 4, "vim.log.levels.ERROR: {told:?}");
+    assert_eq!(reported(&values, "clients"), 0, "nothing was started");
+    let health = reported(&values, "health").as_str().unwrap();
+    assert!(
+        health.contains("configured through vim.lsp.config")
+            && health.contains("require(\"neon_lsp\").setup{ cmd = {")
+            && health.contains("vim.lsp.config(\"neon_lsp\", { cmd = {"),
+        "{health}"
+    );
+}
+
+/// A marker of a project above `dir` (then the loose-file test cannot be made here).
+fn project_marker_above(dir: &Path) -> Option<PathBuf> {
+    const MARKERS: &[&str] = &[
+        "neon-lsp.toml",
+        ".git",
+        "package.json",
+        "requirements.txt",
+        "pyproject.toml",
+        "Pipfile",
+        "setup.py",
+        "go.mod",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "composer.json",
+        "Gemfile",
+    ];
+    dir.ancestors().find_map(|folder| {
+        let entries = std::fs::read_dir(folder).ok()?;
+        entries.flatten().map(|e| e.path()).find(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            MARKERS.contains(&name.as_ref()) || name.ends_with(".csproj")
+        })
+    })
+}
+
+#[test]
+fn a_file_outside_any_project_gets_a_single_file_client_in_both_setups() {
+    let Some(nvim) = nvim_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    if let Some(marker) = project_marker_above(&base) {
+        support::prerequisite_missing(&format!(
+            "a temp folder outside any project ({} is above {})",
+            marker.display(),
+            base.display()
+        ));
+        return;
+    }
+    // Loose files in a shared folder, as in /tmp or ~/Downloads: no marker anywhere above.
+    let reads = "const host = process.env.NEON_POSTGRESQL_HOST;\n";
+    write(&base, "loose/a.js", reads);
+    write(&base, "loose/other/b.js", reads);
+    write(&base, "loose/c.js", reads);
+    let values = run_script(
+        &nvim,
+        &base,
+        r#"
+local function single_file_clients(how)
+  for _, file in ipairs({ "loose/a.js", "loose/other/b.js" }) do
+    vim.cmd("edit " .. ROOT .. "/" .. file)
+    wait_for("a client for " .. file, function()
+      local client = vim.lsp.get_clients({ bufnr = 0, name = "neon_lsp" })[1]
+      return client ~= nil and client.initialized
+    end)
+  end
+  local seen = {}
+  for _, client in ipairs(vim.lsp.get_clients({ name = "neon_lsp" })) do
+    table.insert(seen, {
+      root_dir = client.root_dir or vim.NIL,
+      workspace_folders = client.workspace_folders or vim.NIL,
+      buffers = vim.tbl_count(client.attached_buffers),
+    })
+  end
+  report({ [how] = seen })
+  for _, client in ipairs(vim.lsp.get_clients({ name = "neon_lsp" })) do
+    if vim.fn.has("nvim-0.11") == 1 then client:stop(true) else client.stop(true) end
+  end
+  vim.wait(5000, function() return #vim.lsp.get_clients({ name = "neon_lsp" }) == 0 end, 20)
+  vim.cmd("silent! %bwipeout!")
+end
+require("neon_lsp").setup({ cmd = { BIN, "serve" } })
+single_file_clients("setup")
+vim.api.nvim_del_augroup_by_name("neon_lsp")
+if vim.fn.has("nvim-0.11") == 1 then
+  vim.lsp.config("neon_lsp", { cmd = { BIN, "serve" } })
+  vim.lsp.enable("neon_lsp")
+  single_file_clients("enable")
+end
+"#,
+    );
+    for how in ["setup", "enable"] {
+        let Some(clients) = values.iter().find_map(|v| v.get(how)) else {
+            assert_eq!(how, "enable", "nothing reported for {how}: {values:?}");
+            support::prerequisite_missing("vim.lsp.enable needs Neovim 0.11");
+            continue;
+        };
+        // One client, no root and no workspace folder (rootUri and workspaceFolders null):
+        // the server is not asked to scan loose/ or the folder above it.
+        assert_eq!(
+            clients,
+            &serde_json::json!([{"root_dir": null, "workspace_folders": null, "buffers": 2}]),
+            "{how}"
+        );
+    }
 }

@@ -103,6 +103,7 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
         name: args.connection.clone(),
         auth: args.auth,
         audience: testconn::Audience::Cli,
+        client_type: None,
     };
     let settings = testconn::settings::resolve(&sources, &selection).map_err(|e| e.message)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

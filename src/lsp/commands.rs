@@ -75,7 +75,10 @@ impl Backend {
     ) -> RpcResult<Option<Value>> {
         match params.command.as_str() {
             DESCRIBE_CONNECTION => self.describe_connection(&params.arguments).await,
-            TEST_CONNECTION => self.test_connection(&params.arguments).await,
+            TEST_CONNECTION => {
+                let token = params.work_done_progress_params.work_done_token;
+                self.test_connection(&params.arguments, token).await
+            }
             INSERT_SNIPPET => self.insert_snippet(&params.arguments).await,
             neon::SIGN_IN => self.sign_in().await,
             neon::SIGN_IN_WITH_REDIRECT => self.sign_in_with_redirect(&params.arguments).await,
@@ -141,7 +144,11 @@ impl Backend {
     /// (for a .env file: that file first), open documents as typed, under the server's
     /// environment — off the request path with progress, and returns the report
     /// (`{ok, summary, server, failure, timings_ms, …}`) after showing its summary.
-    async fn test_connection(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
+    async fn test_connection(
+        &self,
+        arguments: &[Value],
+        progress_token: Option<lsp::NumberOrString>,
+    ) -> RpcResult<Option<Value>> {
         let uri = uri_argument(arguments, TEST_CONNECTION)?;
         let argument = arguments.first().cloned().unwrap_or(Value::Null);
         let text_of = |key: &str| argument.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -229,6 +236,7 @@ impl Backend {
             name,
             auth,
             audience: crate::testconn::Audience::Editor,
+            client_type: connection.as_ref().and_then(|c| c.client_type),
         };
         let settings = match crate::testconn::settings::resolve(&sources, &selection) {
             Ok(settings) => settings,
@@ -243,7 +251,7 @@ impl Backend {
             settings.host().unwrap_or("the connection")
         );
         let outcome = self
-            .run_in_background(&title, move |phases| async move {
+            .run_with_progress(&title, progress_token, move |phases| async move {
                 crate::testconn::run(&settings, &options, move |phase| {
                     let _ = phases.send(phase.to_owned());
                 })

@@ -136,6 +136,9 @@ struct State {
     options: Options,
     /// The client answers `workspace/configuration` requests.
     pulls_configuration: bool,
+    /// The editor's settings are known: initializationOptions read and, for clients that
+    /// answer `workspace/configuration`, its first answer in (or its failure).
+    settings_known: bool,
     /// The client shows server-initiated progress (`window.workDoneProgress`).
     shows_progress: bool,
     /// The client watches files for us when asked (`didChangeWatchedFiles.dynamicRegistration`).
@@ -221,10 +224,18 @@ impl Backend {
     async fn republish(&self, index: usize) {
         let generation = {
             let mut state = lock(&self.state);
+            let settings_known = state.settings_known;
             let Some(root) = state.roots.get_mut(index) else {
                 return;
             };
             root.generation += 1;
+            // A root's first diagnostics wait for its settings and its first scan: published
+            // earlier, they would follow the wrong client type or miss the .env files, and
+            // flash in the editor before the right ones replace them. The scan's end
+            // publishes (`read_workspace`); edits until then are kept, not analysed.
+            if !(settings_known && root.scanned) {
+                return;
+            }
             root.generation
         };
         // Coalesce bursts: let queued changes land first, and leave the work to the newest.
@@ -384,10 +395,16 @@ impl Backend {
 
     async fn rescan(&self, index: usize) {
         self.read_workspace(index).await;
-        if let Some(root) = lock(&self.state).roots.get_mut(index) {
-            root.scanned = true;
-        }
+        let first = lock(&self.state)
+            .roots
+            .get_mut(index)
+            .is_some_and(|root| !std::mem::replace(&mut root.scanned, true));
         self.scan_done.notify_waiters();
+        if first {
+            // The scan failed, so its publication was held back (`republish`): the open
+            // documents are analysed on their own now.
+            self.republish(index).await;
+        }
     }
 
     /// Waits until folder `index` has been read from disk once (commands that need the whole
@@ -654,7 +671,10 @@ fn settings_to_options(settings: &serde_json::Value) -> Result<Options, String> 
             .find_map(|k| settings.get(*k).and_then(|v| v.as_str()))
             .filter(|v| !v.is_empty())
     };
-    let mut options = Options::default();
+    let mut options = Options {
+        source: crate::analysis::OptionsSource::EditorSettings,
+        ..Options::default()
+    };
     if let Some(value) = get(&["target"]) {
         options.target = Some(crate::catalogue::Target::from_id(value).ok_or_else(|| {
             format!("unknown target \"{value}\": expected \"neon\" or \"azure-postgresql\"")
@@ -902,6 +922,7 @@ impl LanguageServer for Backend {
                 .await;
         }
         self.pull_settings().await;
+        lock(&self.state).settings_known = true;
         self.rescan_all().await;
     }
 

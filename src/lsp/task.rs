@@ -44,10 +44,31 @@ impl Backend {
         F: FnOnce(PhaseSender) -> Fut,
         Fut: Future<Output = T> + Send + 'static,
     {
-        let token = format!(
-            "neon-lsp/task/{}",
-            NEXT_TOKEN.fetch_add(1, Ordering::Relaxed)
-        );
+        self.run_with_progress(title, None, work).await
+    }
+
+    /// Like [`Backend::run_in_background`], reporting on the request's own `workDoneToken`
+    /// when the client sent one (client-initiated progress: the editor shows it where it
+    /// likes, e.g. VS Code as a cancellable notification, and cancels with `$/cancelRequest`).
+    pub(super) async fn run_with_progress<T, F, Fut>(
+        &self,
+        title: &str,
+        client_token: Option<NumberOrString>,
+        work: F,
+    ) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(PhaseSender) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        let token = match &client_token {
+            Some(NumberOrString::String(token)) => token.clone(),
+            Some(NumberOrString::Number(number)) => number.to_string(),
+            None => format!(
+                "neon-lsp/task/{}",
+                NEXT_TOKEN.fetch_add(1, Ordering::Relaxed)
+            ),
+        };
         let (phases, mut phase_messages) = mpsc::unbounded_channel();
         // Started before the progress bar: the work must not wait for the editor's reply.
         let mut task = tokio::spawn(work(phases));
@@ -57,8 +78,16 @@ impl Backend {
             cancellable: self.cancellable.clone(),
         };
         lock_map(&self.cancellable).insert(token.clone(), task.abort_handle());
-        let progress_token = NumberOrString::String(token);
-        let progress = match self.create_progress(&progress_token).await {
+        // A client's own token needs no window/workDoneProgress/create.
+        let (progress_token, created) = match client_token {
+            Some(token) => (token, true),
+            None => {
+                let token = NumberOrString::String(token);
+                let created = self.create_progress(&token).await;
+                (token, created)
+            }
+        };
+        let progress = match created {
             true => Some(
                 self.client
                     .progress(progress_token, title)

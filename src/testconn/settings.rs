@@ -67,6 +67,9 @@ pub struct Selection {
     /// Connection name of a second connection (`NEON_POSTGRESQL_<NAME>_…`).
     pub name: Option<String>,
     pub auth: Option<AuthType>,
+    /// The connection's client type when the caller knows it (the editor, from the analysis):
+    /// advice then names the variables Service Connector sets for that client type.
+    pub client_type: Option<catalogue::ClientType>,
 }
 
 /// How the password is obtained.
@@ -257,13 +260,7 @@ pub fn resolve(sources: &Sources, selection: &Selection) -> Result<Settings, Con
         read.insert(0, (host_key, origin));
         (params, described)
     } else {
-        return Err(config_error(format!(
-            "no connection variables found: neither {} nor {} is set in the .env files in scope or the process environment. \
-             To fix: {}, or set the variables Service Connector injects (`neon-lsp snippet --list` shows them)",
-            var(Field::ConnectionString),
-            var(Field::Host),
-            selection.audience.env_files_hint()
-        )));
+        return Err(no_variables(target, name.as_deref(), selection));
     };
     if params.host().is_none() {
         return Err(config_error(format!(
@@ -339,6 +336,46 @@ pub fn resolve(sources: &Sources, selection: &Selection) -> Result<Settings, Con
         read,
         described,
     })
+}
+
+/// Neither a connection string nor a host is set. With the client type known, the message names
+/// the variables Service Connector sets for it (a Node.js app never gets a connection string).
+fn no_variables(target: Target, name: Option<&str>, selection: &Selection) -> ConfigError {
+    let var = |field: Field| catalogue::env_name(target, name, field);
+    let auth = selection.auth.unwrap_or(AuthType::Secret);
+    let client_variables = selection
+        .client_type
+        .and_then(|client| {
+            Some((
+                client,
+                catalogue::variables(target, client, auth, name).ok()?,
+            ))
+        })
+        .filter(|(_, variables)| !variables.is_empty());
+    let Some((client, variables)) = client_variables else {
+        return config_error(format!(
+            "no connection variables found: neither {} nor {} is set in the .env files in scope or the process environment. \
+             To fix: {}, or set the variables Service Connector injects (`neon-lsp snippet --list` shows them)",
+            var(Field::ConnectionString),
+            var(Field::Host),
+            selection.audience.env_files_hint()
+        ));
+    };
+    // The variable the test starts from: the connection string, else the host (or Spring's URL).
+    let first = [Field::ConnectionString, Field::Host]
+        .into_iter()
+        .find(|field| variables.iter().any(|v| v.field() == Some(*field)))
+        .map(var)
+        .unwrap_or_else(|| variables[0].name.clone());
+    let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+    config_error(format!(
+        "no connection variables found: {first} is not set in the .env files in scope or the process environment. \
+         Service Connector sets {} for a {} app ({} auth). To fix: {}, or set those variables",
+        names.join(", "),
+        client.id(),
+        auth.id(),
+        selection.audience.env_files_hint()
+    ))
 }
 
 fn formats_for(target: Target) -> &'static str {
@@ -529,6 +566,45 @@ mod tests {
         );
         let error = resolve(&s, &Selection::default()).unwrap_err();
         assert!(error.message.contains("no NEON_POSTGRESQL_"), "{error}");
+        // A Node.js or Django connection never gets a connection string: the advice names the
+        // variables of its client type instead.
+        let host_only = sources("NEON_POSTGRESQL_PORT=5432\n", &[]);
+        for (client, expected) in [
+            (
+                catalogue::ClientType::NodeJs,
+                "NEON_POSTGRESQL_HOST, NEON_POSTGRESQL_USER",
+            ),
+            (
+                catalogue::ClientType::Django,
+                "NEON_POSTGRESQL_NAME, NEON_POSTGRESQL_HOST",
+            ),
+        ] {
+            let selection = Selection {
+                client_type: Some(client),
+                ..Selection::default()
+            };
+            let message = resolve(&host_only, &selection).unwrap_err().message;
+            assert!(!message.contains("CONNECTIONSTRING"), "{message}");
+            assert!(
+                message
+                    .starts_with("no connection variables found: NEON_POSTGRESQL_HOST is not set"),
+                "{message}"
+            );
+            assert!(message.contains(expected), "{message}");
+            assert!(
+                message.contains(&format!("for a {} app", client.id())),
+                "{message}"
+            );
+        }
+        let python = Selection {
+            client_type: Some(catalogue::ClientType::Python),
+            ..Selection::default()
+        };
+        let message = resolve(&host_only, &python).unwrap_err().message;
+        assert!(
+            message.contains("NEON_POSTGRESQL_CONNECTIONSTRING is not set"),
+            "{message}"
+        );
         let bad = sources(
             "NEON_POSTGRESQL_CONNECTIONSTRING=\"host='unterminated\"\n",
             &[],

@@ -300,6 +300,28 @@ impl Server {
         }
     }
 
+    /// Waits for a `$/progress` begin whose title contains `title`; returns it with the tokens
+    /// the server asked to create (`window/workDoneProgress/create`) meanwhile.
+    pub fn wait_for_progress_begin(&mut self, title: &str) -> (Value, Vec<Value>) {
+        let mut created = Vec::new();
+        let begin = self.wait_for_answering(
+            |m| {
+                m["method"] == "$/progress"
+                    && m["params"]["value"]["kind"] == "begin"
+                    && m["params"]["value"]["title"]
+                        .as_str()
+                        .is_some_and(|text| text.contains(title))
+            },
+            |request| {
+                if request["method"] == "window/workDoneProgress/create" {
+                    created.push(request["params"]["token"].clone());
+                }
+                None
+            },
+        );
+        (begin, created)
+    }
+
     pub fn diagnostics_for(&mut self, uri: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
         let message = self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics"

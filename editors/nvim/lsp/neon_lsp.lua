@@ -4,9 +4,11 @@ local config = require("neon_lsp.config")
 
 local client_config = config.client_config({})
 client_config.root_dir = function(bufnr, on_dir)
-  if config.wants_buffer(bufnr) then
-    on_dir(config.root_dir(bufnr))
+  if not config.wants_buffer(bufnr) then
+    return
   end
+  -- nil outside any project: the server runs in single-file mode.
+  on_dir(config.root_dir(bufnr))
 end
 -- vim.lsp.config("neon_lsp", { settings = ... }) leaves init_options as they are: hand the
 -- settings to the server at initialize too, so its first diagnostics already follow them.

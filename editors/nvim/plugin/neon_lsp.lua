@@ -14,6 +14,16 @@ if not vim.g.neon_lsp_no_env_filetype then
   })
 end
 
+-- With vim.lsp.enable("neon_lsp"), a missing binary would only reach lsp.log: say so.
+if vim.fn.has("nvim-0.11") == 1 then
+  vim.api.nvim_create_autocmd("FileType", {
+    group = vim.api.nvim_create_augroup("neon_lsp_enabled", { clear = true }),
+    callback = function(args)
+      require("neon_lsp").check_enabled(args.buf)
+    end,
+  })
+end
+
 local function command(name, run, opts)
   vim.api.nvim_create_user_command(name, run, vim.tbl_extend("force", { force = true }, opts or {}))
 end

@@ -24,11 +24,17 @@ fi
 
 cd "$extension"
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# Packaged as a release is: the binary, stripped, in this platform's server/<target>/ and the
+# per-platform .vsix the Marketplace would serve here; the extension must find it on its own.
+npm run --silent bundle-server -- --binary "$NEON_LSP_BIN" >/dev/null
 npm run --silent package >/dev/null
+target="$(node -p '`${process.platform}-${process.arch === "arm" ? "armhf" : process.arch}`')"
+vsix="$extension/neon-lsp-$target.vsix"
+[ -f "$vsix" ] || { echo "vscode e2e: npm run package made no $vsix" >&2; exit 1; }
 
 screenshot="${SCREENSHOT:-${TMPDIR:-/tmp}/neon-lsp-vscode-e2e.png}"
 case "$screenshot" in /*) ;; *) screenshot="$repo/$screenshot" ;; esac
 
-CODE_SERVER="$code_server" NEON_LSP_BIN="$NEON_LSP_BIN" VSIX="$extension/neon-lsp.vsix" \
+CODE_SERVER="$code_server" NEON_LSP_BIN="$NEON_LSP_BIN" VSIX="$vsix" \
   FIXTURE="$repo/tests/fixtures/projects/django-broken" CHROMIUM="$chromium" SCREENSHOT="$screenshot" \
   node "$here/vscode-e2e.mjs"

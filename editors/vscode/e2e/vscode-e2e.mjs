@@ -1,9 +1,10 @@
 // The extension in a real VS Code: code-server (VS Code served over HTTP on loopback) with our
-// .vsix installed and the neon-lsp binary in the extension's server/ folder, opened on a copy of
+// per-platform .vsix installed (the neon-lsp binary in its server/<target>/ folder), opened on a copy of
 // a broken fixture project and driven through Debian's chromium by playwright-core. The test
 // opens a file with a mistake, reads our diagnostic in the Problems panel, checks the status
 // bar, applies the quick fix, and sees the diagnostic gone (and the fix saved to disk); then it
-// runs "Neon LSP: Test Connection" from the Command Palette and sees the outcome in the status bar.
+// runs "Neon LSP: Test Connection" from the Command Palette and sees the outcome in the status bar;
+// then "Restart Server", whose clean exit the output must log as information, not as an error.
 //
 // Run through run.sh, which installs code-server, builds the binary and packages the .vsix.
 // Inputs (environment): CODE_SERVER, NEON_LSP_BIN, VSIX, FIXTURE, CHROMIUM (default
@@ -76,7 +77,7 @@ async function stopGroup(child) {
 
 async function main() {
   const codeServer = required("CODE_SERVER");
-  const neonLsp = required("NEON_LSP_BIN");
+  required("NEON_LSP_BIN");
   const vsix = required("VSIX");
   const fixture = required("FIXTURE");
   const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -132,11 +133,15 @@ async function main() {
     });
     const installed = fs.readdirSync(extensions).find((name) => name.startsWith("neon-lsp.neon-lsp-"));
     if (!installed) throw new Error(`the .vsix did not install: ${fs.readdirSync(extensions).join(", ")}`);
-    // The binary goes where a packaged release ships it, so the extension finds it without settings.
-    const bundled = path.join(extensions, installed, "server", "neon-lsp");
-    fs.mkdirSync(path.dirname(bundled), { recursive: true });
-    fs.copyFileSync(neonLsp, bundled);
-    fs.chmodSync(bundled, 0o755);
+    // The per-platform .vsix carries the binary in server/<target>/, executable: the extension
+    // finds it there without settings.
+    const platform = `${process.platform}-${process.arch === "arm" ? "armhf" : process.arch}`;
+    const bundled = path.join(extensions, installed, "server", platform, "neon-lsp");
+    try {
+      fs.accessSync(bundled, fs.constants.X_OK);
+    } catch {
+      throw new Error(`the installed ${path.basename(vsix)} has no executable ${bundled}`);
+    }
 
     const port = await freePort();
     step(`starting code-server on 127.0.0.1:${port}`);
@@ -250,7 +255,30 @@ async function main() {
     // The server reported the same outcome itself (window/showMessage).
     await page.locator(".notifications-toasts .notification-list-item", { hasText: summary }).first().waitFor();
     step(`server said: ${summary}`);
-    step("passed: diagnostic shown, status bar set, quick fix applied and saved, diagnostic gone, test connection forwarded");
+
+    step("restarting the server from the Command Palette");
+    await page.keyboard.press("Control+Shift+P");
+    await quickInput.waitFor();
+    await quickInput.fill(">Neon LSP: Restart Server");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Neon LSP: Restart Server" }).first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".statusbar-item", { hasText: "neon · django" }).first().waitFor();
+    step("reading the Neon LSP output");
+    await page.keyboard.press("Control+Shift+P");
+    await quickInput.waitFor();
+    await quickInput.fill(">Neon LSP: Show Output");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Neon LSP: Show Output" }).first().waitFor();
+    await page.keyboard.press("Enter");
+    const outputLines = page.locator(".part.panel .view-lines");
+    await outputLines.filter({ hasText: "exited with code 0" }).first().waitFor();
+    const output = (await outputLines.first().innerText()).replace(/\u00a0/g, " ");
+    // The clean exit of a restart is information, not an error; the server is the one this
+    // platform's package carries.
+    if (!/\[Info\s+- [^\]]+\] Server process exited with code 0/.test(output) || /\[Error[^\]]*\] Server process exited with code 0/.test(output)) {
+      throw new Error(`the restart's clean exit is not logged as information:\n${output}`);
+    }
+    if (!output.includes("(found via bundled)")) throw new Error(`the extension did not run its bundled server:\n${output}`);
+    step("passed: bundled server found, diagnostic shown, status bar set, quick fix applied and saved, diagnostic gone, test connection forwarded, restart logged cleanly");
   } catch (error) {
     if (page) {
       const failure = path.join(os.tmpdir(), "neon-lsp-vscode-e2e-failure.png");

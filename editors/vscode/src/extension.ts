@@ -6,15 +6,20 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
+  ExecuteCommandParams,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
+  MessageType,
   RevealOutputChannelOn,
   ServerOptions,
+  ShowMessageNotification,
   State,
+  WorkDoneProgress,
 } from "vscode-languageclient/node";
 import {
   argumentsFor,
@@ -27,7 +32,8 @@ import {
   unsupportedMessage,
 } from "./commands";
 import { documentSelector } from "./documents";
-import { findServer, ServerLocation, ServerNotFoundError } from "./serverPath";
+import { clientLogLevel, presentServerMessage, runWithNotificationProgress } from "./feedback";
+import { effectiveServerPath, findServer, ServerLocation, ServerNotFoundError } from "./serverPath";
 import { needsRestart, ServerSettings, toServerSettings } from "./settings";
 import {
   ConnectionDescription,
@@ -40,6 +46,17 @@ import {
 
 const SECTION = "neon-lsp";
 
+/** vscode-languageclient, except that a clean exit of the server is not logged as an error. */
+class NeonLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
+    if (clientLogLevel(message) === "info") {
+      this.info(message, data, false);
+      return;
+    }
+    super.error(message, data, showNotification);
+  }
+}
+
 class NeonLspExtension implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private location: ServerLocation | undefined;
@@ -51,6 +68,10 @@ class NeonLspExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private describeTimer: ReturnType<typeof setTimeout> | undefined;
   private describeGeneration = 0;
+  /** A Neon sign-in is running: its messages are shown in full (see feedback.presentServerMessage). */
+  private signingIn = 0;
+  /** The workspace's server path that Restricted Mode made us ignore, told to the user once. */
+  private toldIgnoredServerPath: string | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.statusItem.name = "neon-lsp connection";
@@ -66,6 +87,10 @@ class NeonLspExtension implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleDescribe()),
       vscode.workspace.onDidSaveTextDocument(() => this.scheduleDescribe()),
+      // Trusting the workspace lets its neon-lsp.server.path count: start that binary.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (this.toldIgnoredServerPath !== undefined) void this.stop().then(() => this.start());
+      }),
     );
     this.render();
     this.statusItem.show();
@@ -80,15 +105,23 @@ class NeonLspExtension implements vscode.Disposable {
   private async start(): Promise<void> {
     this.setServerState({ kind: "starting" });
     let location: ServerLocation;
+    const serverPath = effectiveServerPath(
+      vscode.workspace.getConfiguration(SECTION).inspect<string>("server.path"),
+      vscode.workspace.isTrusted,
+    );
+    this.warnIgnoredServerPath(serverPath.ignoredWorkspaceValue);
     try {
       location = findServer({
-        configuredPath: vscode.workspace.getConfiguration(SECTION).get<string>("server.path"),
+        configuredPath: serverPath.value,
         extensionPath: this.context.extensionPath,
         pathVariable: process.env.PATH,
         platform: process.platform,
+        arch: process.arch,
+        musl: isMusl(),
         homeDirectory: os.homedir(),
         workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
         isExecutable,
+        bundledTargets: listFolders(path.join(this.context.extensionPath, "server")),
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -121,15 +154,17 @@ class NeonLspExtension implements vscode.Disposable {
             return params.items.map((item, index) => (item.section === SECTION ? this.settings() : answers[index]));
           },
         },
-        // A click on the server's "Test connection" code lens runs through here: keep its outcome.
+        // A click on the server's "Test connection" code lens runs through here: show its
+        // progress as a notification and keep its outcome.
         executeCommand: async (command, args, next) => {
-          const result = await next(command, args);
-          if (command === SERVER_COMMANDS.testConnection) this.recordTest(result);
-          return result;
+          if (command === SERVER_COMMANDS.testConnection && this.client) {
+            return this.execute(SERVER_COMMANDS.testConnection, args);
+          }
+          return next(command, args);
         },
       },
     };
-    const client = new LanguageClient("neon-lsp", "Neon LSP", serverOptions, clientOptions);
+    const client = new NeonLanguageClient("neon-lsp", "Neon LSP", serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((change) => {
       if (change.newState === State.Running) {
@@ -142,6 +177,7 @@ class NeonLspExtension implements vscode.Disposable {
     });
     try {
       await client.start();
+      client.onNotification(ShowMessageNotification.type, (params) => this.showServerMessage(params.type, params.message));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.output.appendLine(`The server did not start: ${message}`);
@@ -241,8 +277,9 @@ class NeonLspExtension implements vscode.Disposable {
   private async execute(command: ServerCommand, args: unknown[]): Promise<unknown> {
     const client = this.client;
     if (!client) return undefined;
+    if (command === SERVER_COMMANDS.signIn) this.signingIn++;
     try {
-      const result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+      const result = await this.send(client, command, args);
       if (command === SERVER_COMMANDS.testConnection) this.recordTest(result);
       if (command === SERVER_COMMANDS.insertSnippet && isObject(result) && result.applied === false) {
         void vscode.window.showWarningMessage("neon-lsp: the snippet was not inserted (the editor declined the edit).");
@@ -254,7 +291,52 @@ class NeonLspExtension implements vscode.Disposable {
       this.output.appendLine(`${command} failed: ${message}`);
       void vscode.window.showErrorMessage(`neon-lsp: ${command} failed: ${message}`);
       return undefined;
+    } finally {
+      if (command === SERVER_COMMANDS.signIn) this.signingIn--;
     }
+  }
+
+  /** Sends a command; the connection test under a cancellable notification with its progress. */
+  private async send(client: LanguageClient, command: ServerCommand, args: unknown[]): Promise<unknown> {
+    if (command !== SERVER_COMMANDS.testConnection) {
+      return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+    }
+    return runWithNotificationProgress<unknown>("neon-lsp: testing the connection", {
+      withProgress: (options, task) =>
+        vscode.window.withProgress({ ...options, location: vscode.ProgressLocation.Notification }, task),
+      onProgress: (token, handler) => client.onProgress(WorkDoneProgress.type, token, handler),
+      send: (token, cancellation) => {
+        const params: ExecuteCommandParams = { command, arguments: args, workDoneToken: token };
+        return client.sendRequest(ExecuteCommandRequest.type, params, cancellation as vscode.CancellationToken);
+      },
+      // The same result the server gives when its own progress is cancelled.
+      cancelled: () => {
+        void vscode.window.showInformationMessage("neon-lsp: connection test cancelled");
+        return { ok: false, cancelled: true, summary: "cancelled" };
+      },
+    });
+  }
+
+  /** `window/showMessage`, as vscode-languageclient shows it, except a sign-in's long messages. */
+  private showServerMessage(type: MessageType, text: string): void {
+    const shown = presentServerMessage(text, this.signingIn > 0);
+    const options: vscode.MessageOptions = shown.modal ? { modal: true, detail: shown.detail } : {};
+    if (type === MessageType.Error) void vscode.window.showErrorMessage(shown.message, options);
+    else if (type === MessageType.Warning) void vscode.window.showWarningMessage(shown.message, options);
+    else void vscode.window.showInformationMessage(shown.message, options);
+  }
+
+  /** Restricted Mode: the workspace's server path is not run; say so once, with the way out. */
+  private warnIgnoredServerPath(ignored: string | undefined): void {
+    if (ignored === undefined || ignored === this.toldIgnoredServerPath) return;
+    this.toldIgnoredServerPath = ignored;
+    const message =
+      `neon-lsp: neon-lsp.server.path "${ignored}" names a binary of this workspace, which is not run while the workspace is not trusted ` +
+      "(Restricted Mode); a user setting outside the workspace, the bundled server or the one on PATH runs instead.";
+    this.output.appendLine(message);
+    void vscode.window.showWarningMessage(message, "Manage Workspace Trust").then((choice) => {
+      if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
+    });
   }
 
   private recordTest(result: unknown): void {
@@ -330,6 +412,28 @@ class NeonLspExtension implements vscode.Disposable {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object";
+}
+
+/** Linux with musl libc (Alpine): Node's report names no glibc there. */
+function isMusl(): boolean {
+  if (process.platform !== "linux") return false;
+  try {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    return header !== undefined && header.glibcVersionRuntime === undefined;
+  } catch {
+    return false;
+  }
+}
+
+function listFolders(folder: string): string[] {
+  try {
+    return fs
+      .readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
 }
 
 function isExecutable(file: string): boolean {

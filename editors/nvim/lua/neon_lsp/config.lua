@@ -69,7 +69,9 @@ function M.wants_buffer(bufnr)
   return true
 end
 
---- The project root for a buffer (see root_markers), else the buffer's folder.
+--- The project root for a buffer (see root_markers), or nil for a file outside any project:
+--- the server then runs in single-file mode (no rootUri, no workspace folders) and checks the
+--- open file alone instead of scanning its folder, which may be /tmp or a Downloads folder.
 function M.root_dir(bufnr, markers)
   local name = vim.api.nvim_buf_get_name(bufnr)
   if name == "" then
@@ -81,7 +83,19 @@ function M.root_dir(bufnr, markers)
       return root
     end
   end
-  return vim.fs.dirname(name)
+  return nil
+end
+
+--- What to tell a user whose server binary is missing, naming the way they configured it
+--- ("setup" or "enable") and both ways to give the path.
+function M.missing_binary_message(executable, how)
+  local give_path = how == "enable"
+      and "vim.lsp.config(\"neon_lsp\", { cmd = { \"/path/to/neon-lsp\", \"serve\" } }) before vim.lsp.enable(\"neon_lsp\")"
+    or "require(\"neon_lsp\").setup{ cmd = { \"/path/to/neon-lsp\", \"serve\" } }"
+  return ("%q is not executable or not on PATH: install neon-lsp (cargo install --locked --path <neon-lsp checkout>) or give its path with %s; :checkhealth neon_lsp"):format(
+    tostring(executable),
+    give_path
+  )
 end
 
 -- The server takes neon-lsp.toml's own spellings too (client-type, env-files).

@@ -47,8 +47,9 @@ function M.check()
     health.error("cmd is not a list starting with the neon-lsp binary: " .. vim.inspect(cmd))
   elseif vim.fn.executable(executable) ~= 1 then
     health.error(("%q is not executable or not on PATH"):format(executable), {
-      "Install neon-lsp: cargo install --path <neon-lsp checkout>",
-      "or pass its path: setup{ cmd = { '/path/to/neon-lsp', 'serve' } }",
+      "Install neon-lsp: cargo install --locked --path <neon-lsp checkout>",
+      "or give its path, with setup{}: require(\"neon_lsp\").setup{ cmd = { \"/path/to/neon-lsp\", \"serve\" } }",
+      "or, with vim.lsp.enable (Neovim 0.11+): vim.lsp.config(\"neon_lsp\", { cmd = { \"/path/to/neon-lsp\", \"serve\" } })",
     })
   else
     local result = vim.system({ executable, "--version" }, { text = true }):wait(10000)
@@ -71,7 +72,7 @@ function M.check()
     health.ok(
       ("client %d: root %s, %d buffer(s), commands: %s"):format(
         client.id,
-        client.root_dir or "(none)",
+        client.root_dir or "none (single-file mode)",
         #buffers,
         #commands > 0 and table.concat(commands, ", ") or "none"
       )

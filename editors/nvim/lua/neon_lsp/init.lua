@@ -70,20 +70,45 @@ function M.start(bufnr)
   end
   local opts = M.options or {}
   local client_config = config.client_config(opts)
-  if vim.fn.executable(client_config.cmd[1]) ~= 1 then
-    if not warned_missing then
-      warned_missing = true
-      notify(
-        ("%q is not executable or not on PATH: install neon-lsp (cargo install --path <neon-lsp checkout>) or pass setup{ cmd = { '/path/to/neon-lsp', 'serve' } }; :checkhealth neon_lsp"):format(
-          client_config.cmd[1]
-        ),
-        vim.log.levels.ERROR
-      )
-    end
+  if not M.check_executable(client_config.cmd, "setup") then
     return nil
   end
+  -- nil outside any project: one single-file client for all such buffers.
   client_config.root_dir = config.root_dir(bufnr, opts.root_markers)
   return vim.lsp.start(client_config, { bufnr = bufnr })
+end
+
+--- True when `cmd`'s program can run; else tells the user once (vim.notify, not only lsp.log),
+--- with advice for the way the server was configured ("setup" or "enable").
+function M.check_executable(cmd, how)
+  local executable = type(cmd) == "table" and cmd[1] or nil
+  if type(cmd) == "function" or (type(executable) == "string" and vim.fn.executable(executable) == 1) then
+    return true
+  end
+  if not warned_missing then
+    warned_missing = true
+    notify(config.missing_binary_message(executable, how), vim.log.levels.ERROR)
+  end
+  return false
+end
+
+--- For `vim.lsp.enable("neon_lsp")` (plugin/neon_lsp.lua calls it on FileType): Neovim checks
+--- `cmd` before starting and writes a missing binary only to lsp.log, so the user would see
+--- nothing at all. Tells them once, as setup{} does.
+function M.check_enabled(bufnr)
+  if warned_missing or vim.fn.has("nvim-0.11") ~= 1 then
+    return
+  end
+  local enabled = vim.lsp.is_enabled and vim.lsp.is_enabled(config.name)
+    or (vim.lsp._enabled_configs or {})[config.name] ~= nil
+  if not enabled or not config.wants_buffer(bufnr) then
+    return
+  end
+  local resolved = vim.lsp.config[config.name]
+  if resolved == nil or (resolved.filetypes and not vim.tbl_contains(resolved.filetypes, vim.bo[bufnr].filetype)) then
+    return
+  end
+  M.check_executable(resolved.cmd, "enable")
 end
 
 --- The neon-lsp client attached to `bufnr`, if any.

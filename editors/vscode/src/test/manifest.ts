@@ -4,6 +4,9 @@ import * as path from "node:path";
 
 export interface Manifest {
   main: string;
+  capabilities?: {
+    untrustedWorkspaces?: { supported: boolean | "limited"; description?: string; restrictedConfigurations?: string[] };
+  };
   activationEvents: string[];
   contributes: {
     commands: { command: string; title: string; category?: string }[];
