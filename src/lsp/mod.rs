@@ -9,6 +9,7 @@
 //! handlers can reorder edits (tower-lsp issue 284); tower-lsp-server is its maintained
 //! continuation (community fork, current lsp types, no async-trait boxing).
 
+pub mod codec;
 mod commands;
 mod convert;
 mod docs;
@@ -17,6 +18,7 @@ mod lens;
 mod lifecycle;
 mod log;
 mod neon;
+mod stdio;
 mod task;
 
 pub use log::{Level as LogLevel, LogOptions};
@@ -32,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tower_lsp_server::jsonrpc::Result as RpcResult;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
@@ -72,10 +74,14 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
+        let log = stdio::Log {
+            logger: logger.clone(),
+            client: client_for_guard.clone(),
+        };
         let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
         let service = lifecycle::WatchExit::new(service, lifecycle.clone());
         let stdin = lifecycle::EofSignal::new(tokio::io::stdin(), lifecycle.clone());
-        let serve = Server::new(stdin, tokio::io::stdout(), socket).serve(service);
+        let serve = stdio::serve(service, socket, stdin, tokio::io::stdout(), log);
         tokio::pin!(serve);
         tokio::select! {
             () = &mut serve => {}
