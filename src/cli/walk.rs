@@ -99,6 +99,12 @@ pub enum WalkError {
         #[source]
         source: io::Error,
     },
+    #[error("{}: cannot list this folder: {source}; check its permissions (it needs read and execute permission)", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("{}: is outside the current directory {}; run neon-lsp check from a directory that contains every path, or pass one directory alone", path.display(), root.display())]
     OutsideRoot { path: PathBuf, root: PathBuf },
 }
@@ -119,6 +125,20 @@ pub fn collect(paths: &[PathBuf], options: &WalkOptions) -> Result<Collected, Wa
     for path in &given {
         let absolute = normalize(&current_directory.join(path));
         match std::fs::metadata(&absolute) {
+            // A folder the walker cannot list would be "no problems in 0 files": an error.
+            Ok(metadata) if metadata.is_dir() => match std::fs::read_dir(&absolute) {
+                Ok(_) => targets.push(Target {
+                    given: path.clone(),
+                    absolute,
+                    is_dir: true,
+                }),
+                Err(source) => {
+                    return Err(WalkError::Unreadable {
+                        path: absolute,
+                        source,
+                    });
+                }
+            },
             Ok(metadata) => targets.push(Target {
                 given: path.clone(),
                 absolute,
@@ -373,7 +393,9 @@ impl<'a> Collector<'a> {
 
     fn keep(&self, path: String, kind: FileKind, bytes: Vec<u8>) {
         let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(&bytes);
-        if memchr::memchr(0, head).is_some() {
+        // A binary-looking neon-lsp.toml is still the configuration: the analysis reports it
+        // as a configuration error instead of running with the defaults.
+        if kind != FileKind::Config && memchr::memchr(0, head).is_some() {
             self.note(path, "skipped: binary file (NUL byte in the first 8 KiB)");
             return;
         }
