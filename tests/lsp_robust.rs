@@ -215,3 +215,52 @@ fn a_client_that_does_not_wait_for_the_initialize_response_still_gets_diagnostic
     );
     server.stop();
 }
+
+/// A loose file (no workspace folder from the editor, no project marker above it) is checked
+/// with the .env file beside it, and nothing else in its folder tree is read.
+#[test]
+fn a_loose_file_outside_any_project_gets_single_file_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().canonicalize().unwrap();
+    let source = "import os\nconn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
+    std::fs::write(folder.join("notes.py"), source).unwrap();
+    std::fs::write(folder.join(".env"), "OTHER=1\n").unwrap();
+    // Would be reported (tls-disabled) if the folder tree were scanned.
+    std::fs::create_dir(folder.join("elsewhere")).unwrap();
+    std::fs::write(
+        folder.join("elsewhere/.env"),
+        "NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:pw@ep-a.eastus2.azure.neon.tech/db?sslmode=disable\"\n",
+    )
+    .unwrap();
+    let mut server = Server::launch(&[], &[]);
+    let id = server.send_request(
+        "initialize",
+        json!({"processId": null, "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
+    );
+    server.response_to(id, |_| None);
+    server.notify("initialized", json!({}));
+    let notes = uri(&folder, "notes.py");
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": notes, "languageId": "python", "version": 1, "text": source}}),
+    );
+    let diagnostics = server.diagnostics_for(&notes, |d| {
+        d.as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "undefined-in-env-file"))
+    });
+    assert!(!diagnostics.is_empty());
+    server.received_or_wait_for(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("single-file mode"))
+    });
+    // A round trip, so anything published meanwhile has arrived.
+    server.request_response("shutdown", Value::Null);
+    let elsewhere = uri(&folder, "elsewhere/.env");
+    assert!(
+        !server.received.iter().any(|m| m.contains(&elsewhere)),
+        "a file outside the open file's folder was read"
+    );
+    server.notify("exit", Value::Null);
+}
