@@ -4,6 +4,7 @@
 # the Python dotenv-linter on the same tree for reference when they are installed.
 #
 #   benches/big_tree.sh [FILES=200000] [ENV_FILES=5000] [GIGABYTES=3]
+#   TREE=/some/folder benches/big_tree.sh     # reuse (and keep) a tree generated before
 #
 # The tree goes to a temporary folder (TMPDIR) and is removed afterwards.
 set -euo pipefail
@@ -15,10 +16,14 @@ cargo build --release --quiet
 bin="$PWD/target/release/neon-lsp"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-tree="$work/tree"
-started=$SECONDS
-python3 benches/generate_big_tree.py "$tree" "$files" "$envs" "$gigabytes"
-echo "generated in $((SECONDS - started)) s; $(du -sh "$tree" | cut -f1) on disk"
+# TREE=<folder> reuses a tree generated earlier (kept); otherwise one is made and removed.
+tree="${TREE:-$work/tree}"
+if [ ! -d "$tree" ]; then
+  started=$SECONDS
+  python3 benches/generate_big_tree.py "$tree" "$files" "$envs" "$gigabytes"
+  echo "generated in $((SECONDS - started)) s"
+fi
+echo "tree: $(find "$tree" -type f | wc -l) files, $(find "$tree" -name .env | wc -l) .env, $(du -sh --apparent-size "$tree" | cut -f1)"
 
 measure() { # name, command...: prints a row (wall s, peak RSS MiB, exit status)
   local name="$1"; shift
