@@ -118,6 +118,16 @@ fn span<T>(value: &Spanned<T>) -> TextRange {
 
 /// Parses the text of a `neon-lsp.toml` found at `path` (used in error messages).
 pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    // TOML allows no NUL anywhere; say so plainly rather than with the parser's wording.
+    if let Some(at) = text.find('\0') {
+        return Err(ConfigError {
+            path: path.to_string(),
+            range: TextRange::new(at, at + 1),
+            message: "contains a NUL byte, which TOML does not allow; is this a binary file or \
+                      a file saved in UTF-16? Save it as UTF-8 text"
+                .to_string(),
+        });
+    }
     let raw: RawConfig = toml::from_str(text).map_err(|error| {
         let range = error
             .span()

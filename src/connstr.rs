@@ -2403,6 +2403,23 @@ impl ConnectionParams {
         join_key_value(self.ordered_pairs(keys, Secrets::Mask))
     }
 
+    /// Why rendering in `format` would make the driver connect somewhere else, if it would:
+    /// then a conversion is not a safe fix. pgjdbc speaks TCP only, so a libpq host that is a
+    /// Unix-domain socket directory (`host=/var/run/postgresql`) becomes a host name in a JDBC
+    /// URL — a different, nonsensical server.
+    pub fn conversion_hazard(&self, format: Format) -> Option<String> {
+        let (socket, _) = self
+            .hosts
+            .iter()
+            .find(|(host, _)| host.starts_with('/') || host.starts_with('@'))?;
+        (format == Format::Jdbc).then(|| {
+            format!(
+                "host {socket} is a Unix-domain socket directory, which a JDBC URL cannot name \
+                 (the PostgreSQL JDBC driver connects over TCP)"
+            )
+        })
+    }
+
     /// Keys of options that `format` has no name for, which [`ConnectionParams::render`]
     /// therefore leaves out (e.g. `Pooling` in a URI, `sslsni` in Npgsql).
     pub fn options_lost_in(&self, format: Format) -> Vec<&str> {

@@ -42,6 +42,9 @@ pub enum Format {
     Json,
 }
 
+/// The longest `--timeout` accepted.
+const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
+
 pub fn run(args: TestConnectionArgs) -> ExitCode {
     match execute(&args) {
         Ok(report) => {
@@ -71,9 +74,11 @@ pub fn run(args: TestConnectionArgs) -> ExitCode {
 }
 
 fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+    // Bounded, so adding it to the clock cannot overflow (1e19 seconds used to panic).
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_SECONDS) {
         return Err(format!(
-            "--timeout must be a positive number of seconds, not {}",
+            "--timeout must be a positive number of seconds up to {MAX_TIMEOUT_SECONDS} (a day), \
+             not {}",
             args.timeout
         ));
     }

@@ -18,8 +18,8 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read as _};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Directories that hold dependencies, build output or tool state, never the user's own
 /// configuration: skipped even when no ignore file mentions them.
@@ -54,6 +54,13 @@ pub struct WalkOptions {
     pub threads: usize,
     /// Ask git whether each .env file is tracked, ignored or untracked.
     pub git: bool,
+    /// Stop after this many directory entries (files and folders) and mark the result
+    /// [`Collected::truncated`]: how the language server tries a folder that is not a project.
+    pub max_entries: Option<usize>,
+    /// Set (from any thread) to stop the walk; the result is then [`Collected::cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Counts files as they are read, for progress reports.
+    pub progress: Option<Arc<AtomicUsize>>,
 }
 
 impl Default for WalkOptions {
@@ -62,6 +69,9 @@ impl Default for WalkOptions {
             max_file_size: 4 * 1024 * 1024,
             threads: 0,
             git: true,
+            max_entries: None,
+            cancel: None,
+            progress: None,
         }
     }
 }
@@ -83,6 +93,10 @@ pub struct Collected {
     /// Files that were read, kept or not.
     pub files_scanned: usize,
     pub notes: Vec<Note>,
+    /// The walk stopped at [`WalkOptions::max_entries`]: the workspace is incomplete.
+    pub truncated: bool,
+    /// The walk was stopped through [`WalkOptions::cancel`]: the workspace is incomplete.
+    pub cancelled: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +109,12 @@ pub enum WalkError {
     NotFound { path: PathBuf },
     #[error("{}: cannot access it: {source}", path.display())]
     Inaccessible {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: cannot list this folder: {source}; check its permissions (it needs read and execute permission)", path.display())]
+    Unreadable {
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -119,6 +139,20 @@ pub fn collect(paths: &[PathBuf], options: &WalkOptions) -> Result<Collected, Wa
     for path in &given {
         let absolute = normalize(&current_directory.join(path));
         match std::fs::metadata(&absolute) {
+            // A folder the walker cannot list would be "no problems in 0 files": an error.
+            Ok(metadata) if metadata.is_dir() => match std::fs::read_dir(&absolute) {
+                Ok(_) => targets.push(Target {
+                    given: path.clone(),
+                    absolute,
+                    is_dir: true,
+                }),
+                Err(source) => {
+                    return Err(WalkError::Unreadable {
+                        path: absolute,
+                        source,
+                    });
+                }
+            },
             Ok(metadata) => targets.push(Target {
                 given: path.clone(),
                 absolute,
@@ -203,6 +237,12 @@ struct Collector<'a> {
     seen_special: Mutex<HashSet<PathBuf>>,
     /// .env and config files found next to walked directories, possibly hidden by ignore rules.
     rescue_candidates: Mutex<Vec<PathBuf>>,
+    entries: AtomicUsize,
+    max_entries: Option<usize>,
+    cancel: Option<Arc<AtomicBool>>,
+    progress: Option<Arc<AtomicUsize>>,
+    truncated: AtomicBool,
+    cancelled: AtomicBool,
 }
 
 impl<'a> Collector<'a> {
@@ -215,7 +255,35 @@ impl<'a> Collector<'a> {
             files_scanned: AtomicUsize::new(0),
             seen_special: Mutex::default(),
             rescue_candidates: Mutex::default(),
+            entries: AtomicUsize::new(0),
+            max_entries: options.max_entries,
+            cancel: options.cancel.clone(),
+            progress: options.progress.clone(),
+            truncated: AtomicBool::new(false),
+            cancelled: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the walk must stop now (cancelled, or over its entry budget).
+    fn must_stop(&self) -> bool {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|cancel| cancel.load(Ordering::Relaxed))
+        {
+            self.cancelled.store(true, Ordering::Relaxed);
+            return true;
+        }
+        let entries = self.entries.fetch_add(1, Ordering::Relaxed);
+        if self.max_entries.is_some_and(|max| entries >= max) {
+            self.truncated.store(true, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    fn stopped(&self) -> bool {
+        self.truncated.load(Ordering::Relaxed) || self.cancelled.load(Ordering::Relaxed)
     }
 
     fn walk(&self, directories: &[PathBuf], options: &WalkOptions) {
@@ -251,6 +319,9 @@ impl<'a> Collector<'a> {
             });
         builder.build_parallel().run(|| {
             Box::new(|entry| {
+                if self.must_stop() {
+                    return WalkState::Quit;
+                }
                 match entry {
                     Ok(entry) => self.visit_entry(&entry),
                     Err(error) => self.note_walk_error(&error),
@@ -259,6 +330,9 @@ impl<'a> Collector<'a> {
             })
         });
 
+        if self.stopped() {
+            return;
+        }
         let candidates = std::mem::take(&mut *lock(&self.rescue_candidates));
         let seen = std::mem::take(&mut *lock(&self.seen_special));
         for candidate in candidates {
@@ -341,6 +415,9 @@ impl<'a> Collector<'a> {
         match self.read_limited(path) {
             Ok(Contents::Bytes(bytes)) => {
                 self.files_scanned.fetch_add(1, Ordering::Relaxed);
+                if let Some(progress) = &self.progress {
+                    progress.fetch_add(1, Ordering::Relaxed);
+                }
                 self.keep(relative, kind, bytes);
             }
             Ok(Contents::TooLarge(size)) => self.note(
@@ -373,7 +450,9 @@ impl<'a> Collector<'a> {
 
     fn keep(&self, path: String, kind: FileKind, bytes: Vec<u8>) {
         let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(&bytes);
-        if memchr::memchr(0, head).is_some() {
+        // A binary-looking neon-lsp.toml is still the configuration: the analysis reports it
+        // as a configuration error instead of running with the defaults.
+        if kind != FileKind::Config && memchr::memchr(0, head).is_some() {
             self.note(path, "skipped: binary file (NUL byte in the first 8 KiB)");
             return;
         }
@@ -434,6 +513,8 @@ impl<'a> Collector<'a> {
             workspace: Workspace { files },
             files_scanned: self.files_scanned.into_inner(),
             notes,
+            truncated: self.truncated.into_inner(),
+            cancelled: self.cancelled.into_inner(),
         }
     }
 }
@@ -764,6 +845,40 @@ mod tests {
                 (".env.example", GitState::Untracked)
             ]
         );
+    }
+
+    #[test]
+    fn a_walk_stops_at_its_entry_budget_or_when_cancelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for index in 0..50 {
+            write(root, &format!("d{index}/.env"), b"A=1\n");
+        }
+        let walk = |options: WalkOptions| collect(&[root.to_path_buf()], &options).unwrap();
+        let whole = walk(WalkOptions {
+            git: false,
+            ..WalkOptions::default()
+        });
+        assert!(!whole.truncated && !whole.cancelled);
+        assert_eq!(whole.workspace.files.len(), 50);
+        let counted = Arc::new(AtomicUsize::new(0));
+        let truncated = walk(WalkOptions {
+            git: false,
+            threads: 1,
+            max_entries: Some(10),
+            progress: Some(counted.clone()),
+            ..WalkOptions::default()
+        });
+        assert!(truncated.truncated);
+        assert!(truncated.workspace.files.len() < 10);
+        assert_eq!(counted.load(Ordering::Relaxed), truncated.files_scanned);
+        let cancelled = walk(WalkOptions {
+            git: false,
+            cancel: Some(Arc::new(AtomicBool::new(true))),
+            ..WalkOptions::default()
+        });
+        assert!(cancelled.cancelled);
+        assert!(cancelled.workspace.files.is_empty());
     }
 
     #[test]

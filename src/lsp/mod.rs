@@ -9,6 +9,7 @@
 //! handlers can reorder edits (tower-lsp issue 284); tower-lsp-server is its maintained
 //! continuation (community fork, current lsp types, no async-trait boxing).
 
+pub mod codec;
 mod commands;
 mod convert;
 mod docs;
@@ -17,13 +18,15 @@ mod lens;
 mod lifecycle;
 mod log;
 mod neon;
+mod roots;
+mod scan;
+mod stdio;
 mod task;
 
 pub use log::{Level as LogLevel, LogOptions};
 use log::{Level, Logger};
 
 use crate::analysis::{Options, analyse};
-use crate::cli::walk::{self, WalkOptions};
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
 use crate::workspace::{GitState, Workspace, WorkspaceFile, classify};
@@ -32,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tower_lsp_server::jsonrpc::Result as RpcResult;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
@@ -72,10 +75,14 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
+        let log = stdio::Log {
+            logger: logger.clone(),
+            client: client_for_guard.clone(),
+        };
         let service = guard::CatchPanic::new(service, logger.clone(), client_for_guard);
         let service = lifecycle::WatchExit::new(service, lifecycle.clone());
         let stdin = lifecycle::EofSignal::new(tokio::io::stdin(), lifecycle.clone());
-        let serve = Server::new(stdin, tokio::io::stdout(), socket).serve(service);
+        let serve = stdio::serve(service, socket, stdin, tokio::io::stdout(), log);
         tokio::pin!(serve);
         tokio::select! {
             () = &mut serve => {}
@@ -126,6 +133,8 @@ struct Root {
     generation: u64,
     /// The folder has been read from disk at least once.
     scanned: bool,
+    /// Not a project: only open files and the .env files beside them are read (`roots`).
+    single_file: bool,
 }
 
 #[derive(Default)]
@@ -436,99 +445,6 @@ impl Backend {
             .create_work_done_progress(token.clone())
             .await
             .is_ok()
-    }
-
-    async fn read_workspace(&self, index: usize) {
-        let root = lock(&self.state).roots.get(index).map(|r| r.path.clone());
-        let Some(root) = root else { return };
-        let scan_root = root.clone();
-        // Started before the progress bar: the scan must not wait for the editor's reply.
-        let mut walk = tokio::task::spawn_blocking(move || {
-            walk::collect(&[scan_root], &WalkOptions::default())
-        });
-        let token = lsp::NumberOrString::String(format!("neon-lsp/workspace-scan/{index}"));
-        let creation = self.create_progress(&token);
-        tokio::pin!(creation);
-        let (mut collected, created) = tokio::select! {
-            created = &mut creation => ((&mut walk).await, Some(created)),
-            collected = &mut walk => (collected, None),
-        };
-        if let Ok(Ok(collected)) = &mut collected {
-            let files = std::mem::take(&mut collected.workspace.files)
-                .into_iter()
-                .map(|f| (f.path.clone(), f))
-                .collect();
-            if let Some(root) = lock(&self.state).roots.get_mut(index) {
-                root.disk = files;
-                root.scanned = true;
-            }
-            // Commands waiting for the workspace can answer now, whatever the editor does
-            // with our progress request.
-            self.scan_done.notify_waiters();
-        }
-        let created = match created {
-            Some(created) => created,
-            None => creation.await,
-        };
-        let progress = match created {
-            true => Some(
-                self.client
-                    .progress(token.clone(), "neon-lsp: checking the workspace")
-                    .with_message(root.display().to_string())
-                    .begin()
-                    .await,
-            ),
-            false => None,
-        };
-        match collected {
-            Ok(Ok(collected)) => {
-                // The progress ends when the workspace's diagnostics are out, not when the
-                // files are read: that is when the editor shows the full picture.
-                self.republish(index).await;
-                if let Some(progress) = progress {
-                    progress
-                        .finish_with_message(format!("{} files checked", collected.files_scanned))
-                        .await;
-                }
-                self.logger
-                    .log(
-                        &self.client,
-                        Level::Info,
-                        format!(
-                            "workspace {} checked: {} files read",
-                            root.display(),
-                            collected.files_scanned
-                        ),
-                    )
-                    .await;
-                return;
-            }
-            Ok(Err(error)) => {
-                if let Some(progress) = progress {
-                    progress.finish().await;
-                }
-                self.logger
-                    .log(
-                        &self.client,
-                        Level::Error,
-                        format!("neon-lsp: cannot scan the workspace: {error}"),
-                    )
-                    .await;
-            }
-            Err(error) => {
-                if let Some(progress) = progress {
-                    progress.finish().await;
-                }
-                self.logger
-                    .log(
-                        &self.client,
-                        Level::Error,
-                        format!("neon-lsp: the workspace scan failed: {error}"),
-                    )
-                    .await;
-            }
-        }
-        self.republish(index).await;
     }
 }
 
@@ -974,16 +890,32 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
-        let Some((index, path)) = self.relative(&params.text_document.uri) else {
+        let uri = &params.text_document.uri;
+        let adopted = match self.relative(uri) {
+            Some(_) => None,
+            None => self.adopt(uri).await,
+        };
+        let Some((index, path)) = self.relative(uri) else {
             return;
         };
-        if let Some(root) = lock(&self.state).roots.get_mut(index) {
+        let single_file = {
+            let mut state = lock(&self.state);
+            let Some(root) = state.roots.get_mut(index) else {
+                return;
+            };
             root.open.insert(
                 path,
                 (params.text_document.version, params.text_document.text),
             );
+            root.single_file
+        };
+        if single_file {
+            self.read_files_beside_open_documents(index);
         }
-        self.republish(index).await;
+        match adopted {
+            Some((index, true)) => self.rescan(index).await,
+            _ => self.republish(index).await,
+        }
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {

@@ -64,7 +64,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 assumed(connection)
             ),
         );
-        if !value.file.lossy {
+        // A conversion that changes where the driver connects is no fix: say why instead.
+        if let Some(hazard) = params.conversion_hazard(expected) {
+            diagnostic.message = format!(
+                "{}; not converted automatically: {hazard}",
+                diagnostic.message
+            );
+        } else if !value.file.lossy {
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!("Convert to {}", expected.description()),
                 edits: vec![edit],

@@ -20,6 +20,7 @@ use crate::connstr::{Password, SslMode};
 use futures::future::BoxFuture;
 use serde::Serialize;
 pub use settings::{ConfigError, Credential, NeonEndpoint, Selection, Settings, Sources};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tls::Verification;
@@ -394,6 +395,10 @@ async fn attempt(
     });
 
     let tls_done: Arc<Mutex<Option<Instant>>> = Arc::default();
+    // Whether the server answered the SSLRequest at all (with `prefer`, an 'N' means the
+    // session goes on unencrypted, and a later close is not a TLS failure).
+    let server_spoke: Arc<AtomicBool> = Arc::default();
+    let tls_started: Arc<AtomicBool> = Arc::default();
     let handshake_started = Instant::now();
     phase(if tls_config.is_some() {
         "TLS handshake and authentication"
@@ -414,6 +419,11 @@ async fn attempt(
             let timed = TimedTls {
                 inner,
                 done: tls_done.clone(),
+                started: tls_started.clone(),
+            };
+            let stream = CountReads {
+                inner: stream,
+                read: server_spoke.clone(),
             };
             tokio::time::timeout(remaining(deadline), config.connect_raw(stream, timed))
                 .await
@@ -442,11 +452,16 @@ async fn attempt(
     if let Some(at) = tls_finished {
         report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
     }
-    let handshake_phase = if tls_finished.is_none() && report.ssl_mode != SslMode::Disable {
-        "tls"
-    } else {
-        "auth"
-    };
+    let tls_declined = tls_finished.is_none()
+        && matches!(report.ssl_mode, SslMode::Allow | SslMode::Prefer)
+        && server_spoke.load(Ordering::SeqCst)
+        && !tls_started.load(Ordering::SeqCst);
+    let handshake_phase =
+        if tls_finished.is_none() && report.ssl_mode != SslMode::Disable && !tls_declined {
+            "tls"
+        } else {
+            "auth"
+        };
     let client = match connected {
         Err(_) => {
             return Err(timeout_failure(
@@ -459,7 +474,17 @@ async fn attempt(
                 options,
             ));
         }
-        Ok(Err(error)) => return Err(classify(&error, handshake_phase, settings)),
+        Ok(Err(error)) => {
+            let mut failure = classify(&error, handshake_phase, settings);
+            if tls_declined {
+                failure.message = format!(
+                    "the server declined TLS (sslmode={} went on unencrypted), then: {}",
+                    report.ssl_mode.as_str(),
+                    failure.message
+                );
+            }
+            return Err(failure);
+        }
         Ok(Ok(client)) => client,
     };
     let authenticated = Instant::now();
@@ -634,10 +659,57 @@ fn find_rustls_error<'a>(
     None
 }
 
+/// The server's stream, noting whether the server has sent anything yet.
+struct CountReads<S> {
+    inner: S,
+    read: Arc<AtomicBool>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for CountReads<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.read.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for CountReads<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// Records when the TLS handshake finished, so TLS and authentication are timed apart.
 struct TimedTls<T> {
     inner: T,
     done: Arc<Mutex<Option<Instant>>>,
+    /// Set when the server agreed to TLS and the handshake began.
+    started: Arc<AtomicBool>,
 }
 
 impl<S, T> TlsConnect<S> for TimedTls<T>
@@ -651,6 +723,7 @@ where
     type Future = BoxFuture<'static, Result<T::Stream, T::Error>>;
 
     fn connect(self, stream: S) -> Self::Future {
+        self.started.store(true, Ordering::SeqCst);
         let done = self.done;
         let handshake = self.inner.connect(stream);
         Box::pin(async move {

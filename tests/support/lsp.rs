@@ -196,6 +196,13 @@ impl Server {
         stdin.flush().unwrap();
     }
 
+    /// Writes bytes to the server's stdin as they are (malformed input on purpose).
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
