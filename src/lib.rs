@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod connstr;
+pub mod declared;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod infer;
