@@ -234,15 +234,19 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
         .filter(|f| iac_kind(f.path) == Some(IacKind::Bicep))
         .collect();
     out.extend(bicep::read(&bicep_files));
+    let terraform_files: Vec<&Input> = files
+        .iter()
+        .filter(|f| iac_kind(f.path) == Some(IacKind::Terraform))
+        .collect();
+    out.extend(terraform::read(&terraform_files));
     for file in files {
         match iac_kind(file.path) {
             Some(IacKind::ArmJson) if is_arm_template(file.text) => {
                 out.extend(arm::read(file.path, file.text));
             }
-            Some(IacKind::Terraform) => out.extend(terraform::read(file.path, file.text)),
             Some(_) => {}
             None => {
-                if file.text.contains("connection create") {
+                if is_script(file.path) && file.text.contains("connection create") {
                     out.extend(azcli::read(file.path, file.text));
                 }
             }
@@ -250,6 +254,18 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
     }
     assign_scopes(&mut out, &services);
     out
+}
+
+/// Scripts, workflows and Dockerfiles: where `az … connection create` commands are read.
+fn is_script(path: &str) -> bool {
+    matches!(
+        crate::scan::Language::for_path(path),
+        Some(
+            crate::scan::Language::Shell
+                | crate::scan::Language::Dockerfile
+                | crate::scan::Language::Yaml
+        )
+    ) || path.to_ascii_lowercase().ends_with(".ps1")
 }
 
 /// Gives each declaration its app folder (see the module documentation).
