@@ -7,6 +7,7 @@
 
 use crate::catalogue::{self, AuthType, ClientType, Field, ParsedName, Target, Variable};
 use crate::config::{self, Config, ConfigError, RuleLevel, Suppression};
+use crate::declared::{self, Declaration, Kind as DeclaredKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dotenv::{self, EnvFile};
 use crate::infer::{self, Reason, Resolved};
@@ -117,14 +118,23 @@ pub struct Connection {
     /// The variables Service Connector sets for it (empty when the client type is unknown).
     pub variables: Vec<Variable>,
     pub config_index: Option<usize>,
+    /// The Service Connector connection the infrastructure declares for it, if one applies.
+    pub declaration: Option<Declaration>,
+    /// No linker applies, and infrastructure code sets these variables itself (app settings):
+    /// their names are the app's own choice, so no client type is assumed.
+    pub app_settings: Option<Declaration>,
 }
 
 impl Connection {
     /// "client type nodejs, from services/api/package.json"
     pub fn client_description(&self) -> String {
-        match &self.client_type {
-            Some(client) => format!("client type {}, {}", client.value, client.reason),
-            None => "client type unknown".to_string(),
+        match (&self.client_type, &self.app_settings) {
+            (Some(client), _) => format!("client type {}, {}", client.value, client.reason),
+            (None, Some(settings)) => format!(
+                "variables set directly as app settings in {}, no Service Connector connection",
+                settings.at
+            ),
+            (None, None) => "client type unknown".to_string(),
         }
     }
 
@@ -199,6 +209,8 @@ fn glob_matches_tail(pattern: &str, name: &str) -> bool {
 pub struct Context<'a> {
     pub files: Vec<File<'a>>,
     pub connections: Vec<Connection>,
+    /// Connections and app settings the infrastructure code declares (`crate::declared`).
+    pub declarations: Vec<Declaration>,
     pub config: Config,
     pub options: Options,
 }
@@ -212,15 +224,28 @@ struct ConnectionKey {
     /// For inferred connections: the folder of the manifest that gave the client type.
     scope: String,
     client: Option<ClientType>,
+    /// The declared linker (index into `Context::declarations`) that applies.
+    declared: Option<usize>,
+    /// App settings that set the variables with no linker behind them.
+    app_settings: Option<usize>,
 }
 
 impl<'a> Context<'a> {
     fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
         let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
         let manifests = manifests(workspace);
+        let inputs: Vec<declared::Input> = workspace
+            .files
+            .iter()
+            .map(|f| declared::Input {
+                path: &f.path,
+                text: &f.text,
+            })
+            .collect();
         let mut context = Context {
             files: Vec::new(),
             connections: Vec::new(),
+            declarations: declared::read(&inputs),
             config,
             options: options.clone(),
         };
@@ -240,7 +265,8 @@ impl<'a> Context<'a> {
             };
             for (index, env_ref) in scan.env_refs.iter().enumerate() {
                 let name = env_ref.name.as_str();
-                let parsed = catalogue::parse_name(name);
+                // A name renamed by `customizedKeys` stands for Service Connector's own.
+                let parsed = catalogue::parse_name(context.original_name(name, file.dir));
                 let target = match &parsed {
                     Some(parsed) => Some(parsed.target),
                     None if catalogue::looks_like_service_connector_name(name) => {
@@ -397,13 +423,18 @@ impl<'a> Context<'a> {
             };
             for reference in refs.iter_mut() {
                 let connection = reference.connection.and_then(|id| connections.get(id));
-                reference.status = classify_name(
-                    reference,
-                    connection,
-                    infer::is_pass_through(*language),
-                    has_config,
-                    &configured_names,
-                );
+                reference.status = if context.set_by_app_settings(&reference.name, file.dir) {
+                    // The app chose the name and sets it itself.
+                    NameStatus::Valid
+                } else {
+                    classify_name(
+                        reference,
+                        connection,
+                        infer::is_pass_through(*language),
+                        has_config,
+                        &configured_names,
+                    )
+                };
             }
         }
         context.files = files;
@@ -448,6 +479,17 @@ impl<'a> Context<'a> {
             (None, Some((_, manifest_dir))) => manifest_dir.clone(),
             (None, None) => String::new(),
         };
+        let declared = self.declared_linker(target, name.as_deref(), dir);
+        let app_settings = match declared {
+            Some(_) => None,
+            None => self.declared_app_settings(target, dir),
+        };
+        let declared_client = declared
+            .and_then(|d| self.declarations[d].client_type.as_ref())
+            .map(|client| Resolved {
+                value: client.value,
+                reason: Reason::Declared(client.at.clone()),
+            });
         let client = if let Some(client) = self.options.client_type {
             Some(Resolved {
                 value: client,
@@ -459,6 +501,10 @@ impl<'a> Context<'a> {
                 value: client,
                 reason: Reason::Config,
             })
+        } else if declared_client.is_some() {
+            declared_client
+        } else if app_settings.is_some() {
+            None
         } else {
             inferred.map(|(resolved, _)| resolved)
         };
@@ -468,6 +514,8 @@ impl<'a> Context<'a> {
             config_index: configured,
             scope,
             client: client.as_ref().map(|c| c.value),
+            declared,
+            app_settings,
         };
         (key, client)
     }
@@ -518,6 +566,15 @@ impl<'a> Context<'a> {
                 value: auth,
                 reason: Reason::Config,
             }
+        } else if let Some(auth) = key
+            .declared
+            .and_then(|d| self.declarations[d].auth.as_ref())
+            .filter(|auth| key.target.auth_types().contains(&auth.value))
+        {
+            Resolved {
+                value: auth.value,
+                reason: Reason::Declared(auth.at.clone()),
+            }
         } else {
             Resolved {
                 value: AuthType::Secret,
@@ -545,9 +602,102 @@ impl<'a> Context<'a> {
             env_files: Vec::new(),
             variables: Vec::new(),
             config_index: key.config_index,
+            declaration: key.declared.map(|d| self.declarations[d].clone()),
+            app_settings: key.app_settings.map(|d| self.declarations[d].clone()),
         };
         connection.variables = expected_variables(&connection);
         connection
+    }
+
+    /// The declared linker for a connection of `target`/`name` read in `dir`: among the linkers
+    /// whose app folder holds `dir` (the most specific folder first), the one of that target
+    /// (or of an unknown target) and, for a named connection, of that name. `None` when none
+    /// or several apply: ambiguity is not guessed away.
+    fn declared_linker(&self, target: Target, name: Option<&str>, dir: &str) -> Option<usize> {
+        let candidates: Vec<usize> = self
+            .declarations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.kind == DeclaredKind::Linker
+                    && d.covers_dir(dir)
+                    && d.target.as_ref().is_none_or(|t| t.value == target)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let depth = |i: &usize| match &self.declarations[*i].scope {
+            declared::AppScope::Folder(folder) => folder.len(),
+            declared::AppScope::Unknown => 0,
+        };
+        let deepest = candidates.iter().map(depth).max()?;
+        let mut candidates: Vec<usize> = candidates
+            .into_iter()
+            .filter(|i| depth(i) == deepest)
+            .collect();
+        if candidates.len() > 1 {
+            // Prefer those that name the target over those that leave it unknown.
+            let known: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| self.declarations[*i].target.is_some())
+                .collect();
+            if !known.is_empty() {
+                candidates = known;
+            }
+        }
+        if let Some(name) = name {
+            let named: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| {
+                    self.declarations[*i]
+                        .name
+                        .as_ref()
+                        .is_some_and(|n| catalogue::normalise_connection_name(&n.value) == name)
+                })
+                .collect();
+            return (named.len() == 1).then(|| named[0]);
+        }
+        (candidates.len() == 1).then(|| candidates[0])
+    }
+
+    /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
+    fn declared_app_settings(&self, target: Target, dir: &str) -> Option<usize> {
+        self.declarations.iter().position(|d| {
+            matches!(d.kind, DeclaredKind::AppSettings(_))
+                && d.covers_dir(dir)
+                && d.target.as_ref().is_some_and(|t| t.value == target)
+        })
+    }
+
+    /// Service Connector's name for a variable that a `customizedKeys` entry renamed for the
+    /// app in `dir`; the name itself otherwise.
+    fn original_name<'n>(&'n self, name: &'n str, dir: &str) -> &'n str {
+        self.declarations
+            .iter()
+            .filter(|d| d.covers_dir(dir))
+            .find_map(|d| {
+                d.customized_keys
+                    .iter()
+                    .find(|(_, to)| to == name)
+                    .map(|(from, _)| from.as_str())
+            })
+            .unwrap_or(name)
+    }
+
+    /// Whether infrastructure code sets `name` as an app setting of the app in `dir`, with no
+    /// linker of its target applying there.
+    fn set_by_app_settings(&self, name: &str, dir: &str) -> bool {
+        self.declarations.iter().any(|d| match &d.kind {
+            DeclaredKind::AppSettings(settings) => {
+                d.covers_dir(dir)
+                    && settings.iter().any(|s| s.name == name)
+                    && d.target
+                        .as_ref()
+                        .is_none_or(|t| self.declared_linker(t.value, None, dir).is_none())
+            }
+            DeclaredKind::Linker => false,
+        })
     }
 
     /// Applies configured severities and suppression comments, and sorts.
@@ -649,7 +799,7 @@ impl<'a> Context<'a> {
 }
 
 fn expected_variables(connection: &Connection) -> Vec<Variable> {
-    match &connection.client_type {
+    let mut variables = match &connection.client_type {
         Some(client) => catalogue::variables(
             connection.target,
             client.value,
@@ -658,7 +808,16 @@ fn expected_variables(connection: &Connection) -> Vec<Variable> {
         )
         .unwrap_or_default(),
         None => Vec::new(),
+    };
+    // `customizedKeys`: the app gets the renamed variable instead.
+    if let Some(declaration) = &connection.declaration {
+        for variable in &mut variables {
+            if let Some(renamed) = declaration.renamed(&variable.name) {
+                variable.name = renamed.to_string();
+            }
+        }
     }
+    variables
 }
 
 fn classify_name(

@@ -216,7 +216,11 @@ pub fn iac_kind(path: &str) -> Option<IacKind> {
 
 /// Whether JSON text is an ARM deployment template.
 pub fn is_arm_template(text: &str) -> bool {
-    let head = &text[..text.len().min(2048)];
+    let mut end = text.len().min(2048);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
     head.contains("$schema") && head.contains("deploymentTemplate")
 }
 
