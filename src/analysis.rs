@@ -120,6 +120,9 @@ pub struct Connection {
     pub config_index: Option<usize>,
     /// The Service Connector connection the infrastructure declares for it, if one applies.
     pub declaration: Option<Declaration>,
+    /// What the code alone implies (nearest manifest, else language), when a declaration set
+    /// the client type: what `declared-client-type-mismatch` compares it with.
+    pub code_client: Option<Resolved<ClientType>>,
     /// No linker applies, and infrastructure code sets these variables itself (app settings):
     /// their names are the app's own choice, so no client type is assumed.
     pub app_settings: Option<Declaration>,
@@ -437,6 +440,21 @@ impl<'a> Context<'a> {
                 };
             }
         }
+        // What the code would imply without the declaration, for the declared-* rules.
+        for (id, connection) in connections.iter_mut().enumerate() {
+            if connection.declaration.is_none() {
+                continue;
+            }
+            connection.code_client = files.iter().find_map(|file| match &file.data {
+                FileData::Source { language, refs, .. }
+                    if !infer::is_pass_through(*language)
+                        && refs.iter().any(|r| r.connection == Some(id)) =>
+                {
+                    infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c)
+                }
+                _ => None,
+            });
+        }
         context.files = files;
         context.connections = connections;
         context
@@ -603,6 +621,7 @@ impl<'a> Context<'a> {
             variables: Vec::new(),
             config_index: key.config_index,
             declaration: key.declared.map(|d| self.declarations[d].clone()),
+            code_client: None,
             app_settings: key.app_settings.map(|d| self.declarations[d].clone()),
         };
         connection.variables = expected_variables(&connection);
