@@ -146,6 +146,37 @@ impl Connection {
         format!("auth {}, {}", self.auth.value, self.auth.reason)
     }
 
+    /// Whether reading `name` is wrong only because the declared client type or auth type
+    /// contradicts the code (`declared-client-type-mismatch` / `declared-auth-mismatch` report
+    /// that mistake once, on the declaration): the name is set for the client type the code
+    /// implies, or it is the password a passwordless declaration withholds.
+    pub fn wrong_only_by_declaration(&self, name: &str) -> bool {
+        let Some(declaration) = &self.declaration else {
+            return false;
+        };
+        let declared_client = matches!(
+            self.client_type.as_ref().map(|c| &c.reason),
+            Some(Reason::Declared(_))
+        );
+        if declared_client
+            && let (Some(client), Some(implied)) = (&self.client_type, &self.code_client)
+            && client.value != implied.value
+            && catalogue::variables(
+                self.target,
+                implied.value,
+                self.auth.value,
+                self.name.as_deref(),
+            )
+            .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
+        {
+            return true;
+        }
+        matches!(self.auth.reason, Reason::Declared(_))
+            && declaration.auth.is_some()
+            && self.auth.value.is_passwordless()
+            && catalogue::parse_name(name).is_some_and(|p| p.field == Field::Password)
+    }
+
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.name == name)
     }

@@ -36,14 +36,21 @@ token (scope `https://ossrdbms-aad.database.windows.net/.default`) and use it as
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
-        let Some(declared) = connection.declaration.as_ref().and_then(|d| d.auth.as_ref()) else {
+        let Some(declared) = connection
+            .declaration
+            .as_ref()
+            .and_then(|d| d.auth.as_ref())
+        else {
             continue;
         };
         if !matches!(connection.auth.reason, Reason::Declared(_)) {
             continue;
         }
         let password_read = context.references().find(|(_, _, r)| {
-            r.connection == Some(id) && r.parsed.as_ref().is_some_and(|p| p.field == Field::Password)
+            r.connection == Some(id)
+                && r.parsed
+                    .as_ref()
+                    .is_some_and(|p| p.field == Field::Password)
         });
         let token_file = context.sources().find(|(_, file, _, scan, refs)| {
             scan.token_scopes

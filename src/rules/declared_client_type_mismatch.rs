@@ -2,7 +2,7 @@
 //! code that reads the connection.
 
 use crate::analysis::{Context, NameStatus};
-use crate::catalogue::{self, ClientType};
+use crate::catalogue::ClientType;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::infer::{self, Reason};
 use crate::rules::Rule;
@@ -80,13 +80,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             let telling = context.references().find(|(_, _, r)| {
                 r.connection == Some(id)
                     && r.status == NameStatus::WrongClientType
-                    && catalogue::variables(
-                        connection.target,
-                        implied.value,
-                        connection.auth.value,
-                        connection.name.as_deref(),
-                    )
-                    .is_ok_and(|vars| vars.iter().any(|v| v.name == r.name))
+                    && connection.wrong_only_by_declaration(&r.name)
             });
             telling.map(|(_, file, reference)| {
                 format!(

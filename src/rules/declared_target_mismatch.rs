@@ -59,7 +59,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             target.at.path.clone(),
             target.at.range,
             format!(
-                "this connection targets {}, but the app's code reads only {}* variables ({path}), which a {} connection never sets",
+                "this connection targets {}, but the app's code reads only {}* variables ({path}), which a connection to {} never sets",
                 target.value.display_name(),
                 read.prefix(),
                 target.value.display_name()
