@@ -1480,6 +1480,72 @@ mod completion_tests {
     }
 
     #[test]
+    fn declared_connections_name_their_source_in_descriptions_hover_and_completion() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST' }\n    }\n  }\n}\n";
+        let settings = "import os\nNAME = os.environ[\"AZURE_POSTGRESQL_NAME\"]\nHOST = os.environ[\"DB_HOST\"]\nUSER = os.environ[\"";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+            ],
+        };
+        let options = Options::default();
+        let connections = connections_at(&workspace, &options, "app/settings.py");
+        assert_eq!(connections.len(), 1, "{connections:?}");
+        assert_eq!(connections[0].client_type, Some(ClientType::Django));
+        assert!(
+            connections[0].reason.starts_with(
+                "client type django, from infra/main.bicep:9; auth secret, from infra/main.bicep:10"
+            ),
+            "{}",
+            connections[0].reason
+        );
+        let at = settings.find("DB_HOST").unwrap();
+        let hover = variable_at(&workspace, &options, "app/settings.py", at).unwrap();
+        assert!(
+            hover.description.contains("Set by Azure Service Connector")
+                && hover.description.contains("from infra/main.bicep:9"),
+            "{}",
+            hover.description
+        );
+        let names: Vec<String> =
+            completions_at(&workspace, &options, "app/settings.py", settings.len())
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+        assert!(names.contains(&"DB_HOST".to_string()), "{names:?}");
+        assert!(
+            !names.contains(&"AZURE_POSTGRESQL_HOST".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"AZURE_POSTGRESQL_USER".to_string()),
+            "{names:?}"
+        );
+        // Without the declaration: the manifest says python.
+        let plain = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("app/settings.py", settings),
+            ],
+        };
+        let connections = connections_at(&plain, &options, "app/settings.py");
+        assert_eq!(connections[0].client_type, Some(ClientType::Python));
+        // Flags still win over the declaration.
+        let flagged = Options {
+            client_type: Some(ClientType::Python),
+            ..Options::default()
+        };
+        let connections = connections_at(&workspace, &flagged, "app/settings.py");
+        assert!(
+            connections[0]
+                .reason
+                .starts_with("client type python, from the command line")
+        );
+    }
+
+    #[test]
     fn offers_the_client_types_variables_inside_env_access_only() {
         let source = "const host = process.env.NEON_POSTGRESQL_H\n// process.env.\n";
         let workspace = Workspace {
