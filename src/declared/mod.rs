@@ -149,6 +149,22 @@ impl Declaration {
         }
     }
 
+    /// App settings that set Service-Connector-looking variables: `None` when there are none.
+    /// The declaration sits at the first setting; its target is the first setting's.
+    fn app_settings(source: Source, settings: Vec<Setting>, app: Option<String>) -> Option<Self> {
+        let first = settings.first()?;
+        let mut declaration =
+            Declaration::new(source, first.name_at.clone(), Kind::AppSettings(Vec::new()));
+        declaration.target = crate::catalogue::parse_name(&first.name).map(|p| Located {
+            value: p.target,
+            at: first.name_at.clone(),
+            literal: true,
+        });
+        declaration.app = app;
+        declaration.kind = Kind::AppSettings(settings);
+        Some(declaration)
+    }
+
     /// The variable an app reads for `default_name`, after `customizedKeys`.
     pub fn renamed(&self, default_name: &str) -> Option<&str> {
         self.customized_keys
@@ -355,6 +371,40 @@ impl<'a> Locator<'a> {
             line: self.lines.line_of(range.start) + 1,
             range,
         }
+    }
+}
+
+/// The settings one object of Bicep or ARM notation holds: `{ KEY: value }` entries and
+/// `{ name: 'KEY', value: … | secretRef: … }` items (site `appSettings`, container `env`).
+pub(crate) fn settings_in<'n>(
+    object: &'n tree::Object,
+    locator: &Locator,
+    value_of: &dyn Fn(&'n tree::Node) -> SettingValue,
+    out: &mut Vec<Setting>,
+) {
+    for entry in &object.entries {
+        if is_connection_variable(&entry.key) {
+            out.push(Setting {
+                name: entry.key.clone(),
+                name_at: locator.at(entry.key_range),
+                value: value_of(&entry.value),
+            });
+        }
+    }
+    if let Some(name) = object.get("name").and_then(tree::Node::as_str)
+        && let Some(literal) = name.literal()
+        && is_connection_variable(&literal)
+    {
+        let value = match (object.get("value"), object.get("secretRef")) {
+            (Some(value), _) => value_of(value),
+            (None, Some(_)) => SettingValue::Protected,
+            (None, None) => SettingValue::Unknown,
+        };
+        out.push(Setting {
+            name: literal,
+            name_at: locator.at(name.content),
+            value,
+        });
     }
 }
 
