@@ -290,31 +290,87 @@ fn is_script(path: &str) -> bool {
 
 /// Gives each declaration its app folder (see the module documentation).
 fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Service]) {
-    let mut apps: Vec<&str> = declarations
-        .iter()
-        .filter_map(|d| d.app.as_deref())
-        .collect();
-    apps.sort_unstable();
-    apps.dedup();
-    let one_app_declared = apps.len() <= 1;
-    let folders: Vec<AppScope> = declarations
+    use std::collections::{BTreeMap, BTreeSet};
+    // Each declaration belongs to a project: the nearest azure.yaml folder above its file, else
+    // the folder that holds its infrastructure folder (`app/infra/main.bicep` → `app`).
+    let roots: BTreeSet<&str> = services.iter().map(|s| s.root.as_str()).collect();
+    let root_of: Vec<(String, bool)> = declarations
         .iter()
         .map(|declaration| {
+            let path = declaration.at.path.as_str();
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            let azd = roots
+                .iter()
+                .copied()
+                .filter(|root| crate::analysis::is_within(dir, root))
+                .max_by_key(|root| root.len());
+            match azd {
+                Some(root) => (root.to_string(), true),
+                None => (project_folder(dir).to_string(), false),
+            }
+        })
+        .collect();
+    // The apps each project's declarations name.
+    let mut apps: BTreeMap<&(String, bool), BTreeSet<&str>> = BTreeMap::new();
+    for (declaration, root) in declarations.iter().zip(&root_of) {
+        apps.entry(root)
+            .or_default()
+            .extend(declaration.app.as_deref());
+    }
+    let scopes: Vec<AppScope> = declarations
+        .iter()
+        .zip(&root_of)
+        .map(|(declaration, root)| {
+            let project: Vec<&azure_yaml::Service> = match root {
+                (root, true) => services.iter().filter(|s| s.root == *root).collect(),
+                _ => Vec::new(),
+            };
             let service = declaration
                 .app
                 .as_deref()
-                .and_then(|app| services.iter().find(|s| s.name == app));
-            match (service, services) {
+                .and_then(|app| project.iter().find(|s| s.name == app));
+            let one_app = apps.get(root).is_none_or(|named| named.len() <= 1);
+            match (service, project.as_slice()) {
                 (Some(service), _) => AppScope::Folder(service.project.clone()),
                 (None, [only]) => AppScope::Folder(only.project.clone()),
-                (None, []) if one_app_declared => AppScope::Folder(String::new()),
+                (None, []) if one_app => AppScope::Folder(root.0.clone()),
                 _ => AppScope::Unknown,
             }
         })
         .collect();
-    for (declaration, scope) in declarations.iter_mut().zip(folders) {
+    for (declaration, scope) in declarations.iter_mut().zip(scopes) {
         declaration.scope = scope;
     }
+}
+
+/// The project a folder of infrastructure code or scripts belongs to: the part of `dir` before
+/// its first `infra`, `deploy`, `terraform`, `scripts`, `.github`, … segment; `dir` itself
+/// when it has none.
+fn project_folder(dir: &str) -> &str {
+    const INFRA: &[&str] = &[
+        "infra",
+        "infrastructure",
+        "deploy",
+        "deployment",
+        "deployments",
+        "terraform",
+        "iac",
+        "bicep",
+        "arm",
+        "scripts",
+        ".github",
+        ".azure",
+        ".azure-pipelines",
+        ".pipelines",
+    ];
+    let mut offset = 0;
+    for segment in dir.split('/') {
+        if INFRA.contains(&segment.to_ascii_lowercase().as_str()) {
+            return dir[..offset].trim_end_matches('/');
+        }
+        offset += segment.len() + 1;
+    }
+    dir
 }
 
 /// The target a resource id or type implies: Azure Database for PostgreSQL or Neon.
@@ -429,6 +485,16 @@ mod tests {
         assert!(is_arm_template(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
         ));
+    }
+
+    #[test]
+    fn infrastructure_belongs_to_the_folder_that_holds_it() {
+        assert_eq!(project_folder("infra"), "");
+        assert_eq!(project_folder("infra/core/host"), "");
+        assert_eq!(project_folder("apps/shop/infra/app"), "apps/shop");
+        assert_eq!(project_folder(".github/workflows"), "");
+        assert_eq!(project_folder("services/api"), "services/api");
+        assert_eq!(project_folder(""), "");
     }
 
     #[test]
