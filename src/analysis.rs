@@ -7,6 +7,7 @@
 
 use crate::catalogue::{self, AuthType, ClientType, Field, ParsedName, Target, Variable};
 use crate::config::{self, Config, ConfigError, RuleLevel, Suppression};
+use crate::declared::{self, Declaration, Kind as DeclaredKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dotenv::{self, EnvFile};
 use crate::infer::{self, Reason, Resolved};
@@ -137,20 +138,63 @@ pub struct Connection {
     /// The variables Service Connector sets for it (empty when the client type is unknown).
     pub variables: Vec<Variable>,
     pub config_index: Option<usize>,
+    /// The Service Connector connection the infrastructure declares for it, if one applies.
+    pub declaration: Option<Declaration>,
+    /// What the code alone implies (nearest manifest, else language), when a declaration set
+    /// the client type: what `declared-client-type-mismatch` compares it with.
+    pub code_client: Option<Resolved<ClientType>>,
+    /// No linker applies, and infrastructure code sets these variables itself (app settings):
+    /// their names are the app's own choice, so no client type is assumed.
+    pub app_settings: Option<Declaration>,
 }
 
 impl Connection {
     /// "client type nodejs, from services/api/package.json"
     pub fn client_description(&self) -> String {
-        match &self.client_type {
-            Some(client) => format!("client type {}, {}", client.value, client.reason),
-            None => "client type unknown".to_string(),
+        match (&self.client_type, &self.app_settings) {
+            (Some(client), _) => format!("client type {}, {}", client.value, client.reason),
+            (None, Some(settings)) => format!(
+                "variables set directly as app settings in {}, no Service Connector connection",
+                settings.at
+            ),
+            (None, None) => "client type unknown".to_string(),
         }
     }
 
     /// "auth user-identity, because the code reads AZURE_POSTGRESQL_CLIENTID"
     pub fn auth_description(&self) -> String {
         format!("auth {}, {}", self.auth.value, self.auth.reason)
+    }
+
+    /// Whether reading `name` is wrong only because the declared client type or auth type
+    /// contradicts the code (`declared-client-type-mismatch` / `declared-auth-mismatch` report
+    /// that mistake once, on the declaration): the name is set for the client type the code
+    /// implies, or it is the password a passwordless declaration withholds.
+    pub fn wrong_only_by_declaration(&self, name: &str) -> bool {
+        let Some(declaration) = &self.declaration else {
+            return false;
+        };
+        let declared_client = matches!(
+            self.client_type.as_ref().map(|c| &c.reason),
+            Some(Reason::Declared(_))
+        );
+        if declared_client
+            && let (Some(client), Some(implied)) = (&self.client_type, &self.code_client)
+            && client.value != implied.value
+            && catalogue::variables(
+                self.target,
+                implied.value,
+                self.auth.value,
+                self.name.as_deref(),
+            )
+            .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
+        {
+            return true;
+        }
+        matches!(self.auth.reason, Reason::Declared(_))
+            && declaration.auth.is_some()
+            && self.auth.value.is_passwordless()
+            && catalogue::parse_name(name).is_some_and(|p| p.field == Field::Password)
     }
 
     pub fn variable(&self, name: &str) -> Option<&Variable> {
@@ -219,6 +263,8 @@ fn glob_matches_tail(pattern: &str, name: &str) -> bool {
 pub struct Context<'a> {
     pub files: Vec<File<'a>>,
     pub connections: Vec<Connection>,
+    /// Connections and app settings the infrastructure code declares (`crate::declared`).
+    pub declarations: Vec<Declaration>,
     pub config: Config,
     pub options: Options,
 }
@@ -232,15 +278,28 @@ struct ConnectionKey {
     /// For inferred connections: the folder of the manifest that gave the client type.
     scope: String,
     client: Option<ClientType>,
+    /// The declared linker (index into `Context::declarations`) that applies.
+    declared: Option<usize>,
+    /// App settings that set the variables with no linker behind them.
+    app_settings: Option<usize>,
 }
 
 impl<'a> Context<'a> {
     fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
         let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
         let manifests = manifests(workspace);
+        let inputs: Vec<declared::Input> = workspace
+            .files
+            .iter()
+            .map(|f| declared::Input {
+                path: &f.path,
+                text: &f.text,
+            })
+            .collect();
         let mut context = Context {
             files: Vec::new(),
             connections: Vec::new(),
+            declarations: declared::read(&inputs),
             config,
             options: options.clone(),
         };
@@ -260,7 +319,8 @@ impl<'a> Context<'a> {
             };
             for (index, env_ref) in scan.env_refs.iter().enumerate() {
                 let name = env_ref.name.as_str();
-                let parsed = catalogue::parse_name(name);
+                // A name renamed by `customizedKeys` stands for Service Connector's own.
+                let parsed = catalogue::parse_name(context.original_name(name, file.dir));
                 let target = match &parsed {
                     Some(parsed) => Some(parsed.target),
                     None if catalogue::looks_like_service_connector_name(name) => {
@@ -417,14 +477,34 @@ impl<'a> Context<'a> {
             };
             for reference in refs.iter_mut() {
                 let connection = reference.connection.and_then(|id| connections.get(id));
-                reference.status = classify_name(
-                    reference,
-                    connection,
-                    infer::is_pass_through(*language),
-                    has_config,
-                    &configured_names,
-                );
+                reference.status = if context.set_by_app_settings(&reference.name, file.dir) {
+                    // The app chose the name and sets it itself.
+                    NameStatus::Valid
+                } else {
+                    classify_name(
+                        reference,
+                        connection,
+                        infer::is_pass_through(*language),
+                        has_config,
+                        &configured_names,
+                    )
+                };
             }
+        }
+        // What the code would imply without the declaration, for the declared-* rules.
+        for (id, connection) in connections.iter_mut().enumerate() {
+            if connection.declaration.is_none() {
+                continue;
+            }
+            connection.code_client = files.iter().find_map(|file| match &file.data {
+                FileData::Source { language, refs, .. }
+                    if !infer::is_pass_through(*language)
+                        && refs.iter().any(|r| r.connection == Some(id)) =>
+                {
+                    infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c)
+                }
+                _ => None,
+            });
         }
         context.files = files;
         context.connections = connections;
@@ -468,6 +548,17 @@ impl<'a> Context<'a> {
             (None, Some((_, manifest_dir))) => manifest_dir.clone(),
             (None, None) => String::new(),
         };
+        let declared = self.declared_linker(target, name.as_deref(), dir);
+        let app_settings = match declared {
+            Some(_) => None,
+            None => self.declared_app_settings(target, dir),
+        };
+        let declared_client = declared
+            .and_then(|d| self.declarations[d].client_type.as_ref())
+            .map(|client| Resolved {
+                value: client.value,
+                reason: Reason::Declared(client.at.clone()),
+            });
         let client = if let Some(client) = self.options.client_type {
             Some(Resolved {
                 value: client,
@@ -479,6 +570,10 @@ impl<'a> Context<'a> {
                 value: client,
                 reason: Reason::Config,
             })
+        } else if declared_client.is_some() {
+            declared_client
+        } else if app_settings.is_some() {
+            None
         } else {
             inferred.map(|(resolved, _)| resolved)
         };
@@ -488,6 +583,8 @@ impl<'a> Context<'a> {
             config_index: configured,
             scope,
             client: client.as_ref().map(|c| c.value),
+            declared,
+            app_settings,
         };
         (key, client)
     }
@@ -538,6 +635,15 @@ impl<'a> Context<'a> {
                 value: auth,
                 reason: Reason::Config,
             }
+        } else if let Some(auth) = key
+            .declared
+            .and_then(|d| self.declarations[d].auth.as_ref())
+            .filter(|auth| key.target.auth_types().contains(&auth.value))
+        {
+            Resolved {
+                value: auth.value,
+                reason: Reason::Declared(auth.at.clone()),
+            }
         } else {
             Resolved {
                 value: AuthType::Secret,
@@ -565,9 +671,103 @@ impl<'a> Context<'a> {
             env_files: Vec::new(),
             variables: Vec::new(),
             config_index: key.config_index,
+            declaration: key.declared.map(|d| self.declarations[d].clone()),
+            code_client: None,
+            app_settings: key.app_settings.map(|d| self.declarations[d].clone()),
         };
         connection.variables = expected_variables(&connection);
         connection
+    }
+
+    /// The declared linker for a connection of `target`/`name` read in `dir`: among the linkers
+    /// whose app folder holds `dir` (the most specific folder first), the one of that target
+    /// (or of an unknown target) and, for a named connection, of that name. `None` when none
+    /// or several apply: ambiguity is not guessed away.
+    fn declared_linker(&self, target: Target, name: Option<&str>, dir: &str) -> Option<usize> {
+        let candidates: Vec<usize> = self
+            .declarations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.kind == DeclaredKind::Linker
+                    && d.covers_dir(dir)
+                    && d.target.as_ref().is_none_or(|t| t.value == target)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let depth = |i: &usize| match &self.declarations[*i].scope {
+            declared::AppScope::Folder(folder) => folder.len(),
+            declared::AppScope::Unknown => 0,
+        };
+        let deepest = candidates.iter().map(depth).max()?;
+        let mut candidates: Vec<usize> = candidates
+            .into_iter()
+            .filter(|i| depth(i) == deepest)
+            .collect();
+        if candidates.len() > 1 {
+            // Prefer those that name the target over those that leave it unknown.
+            let known: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| self.declarations[*i].target.is_some())
+                .collect();
+            if !known.is_empty() {
+                candidates = known;
+            }
+        }
+        if let Some(name) = name {
+            let named: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| {
+                    self.declarations[*i]
+                        .name
+                        .as_ref()
+                        .is_some_and(|n| catalogue::normalise_connection_name(&n.value) == name)
+                })
+                .collect();
+            return (named.len() == 1).then(|| named[0]);
+        }
+        (candidates.len() == 1).then(|| candidates[0])
+    }
+
+    /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
+    fn declared_app_settings(&self, target: Target, dir: &str) -> Option<usize> {
+        self.declarations.iter().position(|d| {
+            matches!(d.kind, DeclaredKind::AppSettings(_))
+                && d.covers_dir(dir)
+                && d.target.as_ref().is_some_and(|t| t.value == target)
+        })
+    }
+
+    /// Service Connector's name for a variable that a `customizedKeys` entry renamed for the
+    /// app in `dir`; the name itself otherwise.
+    fn original_name<'n>(&'n self, name: &'n str, dir: &str) -> &'n str {
+        self.declarations
+            .iter()
+            .filter(|d| d.covers_dir(dir))
+            .find_map(|d| {
+                d.customized_keys
+                    .iter()
+                    .find(|(_, to)| to == name)
+                    .map(|(from, _)| from.as_str())
+            })
+            .unwrap_or(name)
+    }
+
+    /// Whether infrastructure code sets `name` as an app setting of the app in `dir`, with no
+    /// linker of its target applying there.
+    fn set_by_app_settings(&self, name: &str, dir: &str) -> bool {
+        self.declarations.iter().any(|d| match &d.kind {
+            DeclaredKind::AppSettings(settings) => {
+                d.covers_dir(dir)
+                    && settings.iter().any(|s| s.name == name)
+                    && d.target
+                        .as_ref()
+                        .is_none_or(|t| self.declared_linker(t.value, None, dir).is_none())
+            }
+            DeclaredKind::Linker => false,
+        })
     }
 
     /// Applies configured severities and suppression comments, and sorts.
@@ -669,7 +869,7 @@ impl<'a> Context<'a> {
 }
 
 fn expected_variables(connection: &Connection) -> Vec<Variable> {
-    match &connection.client_type {
+    let mut variables = match &connection.client_type {
         Some(client) => catalogue::variables(
             connection.target,
             client.value,
@@ -678,7 +878,16 @@ fn expected_variables(connection: &Connection) -> Vec<Variable> {
         )
         .unwrap_or_default(),
         None => Vec::new(),
+    };
+    // `customizedKeys`: the app gets the renamed variable instead.
+    if let Some(declaration) = &connection.declaration {
+        for variable in &mut variables {
+            if let Some(renamed) = declaration.renamed(&variable.name) {
+                variable.name = renamed.to_string();
+            }
+        }
     }
+    variables
 }
 
 fn classify_name(
@@ -1288,6 +1497,72 @@ mod completion_tests {
         assert_eq!(pick(base(), ".env", None), default);
         assert_eq!(pick(base(), ".env", Some("reports")), reports);
         assert_eq!(pick(vec![file("README.md", "")], ".env", None), None);
+    }
+
+    #[test]
+    fn declared_connections_name_their_source_in_descriptions_hover_and_completion() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST' }\n    }\n  }\n}\n";
+        let settings = "import os\nNAME = os.environ[\"AZURE_POSTGRESQL_NAME\"]\nHOST = os.environ[\"DB_HOST\"]\nUSER = os.environ[\"";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+            ],
+        };
+        let options = Options::default();
+        let connections = connections_at(&workspace, &options, "app/settings.py");
+        assert_eq!(connections.len(), 1, "{connections:?}");
+        assert_eq!(connections[0].client_type, Some(ClientType::Django));
+        assert!(
+            connections[0].reason.starts_with(
+                "client type django, from infra/main.bicep:9; auth secret, from infra/main.bicep:10"
+            ),
+            "{}",
+            connections[0].reason
+        );
+        let at = settings.find("DB_HOST").unwrap();
+        let hover = variable_at(&workspace, &options, "app/settings.py", at).unwrap();
+        assert!(
+            hover.description.contains("Set by Azure Service Connector")
+                && hover.description.contains("from infra/main.bicep:9"),
+            "{}",
+            hover.description
+        );
+        let names: Vec<String> =
+            completions_at(&workspace, &options, "app/settings.py", settings.len())
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+        assert!(names.contains(&"DB_HOST".to_string()), "{names:?}");
+        assert!(
+            !names.contains(&"AZURE_POSTGRESQL_HOST".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"AZURE_POSTGRESQL_USER".to_string()),
+            "{names:?}"
+        );
+        // Without the declaration: the manifest says python.
+        let plain = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("app/settings.py", settings),
+            ],
+        };
+        let connections = connections_at(&plain, &options, "app/settings.py");
+        assert_eq!(connections[0].client_type, Some(ClientType::Python));
+        // Flags still win over the declaration.
+        let flagged = Options {
+            client_type: Some(ClientType::Python),
+            ..Options::default()
+        };
+        let connections = connections_at(&workspace, &flagged, "app/settings.py");
+        assert!(
+            connections[0]
+                .reason
+                .starts_with("client type python, from the command line")
+        );
     }
 
     #[test]

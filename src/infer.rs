@@ -26,6 +26,8 @@ pub enum Reason {
     EditorSettings,
     /// A manifest at this workspace-relative path.
     Manifest(String),
+    /// Infrastructure code or a deployment script declares it (Bicep, ARM, Terraform, az CLI).
+    Declared(crate::declared::Location),
     /// The language of the file that reads the variable.
     Language(Language),
     /// The variables the code reads (e.g. `AZURE_POSTGRESQL_CLIENTID`).
@@ -43,6 +45,7 @@ impl fmt::Display for Reason {
             Reason::CommandLine => f.write_str("from the command line"),
             Reason::EditorSettings => f.write_str("from the editor settings"),
             Reason::Manifest(path) => write!(f, "from {path}"),
+            Reason::Declared(at) => write!(f, "from {at}"),
             Reason::Language(language) => {
                 write!(f, "from the file's language, {}", language.name())
             }

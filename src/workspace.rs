@@ -47,6 +47,9 @@ pub enum FileKind {
     Manifest(Manifest),
     /// A source file in a scanned language.
     Source(Language),
+    /// Infrastructure code read for declared connections (`crate::declared`): Bicep, Terraform,
+    /// azd's azure.yaml, and `.json` files where ARM templates live (their `$schema` decides).
+    Infrastructure(crate::declared::IacKind),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +97,9 @@ pub fn classify(path: &str) -> Option<FileKind> {
     };
     if let Some(manifest) = manifest {
         return Some(FileKind::Manifest(manifest));
+    }
+    if let Some(kind) = crate::declared::iac_kind(path) {
+        return Some(FileKind::Infrastructure(kind));
     }
     Language::for_path(path).map(FileKind::Source)
 }

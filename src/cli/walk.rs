@@ -459,6 +459,12 @@ impl<'a> Collector<'a> {
         if matches!(kind, FileKind::Source(_)) && !might_be_relevant(&bytes) {
             return;
         }
+        // `.json` files in infrastructure folders matter only when they are ARM templates.
+        if kind == FileKind::Infrastructure(crate::declared::IacKind::ArmJson)
+            && !crate::declared::is_arm_template(&String::from_utf8_lossy(head))
+        {
+            return;
+        }
         let (text, lossy) = match String::from_utf8(bytes) {
             Ok(text) => (text, false),
             Err(error) => {

@@ -115,6 +115,15 @@ const WATCHED: &[&str] = &[
     "**/build.gradle.kts",
     "**/composer.json",
     "**/Gemfile",
+    // Declared connections (crate::declared): infrastructure code and deployment scripts.
+    "**/*.bicep",
+    "**/*.tf",
+    "**/azure.yaml",
+    "**/infra/**/*.json",
+    "**/azuredeploy.json",
+    "**/.github/workflows/*.{yml,yaml}",
+    "**/azure-pipelines*.{yml,yaml}",
+    "**/*.sh",
 ];
 
 /// One workspace folder: its files and what was last published for them.

@@ -1,0 +1,209 @@
+//! `az webapp|containerapp|spring|functionapp connection create <target> …` commands in shell
+//! scripts, CI workflow `run:`/`script:` blocks and Dockerfile `RUN` lines.
+//!
+//! Line continuations (`\` + newline) are blanked in a same-length copy so offsets stay true;
+//! each command is split into words by `shlex` (POSIX quoting). Parameters as in the Azure CLI's
+//! service connector module (A1, A2): the target word (`postgres-flexible`, `postgres`,
+//! `neon-postgres`), `--client-type`, `--connection`, `--secret name=… secret=…` /
+//! `--system-identity` / `--user-identity` / `--service-principal`, `--customized-keys K=V…`,
+//! and the app (`--name`/`-n`, `--source-id`).
+
+use super::{Declaration, Kind, Located, Locator, SettingValue, Source, client_from_schema};
+use crate::catalogue::{AuthType, Target};
+use crate::text::TextRange;
+use regex::Regex;
+use std::sync::LazyLock;
+
+static COMMAND: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"\baz\s+(?:webapp|containerapp|spring|spring-cloud|functionapp)\s+connection\s+create\s",
+    )
+    .ok()
+});
+
+pub(super) fn read(path: &str, text: &str) -> Vec<Declaration> {
+    let Some(command) = COMMAND.as_ref() else {
+        return Vec::new();
+    };
+    let blanked = blank_continuations(text);
+    let locator = Locator::new(path, text);
+    let mut out = Vec::new();
+    for found in command.find_iter(&blanked) {
+        let start = found.start();
+        let end = blanked[start..]
+            .find('\n')
+            .map_or(blanked.len(), |e| start + e);
+        let line = &blanked[start..end];
+        if is_commented(&blanked, start) {
+            continue;
+        }
+        if let Some(declaration) = read_command(line, start, &locator) {
+            out.push(declaration);
+        }
+    }
+    out
+}
+
+/// `\` + newline (and `\` + CRLF) become spaces, so a continued command is one line.
+fn blank_continuations(text: &str) -> String {
+    text.replace("\\\r\n", "   ").replace("\\\n", "  ")
+}
+
+/// The command sits after a `#` on its line (a comment in shell, YAML and Dockerfiles).
+fn is_commented(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..at].contains('#')
+}
+
+fn read_command(line: &str, offset: usize, locator: &Locator) -> Option<Declaration> {
+    // The command ends at a shell separator or a comment.
+    let mut words = shlex::split(line).unwrap_or_else(|| {
+        line.split_whitespace()
+            .map(|w| w.trim_matches(['"', '\'']).to_string())
+            .collect()
+    });
+    if let Some(stop) = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "&&" | "||" | ";" | "|") || w.starts_with('#'))
+    {
+        words.truncate(stop);
+    }
+    let create = words.iter().position(|w| w == "create")?;
+    let target_word = words.get(create + 1)?;
+    let find = |needle: &str, after: usize| -> TextRange {
+        match line[after.min(line.len())..].find(needle) {
+            Some(i) => TextRange::new(offset + after + i, offset + after + i + needle.len()),
+            None => TextRange::new(offset, offset + line.len()),
+        }
+    };
+    let at = locator.at(TextRange::new(offset, offset + line.len()));
+    let mut declaration = Declaration::new(Source::AzCli, at, Kind::Linker);
+    let target = match target_word.as_str() {
+        "postgres-flexible" | "postgres" => Some(Target::AzurePostgresql),
+        "neon-postgres" => Some(Target::Neon),
+        _ => None,
+    };
+    let target_at = line.find(target_word.as_str()).unwrap_or(0);
+    declaration.target = target.map(|value| Located {
+        value,
+        at: locator.at(find(target_word, target_at)),
+        literal: true,
+    });
+    let flag_value = |flag: &str| -> Option<(String, TextRange)> {
+        let i = words.iter().position(|w| w == flag)?;
+        let value = words.get(i + 1).filter(|v| !v.starts_with("--"))?;
+        let flag_at = line.find(flag).unwrap_or(0);
+        Some((value.clone(), find(value, flag_at + flag.len())))
+    };
+    if let Some((value, range)) = flag_value("--client-type") {
+        declaration.client_type = client_from_schema(&value).map(|client| Located {
+            value: client,
+            at: locator.at(range),
+            literal: !value.contains('$'),
+        });
+    }
+    if let Some((value, range)) = flag_value("--connection") {
+        declaration.name = Some(Located {
+            value,
+            at: locator.at(range),
+            literal: true,
+        });
+    }
+    declaration.app = flag_value("--name")
+        .or_else(|| flag_value("-n"))
+        .or_else(|| flag_value("--app"))
+        .or_else(|| flag_value("--source-id"))
+        .map(|(value, _)| value);
+    let auth_flags = [
+        ("--secret", AuthType::Secret),
+        ("--system-identity", AuthType::SystemIdentity),
+        ("--user-identity", AuthType::UserIdentity),
+        ("--service-principal", AuthType::ServicePrincipal),
+    ];
+    for (flag, auth) in auth_flags {
+        if words.iter().any(|w| w == flag) {
+            let flag_at = line.find(flag).unwrap_or(0);
+            declaration.auth = Some(Located {
+                value: auth,
+                at: locator.at(TextRange::new(
+                    offset + flag_at,
+                    offset + flag_at + flag.len(),
+                )),
+                literal: true,
+            });
+            break;
+        }
+    }
+    if let Some(i) = words.iter().position(|w| w == "--secret") {
+        for word in words[i + 1..].iter().take_while(|w| !w.starts_with("--")) {
+            if let Some(value) = word.strip_prefix("secret=") {
+                let protected = value.contains('$') || value.is_empty();
+                declaration.secret = Some(if protected {
+                    SettingValue::Protected
+                } else {
+                    let at = find(value, line.find("--secret").unwrap_or(0));
+                    SettingValue::Literal {
+                        value: value.to_string(),
+                        at: locator.at(at),
+                    }
+                });
+            } else if word.starts_with("secret-uri=") || word.starts_with("secret-name=") {
+                declaration.secret = Some(SettingValue::Protected);
+            }
+        }
+    }
+    if let Some(i) = words.iter().position(|w| w == "--customized-keys") {
+        for word in words[i + 1..].iter().take_while(|w| !w.starts_with("--")) {
+            if let Some((from, to)) = word.split_once('=') {
+                declaration
+                    .customized_keys
+                    .push((from.to_string(), to.to_string()));
+            }
+        }
+    }
+    Some(declaration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::ClientType;
+
+    #[test]
+    fn reads_a_continued_command_in_a_script() {
+        let text = "#!/bin/sh\nset -e\naz webapp connection create postgres-flexible \\\n  --connection pg_conn --name \"$APP\" \\\n  --target-resource-group rg --server srv --database app \\\n  --client-type django --system-identity \\\n  --customized-keys AZURE_POSTGRESQL_HOST=DB_HOST && echo done\n# az webapp connection create neon-postgres --client-type nodejs\n";
+        let found = read("scripts/deploy.sh", text);
+        assert_eq!(found.len(), 1, "the commented command is not read");
+        let d = &found[0];
+        assert_eq!(d.target.as_ref().unwrap().value, Target::AzurePostgresql);
+        let client = d.client_type.as_ref().unwrap();
+        assert_eq!(client.value, ClientType::Django);
+        assert_eq!(client.at.to_string(), "scripts/deploy.sh:6");
+        assert_eq!(&text[client.at.range.start..client.at.range.end], "django");
+        assert_eq!(d.auth.as_ref().unwrap().value, AuthType::SystemIdentity);
+        assert_eq!(d.name.as_ref().unwrap().value, "pg_conn");
+        assert_eq!(d.app.as_deref(), Some("$APP"));
+        assert_eq!(
+            d.customized_keys,
+            vec![("AZURE_POSTGRESQL_HOST".into(), "DB_HOST".into())]
+        );
+    }
+
+    #[test]
+    fn reads_workflow_steps_and_secrets() {
+        let text = "jobs:\n  deploy:\n    steps:\n      - run: |\n          az containerapp connection create neon-postgres --connection neon \\\n            --server ep-x.neon.tech --database app --secret name=app secret=${{ secrets.PG }} --client-type springBoot\n      - run: az webapp connection create neon-postgres --secret name=app secret=npg_Xyz123example --client-type python\n";
+        let found = read(".github/workflows/deploy.yml", text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(
+            found[0].client_type.as_ref().unwrap().value,
+            ClientType::SpringBoot
+        );
+        assert_eq!(found[0].secret, Some(SettingValue::Protected));
+        assert!(matches!(
+            &found[1].secret,
+            Some(SettingValue::Literal { value, .. }) if value == "npg_Xyz123example"
+        ));
+        assert!(read("x.sh", "az webapp connection create \"unterminated").len() <= 1);
+    }
+}
