@@ -930,6 +930,28 @@ fn every_kind_of_api_key_pulls_and_user_endpoints_are_needed_only_to_search() {
         }
         assert_eq!(run.code(), Some(2), "{}", run.all());
     }
+    // `auth status` checks a key that stands for no user on the projects instead.
+    for (key, status, projects) in [(ORG_KEY, 404, 231), (PROJECT_KEY, 403, 1)] {
+        let mock = self::mock();
+        let dir = project(EXISTING);
+        let url = mock.url();
+        let run = neon_lsp(
+            dir.path(),
+            &[
+                (neon::env::API_KEY, key),
+                (neon::env::API_URL, url.as_str()),
+            ],
+            &["auth", "status"],
+        );
+        assert_eq!(run.code(), Some(0), "{}", run.all());
+        assert!(
+            run.stdout().contains(&format!(
+                "the API key works; it is an organization or project-scoped key, not a personal one (GET /users/me answered {status}), and sees {projects} project"
+            )),
+            "{}",
+            run.all()
+        );
+    }
     // An organization named, not identified, with a key that cannot look names up.
     let mock = self::mock();
     let mut named_org = by_name.clone();
