@@ -819,6 +819,19 @@ fn pull_with_key(mock: &NeonApiMock, key: &str, args: &[&str]) -> (Run, String) 
     (run, env_file)
 }
 
+/// A pull with `key` on a fresh mock that writes the app's connection without asking a user
+/// endpoint; returns the request targets.
+fn pulled_without_user_endpoints(key: &str, args: &[&str]) -> Vec<String> {
+    let mock = mock();
+    let (run, env_file) = pull_with_key(&mock, key, args);
+    let targets = assert_pulled(&mock, &run, &env_file);
+    assert!(
+        targets.iter().all(|target| !target.starts_with("/users/")),
+        "{targets:?}"
+    );
+    targets
+}
+
 /// Asserts a pull wrote the app's main branch connection, and returns the request targets.
 fn assert_pulled(mock: &NeonApiMock, run: &Run, env_file: &str) -> Vec<String> {
     assert_eq!(run.code(), Some(0), "{}", run.all());
@@ -851,27 +864,19 @@ fn every_kind_of_api_key_pulls_and_user_endpoints_are_needed_only_to_search() {
     let by_name = app_main(&["--client-type", "nodejs", "--yes"]);
     for key in [API_KEY, ORG_KEY, PROJECT_KEY] {
         // A project id goes straight to the project: no list, no user endpoint.
-        let mock = self::mock();
-        let (run, env_file) = pull_with_key(&mock, key, &by_id);
-        let targets = assert_pulled(&mock, &run, &env_file);
+        let targets = pulled_without_user_endpoints(key, &by_id);
         assert_eq!(targets[0], format!("/projects/{APP_ID}"), "{targets:?}");
         assert!(
-            !targets.iter().any(|target| target == "/projects"
-                || target.starts_with("/projects?")
-                || target.starts_with("/users/")),
+            !targets
+                .iter()
+                .any(|target| target.starts_with("/projects?")),
             "{targets:?}"
         );
     }
 
     // An organization key lists its organization's projects (GET /projects infers org_id from
     // the key) and finds the project by name there, on the third page.
-    let mock = self::mock();
-    let (run, env_file) = pull_with_key(&mock, ORG_KEY, &by_name);
-    let targets = assert_pulled(&mock, &run, &env_file);
-    assert!(
-        targets.iter().all(|target| !target.starts_with("/users/")),
-        "{targets:?}"
-    );
+    let targets = pulled_without_user_endpoints(ORG_KEY, &by_name);
     assert_eq!(
         targets
             .iter()
@@ -881,27 +886,16 @@ fn every_kind_of_api_key_pulls_and_user_endpoints_are_needed_only_to_search() {
         "{targets:?}"
     );
     // With --org given as an id, the list is asked for by org_id.
-    let mock = self::mock();
     let mut with_org = by_name.clone();
     with_org.extend(["--org", APP_ORG]);
-    let (run, env_file) = pull_with_key(&mock, ORG_KEY, &with_org);
-    let targets = assert_pulled(&mock, &run, &env_file);
+    let targets = pulled_without_user_endpoints(ORG_KEY, &with_org);
     assert!(
         targets[0].starts_with(&format!("/projects?limit=100&org_id={APP_ORG}")),
         "{targets:?}"
     );
-    assert!(
-        targets.iter().all(|target| !target.starts_with("/users/")),
-        "{targets:?}"
-    );
     // A project-scoped key lists its one project.
-    let mock = self::mock();
-    let (run, env_file) = pull_with_key(&mock, PROJECT_KEY, &by_name);
-    let targets = assert_pulled(&mock, &run, &env_file);
-    assert!(
-        targets.iter().all(|target| !target.starts_with("/users/")),
-        "{targets:?}"
-    );
+    let targets = pulled_without_user_endpoints(PROJECT_KEY, &by_name);
+    assert_eq!(targets[0], "/projects?limit=100", "{targets:?}");
     // A personal key: the personal list lacks `app`, so the organizations are searched.
     let mock = self::mock();
     let (run, env_file) = pull_with_key(&mock, API_KEY, &by_name);
@@ -932,17 +926,7 @@ fn every_kind_of_api_key_pulls_and_user_endpoints_are_needed_only_to_search() {
     }
     // `auth status` checks a key that stands for no user on the projects instead.
     for (key, status, projects) in [(ORG_KEY, 404, 231), (PROJECT_KEY, 403, 1)] {
-        let mock = self::mock();
-        let dir = project(EXISTING);
-        let url = mock.url();
-        let run = neon_lsp(
-            dir.path(),
-            &[
-                (neon::env::API_KEY, key),
-                (neon::env::API_URL, url.as_str()),
-            ],
-            &["auth", "status"],
-        );
+        let (run, _) = pull_with_key(&self::mock(), key, &["auth", "status"]);
         assert_eq!(run.code(), Some(0), "{}", run.all());
         assert!(
             run.stdout().contains(&format!(
