@@ -375,10 +375,10 @@ impl Variable {
     }
 }
 
-/// The combination is not offered by Service Connector.
+/// The combination is not offered by Service Connector (A1, N1b).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "Service Connector does not offer {auth} auth for {target}: {target} supports only secret (connection string) auth (A1, N1b)"
+    "Service Connector does not offer {auth} auth for {target}: {target} supports only secret (connection string) auth"
 )]
 pub struct UnsupportedCombination {
     pub target: Target,

@@ -19,12 +19,20 @@ use support::git::git;
 use support::neon::{Fault, MockAuth, MockData, NeonApiMock, PASSWORD, endpoint_host};
 
 const API_KEY: &str = "napi_test_key_7f3b2c9d";
+/// An organization API key of org-bold-sky-12345 (the organization of project `app`).
+const ORG_KEY: &str = "napi_org_key_4d81a0e6";
+/// A project-scoped API key of project `app` (misty-sun-123456).
+const PROJECT_KEY: &str = "napi_project_key_95c2e7b1";
+const APP_ID: &str = "misty-sun-123456";
+const APP_ORG: &str = "org-bold-sky-12345";
 
 fn mock() -> NeonApiMock {
     NeonApiMock::start(
         MockData::standard(230),
         MockAuth {
             api_keys: vec![API_KEY.to_owned()],
+            org_keys: vec![(ORG_KEY.to_owned(), APP_ORG.to_owned())],
+            project_keys: vec![(PROJECT_KEY.to_owned(), APP_ID.to_owned())],
             ..MockAuth::default()
         },
     )
@@ -67,7 +75,9 @@ fn neon_lsp(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         .expect("run neon-lsp");
     let run = Run { output };
     assert!(
-        !run.all().contains(PASSWORD) && !run.all().contains(API_KEY),
+        [PASSWORD, API_KEY, ORG_KEY, PROJECT_KEY]
+            .iter()
+            .all(|secret| !run.all().contains(secret)),
         "a secret reached the output:\n{}",
         run.all()
     );
@@ -485,9 +495,9 @@ fn failures_name_the_request_and_what_to_do() {
     let run = neon_lsp(dir.path(), &wrong, &args);
     assert_eq!(run.code(), Some(2), "{}", run.all());
     assert!(
-        run.stderr().contains(
-            "GET /users/me/organizations: Neon rejected the credentials (401 Unauthorized)"
-        ) && run.stderr().contains("check NEON_API_KEY"),
+        run.stderr()
+            .contains("GET /projects?limit=100: Neon rejected the credentials (401 Unauthorized)")
+            && run.stderr().contains("check NEON_API_KEY"),
         "{}",
         run.stderr()
     );
@@ -790,5 +800,246 @@ fn on_a_terminal_pull_asks_for_each_choice_and_confirms_before_writing() {
             && pulled.1.contains("password=dev-branch-Pa55"),
         "{}",
         pulled.1
+    );
+}
+
+/// `pull` with `key` against `mock`, in a fresh project; returns the run and the .env text.
+fn pull_with_key(mock: &NeonApiMock, key: &str, args: &[&str]) -> (Run, String) {
+    let dir = project(EXISTING);
+    let url = mock.url();
+    let run = neon_lsp(
+        dir.path(),
+        &[
+            (neon::env::API_KEY, key),
+            (neon::env::API_URL, url.as_str()),
+        ],
+        args,
+    );
+    let env_file = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    (run, env_file)
+}
+
+/// A pull with `key` on a fresh mock that writes the app's connection without asking a user
+/// endpoint; returns the request targets.
+fn pulled_without_user_endpoints(key: &str, args: &[&str]) -> Vec<String> {
+    let mock = mock();
+    let (run, env_file) = pull_with_key(&mock, key, args);
+    let targets = assert_pulled(&mock, &run, &env_file);
+    assert!(
+        targets.iter().all(|target| !target.starts_with("/users/")),
+        "{targets:?}"
+    );
+    targets
+}
+
+/// Asserts a pull wrote the app's main branch connection, and returns the request targets.
+fn assert_pulled(mock: &NeonApiMock, run: &Run, env_file: &str) -> Vec<String> {
+    assert_eq!(run.code(), Some(0), "{}", run.all());
+    assert!(
+        env_file.contains(&endpoint_host("br-aged-salad-637688", false)),
+        "{env_file}"
+    );
+    mock.requests()
+        .into_iter()
+        .map(|request| request.target)
+        .collect()
+}
+
+#[test]
+fn every_kind_of_api_key_pulls_and_user_endpoints_are_needed_only_to_search() {
+    let by_id = [
+        "pull",
+        "--project",
+        APP_ID,
+        "--branch",
+        "main",
+        "--database",
+        "appdb",
+        "--role",
+        "app_owner",
+        "--client-type",
+        "nodejs",
+        "--yes",
+    ];
+    let by_name = app_main(&["--client-type", "nodejs", "--yes"]);
+    for key in [API_KEY, ORG_KEY, PROJECT_KEY] {
+        // A project id goes straight to the project: no list, no user endpoint.
+        let targets = pulled_without_user_endpoints(key, &by_id);
+        assert_eq!(targets[0], format!("/projects/{APP_ID}"), "{targets:?}");
+        assert!(
+            !targets
+                .iter()
+                .any(|target| target.starts_with("/projects?")),
+            "{targets:?}"
+        );
+    }
+
+    // An organization key lists its organization's projects (GET /projects infers org_id from
+    // the key) and finds the project by name there, on the third page.
+    let targets = pulled_without_user_endpoints(ORG_KEY, &by_name);
+    assert_eq!(
+        targets
+            .iter()
+            .filter(|target| target.starts_with("/projects?"))
+            .count(),
+        3,
+        "{targets:?}"
+    );
+    // With --org given as an id, the list is asked for by org_id.
+    let mut with_org = by_name.clone();
+    with_org.extend(["--org", APP_ORG]);
+    let targets = pulled_without_user_endpoints(ORG_KEY, &with_org);
+    assert!(
+        targets[0].starts_with(&format!("/projects?limit=100&org_id={APP_ORG}")),
+        "{targets:?}"
+    );
+    // A project-scoped key lists its one project.
+    let targets = pulled_without_user_endpoints(PROJECT_KEY, &by_name);
+    assert_eq!(targets[0], "/projects?limit=100", "{targets:?}");
+    // A personal key: the personal list lacks `app`, so the organizations are searched.
+    let mock = self::mock();
+    let (run, env_file) = pull_with_key(&mock, API_KEY, &by_name);
+    let targets = assert_pulled(&mock, &run, &env_file);
+    assert_eq!(targets[0], "/projects?limit=100", "{targets:?}");
+    assert_eq!(targets[1], "/users/me/organizations", "{targets:?}");
+
+    // Searching with a key that stands for no user: the user endpoint answers 404 (organization
+    // key) or 403 (project-scoped key), and pull says why it carries on with the key's own list.
+    for (key, status) in [(ORG_KEY, 404), (PROJECT_KEY, 403)] {
+        let mock = self::mock();
+        let (run, env_file) = pull_with_key(&mock, key, &["pull", "--client-type", "nodejs"]);
+        assert!(
+            run.stderr().contains(&format!(
+                "note: GET /users/me/organizations: answered {status}: the API key is an organization or project-scoped key, not a personal one"
+            )),
+            "{}",
+            run.stderr()
+        );
+        assert_eq!(env_file, EXISTING);
+        if key == PROJECT_KEY {
+            // Its one project needs no choice; the branch does, and nobody can be asked.
+            assert!(run.stderr().contains("pass --branch"), "{}", run.stderr());
+        } else {
+            assert!(run.stderr().contains("pass --project"), "{}", run.stderr());
+        }
+        assert_eq!(run.code(), Some(2), "{}", run.all());
+    }
+    // `auth status` checks a key that stands for no user on the projects instead.
+    for (key, status, projects) in [(ORG_KEY, 404, 231), (PROJECT_KEY, 403, 1)] {
+        let (run, _) = pull_with_key(&self::mock(), key, &["auth", "status"]);
+        assert_eq!(run.code(), Some(0), "{}", run.all());
+        assert!(
+            run.stdout().contains(&format!(
+                "the API key works; it is an organization or project-scoped key, not a personal one (GET /users/me answered {status}), and sees {projects} project"
+            )),
+            "{}",
+            run.all()
+        );
+    }
+    // An organization named, not identified, with a key that cannot look names up.
+    let mock = self::mock();
+    let mut named_org = by_name.clone();
+    named_org.extend(["--org", "Acme"]);
+    let (run, _) = pull_with_key(&mock, ORG_KEY, &named_org);
+    assert_eq!(run.code(), Some(2), "{}", run.all());
+    assert!(
+        run.stderr().contains(
+            "organization Acme: this API key cannot list organizations by name; pass the organization's id (org-…) with --org"
+        ),
+        "{}",
+        run.stderr()
+    );
+    // A project-scoped key asked for another project: 403 with the way out.
+    let mock = self::mock();
+    let other = [
+        "pull",
+        "--project",
+        "quiet-lake-100001",
+        "--client-type",
+        "nodejs",
+        "--yes",
+    ];
+    let (run, env_file) = pull_with_key(&mock, PROJECT_KEY, &other);
+    assert_eq!(run.code(), Some(1), "{}", run.all());
+    assert!(
+        run.stderr()
+            .contains("GET /projects/quiet-lake-100001: Neon refused the request (403 Forbidden)")
+            && run.stderr().contains("the API key has no access"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(env_file, EXISTING);
+}
+
+/// The mock speaks Neon's API, and `pull` asks it what Neon's API offers: every exchange of
+/// pulls with each kind of key — successes, pagination, 401, 403, 404 — checked against the
+/// OpenAPI document that `@neondatabase/api-client` ships (tests/neon_api/check.mjs).
+#[test]
+fn the_mock_and_our_requests_match_neons_published_api() {
+    let checker = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/neon_api");
+    let installed = checker
+        .join("node_modules/@neondatabase/api-client/public-v2-for-users.gen.yaml")
+        .is_file();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed || !node {
+        support::prerequisite_missing(
+            "node and tests/neon_api/node_modules (@neondatabase/api-client; scripts/install-prereqs)",
+        );
+        return;
+    }
+    let mock = self::mock();
+    let by_name = app_main(&["--client-type", "nodejs", "--yes"]);
+    for key in [API_KEY, ORG_KEY, PROJECT_KEY] {
+        let (run, _) = pull_with_key(&mock, key, &by_name);
+        assert_eq!(run.code(), Some(0), "{}", run.all());
+        let (run, _) = pull_with_key(&mock, key, &["pull", "--project", APP_ID, "--yes"]);
+        assert!(run.code().is_some(), "{}", run.all());
+    }
+    // Failures in Neon's error shape: no user behind the key, no access, unknown project and
+    // organization, a wrong key.
+    let (run, _) = pull_with_key(&mock, ORG_KEY, &["pull", "--client-type", "go"]);
+    assert_eq!(run.code(), Some(2), "{}", run.all());
+    let (run, _) = pull_with_key(
+        &mock,
+        PROJECT_KEY,
+        &["pull", "--project", "quiet-lake-100001"],
+    );
+    assert_eq!(run.code(), Some(1), "{}", run.all());
+    let (run, _) = pull_with_key(&mock, API_KEY, &["pull", "--project", "gone-river-999999"]);
+    assert_eq!(run.code(), Some(2), "{}", run.all());
+    let (run, _) = pull_with_key(&mock, "napi_wrong", &by_name);
+    assert_eq!(run.code(), Some(2), "{}", run.all());
+    let exchanges = mock.exchanges();
+    let statuses: std::collections::BTreeSet<u64> = exchanges
+        .iter()
+        .filter_map(|exchange| exchange["status"].as_u64())
+        .collect();
+    assert!(
+        [200, 401, 403, 404]
+            .iter()
+            .all(|status| statuses.contains(status)),
+        "{statuses:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exchanges.json");
+    std::fs::write(&file, serde_json::to_vec(&exchanges).unwrap()).unwrap();
+    let output = Command::new("node")
+        .arg("check.mjs")
+        .arg(&file)
+        .current_dir(&checker)
+        .output()
+        .expect("run node check.mjs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.contains(&format!("checked {} exchanges", exchanges.len())),
+        "{report}"
     );
 }

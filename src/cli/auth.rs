@@ -311,6 +311,26 @@ fn status(args: StatusArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        // An organization or project-scoped key stands for no user: check it on the projects.
+        Err(error) if error.is_not_a_user_key(api.credential_source()) => {
+            match runtime.block_on(api.projects(None)) {
+                Ok(projects) => {
+                    println!(
+                        "Checked with Neon: the API key works; it is an organization or project-scoped key, not a personal one ({} answered {}), and sees {} project{} (`neon-lsp pull --project <id>` goes straight to one).",
+                        error.request,
+                        error.status().unwrap_or_default(),
+                        projects.len(),
+                        if projects.len() == 1 { "" } else { "s" }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(projects_error) => {
+                    eprintln!("error: {error}");
+                    eprintln!("error: {projects_error}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(1)

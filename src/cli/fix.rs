@@ -184,7 +184,8 @@ fn rejection(
                     LineIndex::new(text).human(text, other.range.start).line
                 });
                 return Some(format!(
-                    "overlaps another edit in {} at line {line}",
+                    "changes the same text as another fix in {} at line {line}, which is applied now; \
+                     run `neon-lsp check --fix` again to apply this one if its finding remains",
                     edit.path
                 ));
             }
@@ -460,7 +461,7 @@ mod tests {
         assert_eq!(outcome.skipped[0].0, "src/db.js");
         assert_eq!(
             outcome.skipped[0].1,
-            "Overlapping: overlaps another edit in src/db.js at line 1"
+            "Overlapping: changes the same text as another fix in src/db.js at line 1, which is applied now; run `neon-lsp check --fix` again to apply this one if its finding remains"
         );
         assert!(leftovers(dir.path()).is_empty());
     }

@@ -121,6 +121,11 @@ pub struct Role {
 }
 
 #[derive(Deserialize)]
+struct ProjectResponse {
+    project: Project,
+}
+
+#[derive(Deserialize)]
 struct OrganizationsResponse {
     organizations: Vec<Organization>,
 }
@@ -166,12 +171,53 @@ struct ErrorBody {
 }
 
 /// A failed API request: which one, and what went wrong.
-#[derive(Debug, thiserror::Error)]
-#[error("{request}: {kind}")]
+#[derive(Debug)]
 pub struct ApiError {
     /// `GET /projects?org_id=…` — the path below the base URL and the query; never a token.
     pub request: String,
     pub kind: ApiErrorKind,
+}
+
+/// `GET /projects: Neon answered 502 …`; without the request when it was never sent (no
+/// credentials to send it with).
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ApiErrorKind::Credentials(error) => write!(f, "{error}"),
+            kind => write!(f, "{}: {kind}", self.request),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// Whether a user endpoint (`/users/me…`) refused an API key with 401, 403 or 404: the
+    /// key is an organization or project-scoped key, which stands for no user.
+    pub fn is_not_a_user_key(&self, source: CredentialSource) -> bool {
+        source == CredentialSource::ApiKey
+            && self.request.starts_with("GET /users/me")
+            && matches!(
+                self.kind,
+                ApiErrorKind::Unauthorized { .. }
+                    | ApiErrorKind::Forbidden { .. }
+                    | ApiErrorKind::NotFound { .. }
+            )
+    }
+
+    /// `401`, `403`, `404` … for messages; `None` when no status came back.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ApiErrorKind::Unauthorized { .. } => Some(401),
+            ApiErrorKind::Forbidden { .. } => Some(403),
+            ApiErrorKind::NotFound { .. } => Some(404),
+            ApiErrorKind::RateLimited { .. } => Some(429),
+            ApiErrorKind::Server { status, .. } | ApiErrorKind::Http { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -385,6 +431,21 @@ impl NeonApi {
             }
         }
         Ok(projects)
+    }
+
+    /// One project by id (`GET /projects/{project_id}`): the only project request a
+    /// project-scoped API key may make, and the one that needs no organization.
+    pub async fn project(&self, project_id: &str) -> Result<Project, ApiError> {
+        let response: ProjectResponse = self
+            .get(&["projects", project_id], &[], Some(SCOPE_PROJECTS_READ))
+            .await?;
+        Ok(response.project)
+    }
+
+    /// Tells the user something while the command works (the CLI prints it on stderr, the
+    /// language server shows it).
+    pub fn notice(&self, text: &str) {
+        self.notify(text);
     }
 
     pub async fn branches(&self, project_id: &str) -> Result<Vec<Branch>, ApiError> {

@@ -43,7 +43,12 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         dependencies = dependencies.join(", "),
     );
     let mut properties = header.clone();
-    properties.push_str("\n# The pool: small, and connections re-validated after a Neon compute scales to zero.\nspring.datasource.hikari.maximum-pool-size=5\nspring.datasource.hikari.keepalive-time=60000\n");
+    // Why the pool keeps connections alive, in the target's own terms.
+    let idle = match context.request.target {
+        crate::catalogue::Target::Neon => "a Neon compute scales to zero",
+        crate::catalogue::Target::AzurePostgresql => "the server closes an idle connection",
+    };
+    properties.push_str(&format!("\n# The pool: small, and connections re-validated after {idle}.\nspring.datasource.hikari.maximum-pool-size=5\nspring.datasource.hikari.keepalive-time=60000\n"));
     let mut yaml = header;
     yaml.push_str("\nspring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n      keepalive-time: 60000\n");
     if !fixed.is_empty() {

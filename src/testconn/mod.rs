@@ -301,18 +301,20 @@ async fn attempt(
 
     phase(&format!("resolving {host}"));
     let started = Instant::now();
-    let addresses: Vec<std::net::SocketAddr> =
-        tokio::time::timeout(remaining(deadline), tokio::net::lookup_host((host.as_str(), port)))
-            .await
-            .map_err(|_| timeout_failure("dns", "from DNS", options))?
-            .map_err(|error| Failure {
-                kind: FailureKind::Dns,
-                phase: "dns",
-                sqlstate: None,
-                message: format!("cannot resolve {host}: {error}"),
-                next_step: "check the host name for typos; Neon hosts look like ep-<name>-<id>.<region>.<cloud>.neon.tech, Azure ones <server>.postgres.database.azure.com".to_owned(),
-            })?
-            .collect();
+    let addresses: Vec<std::net::SocketAddr> = tokio::time::timeout(
+        remaining(deadline),
+        tokio::net::lookup_host((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| timeout_failure("dns", "from DNS", options))?
+    .map_err(|error| Failure {
+        kind: FailureKind::Dns,
+        phase: "dns",
+        sqlstate: None,
+        message: format!("cannot resolve {host}: {error}"),
+        next_step: dns_next_step(&host),
+    })?
+    .collect();
     report.timings_ms.dns = Some(millis(started.elapsed()));
 
     let started = Instant::now();
@@ -842,8 +844,68 @@ pub fn load_sources_with(
     Ok(sources)
 }
 
+/// What to do when `host` does not resolve. Typos are suggested only for a host that is not
+/// well formed: a well-formed Neon or Azure host name that does not resolve points at DNS, the
+/// network or a deleted server, not at the spelling.
+fn dns_next_step(host: &str) -> String {
+    const SHAPES: &str = "Neon hosts look like ep-<name>-<id>.<region>.<cloud>.neon.tech, Azure ones <server>.postgres.database.azure.com";
+    let lower = host.to_ascii_lowercase();
+    let labels: Vec<&str> = lower.split('.').collect();
+    let well_formed_label = |label: &&str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !labels.iter().all(well_formed_label) {
+        return format!("{host} is not a valid host name: check it for typos; {SHAPES}");
+    }
+    let neon = lower.ends_with(".neon.tech");
+    let azure = lower.ends_with(".postgres.database.azure.com");
+    if neon && labels.len() >= 4 && labels[0].starts_with("ep-") {
+        return "the host name is well formed but does not resolve from here: check this machine's DNS and network (VPN, proxy, firewall), and that the endpoint still exists in the Neon Console (a deleted endpoint's name stops resolving)".to_owned();
+    }
+    if azure && labels.len() == 5 {
+        return "the host name is well formed but does not resolve from here: check this machine's DNS and network, that the server still exists, and, for a server with private access, that this machine is inside its virtual network".to_owned();
+    }
+    if neon || azure || lower.contains("neon") || lower.contains("azure") {
+        return format!("check the host name for typos; {SHAPES}");
+    }
+    "check the host name, and that this machine's DNS can resolve it".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_dns_hint_suggests_typos_only_for_malformed_hosts() {
+        for well_formed in [
+            "ep-cool-darkness-123456.us-east-2.aws.neon.tech",
+            "ep-a-b-pooler.eastus2.azure.neon.tech",
+            "myserver.postgres.database.azure.com",
+        ] {
+            let hint = super::dns_next_step(well_formed);
+            assert!(
+                !hint.contains("typo") && hint.contains("well formed"),
+                "{well_formed}: {hint}"
+            );
+        }
+        for malformed in [
+            "ep-cool_darkness.us-east-2.aws.neon.tech",
+            "ep-x.neon.tec",
+            "cool-darkness.us-east-2.aws.neon.tech",
+            "myserver.postgres.azure.com",
+            "db host",
+        ] {
+            let hint = super::dns_next_step(malformed);
+            assert!(hint.contains("typo"), "{malformed}: {hint}");
+        }
+        let other = super::dns_next_step("db.internal.example");
+        assert!(!other.contains("typo"), "{other}");
+    }
+
     use super::*;
     use std::path::PathBuf;
 

@@ -9,9 +9,17 @@
 //!   Retry-After, 5xx). Access tokens from the provider are opaque, so the mock asks the
 //!   provider's introspection endpoint about them, as a resource server would; API keys and
 //!   fixed test tokens are accepted from a list. Stopped on drop.
+//!   The three kinds of Neon API key: personal keys see everything (as a user does);
+//!   organization keys see their organization's projects — `GET /projects` without `org_id`
+//!   lists them, as Neon's API reference says — and project-scoped keys only their project.
+//!   Neither stands for a user: the user endpoints answer them 404 (organization key) and 403
+//!   (project-scoped key); which status Neon sends is not documented, and the client treats
+//!   401, 403 and 404 alike. Every exchange is recorded ([`NeonApiMock::exchanges`]) so that
+//!   tests/neon_api_schema.rs can check requests and responses against Neon's OpenAPI document.
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -471,8 +479,25 @@ struct Shared {
     tokens: Vec<(String, Vec<String>)>,
     /// The issuer whose introspection endpoint judges other tokens.
     introspect_at: Option<String>,
+    /// Organization API keys and their organization.
+    org_keys: Vec<(String, String)>,
+    /// Project-scoped API keys and their project.
+    project_keys: Vec<(String, String)>,
     faults: Mutex<Vec<Fault>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// `{"method", "path", "query": [[k, v]...], "status", "body"}` for every exchange.
+    exchanges: Mutex<Vec<Value>>,
+}
+
+/// Who a request speaks for.
+#[derive(Debug, Clone)]
+enum Principal {
+    /// A personal API key or a signed-in user's token: every project.
+    User,
+    /// An organization API key.
+    Organization(String),
+    /// A project-scoped API key.
+    Project(String),
 }
 
 pub struct NeonApiMock {
@@ -482,7 +507,12 @@ pub struct NeonApiMock {
 
 #[derive(Default)]
 pub struct MockAuth {
+    /// Personal API keys.
     pub api_keys: Vec<String>,
+    /// Organization API keys: (key, org id).
+    pub org_keys: Vec<(String, String)>,
+    /// Project-scoped API keys: (key, project id).
+    pub project_keys: Vec<(String, String)>,
     pub tokens: Vec<(String, Vec<String>)>,
     pub introspect_at: Option<String>,
 }
@@ -500,7 +530,7 @@ impl Shared {
         headers: &HeaderMap,
         uri: &Uri,
         scope: Option<&str>,
-    ) -> Result<(), Response> {
+    ) -> Result<Principal, Response> {
         let target = {
             let path = uri.path().strip_prefix("/api/v2").unwrap_or(uri.path());
             match uri.query() {
@@ -540,6 +570,19 @@ impl Shared {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .unwrap_or("");
+        let scoped_key = |keys: &[(String, String)]| {
+            keys.iter()
+                .find(|(key, _)| key == bearer)
+                .map(|(_, id)| id.clone())
+        };
+        if let Some(org_id) = scoped_key(&self.org_keys) {
+            record(StatusCode::OK);
+            return Ok(Principal::Organization(org_id));
+        }
+        if let Some(project_id) = scoped_key(&self.project_keys) {
+            record(StatusCode::OK);
+            return Ok(Principal::Project(project_id));
+        }
         let scopes: Option<Vec<String>> = if self.api_keys.iter().any(|key| key == bearer) {
             None
         } else if let Some((_, scopes)) = self.tokens.iter().find(|(token, _)| token == bearer) {
@@ -566,7 +609,44 @@ impl Shared {
             ));
         }
         record(StatusCode::OK);
-        Ok(())
+        Ok(Principal::User)
+    }
+
+    /// [`Shared::admit`] for a request about one project: also 404 or 403 when the
+    /// credentials may not see it.
+    async fn admit_to_project(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        project_id: &str,
+    ) -> Result<(), Response> {
+        let principal = self.admit(headers, uri, Some(SCOPE_PROJECTS_READ)).await?;
+        self.visible_project(&principal, project_id).map(|_| ())
+    }
+
+    /// The project, when `principal` may see it: `Err` is the 404 or 403 to answer.
+    #[allow(clippy::result_large_err)] // the error is the handler's answer, as in axum
+    fn visible_project(
+        &self,
+        principal: &Principal,
+        project_id: &str,
+    ) -> Result<&MockProject, Response> {
+        let project = self
+            .project(project_id)
+            .ok_or_else(|| not_found("project"))?;
+        let allowed = match principal {
+            Principal::User => true,
+            Principal::Organization(org_id) => project.org_id.as_ref() == Some(org_id),
+            Principal::Project(id) => id == project_id,
+        };
+        if allowed {
+            Ok(project)
+        } else {
+            Err(neon_error(
+                StatusCode::FORBIDDEN,
+                "the API key has no access to this project",
+            ))
+        }
     }
 
     fn project(&self, id: &str) -> Option<&MockProject> {
@@ -587,9 +667,26 @@ fn not_found(what: &str) -> Response {
 
 type SharedState = State<Arc<Shared>>;
 
+/// The user endpoints' answer to a key that stands for no user.
+fn not_a_user(principal: &Principal) -> Option<Response> {
+    match principal {
+        Principal::User => None,
+        Principal::Organization(_) => Some(not_found("user")),
+        Principal::Project(_) => Some(neon_error(
+            StatusCode::FORBIDDEN,
+            "project-scoped API keys cannot access this endpoint",
+        )),
+    }
+}
+
 async fn current_user(State(shared): SharedState, headers: HeaderMap, uri: Uri) -> Response {
-    if let Err(response) = shared.admit(&headers, &uri, None).await {
-        return response;
+    match shared.admit(&headers, &uri, None).await {
+        Ok(principal) => {
+            if let Some(refusal) = not_a_user(&principal) {
+                return refusal;
+            }
+        }
+        Err(response) => return response,
     }
     Json(json!({
         "active_seconds_limit": 360000,
@@ -614,8 +711,13 @@ async fn current_user(State(shared): SharedState, headers: HeaderMap, uri: Uri) 
 }
 
 async fn organizations(State(shared): SharedState, headers: HeaderMap, uri: Uri) -> Response {
-    if let Err(response) = shared.admit(&headers, &uri, Some(SCOPE_ORGS_READ)).await {
-        return response;
+    match shared.admit(&headers, &uri, Some(SCOPE_ORGS_READ)).await {
+        Ok(principal) => {
+            if let Some(refusal) = not_a_user(&principal) {
+                return refusal;
+            }
+        }
+        Err(response) => return response,
     }
     let organizations: Vec<Value> = shared
         .data
@@ -646,19 +748,21 @@ fn project_json(project: &MockProject) -> Value {
 }
 
 /// `GET /projects?limit&cursor&org_id`: ordered by id; the cursor is the last id of a page;
-/// without org_id only personal projects (Neon's documented behaviour).
+/// without org_id only personal projects (Neon's documented behaviour), or an organization
+/// key's organization's; a project-scoped key sees its project.
 async fn projects(
     State(shared): SharedState,
     headers: HeaderMap,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = shared
+    let principal = match shared
         .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
         .await
     {
-        return response;
-    }
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
     let limit: usize = query
         .get("limit")
         .and_then(|limit| limit.parse().ok())
@@ -666,12 +770,24 @@ async fn projects(
     if !(1..=400).contains(&limit) {
         return neon_error(StatusCode::BAD_REQUEST, "limit must be between 1 and 400");
     }
-    let org_id = query.get("org_id");
+    let org_id = match (&principal, query.get("org_id")) {
+        (Principal::Organization(own), Some(asked)) if asked != own => {
+            return neon_error(
+                StatusCode::FORBIDDEN,
+                "the API key has no access to this organization",
+            );
+        }
+        (Principal::Organization(own), _) => Some(own),
+        (_, asked) => asked,
+    };
     let mut matching: Vec<&MockProject> = shared
         .data
         .projects
         .iter()
-        .filter(|project| project.org_id.as_ref() == org_id)
+        .filter(|project| match &principal {
+            Principal::Project(id) => &project.id == id,
+            _ => project.org_id.as_ref() == org_id,
+        })
         .collect();
     matching.sort_by(|a, b| a.id.cmp(&b.id));
     let cursor = query.get("cursor").cloned();
@@ -685,13 +801,55 @@ async fn projects(
         .map(|project| project.id.clone())
         .or(cursor)
         .unwrap_or_default();
-    Json(json!({
+    let mut answer = json!({
         "projects": page.iter().map(|project| project_json(project)).collect::<Vec<_>>(),
-        "pagination": {"cursor": next},
         "applications": {},
         "integrations": {}
-    }))
-    .into_response()
+    });
+    // The cursor is never empty (the schema's minLength 1): an empty first page has none.
+    if !next.is_empty() {
+        answer["pagination"] = json!({ "cursor": next });
+    }
+    Json(answer).into_response()
+}
+
+async fn project(
+    State(shared): SharedState,
+    headers: HeaderMap,
+    uri: Uri,
+    UrlPath(project_id): UrlPath<String>,
+) -> Response {
+    let principal = match shared
+        .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
+        .await
+    {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    match shared.visible_project(&principal, &project_id) {
+        Ok(project) => {
+            // The full `Project` of `GET /projects/{id}`: the list item's fields but
+            // `active_time`, plus the consumption figures.
+            let mut detail = project_json(project);
+            if let Some(fields) = detail.as_object_mut() {
+                fields.remove("active_time");
+                for field in [
+                    "active_time_seconds",
+                    "compute_time_seconds",
+                    "written_data_bytes",
+                    "data_transfer_bytes",
+                    "data_storage_bytes_hour",
+                ] {
+                    fields.insert(field.into(), json!(0));
+                }
+                fields.insert("history_retention_seconds".into(), json!(86400));
+                fields.insert("consumption_period_start".into(), json!(TIMESTAMP));
+                fields.insert("consumption_period_end".into(), json!(TIMESTAMP));
+            }
+            Json(json!({ "project": detail })).into_response()
+        }
+        Err(response) => response,
+    }
 }
 
 async fn branches(
@@ -700,10 +858,7 @@ async fn branches(
     uri: Uri,
     UrlPath(project_id): UrlPath<String>,
 ) -> Response {
-    if let Err(response) = shared
-        .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
-        .await
-    {
+    if let Err(response) = shared.admit_to_project(&headers, &uri, &project_id).await {
         return response;
     }
     let Some(project) = shared.project(&project_id) else {
@@ -730,10 +885,7 @@ async fn databases(
     uri: Uri,
     UrlPath((project_id, branch_id)): UrlPath<(String, String)>,
 ) -> Response {
-    if let Err(response) = shared
-        .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
-        .await
-    {
+    if let Err(response) = shared.admit_to_project(&headers, &uri, &project_id).await {
         return response;
     }
     let Some(branch) = shared.branch(&project_id, &branch_id) else {
@@ -757,10 +909,7 @@ async fn roles(
     uri: Uri,
     UrlPath((project_id, branch_id)): UrlPath<(String, String)>,
 ) -> Response {
-    if let Err(response) = shared
-        .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
-        .await
-    {
+    if let Err(response) = shared.admit_to_project(&headers, &uri, &project_id).await {
         return response;
     }
     let Some(branch) = shared.branch(&project_id, &branch_id) else {
@@ -793,10 +942,7 @@ async fn connection_uri(
     UrlPath(project_id): UrlPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = shared
-        .admit(&headers, &uri, Some(SCOPE_PROJECTS_READ))
-        .await
-    {
+    if let Err(response) = shared.admit_to_project(&headers, &uri, &project_id).await {
         return response;
     }
     let (Some(database), Some(role)) = (query.get("database_name"), query.get("role_name")) else {
@@ -837,6 +983,34 @@ async fn connection_uri(
     .into_response()
 }
 
+/// Records every exchange — method, path below /api/v2, query, status and JSON body — for the
+/// schema check.
+async fn record_exchange(State(shared): SharedState, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let uri = request.uri().clone();
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let query: Vec<(String, String)> = uri
+        .query()
+        .map(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    shared.exchanges.lock().unwrap().push(json!({
+        "method": method,
+        "path": uri.path().strip_prefix("/api/v2").unwrap_or(uri.path()),
+        "query": query,
+        "status": parts.status.as_u16(),
+        "body": serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+    }));
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 impl NeonApiMock {
     pub fn start(data: MockData, auth: MockAuth) -> NeonApiMock {
         let shared = Arc::new(Shared {
@@ -844,13 +1018,17 @@ impl NeonApiMock {
             api_keys: auth.api_keys,
             tokens: auth.tokens,
             introspect_at: auth.introspect_at,
+            org_keys: auth.org_keys,
+            project_keys: auth.project_keys,
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
+            exchanges: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/api/v2/users/me", get(current_user))
             .route("/api/v2/users/me/organizations", get(organizations))
             .route("/api/v2/projects", get(projects))
+            .route("/api/v2/projects/{project_id}", get(project))
             .route("/api/v2/projects/{project_id}/branches", get(branches))
             .route(
                 "/api/v2/projects/{project_id}/branches/{branch_id}/databases",
@@ -864,6 +1042,10 @@ impl NeonApiMock {
                 "/api/v2/projects/{project_id}/connection_uri",
                 get(connection_uri),
             )
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                record_exchange,
+            ))
             .with_state(shared.clone());
         NeonApiMock {
             server: super::http::LocalServer::start(app),
@@ -882,6 +1064,11 @@ impl NeonApiMock {
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// Every exchange so far, for tests/neon_api/check.mjs.
+    pub fn exchanges(&self) -> Vec<Value> {
+        self.shared.exchanges.lock().unwrap().clone()
     }
 
     /// Requests whose target starts with `prefix`.

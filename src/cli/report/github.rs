@@ -70,7 +70,7 @@ mod tests {
                 "::error file=.env,line=3,col=1,endLine=3,endColumn=19,title=neon-lsp (unknown-variable)::NEON_POSTGRES_USER is never set by Service Connector",
                 "::error file=web app/src/db.js,line=1,col=23,endLine=1,endColumn=41,title=neon-lsp (unknown-variable)::NEON_POSTGRES_HOST is never set by Service Connector; did you mean NEON_POSTGRESQL_HOST?",
                 "neon-lsp: bin.py: skipped: binary file",
-                "neon-lsp: 2 errors, 1 warning, 1 hint in 14 files",
+                "neon-lsp: 2 errors, 1 warning, 1 hint in 14 files scanned",
             ]
         );
     }

@@ -164,10 +164,10 @@ fn plural(count: usize, singular: &str) -> String {
     }
 }
 
-/// "2 errors, 1 warning in 14 files" (hints and infos only when present).
+/// "2 errors, 1 warning in 14 files scanned" (hints and infos only when present).
 fn summary_line(report: &Report) -> String {
     let counts = report.counts();
-    let files = plural(report.files_scanned, "file");
+    let files = format!("{} scanned", plural(report.files_scanned, "file"));
     if report.diagnostics.is_empty() {
         return format!("no problems found in {files}");
     }
@@ -249,13 +249,13 @@ pub(crate) mod tests {
     fn summary_counts_and_pluralises() {
         assert_eq!(
             summary_line(&sample_report()),
-            "2 errors, 1 warning, 1 hint in 14 files"
+            "2 errors, 1 warning, 1 hint in 14 files scanned"
         );
         let empty = Report {
             files_scanned: 1,
             ..Report::default()
         };
-        assert_eq!(summary_line(&empty), "no problems found in 1 file");
+        assert_eq!(summary_line(&empty), "no problems found in 1 file scanned");
     }
 
     #[test]

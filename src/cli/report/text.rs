@@ -180,7 +180,7 @@ web app/src/db.js:1:23: error[unknown-variable]: NEON_POSTGRES_HOST is never set
   = help: Replace with NEON_POSTGRESQL_HOST
 
 note: bin.py: skipped: binary file
-2 errors, 1 warning, 1 hint in 14 files
+2 errors, 1 warning, 1 hint in 14 files scanned
 ";
         assert_eq!(output, expected);
     }
