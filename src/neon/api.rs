@@ -176,15 +176,17 @@ pub struct ApiError {
     /// `GET /projects?org_id=…` — the path below the base URL and the query; never a token.
     pub request: String,
     pub kind: ApiErrorKind,
+    /// Whether the request went out; not when there were no credentials to send it with.
+    pub sent: bool,
 }
 
-/// `GET /projects: Neon answered 502 …`; without the request when it was never sent (no
-/// credentials to send it with).
+/// `GET /projects: Neon answered 502 …`; without the request when it was never sent.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ApiErrorKind::Credentials(error) => write!(f, "{error}"),
-            kind => write!(f, "{}: {kind}", self.request),
+        if self.sent {
+            write!(f, "{}: {}", self.request, self.kind)
+        } else {
+            write!(f, "{}", self.kind)
         }
     }
 }
@@ -557,9 +559,14 @@ impl NeonApi {
         let fail = |kind: ApiErrorKind| ApiError {
             request: request.clone(),
             kind,
+            sent: true,
         };
         let url = self.url(segments, query);
-        let mut token = self.token().await.map_err(|error| fail(error.into()))?;
+        let mut token = self.token().await.map_err(|error| ApiError {
+            request: request.clone(),
+            kind: error.into(),
+            sent: false,
+        })?;
         let mut retries = 0u32;
         let mut rate_limit_waits = 0u32;
         let mut refreshed_after_401 = false;
