@@ -28,6 +28,8 @@ pub struct Options {
     pub env_files: Option<Vec<String>>,
     /// Rule levels that win over neon-lsp.toml's `[rules]` (editor setting `rules`).
     pub rules: BTreeMap<crate::rules::Rule, crate::config::RuleLevel>,
+    /// What Azure has deployed (`check --azure`), read by the caller before the analysis.
+    pub deployed: Vec<crate::deployed::DeployedApp>,
 }
 
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
