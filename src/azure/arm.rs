@@ -604,8 +604,14 @@ async fn error_message(response: reqwest::Response) -> Option<String> {
     Some(text.chars().take(400).collect())
 }
 
+/// A path segment: RFC 3986 unreserved characters stay as they are.
 fn utf8_percent_encode(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 fn linker_from(resource: LinkerResource) -> DeployedLinker {
