@@ -314,14 +314,13 @@ async fn handle(
         if tail.is_empty() && method == Method::GET {
             return axum::Json(json!({"value": app.linkers, "nextLink": null})).into_response();
         }
-        if let Some(name) = tail
+        if let Some(configurations) = tail
             .strip_prefix('/')
             .and_then(|t| t.strip_suffix("/listConfigurations"))
-            && method == Method::POST
+            .filter(|_| method == Method::POST)
+            .and_then(|name| app.configurations.get(name))
         {
-            if let Some(configurations) = app.configurations.get(name) {
-                return axum::Json(json!({"configurations": configurations})).into_response();
-            }
+            return axum::Json(json!({"configurations": configurations})).into_response();
         }
     }
     arm_error(
