@@ -611,3 +611,82 @@ fn config_names_the_app() {
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("named by neon-lsp.toml [azure]"), "{all}");
 }
+
+#[test]
+fn deployed_client_type_outranks_the_declaration_and_names_the_connection() {
+    // Bicep declares nodejs; someone changed the deployed connection to python by hand.
+    let mut linker = neon_linker();
+    linker["clientType"] = json!("python");
+    let app = App::site(SUB, GROUP, "app-web").linker(
+        "neon_pg",
+        linker,
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "host=ep-x.neon.tech password=pg-password-value-41aa",
+            "Default",
+        )],
+    );
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    write(
+        dir.path(),
+        "infra/main.bicep",
+        "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'app-web'\n  location: 'eastus'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-05-01' = {\n  name: 'neon_pg'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: {\n      authType: 'secret'\n    }\n    targetService: {\n      type: 'AzureResource'\n      id: '/subscriptions/x/resourceGroups/y/providers/Neon.Postgres/organizations/o'\n    }\n  }\n}\n",
+    );
+    let without = check(dir.path(), &["--format", "json"], &[]);
+    let without_text = text(&without);
+    assert_eq!(
+        without.status.code(),
+        Some(0),
+        "the declaration alone agrees with the code: {without_text}"
+    );
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("wrong-client-type-variable"), "{all}");
+    assert!(
+        all.contains("client type python, from the deployed connection neon_pg of app-web"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn deployed_customized_keys_rename_the_variables() {
+    let mut linker = neon_linker();
+    linker["configurationInfo"] = json!({"customizedKeys": {"NEON_POSTGRESQL_HOST": "PGHOST"}});
+    let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", linker, &neon_configurations());
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    // The code reads NEON_POSTGRESQL_HOST, which the deployed connection renamed to PGHOST.
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("NEON_POSTGRESQL_HOST"), "{all}");
+    assert!(
+        all.contains("from the deployed connection neon_pg of app-web"),
+        "{all}"
+    );
+}
