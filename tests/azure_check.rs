@@ -690,3 +690,40 @@ fn deployed_customized_keys_rename_the_variables() {
         "{all}"
     );
 }
+
+#[test]
+fn code_reading_a_variable_the_deployed_app_lacks_is_a_warning() {
+    let configurations: Vec<_> = neon_configurations()
+        .into_iter()
+        .filter(|(name, _, _)| *name != "NEON_POSTGRESQL_SSL")
+        .collect();
+    let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", neon_linker(), &configurations);
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "a warning: {all}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "missing-in-deployment")
+        .collect();
+    assert_eq!(missing.len(), 1, "{all}");
+    let message = missing[0]["message"].as_str().unwrap();
+    assert!(message.contains("the deployed app app-web does not have NEON_POSTGRESQL_SSL (from the deployed connection neon_pg of app-web"), "{message}");
+    assert_eq!(missing[0]["severity"], "warning");
+    assert_no_secret(&all);
+}

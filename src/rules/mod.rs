@@ -53,6 +53,8 @@ rules! {
     StringSslFlag => "string-ssl-flag", Warning, "Node passes the _SSL variable, a string, straight to `ssl`.";
     DuplicateKey => "duplicate-key", Warning, "A key defined twice in one .env file.";
     EnvSyntax => "env-syntax", Error, "A .env line that loaders reject or misread.";
+    MissingInDeployment => "missing-in-deployment", Warning, "Code reads a variable the deployed app does not have (check --azure).";
+    DeploymentDrift => "deployment-drift", Warning, "The declared client type or auth type differs from the deployed connection's (check --azure).";
 }
 
 impl Rule {
@@ -81,6 +83,7 @@ impl std::fmt::Display for Rule {
 }
 
 mod connection_string_format;
+mod deployment_drift;
 mod duplicate_key;
 mod env_syntax;
 mod hardcoded_connection_string;
@@ -88,6 +91,7 @@ mod incomplete_variable_set;
 mod invalid_neon_host;
 mod malformed_connection_string;
 mod manual_connection_string_parsing;
+mod missing_in_deployment;
 mod password_with_passwordless_auth;
 mod plaintext_secret;
 mod secret_logged;
@@ -126,6 +130,8 @@ impl Rule {
             Rule::StringSslFlag => string_ssl_flag::DOCUMENTATION,
             Rule::DuplicateKey => duplicate_key::DOCUMENTATION,
             Rule::EnvSyntax => env_syntax::DOCUMENTATION,
+            Rule::MissingInDeployment => missing_in_deployment::DOCUMENTATION,
+            Rule::DeploymentDrift => deployment_drift::DOCUMENTATION,
         }
     }
 
@@ -184,4 +190,6 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     string_ssl_flag::check(context, out);
     duplicate_key::check(context, out);
     env_syntax::check(context, out);
+    missing_in_deployment::check(context, out);
+    deployment_drift::check(context, out);
 }
