@@ -122,6 +122,9 @@ pub struct Connection {
     pub config_index: Option<usize>,
     /// The Service Connector connection the infrastructure declares for it, if one applies.
     pub declaration: Option<Declaration>,
+    /// What the code alone implies (nearest manifest, else language), when a declaration set
+    /// the client type: what `declared-client-type-mismatch` compares it with.
+    pub code_client: Option<Resolved<ClientType>>,
     /// No linker applies, and infrastructure code sets these variables itself (app settings):
     /// their names are the app's own choice, so no client type is assumed.
     pub app_settings: Option<Declaration>,
@@ -146,6 +149,37 @@ impl Connection {
     /// "auth user-identity, because the code reads AZURE_POSTGRESQL_CLIENTID"
     pub fn auth_description(&self) -> String {
         format!("auth {}, {}", self.auth.value, self.auth.reason)
+    }
+
+    /// Whether reading `name` is wrong only because the declared client type or auth type
+    /// contradicts the code (`declared-client-type-mismatch` / `declared-auth-mismatch` report
+    /// that mistake once, on the declaration): the name is set for the client type the code
+    /// implies, or it is the password a passwordless declaration withholds.
+    pub fn wrong_only_by_declaration(&self, name: &str) -> bool {
+        let Some(declaration) = &self.declaration else {
+            return false;
+        };
+        let declared_client = matches!(
+            self.client_type.as_ref().map(|c| &c.reason),
+            Some(Reason::Declared(_))
+        );
+        if declared_client
+            && let (Some(client), Some(implied)) = (&self.client_type, &self.code_client)
+            && client.value != implied.value
+            && catalogue::variables(
+                self.target,
+                implied.value,
+                self.auth.value,
+                self.name.as_deref(),
+            )
+            .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
+        {
+            return true;
+        }
+        matches!(self.auth.reason, Reason::Declared(_))
+            && declaration.auth.is_some()
+            && self.auth.value.is_passwordless()
+            && catalogue::parse_name(name).is_some_and(|p| p.field == Field::Password)
     }
 
     pub fn variable(&self, name: &str) -> Option<&Variable> {
@@ -444,6 +478,21 @@ impl<'a> Context<'a> {
                 };
             }
         }
+        // What the code would imply without the declaration, for the declared-* rules.
+        for (id, connection) in connections.iter_mut().enumerate() {
+            if connection.declaration.is_none() {
+                continue;
+            }
+            connection.code_client = files.iter().find_map(|file| match &file.data {
+                FileData::Source { language, refs, .. }
+                    if !infer::is_pass_through(*language)
+                        && refs.iter().any(|r| r.connection == Some(id)) =>
+                {
+                    infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c)
+                }
+                _ => None,
+            });
+        }
         context.files = files;
         context.connections = connections;
         context
@@ -645,6 +694,7 @@ impl<'a> Context<'a> {
             variables: Vec::new(),
             config_index: key.config_index,
             declaration: key.declared.map(|d| self.declarations[d].clone()),
+            code_client: None,
             app_settings: key.app_settings.map(|d| self.declarations[d].clone()),
             deployed: key.deployed.map(|(a, l)| {
                 let app = &self.options.deployed[a];
@@ -1529,6 +1579,72 @@ mod completion_tests {
         assert_eq!(pick(base(), ".env", None), default);
         assert_eq!(pick(base(), ".env", Some("reports")), reports);
         assert_eq!(pick(vec![file("README.md", "")], ".env", None), None);
+    }
+
+    #[test]
+    fn declared_connections_name_their_source_in_descriptions_hover_and_completion() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST' }\n    }\n  }\n}\n";
+        let settings = "import os\nNAME = os.environ[\"AZURE_POSTGRESQL_NAME\"]\nHOST = os.environ[\"DB_HOST\"]\nUSER = os.environ[\"";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+            ],
+        };
+        let options = Options::default();
+        let connections = connections_at(&workspace, &options, "app/settings.py");
+        assert_eq!(connections.len(), 1, "{connections:?}");
+        assert_eq!(connections[0].client_type, Some(ClientType::Django));
+        assert!(
+            connections[0].reason.starts_with(
+                "client type django, from infra/main.bicep:9; auth secret, from infra/main.bicep:10"
+            ),
+            "{}",
+            connections[0].reason
+        );
+        let at = settings.find("DB_HOST").unwrap();
+        let hover = variable_at(&workspace, &options, "app/settings.py", at).unwrap();
+        assert!(
+            hover.description.contains("Set by Azure Service Connector")
+                && hover.description.contains("from infra/main.bicep:9"),
+            "{}",
+            hover.description
+        );
+        let names: Vec<String> =
+            completions_at(&workspace, &options, "app/settings.py", settings.len())
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+        assert!(names.contains(&"DB_HOST".to_string()), "{names:?}");
+        assert!(
+            !names.contains(&"AZURE_POSTGRESQL_HOST".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"AZURE_POSTGRESQL_USER".to_string()),
+            "{names:?}"
+        );
+        // Without the declaration: the manifest says python.
+        let plain = Workspace {
+            files: vec![
+                file("requirements.txt", "flask\n"),
+                file("app/settings.py", settings),
+            ],
+        };
+        let connections = connections_at(&plain, &options, "app/settings.py");
+        assert_eq!(connections[0].client_type, Some(ClientType::Python));
+        // Flags still win over the declaration.
+        let flagged = Options {
+            client_type: Some(ClientType::Python),
+            ..Options::default()
+        };
+        let connections = connections_at(&workspace, &flagged, "app/settings.py");
+        assert!(
+            connections[0]
+                .reason
+                .starts_with("client type python, from the command line")
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! neon-lsp: catches broken Azure Service Connector Postgres wiring — in the editor, in CI and
 //! at the database.
 //!
-//! The analysis core (`catalogue`, `dotenv`, `connstr`, `scan`, `config`, `infer`, `analysis`,
+//! The analysis core (`catalogue`, `dotenv`, `connstr`, `scan`, `config`, `declared`, `infer`, `analysis`,
 //! `rules`) is pure and synchronous: it takes text and returns values. The `cli` module is an
 //! adapter that reads files, runs [`analysis::analyse`] and prints. See ARCHITECTURE.md.
 

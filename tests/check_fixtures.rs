@@ -49,6 +49,10 @@ const RULE_IDS: &[&str] = &[
     "string-ssl-flag",
     "duplicate-key",
     "env-syntax",
+    "declared-client-type-mismatch",
+    "declared-auth-mismatch",
+    "declared-target-mismatch",
+    "iac-plaintext-secret",
 ];
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];

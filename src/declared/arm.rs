@@ -9,8 +9,8 @@
 
 use super::tree::{Node, Object, Parser, tokenize};
 use super::{
-    Declaration, Kind, Located, Locator, Setting, SettingValue, Source, auth_from_schema,
-    client_from_schema, is_connection_variable, target_from_text,
+    Declaration, Kind, Located, Locator, SettingValue, Source, auth_from_schema,
+    client_from_schema, settings_in, target_from_text,
 };
 
 struct Template<'n, 'a> {
@@ -239,30 +239,13 @@ impl<'n, 'a> Template<'n, 'a> {
     fn settings(&self, resource: &'n Object, app: Option<String>, out: &mut Vec<Declaration>) {
         let mut settings = Vec::new();
         let mut visit = |n: &'n Node| {
-            let Node::Object(object) = n else { return };
-            for entry in &object.entries {
-                if is_connection_variable(&entry.key) {
-                    settings.push(Setting {
-                        name: entry.key.clone(),
-                        name_at: self.locator.at(entry.key_range),
-                        value: self.setting_value(&entry.value),
-                    });
-                }
-            }
-            if let Some(name) = object.get("name").and_then(Node::as_str)
-                && let Some(literal) = name.literal()
-                && is_connection_variable(&literal)
-            {
-                let value = match (object.get("value"), object.get("secretRef")) {
-                    (Some(value), _) => self.setting_value(value),
-                    (None, Some(_)) => SettingValue::Protected,
-                    (None, None) => SettingValue::Unknown,
-                };
-                settings.push(Setting {
-                    name: literal,
-                    name_at: self.locator.at(name.content),
-                    value,
-                });
+            if let Node::Object(object) = n {
+                settings_in(
+                    object,
+                    &self.locator,
+                    &|value| self.setting_value(value),
+                    &mut settings,
+                );
             }
         };
         for entry in &resource.entries {
@@ -270,22 +253,7 @@ impl<'n, 'a> Template<'n, 'a> {
                 entry.value.walk(&mut visit);
             }
         }
-        let Some(first) = settings.first() else {
-            return;
-        };
-        let mut declaration = Declaration::new(
-            Source::Arm,
-            first.name_at.clone(),
-            Kind::AppSettings(Vec::new()),
-        );
-        declaration.target = crate::catalogue::parse_name(&first.name).map(|p| Located {
-            value: p.target,
-            at: first.name_at.clone(),
-            literal: true,
-        });
-        declaration.app = app;
-        declaration.kind = Kind::AppSettings(settings);
-        out.push(declaration);
+        out.extend(Declaration::app_settings(Source::Arm, settings, app));
     }
 }
 

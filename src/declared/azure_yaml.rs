@@ -9,6 +9,8 @@ pub struct Service {
     pub name: String,
     /// Workspace-relative folder, `/` separators, no `./`, `""` for the root.
     pub project: String,
+    /// The folder of the azure.yaml that lists it.
+    pub root: String,
 }
 
 /// The services of an `azure.yaml` at `path` (projects are relative to its folder).
@@ -43,6 +45,7 @@ pub fn services(path: &str, text: &str) -> Vec<Service> {
                 out.push(Service {
                     name: key.to_string(),
                     project: base.to_string(),
+                    root: base.to_string(),
                 });
             }
             Some(level) if indent <= level => {
@@ -50,6 +53,7 @@ pub fn services(path: &str, text: &str) -> Vec<Service> {
                 out.push(Service {
                     name: key.to_string(),
                     project: base.to_string(),
+                    root: base.to_string(),
                 });
             }
             Some(_) if key == "project" => {
@@ -91,15 +95,18 @@ mod tests {
             vec![
                 Service {
                     name: "web".into(),
-                    project: "src/web".into()
+                    project: "src/web".into(),
+                    root: String::new(),
                 },
                 Service {
                     name: "api".into(),
-                    project: "src/api".into()
+                    project: "src/api".into(),
+                    root: String::new(),
                 },
                 Service {
                     name: "root".into(),
-                    project: String::new()
+                    project: String::new(),
+                    root: String::new(),
                 },
             ]
         );

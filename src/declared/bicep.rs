@@ -14,7 +14,7 @@
 use super::tree::{Node, Object, Parser, Part, Tok, tokenize};
 use super::{
     Declaration, Input, Kind, Located, Locator, Setting, SettingValue, Source, auth_from_schema,
-    client_from_schema, is_connection_variable, target_from_text,
+    client_from_schema, settings_in, target_from_text,
 };
 use crate::catalogue::Target;
 use crate::text::TextRange;
@@ -133,12 +133,8 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
             }
             Tok::Ident(word) if word == "param" => {
                 parser.pos += 1;
-                let name = match parser.next().map(|t| &t.tok) {
-                    Some(Tok::Ident(name)) => name.clone(),
-                    _ => {
-                        parser.skip_statement();
-                        continue;
-                    }
+                let Some(name) = identifier(&mut parser) else {
+                    continue;
                 };
                 let mut default = None;
                 while let Some(token) = parser.peek() {
@@ -164,12 +160,8 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
             }
             Tok::Ident(word) if word == "var" => {
                 parser.pos += 1;
-                let name = match parser.next().map(|t| &t.tok) {
-                    Some(Tok::Ident(name)) => name.clone(),
-                    _ => {
-                        parser.skip_statement();
-                        continue;
-                    }
+                let Some(name) = identifier(&mut parser) else {
+                    continue;
                 };
                 if parser.at_punct('=') {
                     parser.pos += 1;
@@ -189,12 +181,8 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
             Tok::Ident(word) if word == "module" => {
                 let at = token.range;
                 parser.pos += 1;
-                let symbol = match parser.next().map(|t| &t.tok) {
-                    Some(Tok::Ident(symbol)) => symbol.clone(),
-                    _ => {
-                        parser.skip_statement();
-                        continue;
-                    }
+                let Some(symbol) = identifier(&mut parser) else {
+                    continue;
                 };
                 let path = match parser.next().map(|t| &t.tok) {
                     Some(Tok::Str(s)) => s.literal().and_then(|p| module_path(dir, &p)),
@@ -228,6 +216,17 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
         }
     }
     file
+}
+
+/// The identifier after a keyword (`param name`), or `None` with the statement skipped.
+fn identifier(parser: &mut Parser) -> Option<String> {
+    match parser.next().map(|t| &t.tok) {
+        Some(Tok::Ident(name)) => Some(name.clone()),
+        _ => {
+            parser.skip_statement();
+            None
+        }
+    }
 }
 
 /// `[for x in xs: {…}]` → the object inside.
@@ -690,46 +689,16 @@ impl<'f, 'a> Reader<'f, 'a> {
         let file = self.file(instance);
         let mut settings: Vec<Setting> = Vec::new();
         node.walk(&mut |n| {
-            let Node::Object(object) = n else { return };
-            for entry in &object.entries {
-                if is_connection_variable(&entry.key) {
-                    settings.push(Setting {
-                        name: entry.key.clone(),
-                        name_at: file.locator.at(entry.key_range),
-                        value: self.setting_value(&entry.value, instance),
-                    });
-                }
-            }
-            if let Some(Node::Str(name)) = object.get("name")
-                && let Some(literal) = name.literal()
-                && is_connection_variable(&literal)
-            {
-                let value = match (object.get("value"), object.get("secretRef")) {
-                    (Some(value), _) => self.setting_value(value, instance),
-                    (None, Some(_)) => SettingValue::Protected,
-                    (None, None) => SettingValue::Unknown,
-                };
-                settings.push(Setting {
-                    name: literal,
-                    name_at: file.locator.at(name.content),
-                    value,
-                });
+            if let Node::Object(object) = n {
+                settings_in(
+                    object,
+                    &file.locator,
+                    &|value| self.setting_value(value, instance),
+                    &mut settings,
+                );
             }
         });
-        let first = settings.first()?;
-        let mut declaration = Declaration::new(
-            Source::Bicep,
-            first.name_at.clone(),
-            Kind::AppSettings(Vec::new()),
-        );
-        declaration.target = crate::catalogue::parse_name(&first.name).map(|p| Located {
-            value: p.target,
-            at: first.name_at.clone(),
-            literal: true,
-        });
-        declaration.app = app();
-        declaration.kind = Kind::AppSettings(settings);
-        Some(declaration)
+        Declaration::app_settings(Source::Bicep, settings, app())
     }
 }
 

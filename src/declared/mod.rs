@@ -149,6 +149,22 @@ impl Declaration {
         }
     }
 
+    /// App settings that set Service-Connector-looking variables: `None` when there are none.
+    /// The declaration sits at the first setting; its target is the first setting's.
+    fn app_settings(source: Source, settings: Vec<Setting>, app: Option<String>) -> Option<Self> {
+        let first = settings.first()?;
+        let mut declaration =
+            Declaration::new(source, first.name_at.clone(), Kind::AppSettings(Vec::new()));
+        declaration.target = crate::catalogue::parse_name(&first.name).map(|p| Located {
+            value: p.target,
+            at: first.name_at.clone(),
+            literal: true,
+        });
+        declaration.app = app;
+        declaration.kind = Kind::AppSettings(settings);
+        Some(declaration)
+    }
+
     /// The variable an app reads for `default_name`, after `customizedKeys`.
     pub fn renamed(&self, default_name: &str) -> Option<&str> {
         self.customized_keys
@@ -274,31 +290,87 @@ fn is_script(path: &str) -> bool {
 
 /// Gives each declaration its app folder (see the module documentation).
 fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Service]) {
-    let mut apps: Vec<&str> = declarations
-        .iter()
-        .filter_map(|d| d.app.as_deref())
-        .collect();
-    apps.sort_unstable();
-    apps.dedup();
-    let one_app_declared = apps.len() <= 1;
-    let folders: Vec<AppScope> = declarations
+    use std::collections::{BTreeMap, BTreeSet};
+    // Each declaration belongs to a project: the nearest azure.yaml folder above its file, else
+    // the folder that holds its infrastructure folder (`app/infra/main.bicep` → `app`).
+    let roots: BTreeSet<&str> = services.iter().map(|s| s.root.as_str()).collect();
+    let root_of: Vec<(String, bool)> = declarations
         .iter()
         .map(|declaration| {
+            let path = declaration.at.path.as_str();
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            let azd = roots
+                .iter()
+                .copied()
+                .filter(|root| crate::analysis::is_within(dir, root))
+                .max_by_key(|root| root.len());
+            match azd {
+                Some(root) => (root.to_string(), true),
+                None => (project_folder(dir).to_string(), false),
+            }
+        })
+        .collect();
+    // The apps each project's declarations name.
+    let mut apps: BTreeMap<&(String, bool), BTreeSet<&str>> = BTreeMap::new();
+    for (declaration, root) in declarations.iter().zip(&root_of) {
+        apps.entry(root)
+            .or_default()
+            .extend(declaration.app.as_deref());
+    }
+    let scopes: Vec<AppScope> = declarations
+        .iter()
+        .zip(&root_of)
+        .map(|(declaration, root)| {
+            let project: Vec<&azure_yaml::Service> = match root {
+                (root, true) => services.iter().filter(|s| s.root == *root).collect(),
+                _ => Vec::new(),
+            };
             let service = declaration
                 .app
                 .as_deref()
-                .and_then(|app| services.iter().find(|s| s.name == app));
-            match (service, services) {
+                .and_then(|app| project.iter().find(|s| s.name == app));
+            let one_app = apps.get(root).is_none_or(|named| named.len() <= 1);
+            match (service, project.as_slice()) {
                 (Some(service), _) => AppScope::Folder(service.project.clone()),
                 (None, [only]) => AppScope::Folder(only.project.clone()),
-                (None, []) if one_app_declared => AppScope::Folder(String::new()),
+                (None, []) if one_app => AppScope::Folder(root.0.clone()),
                 _ => AppScope::Unknown,
             }
         })
         .collect();
-    for (declaration, scope) in declarations.iter_mut().zip(folders) {
+    for (declaration, scope) in declarations.iter_mut().zip(scopes) {
         declaration.scope = scope;
     }
+}
+
+/// The project a folder of infrastructure code or scripts belongs to: the part of `dir` before
+/// its first `infra`, `deploy`, `terraform`, `scripts`, `.github`, … segment; `dir` itself
+/// when it has none.
+fn project_folder(dir: &str) -> &str {
+    const INFRA: &[&str] = &[
+        "infra",
+        "infrastructure",
+        "deploy",
+        "deployment",
+        "deployments",
+        "terraform",
+        "iac",
+        "bicep",
+        "arm",
+        "scripts",
+        ".github",
+        ".azure",
+        ".azure-pipelines",
+        ".pipelines",
+    ];
+    let mut offset = 0;
+    for segment in dir.split('/') {
+        if INFRA.contains(&segment.to_ascii_lowercase().as_str()) {
+            return dir[..offset].trim_end_matches('/');
+        }
+        offset += segment.len() + 1;
+    }
+    dir
 }
 
 /// The target a resource id or type implies: Azure Database for PostgreSQL or Neon.
@@ -358,6 +430,40 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// The settings one object of Bicep or ARM notation holds: `{ KEY: value }` entries and
+/// `{ name: 'KEY', value: … | secretRef: … }` items (site `appSettings`, container `env`).
+pub(crate) fn settings_in<'n>(
+    object: &'n tree::Object,
+    locator: &Locator,
+    value_of: &dyn Fn(&'n tree::Node) -> SettingValue,
+    out: &mut Vec<Setting>,
+) {
+    for entry in &object.entries {
+        if is_connection_variable(&entry.key) {
+            out.push(Setting {
+                name: entry.key.clone(),
+                name_at: locator.at(entry.key_range),
+                value: value_of(&entry.value),
+            });
+        }
+    }
+    if let Some(name) = object.get("name").and_then(tree::Node::as_str)
+        && let Some(literal) = name.literal()
+        && is_connection_variable(&literal)
+    {
+        let value = match (object.get("value"), object.get("secretRef")) {
+            (Some(value), _) => value_of(value),
+            (None, Some(_)) => SettingValue::Protected,
+            (None, None) => SettingValue::Unknown,
+        };
+        out.push(Setting {
+            name: literal,
+            name_at: locator.at(name.content),
+            value,
+        });
+    }
+}
+
 /// Whether a variable name is one an app setting could set for Service Connector's sake.
 pub(crate) fn is_connection_variable(name: &str) -> bool {
     crate::catalogue::parse_name(name).is_some()
@@ -379,6 +485,16 @@ mod tests {
         assert!(is_arm_template(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
         ));
+    }
+
+    #[test]
+    fn infrastructure_belongs_to_the_folder_that_holds_it() {
+        assert_eq!(project_folder("infra"), "");
+        assert_eq!(project_folder("infra/core/host"), "");
+        assert_eq!(project_folder("apps/shop/infra/app"), "apps/shop");
+        assert_eq!(project_folder(".github/workflows"), "");
+        assert_eq!(project_folder("services/api"), "services/api");
+        assert_eq!(project_folder(""), "");
     }
 
     #[test]

@@ -271,21 +271,9 @@ impl<'a> Module<'a> {
     fn settings(&self, resource: &Block, input: &Input, locator: &Locator) -> Option<Declaration> {
         let mut settings = Vec::new();
         self.collect_settings(&resource.body, input, locator, &mut settings);
-        let first = settings.first()?;
-        let mut declaration = Declaration::new(
-            Source::Terraform,
-            first.name_at.clone(),
-            Kind::AppSettings(Vec::new()),
-        );
-        declaration.target = crate::catalogue::parse_name(&first.name).map(|p| Located {
-            value: p.target,
-            at: first.name_at.clone(),
-            literal: true,
-        });
         let labels: Vec<&str> = resource.labels.iter().map(|l| l.as_str()).collect();
-        declaration.app = Some(service_tag(&resource.body).unwrap_or_else(|| labels.join(".")));
-        declaration.kind = Kind::AppSettings(settings);
-        Some(declaration)
+        let app = service_tag(&resource.body).unwrap_or_else(|| labels.join("."));
+        Declaration::app_settings(Source::Terraform, settings, Some(app))
     }
 
     fn collect_settings(

@@ -53,6 +53,10 @@ rules! {
     StringSslFlag => "string-ssl-flag", Warning, "Node passes the _SSL variable, a string, straight to `ssl`.";
     DuplicateKey => "duplicate-key", Warning, "A key defined twice in one .env file.";
     EnvSyntax => "env-syntax", Error, "A .env line that loaders reject or misread.";
+    DeclaredClientTypeMismatch => "declared-client-type-mismatch", Warning, "The client type declared in infrastructure code contradicts the code that reads the connection.";
+    DeclaredAuthMismatch => "declared-auth-mismatch", Warning, "The auth type declared in infrastructure code contradicts the code that reads the connection.";
+    DeclaredTargetMismatch => "declared-target-mismatch", Warning, "A declared connection targets one database service while the app reads the other's variables.";
+    IacPlaintextSecret => "iac-plaintext-secret", Warning, "A database password written in plain text in infrastructure code or a deployment script.";
     MissingInDeployment => "missing-in-deployment", Warning, "Code reads a variable the deployed app does not have (check --azure).";
     DeploymentDrift => "deployment-drift", Warning, "The declared client type or auth type differs from the deployed connection's (check --azure).";
 }
@@ -83,10 +87,14 @@ impl std::fmt::Display for Rule {
 }
 
 mod connection_string_format;
+mod declared_auth_mismatch;
+mod declared_client_type_mismatch;
+mod declared_target_mismatch;
 mod deployment_drift;
 mod duplicate_key;
 mod env_syntax;
 mod hardcoded_connection_string;
+mod iac_plaintext_secret;
 mod incomplete_variable_set;
 mod invalid_neon_host;
 mod malformed_connection_string;
@@ -130,6 +138,10 @@ impl Rule {
             Rule::StringSslFlag => string_ssl_flag::DOCUMENTATION,
             Rule::DuplicateKey => duplicate_key::DOCUMENTATION,
             Rule::EnvSyntax => env_syntax::DOCUMENTATION,
+            Rule::DeclaredClientTypeMismatch => declared_client_type_mismatch::DOCUMENTATION,
+            Rule::DeclaredAuthMismatch => declared_auth_mismatch::DOCUMENTATION,
+            Rule::DeclaredTargetMismatch => declared_target_mismatch::DOCUMENTATION,
+            Rule::IacPlaintextSecret => iac_plaintext_secret::DOCUMENTATION,
             Rule::MissingInDeployment => missing_in_deployment::DOCUMENTATION,
             Rule::DeploymentDrift => deployment_drift::DOCUMENTATION,
         }
@@ -190,6 +202,10 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     string_ssl_flag::check(context, out);
     duplicate_key::check(context, out);
     env_syntax::check(context, out);
+    declared_client_type_mismatch::check(context, out);
+    declared_auth_mismatch::check(context, out);
+    declared_target_mismatch::check(context, out);
+    iac_plaintext_secret::check(context, out);
     missing_in_deployment::check(context, out);
     deployment_drift::check(context, out);
 }

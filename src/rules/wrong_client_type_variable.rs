@@ -48,6 +48,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         ) else {
             continue;
         };
+        if connection.wrong_only_by_declaration(&reference.name) {
+            continue;
+        }
         let equivalent = equivalent_variable(connection, parsed.field);
         let gets = connection
             .env_variables()

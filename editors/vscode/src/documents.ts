@@ -23,6 +23,8 @@ export const SCANNED_LANGUAGES: readonly string[] = [
   "yaml",
   "properties",
   "dotenv",
+  "bicep",
+  "terraform",
 ];
 
 /** Files that matter whatever language VS Code gives them. */

@@ -28,6 +28,9 @@ M.filetypes = {
   "jproperties",
   "dotenv",
   "toml",
+  "bicep",
+  "terraform",
+  "hcl",
 }
 
 --- Searched upwards, in this order of preference: a neon-lsp.toml marks the workspace even when a

@@ -1,0 +1,116 @@
+//! `declared-client-type-mismatch`: the client type the infrastructure declares contradicts the
+//! code that reads the connection.
+
+use crate::analysis::{Context, NameStatus};
+use crate::catalogue::ClientType;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::infer::{self, Reason};
+use crate::rules::Rule;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Compares the client type a Service Connector connection is declared with — `clientType` of a
+`Microsoft.ServiceLinker/linkers` resource in Bicep or an ARM template, `client_type` of an
+`azurerm_*_connection` in Terraform, `--client-type` of `az … connection create` in a script —
+with the code that reads the connection. It fires when only code of another language reads it
+(`nodejs` declared, only Python reads it), or when the code reads variables that the declared
+client type does not get but the one the code implies does (`python` declared on a Django
+project whose settings read `AZURE_POSTGRESQL_NAME`). The finding sits on the declared value.
+
+### Why is this bad?
+Service Connector sets variables by client type: a Django app behind a `python` connection gets
+one `_CONNECTIONSTRING` and none of the `_NAME`, `_HOST`, `_USER` it reads, and fails at start-up
+in production only.
+
+### Example
+```bicep
+resource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {
+  name: 'pg'
+  scope: web
+  properties: {
+    clientType: 'python'   // the app is Django and reads AZURE_POSTGRESQL_NAME
+    ...
+  }
+}
+```
+
+### Use instead
+```bicep
+    clientType: 'django'
+```
+The fix replaces a literal value with the client type the code implies; it is offered, not
+applied by `check --fix`, because redeploying the connection changes the app's settings.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for (id, connection) in context.connections.iter().enumerate() {
+        let (Some(declaration), Some(client)) = (&connection.declaration, &connection.client_type)
+        else {
+            continue;
+        };
+        let Reason::Declared(_) = client.reason else {
+            continue;
+        };
+        let Some(declared) = &declaration.client_type else {
+            continue;
+        };
+        let readers: Vec<(&str, crate::scan::Language)> = context
+            .sources()
+            .filter(|(_, _, language, _, refs)| {
+                !infer::is_pass_through(*language) && refs.iter().any(|r| r.connection == Some(id))
+            })
+            .map(|(_, file, language, _, _)| (file.path, language))
+            .collect();
+        let Some((first_reader, first_language)) = readers.first().copied() else {
+            continue;
+        };
+        let foreign = declared.value != ClientType::None
+            && readers.iter().all(|(_, language)| {
+                infer::language_family(*language).is_some_and(|f| !f.contains(&declared.value))
+            });
+        let implied = connection.code_client.as_ref();
+        let message = if foreign {
+            Some(format!(
+                "client type {} is declared here, but only {} code reads this connection ({first_reader})",
+                declared.value,
+                first_language.name()
+            ))
+        } else if let Some(implied) = implied.filter(|c| c.value != declared.value) {
+            // A read the declared client type does not get, that the implied one does.
+            let telling = context.references().find(|(_, _, r)| {
+                r.connection == Some(id)
+                    && r.status == NameStatus::WrongClientType
+                    && connection.wrong_only_by_declaration(&r.name)
+            });
+            telling.map(|(_, file, reference)| {
+                format!(
+                    "client type {} is declared here, but {} reads {}, which Service Connector sets for client type {} ({})",
+                    declared.value, file.path, reference.name, implied.value, implied.reason
+                )
+            })
+        } else {
+            None
+        };
+        let Some(message) = message else { continue };
+        let mut diagnostic = Diagnostic::new(
+            Rule::DeclaredClientTypeMismatch,
+            declared.at.path.clone(),
+            declared.at.range,
+            message,
+        );
+        if let Some(implied) = implied.filter(|c| c.value != declared.value)
+            && declared.literal
+        {
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Declare client type {}", implied.value.cli_id()),
+                edits: vec![FileEdit::new(
+                    declared.at.path.clone(),
+                    declared.at.range,
+                    implied.value.cli_id(),
+                )],
+                applicability: Applicability::Unsafe,
+            });
+        }
+        out.push(diagnostic);
+    }
+}

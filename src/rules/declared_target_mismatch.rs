@@ -1,0 +1,69 @@
+//! `declared-target-mismatch`: a declared connection targets one database service while the
+//! app's code reads the other's variables.
+
+use crate::analysis::{Context, is_within};
+use crate::declared::{AppScope, Kind};
+use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a declared Service Connector connection whose target is Azure Database for PostgreSQL
+(`Microsoft.DBforPostgreSQL/…`, `postgres-flexible`) while the code of the app it serves reads
+only `NEON_POSTGRESQL_*` variables — or whose target is Neon (`Neon.Postgres/…`, `neon-postgres`)
+while the code reads only `AZURE_POSTGRESQL_*`. The finding sits on the declared target.
+
+### Why is this bad?
+The variable prefix comes from the target: a connection to Azure Database for PostgreSQL sets
+`AZURE_POSTGRESQL_*`, one to Neon `NEON_POSTGRESQL_*`. None of the variables the code reads is
+set in production.
+
+### Example
+```sh
+az webapp connection create postgres-flexible --client-type nodejs ...
+# while db.js reads process.env.NEON_POSTGRESQL_HOST
+```
+
+### Use instead
+Create the connection to the database the code is written for (`neon-postgres`), or read the
+variables of the declared target.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for declaration in &context.declarations {
+        let (Kind::Linker, Some(target), AppScope::Folder(folder)) =
+            (&declaration.kind, &declaration.target, &declaration.scope)
+        else {
+            continue;
+        };
+        let mut own = false;
+        let mut other = None;
+        for (_, file, reference) in context.references() {
+            if !is_within(file.dir, folder) {
+                continue;
+            }
+            let Some(parsed) = &reference.parsed else {
+                continue;
+            };
+            if parsed.target == target.value {
+                own = true;
+                break;
+            }
+            other.get_or_insert((file.path, parsed.target));
+        }
+        let (false, Some((path, read))) = (own, other) else {
+            continue;
+        };
+        out.push(Diagnostic::new(
+            Rule::DeclaredTargetMismatch,
+            target.at.path.clone(),
+            target.at.range,
+            format!(
+                "this connection targets {}, but the app's code reads only {}* variables ({path}), which a connection to {} never sets",
+                target.value.display_name(),
+                read.prefix(),
+                target.value.display_name()
+            ),
+        ));
+    }
+}

@@ -1,0 +1,78 @@
+//! `iac-plaintext-secret`: a database password written in plain text in infrastructure code
+//! or a deployment script.
+
+use crate::analysis::Context;
+use crate::declared::{Kind, SettingValue};
+use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
+use crate::rules::plaintext_secret::holds_password;
+use crate::rules::values;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+Flags a password written into infrastructure code: an app setting (`appSettings`,
+`app_settings`, container `env`) of a `…_PASSWORD`, `…_CLIENTSECRET` or a connection string that
+carries a password, or a linker's `authInfo.secretInfo.value` / Terraform `authentication { secret }`
+/ `az … connection create --secret … secret=…` — when the value is a literal (or a parameter's or
+variable's default) rather than a `@secure()` parameter, a `sensitive` variable, a Key Vault
+reference, a secret reference or an environment variable of the pipeline. Placeholders are not
+secrets.
+
+### Why is this bad?
+Infrastructure code is committed: the password lives on in every clone, fork and CI log. The
+deployment tools all have a way to pass it without writing it down.
+
+### Example
+```bicep
+appSettings: {
+  AZURE_POSTGRESQL_PASSWORD: 'npg_Xyz123example'
+}
+```
+
+### Use instead
+```bicep
+@secure()
+param dbPassword string
+...
+appSettings: {
+  AZURE_POSTGRESQL_PASSWORD: dbPassword
+}
+```
+or a Key Vault reference (`@Microsoft.KeyVault(SecretUri=…)`), or a passwordless connection.
+"#;
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    for declaration in &context.declarations {
+        let mut found: Vec<(String, &SettingValue)> = Vec::new();
+        if let Some(secret) = &declaration.secret {
+            found.push(("the connection's password".to_string(), secret));
+        }
+        if let Kind::AppSettings(settings) = &declaration.kind {
+            for setting in settings {
+                found.push((setting.name.clone(), &setting.value));
+            }
+        }
+        for (what, value) in found {
+            let SettingValue::Literal { value, at } = value else {
+                continue;
+            };
+            let is_password = if what.starts_with("the connection") {
+                values::is_real_secret(value)
+            } else {
+                holds_password(&what, value)
+            };
+            if !is_password {
+                continue;
+            }
+            out.push(Diagnostic::new(
+                Rule::IacPlaintextSecret,
+                at.path.clone(),
+                at.range,
+                format!(
+                    "{what} is written here in plain text ({} code is committed); pass it as a secure parameter, a sensitive variable or a Key Vault reference",
+                    declaration.source.name()
+                ),
+            ));
+        }
+    }
+}
