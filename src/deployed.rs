@@ -265,16 +265,8 @@ pub fn parse_azd_environment(name: &str, text: &str) -> AzdEnvironment {
 
 /// azd spells a service `api-gateway` in azure.yaml and `API_GATEWAY` in variable names.
 pub fn azd_service_variable_name(service: &str) -> String {
-    service
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    // The same rule as connection names in variable names.
+    crate::catalogue::normalise_connection_name(service)
 }
 
 #[cfg(test)]
