@@ -30,6 +30,8 @@ pub struct Options {
     pub rules: BTreeMap<crate::rules::Rule, crate::config::RuleLevel>,
     /// Who set `client_type` and `auth`, so messages say where a value came from.
     pub source: OptionsSource,
+    /// What Azure has deployed (`check --azure`), read by the caller before the analysis.
+    pub deployed: Vec<crate::deployed::DeployedApp>,
 }
 
 /// Where [`Options`] came from: the command line's flags or an editor's settings.
@@ -146,6 +148,9 @@ pub struct Connection {
     /// No linker applies, and infrastructure code sets these variables itself (app settings):
     /// their names are the app's own choice, so no client type is assumed.
     pub app_settings: Option<Declaration>,
+    /// The deployed linker that applies (`check --azure`) and its app's name; it outranks the
+    /// declaration.
+    pub deployed: Option<(crate::deployed::DeployedLinker, String)>,
 }
 
 impl Connection {
@@ -280,6 +285,8 @@ struct ConnectionKey {
     client: Option<ClientType>,
     /// The declared linker (index into `Context::declarations`) that applies.
     declared: Option<usize>,
+    /// The deployed linker (app, linker in `Options::deployed`) that applies.
+    deployed: Option<(usize, usize)>,
     /// App settings that set the variables with no linker behind them.
     app_settings: Option<usize>,
 }
@@ -559,6 +566,18 @@ impl<'a> Context<'a> {
                 value: client.value,
                 reason: Reason::Declared(client.at.clone()),
             });
+        let deployed = self.deployed_linker(target, name.as_deref(), dir);
+        let deployed_client = deployed.and_then(|(a, l)| {
+            let app = &self.options.deployed[a];
+            let linker = &app.linkers[l];
+            linker.client_type.map(|value| Resolved {
+                value,
+                reason: Reason::Deployed {
+                    connection: linker.name.clone(),
+                    app: app.resource.name.clone(),
+                },
+            })
+        });
         let client = if let Some(client) = self.options.client_type {
             Some(Resolved {
                 value: client,
@@ -570,6 +589,8 @@ impl<'a> Context<'a> {
                 value: client,
                 reason: Reason::Config,
             })
+        } else if deployed_client.is_some() {
+            deployed_client
         } else if declared_client.is_some() {
             declared_client
         } else if app_settings.is_some() {
@@ -584,6 +605,7 @@ impl<'a> Context<'a> {
             scope,
             client: client.as_ref().map(|c| c.value),
             declared,
+            deployed,
             app_settings,
         };
         (key, client)
@@ -635,6 +657,26 @@ impl<'a> Context<'a> {
                 value: auth,
                 reason: Reason::Config,
             }
+        } else if let Some((auth, reason)) = key.deployed.and_then(|(a, l)| {
+            let app = &self.options.deployed[a];
+            let linker = &app.linkers[l];
+            linker
+                .auth
+                .filter(|auth| key.target.auth_types().contains(auth))
+                .map(|auth| {
+                    (
+                        auth,
+                        Reason::Deployed {
+                            connection: linker.name.clone(),
+                            app: app.resource.name.clone(),
+                        },
+                    )
+                })
+        }) {
+            Resolved {
+                value: auth,
+                reason,
+            }
         } else if let Some(auth) = key
             .declared
             .and_then(|d| self.declarations[d].auth.as_ref())
@@ -674,9 +716,49 @@ impl<'a> Context<'a> {
             declaration: key.declared.map(|d| self.declarations[d].clone()),
             code_client: None,
             app_settings: key.app_settings.map(|d| self.declarations[d].clone()),
+            deployed: key.deployed.map(|(a, l)| {
+                let app = &self.options.deployed[a];
+                (app.linkers[l].clone(), app.resource.name.clone())
+            }),
         };
         connection.variables = expected_variables(&connection);
         connection
+    }
+
+    /// The deployed linker for a connection of `target`/`name` read in `dir`: among the apps
+    /// whose folder holds `dir` (the most specific first), the one linker of that target (or
+    /// of an unknown target) and, for a named connection, of that name. `None` when none or
+    /// several apply.
+    fn deployed_linker(
+        &self,
+        target: Target,
+        name: Option<&str>,
+        dir: &str,
+    ) -> Option<(usize, usize)> {
+        let apps = &self.options.deployed;
+        let deepest = apps
+            .iter()
+            .filter(|app| is_within(dir, &app.scope))
+            .map(|app| app.scope.len())
+            .max()?;
+        let candidates: Vec<(usize, usize)> = apps
+            .iter()
+            .enumerate()
+            .filter(|(_, app)| is_within(dir, &app.scope) && app.scope.len() == deepest)
+            .flat_map(|(a, app)| {
+                app.linkers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, linker)| linker.target.is_none_or(|t| t == target))
+                    .filter(|(_, linker)| {
+                        name.is_none_or(|name| {
+                            catalogue::normalise_connection_name(&linker.name) == name
+                        })
+                    })
+                    .map(move |(l, _)| (a, l))
+            })
+            .collect();
+        (candidates.len() == 1).then(|| candidates[0])
     }
 
     /// The declared linker for a connection of `target`/`name` read in `dir`: among the linkers
@@ -743,6 +825,22 @@ impl<'a> Context<'a> {
     /// Service Connector's name for a variable that a `customizedKeys` entry renamed for the
     /// app in `dir`; the name itself otherwise.
     fn original_name<'n>(&'n self, name: &'n str, dir: &str) -> &'n str {
+        let deployed = self
+            .options
+            .deployed
+            .iter()
+            .filter(|app| is_within(dir, &app.scope))
+            .flat_map(|app| &app.linkers)
+            .find_map(|linker| {
+                linker
+                    .customized_keys
+                    .iter()
+                    .find(|(_, to)| to == name)
+                    .map(|(from, _)| from.as_str())
+            });
+        if let Some(original) = deployed {
+            return original;
+        }
         self.declarations
             .iter()
             .filter(|d| d.covers_dir(dir))
@@ -879,8 +977,12 @@ fn expected_variables(connection: &Connection) -> Vec<Variable> {
         .unwrap_or_default(),
         None => Vec::new(),
     };
-    // `customizedKeys`: the app gets the renamed variable instead.
-    if let Some(declaration) = &connection.declaration {
+    // `customizedKeys`: the app gets the renamed variable instead; what is deployed wins.
+    if let Some((linker, _)) = &connection.deployed {
+        for variable in &mut variables {
+            variable.name = linker.renamed(&variable.name).to_string();
+        }
+    } else if let Some(declaration) = &connection.declaration {
         for variable in &mut variables {
             if let Some(renamed) = declaration.renamed(&variable.name) {
                 variable.name = renamed.to_string();

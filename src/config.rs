@@ -24,6 +24,8 @@ pub struct ConnectionConfig {
     pub paths: Vec<String>,
     /// .env file names or relative paths; `None` = the defaults.
     pub env_files: Option<Vec<String>>,
+    /// `azure-resource-id`: the app this connection is deployed to (`check --azure`).
+    pub azure_resource_id: Option<crate::deployed::ResourceId>,
     /// Where the table is in the config file (for related information).
     pub range: TextRange,
 }
@@ -53,6 +55,8 @@ impl RuleLevel {
 pub struct Config {
     pub connections: Vec<ConnectionConfig>,
     pub rules: BTreeMap<Rule, RuleLevel>,
+    /// `[azure] resource-id`: the app the workspace deploys to (`check --azure`).
+    pub azure_resource_id: Option<crate::deployed::ResourceId>,
 }
 
 /// A configuration error with its place in the file and what to do about it.
@@ -72,6 +76,13 @@ struct RawConfig {
     connection: Vec<Spanned<RawConnection>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
+    azure: Option<RawAzure>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAzure {
+    resource_id: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +94,7 @@ struct RawConnection {
     name: Option<Spanned<String>>,
     paths: Option<Vec<Spanned<String>>>,
     env_files: Option<Vec<Spanned<String>>>,
+    azure_resource_id: Option<Spanned<String>>,
 }
 
 fn choice<T: Copy>(
@@ -108,6 +120,18 @@ fn choice<T: Copy>(
                     .join(", ")
             ),
         }
+    })
+}
+
+/// An app's resource id (`[azure] resource-id`, `azure-resource-id`).
+fn resource_id(
+    path: &str,
+    value: &Spanned<String>,
+) -> Result<crate::deployed::ResourceId, ConfigError> {
+    crate::deployed::ResourceId::parse(value.get_ref()).map_err(|message| ConfigError {
+        path: path.to_string(),
+        range: span(value),
+        message,
     })
 }
 
@@ -216,7 +240,13 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                     .collect(),
             );
         }
+        if let Some(value) = &raw_connection.azure_resource_id {
+            connection.azure_resource_id = Some(resource_id(path, value)?);
+        }
         config.connections.push(connection);
+    }
+    if let Some(value) = raw.azure.as_ref().and_then(|a| a.resource_id.as_ref()) {
+        config.azure_resource_id = Some(resource_id(path, value)?);
     }
     check_duplicate_connections(path, &raw, &config)?;
     let rule_ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
@@ -387,6 +417,32 @@ tls-disabled = "warning"
         );
         let table = &text[config.connections[1].range.start..config.connections[1].range.end];
         assert!(table.contains("reports"), "{table}");
+    }
+
+    #[test]
+    fn azure_resource_ids() {
+        let text = "[azure]\nresource-id = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/app\"\n\n[[connection]]\ntarget = \"neon\"\npaths = [\"api\"]\nazure-resource-id = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/api\"\n";
+        let config = parse("neon-lsp.toml", text).unwrap();
+        assert_eq!(config.azure_resource_id.unwrap().name, "app");
+        assert_eq!(
+            config.connections[0]
+                .azure_resource_id
+                .as_ref()
+                .unwrap()
+                .kind,
+            crate::deployed::AppKind::ContainerApp
+        );
+        let bad = "[azure]\nresource-id = \"app-web\"\n";
+        let error = parse("neon-lsp.toml", bad).unwrap_err();
+        assert_eq!(&bad[error.range.start..error.range.end], "\"app-web\"");
+        assert!(
+            error.message.contains("expected /subscriptions/"),
+            "{}",
+            error.message
+        );
+        let typo = "[azure]\nresource-ids = \"x\"\n";
+        let error = parse("neon-lsp.toml", typo).unwrap_err();
+        assert!(error.message.contains("resource-id"), "{}", error.message);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum Reason {
     Manifest(String),
     /// Infrastructure code or a deployment script declares it (Bicep, ARM, Terraform, az CLI).
     Declared(crate::declared::Location),
+    /// Azure has it deployed: a Service Connector linker of an app (`check --azure`).
+    Deployed { connection: String, app: String },
     /// The language of the file that reads the variable.
     Language(Language),
     /// The variables the code reads (e.g. `AZURE_POSTGRESQL_CLIENTID`).
@@ -46,6 +48,9 @@ impl fmt::Display for Reason {
             Reason::EditorSettings => f.write_str("from the editor settings"),
             Reason::Manifest(path) => write!(f, "from {path}"),
             Reason::Declared(at) => write!(f, "from {at}"),
+            Reason::Deployed { connection, app } => {
+                write!(f, "from the deployed connection {connection} of {app}")
+            }
             Reason::Language(language) => {
                 write!(f, "from the file's language, {}", language.name())
             }

@@ -7,11 +7,13 @@
 
 pub mod analysis;
 pub mod audience;
+pub mod azure;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod connstr;
 pub mod declared;
+pub mod deployed;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod infer;

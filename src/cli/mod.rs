@@ -5,6 +5,7 @@
 //! (`fix`). Exit codes: 0 clean, 1 error-severity findings, 2 usage or configuration error.
 
 pub mod auth;
+pub mod azure;
 pub mod fix;
 pub mod git;
 pub mod pull;
@@ -89,6 +90,16 @@ struct CheckArgs {
     /// Colour in text output: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Also read the deployed connections from Azure (Service Connector linkers, their variable
+    /// names, app settings' names; never a value) and check the code against them.
+    #[arg(long)]
+    azure: bool,
+    /// The app to read with --azure (default: neon-lsp.toml's [azure] resource-id, else the azd environment).
+    #[arg(long, requires = "azure", value_name = "ID")]
+    azure_resource_id: Option<String>,
+    /// Azure Resource Manager URL for --azure [env: NEON_LSP_ARM_URL; default https://management.azure.com].
+    #[arg(long, requires = "azure", value_name = "URL")]
+    arm_url: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,7 +210,7 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
-    let options = Options {
+    let mut options = Options {
         target: args.target,
         client_type: args.client_type,
         auth: args.auth,
@@ -222,6 +233,24 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.azure {
+        let azure_args = azure::AzureArgs {
+            resource_id: args.azure_resource_id.clone(),
+            arm_url: args.arm_url.clone(),
+        };
+        match azure::read(&azure_args, &collected) {
+            Ok(apps) => {
+                for app in &apps {
+                    eprintln!("{}", azure::summary(app));
+                }
+                options.deployed = apps;
+            }
+            Err(message) => {
+                eprintln!("error: --azure: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut diagnostics = match run_analysis(&collected, &options) {
         Ok(diagnostics) => diagnostics,
         Err(code) => return code,

@@ -15,7 +15,7 @@
 
 mod arm;
 mod azcli;
-mod azure_yaml;
+pub mod azure_yaml;
 mod bicep;
 mod terraform;
 pub(crate) mod tree;

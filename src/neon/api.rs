@@ -52,6 +52,23 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Exponential backoff with full jitter: a random wait up to base·2^(n-1), capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.max_delay);
+        // Jitter needs no cryptographic randomness; RandomState is seeded per process.
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(attempt);
+        let fraction = (hasher.finish() % 1000) as f64 / 1000.0;
+        // Never less than a tenth of the ceiling, so a retry is not immediate.
+        ceiling.mul_f64(0.1 + 0.9 * fraction)
+    }
+}
+
 /// The current user (`GET /users/me`); only the fields we show.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CurrentUser {
@@ -689,20 +706,8 @@ impl NeonApi {
         true
     }
 
-    /// Exponential backoff with full jitter: a random wait up to base·2^(n-1), capped.
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .retry
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.retry.max_delay);
-        // Jitter needs no cryptographic randomness; RandomState is seeded per process.
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(attempt);
-        let fraction = (hasher.finish() % 1000) as f64 / 1000.0;
-        // Never less than a tenth of the ceiling, so a retry is not immediate.
-        ceiling.mul_f64(0.1 + 0.9 * fraction)
+        self.retry.backoff(attempt)
     }
 
     fn unauthorized_hint(&self) -> String {
@@ -751,7 +756,7 @@ impl NeonApi {
 }
 
 /// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

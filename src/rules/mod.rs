@@ -57,6 +57,8 @@ rules! {
     DeclaredAuthMismatch => "declared-auth-mismatch", Warning, "The auth type declared in infrastructure code contradicts the code that reads the connection.";
     DeclaredTargetMismatch => "declared-target-mismatch", Warning, "A declared connection targets one database service while the app reads the other's variables.";
     IacPlaintextSecret => "iac-plaintext-secret", Warning, "A database password written in plain text in infrastructure code or a deployment script.";
+    MissingInDeployment => "missing-in-deployment", Warning, "Code reads a variable the deployed app does not have (check --azure).";
+    DeploymentDrift => "deployment-drift", Warning, "The declared client type or auth type differs from the deployed connection's (check --azure).";
 }
 
 impl Rule {
@@ -88,6 +90,7 @@ mod connection_string_format;
 mod declared_auth_mismatch;
 mod declared_client_type_mismatch;
 mod declared_target_mismatch;
+mod deployment_drift;
 mod duplicate_key;
 mod env_syntax;
 mod hardcoded_connection_string;
@@ -96,6 +99,7 @@ mod incomplete_variable_set;
 mod invalid_neon_host;
 mod malformed_connection_string;
 mod manual_connection_string_parsing;
+mod missing_in_deployment;
 mod password_with_passwordless_auth;
 mod plaintext_secret;
 mod secret_logged;
@@ -138,6 +142,8 @@ impl Rule {
             Rule::DeclaredAuthMismatch => declared_auth_mismatch::DOCUMENTATION,
             Rule::DeclaredTargetMismatch => declared_target_mismatch::DOCUMENTATION,
             Rule::IacPlaintextSecret => iac_plaintext_secret::DOCUMENTATION,
+            Rule::MissingInDeployment => missing_in_deployment::DOCUMENTATION,
+            Rule::DeploymentDrift => deployment_drift::DOCUMENTATION,
         }
     }
 
@@ -200,4 +206,6 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     declared_auth_mismatch::check(context, out);
     declared_target_mismatch::check(context, out);
     iac_plaintext_secret::check(context, out);
+    missing_in_deployment::check(context, out);
+    deployment_drift::check(context, out);
 }

@@ -3,6 +3,7 @@
 //! Each test binary includes this with `mod support;` and uses what it needs.
 #![allow(dead_code)]
 
+pub mod arm;
 pub mod git;
 pub mod http;
 pub mod identity;

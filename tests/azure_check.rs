@@ -1,0 +1,729 @@
+//! `neon-lsp check --azure` against a local ARM emulator (tests/support/arm.rs) on 127.0.0.1:
+//! every credential kind, the ways a read fails, azd environments with two apps, and a run
+//! with no network. No test contacts Azure.
+
+mod support;
+
+use serde_json::json;
+use std::path::Path;
+use std::process::{Command, Output};
+use support::arm::{self, App, ArmEmulator, Failure};
+
+const SUB: &str = "00000000-0000-0000-0000-000000000001";
+const GROUP: &str = "rg-dev";
+/// Values the emulator returns that must never be printed.
+const SECRET_VALUES: [&str; 4] = [
+    "pg-password-value-41aa",
+    "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/pg)",
+    "app-setting-secret-77",
+    arm::CLIENT_SECRET,
+];
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let full = dir.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(full, text).unwrap();
+}
+
+fn node_project(dir: &Path) {
+    write(
+        dir,
+        "package.json",
+        "{\"name\": \"api\", \"dependencies\": {\"pg\": \"^8\"}}\n",
+    );
+    write(
+        dir,
+        "index.js",
+        "const { Client } = require('pg');\nconst client = new Client({\n  host: process.env.NEON_POSTGRESQL_HOST,\n  user: process.env.NEON_POSTGRESQL_USER,\n  password: process.env.NEON_POSTGRESQL_PASSWORD,\n  database: process.env.NEON_POSTGRESQL_DATABASE,\n  port: process.env.NEON_POSTGRESQL_PORT,\n  ssl: process.env.NEON_POSTGRESQL_SSL === 'true',\n});\n",
+    );
+}
+
+fn neon_linker() -> serde_json::Value {
+    json!({
+        "clientType": "nodejs",
+        "authInfo": {"authType": "secret", "name": "app", "secretInfo": {"secretType": "rawValue"}},
+        "targetService": {"type": "AzureResource", "id": format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Neon.Postgres/organizations/org/projects/p/branches/main/databases/app")},
+    })
+}
+
+fn neon_configurations() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        (
+            "NEON_POSTGRESQL_HOST",
+            "ep-x.eastus2.azure.neon.tech",
+            "Default",
+        ),
+        ("NEON_POSTGRESQL_USER", "app", "Default"),
+        (
+            "NEON_POSTGRESQL_PASSWORD",
+            "pg-password-value-41aa",
+            "Default",
+        ),
+        ("NEON_POSTGRESQL_DATABASE", "app", "Default"),
+        ("NEON_POSTGRESQL_PORT", "5432", "Default"),
+        ("NEON_POSTGRESQL_SSL", "true", "Default"),
+    ]
+}
+
+fn web_app() -> App {
+    App::site(SUB, GROUP, "app-web")
+        .linker("neon_pg", neon_linker(), &neon_configurations())
+        .setting(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "app-setting-secret-77",
+        )
+}
+
+fn web_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.Web/sites/app-web")
+}
+
+/// Runs check with a clean Azure environment plus `env`.
+fn check(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    let empty_path = dir.join(".no-programs");
+    std::fs::create_dir_all(&empty_path).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_neon-lsp"));
+    command
+        .arg("check")
+        .arg(dir)
+        .args(args)
+        .arg("--color")
+        .arg("never");
+    for name in [
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_AUTHORITY_HOST",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "AZURE_ENV_NAME",
+        "NEON_LSP_ARM_URL",
+    ] {
+        command.env_remove(name);
+    }
+    command.env("PATH", &empty_path);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn client_secret_env(arm: &ArmEmulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("AZURE_TENANT_ID", arm::TENANT.to_string()),
+        ("AZURE_CLIENT_ID", arm::CLIENT_ID.to_string()),
+        ("AZURE_CLIENT_SECRET", arm::CLIENT_SECRET.to_string()),
+        ("AZURE_AUTHORITY_HOST", arm.url()),
+        ("NEON_LSP_ARM_URL", arm.url()),
+    ]
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn assert_no_secret(all: &str) {
+    for secret in
+        SECRET_VALUES
+            .iter()
+            .chain([&arm::TOKEN, &arm::FEDERATED_TOKEN, &arm::IDENTITY_HEADER])
+    {
+        assert!(
+            !all.contains(secret),
+            "a secret was printed: {secret}\n{all}"
+        );
+    }
+}
+
+#[test]
+fn client_secret_reads_linkers_configurations_and_settings() {
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("deployed: app-web (Microsoft.Web/sites, named by --azure-resource-id)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("connection neon_pg: nodejs · secret, 6 variable(s)"),
+        "{all}"
+    );
+    assert!(all.contains("1 app setting name(s) read"), "{all}");
+    assert_no_secret(&all);
+    let requests = arm.requests();
+    let token = requests
+        .iter()
+        .find(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .expect("a token request");
+    assert_eq!(
+        token.form.get("scope").map(String::as_str),
+        Some(arm::ARM_SCOPE)
+    );
+    let paths: Vec<String> = requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        paths.contains(&format!(
+            "POST {}/providers/Microsoft.ServiceLinker/linkers/neon_pg/listConfigurations",
+            web_id()
+        )),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&format!("POST {}/config/appsettings/list", web_id())),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn workload_identity_sends_the_federated_token_as_client_assertion() {
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let token_file = dir.path().join(".token");
+    std::fs::write(&token_file, format!("{}\n", arm::FEDERATED_TOKEN)).unwrap();
+    let output = check(
+        dir.path(),
+        &[
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+            "--arm-url",
+            &arm.url(),
+        ],
+        &[
+            ("AZURE_TENANT_ID", arm::TENANT.to_string()),
+            ("AZURE_CLIENT_ID", arm::CLIENT_ID.to_string()),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                token_file.display().to_string(),
+            ),
+            ("AZURE_AUTHORITY_HOST", arm.url()),
+        ],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let token = arm
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .unwrap();
+    assert_eq!(
+        token.form.get("client_assertion_type").map(String::as_str),
+        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn managed_identity_uses_the_identity_endpoint() {
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &[
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+            "--arm-url",
+            &arm.url(),
+        ],
+        &[
+            ("IDENTITY_ENDPOINT", arm.identity_endpoint()),
+            ("IDENTITY_HEADER", arm::IDENTITY_HEADER.to_string()),
+        ],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let msi = arm
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/msi/token")
+        .unwrap();
+    assert!(
+        msi.query
+            .contains("resource=https%3A%2F%2Fmanagement.azure.com%2F"),
+        "{}",
+        msi.query
+    );
+    assert_no_secret(&all);
+}
+
+#[cfg(unix)]
+#[test]
+fn azure_cli_token_when_az_is_on_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let bin = tempfile::tempdir().unwrap();
+    let az = bin.path().join("az");
+    // A stand-in for the Azure CLI: answers get-access-token for ARM only.
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\nif [ \"$1 $2 $3 $4\" = \"account get-access-token --resource https://management.azure.com/\" ]; then\n  echo '{{\"accessToken\": \"{}\", \"expiresOn\": \"2030-01-01 00:00:00.000000\", \"tokenType\": \"Bearer\"}}'\nelse\n  echo \"ERROR: unexpected arguments $*\" >&2; exit 1\nfi\n",
+            arm::TOKEN
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = check(
+        dir.path(),
+        &[
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+            "--arm-url",
+            &arm.url(),
+        ],
+        &[("PATH", bin.path().display().to_string())],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("deployed: app-web"), "{all}");
+    assert_no_secret(&all);
+}
+
+#[test]
+fn no_credentials_is_a_clear_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &[],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no Azure credentials"), "{all}");
+    assert!(all.contains("az login"), "{all}");
+}
+
+#[test]
+fn rejected_client_secret_names_the_credential_not_the_secret() {
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let mut env = client_secret_env(&arm);
+    env[2].1 = "wrong-secret-0000".into();
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &env,
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("AADSTS7000215"), "{all}");
+    assert!(!all.contains("wrong-secret-0000"), "{all}");
+}
+
+#[test]
+fn http_errors_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let cases: [(u16, &str, &str); 3] = [
+        (
+            401,
+            "/providers/Microsoft.ServiceLinker/linkers",
+            "401 Unauthorized",
+        ),
+        (
+            403,
+            "/providers/Microsoft.ServiceLinker/linkers",
+            "Reader role",
+        ),
+        (404, "/sites/app-web", "not found (404)"),
+    ];
+    for (status, part, expected) in cases {
+        let arm = ArmEmulator::start(
+            vec![web_app()],
+            vec![Failure {
+                path_part: part.into(),
+                status,
+                retry_after: None,
+                times: 10,
+            }],
+        );
+        let output = check(
+            dir.path(),
+            &["--azure", "--azure-resource-id", &web_id()],
+            &client_secret_env(&arm),
+        );
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{status}: {all}");
+        assert!(all.contains(expected), "{status}: {all}");
+        assert_no_secret(&all);
+    }
+}
+
+#[test]
+fn forbidden_configurations_and_settings_become_notes() {
+    let arm = ArmEmulator::start(
+        vec![web_app()],
+        vec![
+            Failure {
+                path_part: "listConfigurations".into(),
+                status: 403,
+                retry_after: None,
+                times: 10,
+            },
+            Failure {
+                path_part: "appsettings".into(),
+                status: 403,
+                retry_after: None,
+                times: 10,
+            },
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Microsoft.ServiceLinker/linkers/listConfigurations/action"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Microsoft.Web/sites/config/list/action"),
+        "{all}"
+    );
+}
+
+#[test]
+fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let arm = ArmEmulator::start(
+        vec![web_app()],
+        vec![Failure {
+            path_part: "/linkers".into(),
+            status: 429,
+            retry_after: Some("1".into()),
+            times: 1,
+        }],
+    );
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("throttled by Azure Resource Manager; waiting 1.0 s"),
+        "{all}"
+    );
+
+    let arm = ArmEmulator::start(
+        vec![web_app()],
+        vec![Failure {
+            path_part: "/linkers".into(),
+            status: 429,
+            retry_after: Some("3600".into()),
+            times: 10,
+        }],
+    );
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("it asks to wait 3600 s"), "{all}");
+}
+
+#[test]
+fn server_errors_are_retried_then_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let arm = ArmEmulator::start(
+        vec![web_app()],
+        vec![Failure {
+            path_part: "/linkers".into(),
+            status: 500,
+            retry_after: None,
+            times: 2,
+        }],
+    );
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "recovers after two 500s: {all}"
+    );
+
+    let arm = ArmEmulator::start(
+        vec![web_app()],
+        vec![Failure {
+            path_part: "/linkers".into(),
+            status: 500,
+            retry_after: None,
+            times: 100,
+        }],
+    );
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("answered 500 after 4 attempts"), "{all}");
+}
+
+#[test]
+fn no_network_is_exit_2_with_the_reason() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let url = format!("http://127.0.0.1:{port}");
+    let output = check(
+        dir.path(),
+        &["--azure", "--azure-resource-id", &web_id()],
+        &[
+            ("AZURE_TENANT_ID", arm::TENANT.to_string()),
+            ("AZURE_CLIENT_ID", arm::CLIENT_ID.to_string()),
+            ("AZURE_CLIENT_SECRET", arm::CLIENT_SECRET.to_string()),
+            ("AZURE_AUTHORITY_HOST", url.clone()),
+            ("NEON_LSP_ARM_URL", url),
+        ],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("cannot reach the token endpoint"), "{all}");
+    assert_no_secret(&all);
+}
+
+#[test]
+fn azd_environment_with_two_apps_one_a_container_app() {
+    let api = App::container_app(SUB, GROUP, "ca-api-x1")
+        .linker(
+            "pg_kv",
+            json!({
+                "clientType": "python",
+                "authInfo": {"authType": "secret"},
+                "targetService": {"type": "AzureResource", "id": format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.DBforPostgreSQL/flexibleServers/db/databases/app")},
+                "secretStore": {"keyVaultId": format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.KeyVault/vaults/kv")},
+                "configurationInfo": {"customizedKeys": {"AZURE_POSTGRESQL_CONNECTIONSTRING": "DATABASE_URL"}},
+            }),
+            &[("DATABASE_URL", SECRET_VALUES[1], "KeyVaultSecret")],
+        )
+        .setting("DATABASE_URL", "");
+    let web = App::site(SUB, GROUP, "app-web-x1").linker(
+        "neon_pg",
+        neon_linker(),
+        &neon_configurations(),
+    );
+    let arm = ArmEmulator::start(vec![api, web], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "azure.yaml",
+        "name: shop\nservices:\n  api:\n    project: ./src/api\n    host: containerapp\n    language: python\n  web:\n    project: ./src/web\n    host: appservice\n    language: js\n",
+    );
+    write(
+        dir.path(),
+        ".azure/config.json",
+        "{\"version\":1,\"defaultEnvironment\":\"dev\"}\n",
+    );
+    write(
+        dir.path(),
+        ".azure/dev/.env",
+        &format!(
+            "AZURE_ENV_NAME=\"dev\"\nAZURE_SUBSCRIPTION_ID=\"{SUB}\"\nAZURE_RESOURCE_GROUP=\"{GROUP}\"\nSERVICE_API_NAME=\"ca-api-x1\"\nSERVICE_WEB_NAME=\"app-web-x1\"\n"
+        ),
+    );
+    write(dir.path(), "src/api/requirements.txt", "psycopg[binary]\n");
+    write(
+        dir.path(),
+        "src/api/app.py",
+        "import os\nDSN = os.environ[\"DATABASE_URL\"]\n",
+    );
+    node_project(&dir.path().join("src/web"));
+    let output = check(dir.path(), &["--azure"], &client_secret_env(&arm));
+    let all = text(&output);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
+    assert!(all.contains("deployed: ca-api-x1 (Microsoft.App/containerApps, named by .azure/dev/.env (SERVICE_API_NAME))"), "{all}");
+    assert!(
+        all.contains("connection pg_kv: python · secret · secret in Key Vault, 1 variable(s)"),
+        "{all}"
+    );
+    assert!(all.contains("deployed: app-web-x1 (Microsoft.Web/sites, named by .azure/dev/.env (SERVICE_WEB_NAME))"), "{all}");
+    assert_no_secret(&all);
+}
+
+#[test]
+fn no_app_named_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(dir.path(), &["--azure"], &[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("--azure needs to know which app to read"),
+        "{all}"
+    );
+}
+
+#[test]
+fn config_names_the_app() {
+    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    write(
+        dir.path(),
+        "neon-lsp.toml",
+        &format!("[azure]\nresource-id = \"{}\"\n", web_id()),
+    );
+    let output = check(dir.path(), &["--azure"], &client_secret_env(&arm));
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("named by neon-lsp.toml [azure]"), "{all}");
+}
+
+#[test]
+fn deployed_client_type_outranks_the_declaration_and_names_the_connection() {
+    // Bicep declares nodejs; someone changed the deployed connection to python by hand.
+    let mut linker = neon_linker();
+    linker["clientType"] = json!("python");
+    let app = App::site(SUB, GROUP, "app-web").linker(
+        "neon_pg",
+        linker,
+        &[(
+            "NEON_POSTGRESQL_CONNECTIONSTRING",
+            "host=ep-x.neon.tech password=pg-password-value-41aa",
+            "Default",
+        )],
+    );
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    write(
+        dir.path(),
+        "infra/main.bicep",
+        "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'app-web'\n  location: 'eastus'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-05-01' = {\n  name: 'neon_pg'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: {\n      authType: 'secret'\n    }\n    targetService: {\n      type: 'AzureResource'\n      id: '/subscriptions/x/resourceGroups/y/providers/Neon.Postgres/organizations/o'\n    }\n  }\n}\n",
+    );
+    let without = check(dir.path(), &["--format", "json"], &[]);
+    let without_text = text(&without);
+    assert_eq!(
+        without.status.code(),
+        Some(0),
+        "the declaration alone agrees with the code: {without_text}"
+    );
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("wrong-client-type-variable"), "{all}");
+    assert!(
+        all.contains("client type python, from the deployed connection neon_pg of app-web"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn deployed_customized_keys_rename_the_variables() {
+    let mut linker = neon_linker();
+    linker["configurationInfo"] = json!({"customizedKeys": {"NEON_POSTGRESQL_HOST": "PGHOST"}});
+    let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", linker, &neon_configurations());
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    // The code reads NEON_POSTGRESQL_HOST, which the deployed connection renamed to PGHOST.
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("NEON_POSTGRESQL_HOST"), "{all}");
+    assert!(
+        all.contains("from the deployed connection neon_pg of app-web"),
+        "{all}"
+    );
+}
+
+#[test]
+fn code_reading_a_variable_the_deployed_app_lacks_is_a_warning() {
+    let configurations: Vec<_> = neon_configurations()
+        .into_iter()
+        .filter(|(name, _, _)| *name != "NEON_POSTGRESQL_SSL")
+        .collect();
+    let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", neon_linker(), &configurations);
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+        ],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "a warning: {all}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "missing-in-deployment")
+        .collect();
+    assert_eq!(missing.len(), 1, "{all}");
+    let message = missing[0]["message"].as_str().unwrap();
+    assert!(message.contains("the deployed app app-web does not have NEON_POSTGRESQL_SSL (from the deployed connection neon_pg of app-web"), "{message}");
+    assert_eq!(missing[0]["severity"], "warning");
+    assert_no_secret(&all);
+}
