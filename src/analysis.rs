@@ -484,20 +484,22 @@ impl<'a> Context<'a> {
                 };
             }
         }
-        // What the code would imply without the declaration, for the declared-* rules.
-        for (id, connection) in connections.iter_mut().enumerate() {
-            if connection.declaration.is_none() {
+        // What the code would imply without the declaration, for the declared-* rules: the first
+        // non-pass-through file reading each declared connection (one pass over the files).
+        for file in &files {
+            let FileData::Source { language, refs, .. } = &file.data else {
+                continue;
+            };
+            if infer::is_pass_through(*language) {
                 continue;
             }
-            connection.code_client = files.iter().find_map(|file| match &file.data {
-                FileData::Source { language, refs, .. }
-                    if !infer::is_pass_through(*language)
-                        && refs.iter().any(|r| r.connection == Some(id)) =>
-                {
-                    infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c)
+            for id in refs.iter().filter_map(|r| r.connection) {
+                let connection = &mut connections[id];
+                if connection.declaration.is_some() && connection.code_client.is_none() {
+                    connection.code_client =
+                        infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c);
                 }
-                _ => None,
-            });
+            }
         }
         context.files = files;
         context.connections = connections;
