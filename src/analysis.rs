@@ -270,6 +270,8 @@ pub struct Context<'a> {
     pub connections: Vec<Connection>,
     /// Connections and app settings the infrastructure code declares (`crate::declared`).
     pub declarations: Vec<Declaration>,
+    /// For each folder holding a workspace file, the declarations whose app folder covers it.
+    declarations_by_dir: std::collections::HashMap<String, Vec<usize>>,
     pub config: Config,
     pub options: Options,
 }
@@ -307,9 +309,20 @@ impl<'a> Context<'a> {
             files: Vec::new(),
             connections: Vec::new(),
             declarations: declared::read(&inputs),
+            declarations_by_dir: Default::default(),
             config,
             options: options.clone(),
         };
+        if !context.declarations.is_empty() {
+            for file in &files {
+                if !context.declarations_by_dir.contains_key(file.dir) {
+                    let covering = context.covering(file.dir);
+                    context
+                        .declarations_by_dir
+                        .insert(file.dir.to_string(), covering);
+                }
+            }
+        }
         let mut keys: BTreeMap<ConnectionKey, ConnectionId> = BTreeMap::new();
         // Connections in the order their ids were handed out, with the inferred client type.
         let mut pending: Vec<(ConnectionKey, Option<Resolved<ClientType>>)> = Vec::new();
@@ -498,20 +511,22 @@ impl<'a> Context<'a> {
                 };
             }
         }
-        // What the code would imply without the declaration, for the declared-* rules.
-        for (id, connection) in connections.iter_mut().enumerate() {
-            if connection.declaration.is_none() {
+        // What the code would imply without the declaration, for the declared-* rules: the first
+        // non-pass-through file reading each declared connection (one pass over the files).
+        for file in &files {
+            let FileData::Source { language, refs, .. } = &file.data else {
+                continue;
+            };
+            if infer::is_pass_through(*language) {
                 continue;
             }
-            connection.code_client = files.iter().find_map(|file| match &file.data {
-                FileData::Source { language, refs, .. }
-                    if !infer::is_pass_through(*language)
-                        && refs.iter().any(|r| r.connection == Some(id)) =>
-                {
-                    infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c)
+            for id in refs.iter().filter_map(|r| r.connection) {
+                let connection = &mut connections[id];
+                if connection.declaration.is_some() && connection.code_client.is_none() {
+                    connection.code_client =
+                        infer_client(file.dir, Some(*language), &manifests).map(|(c, _)| c);
                 }
-                _ => None,
-            });
+            }
         }
         context.files = files;
         context.connections = connections;
@@ -767,15 +782,13 @@ impl<'a> Context<'a> {
     /// or several apply: ambiguity is not guessed away.
     fn declared_linker(&self, target: Target, name: Option<&str>, dir: &str) -> Option<usize> {
         let candidates: Vec<usize> = self
-            .declarations
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| {
+            .declarations_over(dir)
+            .into_iter()
+            .filter(|i| {
+                let d = &self.declarations[*i];
                 d.kind == DeclaredKind::Linker
-                    && d.covers_dir(dir)
                     && d.target.as_ref().is_none_or(|t| t.value == target)
             })
-            .map(|(i, _)| i)
             .collect();
         let depth = |i: &usize| match &self.declarations[*i].scope {
             declared::AppScope::Folder(folder) => folder.len(),
@@ -815,11 +828,31 @@ impl<'a> Context<'a> {
 
     /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
     fn declared_app_settings(&self, target: Target, dir: &str) -> Option<usize> {
-        self.declarations.iter().position(|d| {
+        self.declarations_over(dir).into_iter().find(|i| {
+            let d = &self.declarations[*i];
             matches!(d.kind, DeclaredKind::AppSettings(_))
-                && d.covers_dir(dir)
                 && d.target.as_ref().is_some_and(|t| t.value == target)
         })
+    }
+
+    /// Indices of the declarations whose app folder holds `dir`.
+    fn covering(&self, dir: &str) -> Vec<usize> {
+        self.declarations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.covers_dir(dir))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn declarations_over(&self, dir: &str) -> Vec<usize> {
+        if self.declarations.is_empty() {
+            return Vec::new();
+        }
+        match self.declarations_by_dir.get(dir) {
+            Some(found) => found.clone(),
+            None => self.covering(dir),
+        }
     }
 
     /// Service Connector's name for a variable that a `customizedKeys` entry renamed for the
@@ -841,9 +874,9 @@ impl<'a> Context<'a> {
         if let Some(original) = deployed {
             return original;
         }
-        self.declarations
-            .iter()
-            .filter(|d| d.covers_dir(dir))
+        self.declarations_over(dir)
+            .into_iter()
+            .map(|i| &self.declarations[i])
             .find_map(|d| {
                 d.customized_keys
                     .iter()
@@ -856,16 +889,18 @@ impl<'a> Context<'a> {
     /// Whether infrastructure code sets `name` as an app setting of the app in `dir`, with no
     /// linker of its target applying there.
     fn set_by_app_settings(&self, name: &str, dir: &str) -> bool {
-        self.declarations.iter().any(|d| match &d.kind {
-            DeclaredKind::AppSettings(settings) => {
-                d.covers_dir(dir)
-                    && settings.iter().any(|s| s.name == name)
-                    && d.target
-                        .as_ref()
-                        .is_none_or(|t| self.declared_linker(t.value, None, dir).is_none())
-            }
-            DeclaredKind::Linker => false,
-        })
+        self.declarations_over(dir)
+            .into_iter()
+            .any(|i| match &self.declarations[i].kind {
+                DeclaredKind::AppSettings(settings) => {
+                    let d = &self.declarations[i];
+                    settings.iter().any(|s| s.name == name)
+                        && d.target
+                            .as_ref()
+                            .is_none_or(|t| self.declared_linker(t.value, None, dir).is_none())
+                }
+                DeclaredKind::Linker => false,
+            })
     }
 
     /// Applies configured severities and suppression comments, and sorts.

@@ -19,7 +19,7 @@ use super::{
 use crate::catalogue::Target;
 use crate::text::TextRange;
 
-/// Module instantiations followed at most (a guard against cycles and explosions).
+/// Module instantiations followed at most per root file (a guard against cycles and explosions).
 const MAX_INSTANCES: usize = 256;
 const MAX_DEPTH: usize = 12;
 
@@ -64,35 +64,42 @@ struct Instance {
 
 pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
     let files: Vec<File> = inputs.iter().map(|input| parse(input)).collect();
-    let index_of = |path: &str| files.iter().position(|f| f.path == path);
-    let referenced: Vec<bool> = (0..files.len())
-        .map(|i| {
-            files
-                .iter()
-                .flat_map(|f| &f.modules)
-                .any(|m| m.path.as_deref() == Some(files[i].path))
-        })
-        .collect();
-    let mut instances: Vec<Instance> = (0..files.len())
-        .filter(|i| !referenced[*i])
-        .map(|file| Instance { file, caller: None })
-        .collect();
-    let mut depth_of: Vec<usize> = vec![0; instances.len()];
-    let mut next = 0;
-    while next < instances.len() && instances.len() < MAX_INSTANCES {
-        let file = &files[instances[next].file];
-        if depth_of[next] < MAX_DEPTH {
-            for (m, module) in file.modules.iter().enumerate() {
-                if let Some(target) = module.path.as_deref().and_then(index_of) {
-                    instances.push(Instance {
-                        file: target,
-                        caller: Some((next, m)),
-                    });
-                    depth_of.push(depth_of[next] + 1);
+    let by_path: std::collections::HashMap<&str, usize> =
+        files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
+    let index_of = |path: &str| by_path.get(path).copied();
+    let mut referenced = vec![false; files.len()];
+    for module in files.iter().flat_map(|f| &f.modules) {
+        if let Some(i) = module.path.as_deref().and_then(index_of) {
+            referenced[i] = true;
+        }
+    }
+    // Each root file (one no module statement refers to) is instantiated with its module tree,
+    // breadth first, at most MAX_INSTANCES instances per root.
+    let mut instances: Vec<Instance> = Vec::new();
+    for root in (0..files.len()).filter(|i| !referenced[*i]) {
+        let first = instances.len();
+        instances.push(Instance {
+            file: root,
+            caller: None,
+        });
+        let mut depth_of: Vec<usize> = vec![0];
+        let mut next = first;
+        while next < instances.len() && instances.len() - first < MAX_INSTANCES {
+            let file = &files[instances[next].file];
+            let depth = depth_of[next - first];
+            if depth < MAX_DEPTH {
+                for (m, module) in file.modules.iter().enumerate() {
+                    if let Some(target) = module.path.as_deref().and_then(index_of) {
+                        instances.push(Instance {
+                            file: target,
+                            caller: Some((next, m)),
+                        });
+                        depth_of.push(depth + 1);
+                    }
                 }
             }
+            next += 1;
         }
-        next += 1;
     }
     let reader = Reader {
         files: &files,
