@@ -292,6 +292,7 @@ impl Code<'_> {
             expr_range,
             form,
             has_default,
+            platform_path: false,
         }
     }
 
