@@ -62,8 +62,22 @@ pub(super) fn run(builder: &mut Builder<'_, '_>) {
     for definition in &flow.b.definitions {
         flow.define(*definition, true);
     }
-    for seen in &flow.b.uses {
-        flow.use_of(*seen);
+    // Uses: a third walk, so nothing per identifier is kept in memory.
+    if !flow.bindings.is_empty()
+        && let Some(root) = flow.b.root
+    {
+        super::walk(root, |node, ancestors| {
+            if matches!(
+                node.kind(),
+                "identifier" | "shorthand_property_identifier" | "attribute" | "member_expression"
+            ) {
+                flow.use_of(Seen {
+                    node,
+                    parent: ancestors.last().copied(),
+                    grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
+                });
+            }
+        });
     }
     for (index, reference) in flow.b.scan.env_refs.iter().enumerate() {
         if let Some(kind) = env_kind(&reference.name) {

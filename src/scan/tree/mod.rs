@@ -13,6 +13,8 @@
 mod flow;
 mod javascript;
 mod python;
+#[cfg(test)]
+mod tests;
 
 use super::{
     Assignment, Call, CodePath, EnvRef, Language, Scan, ScopeContext, SplitCall, SplitSeparator,
@@ -126,7 +128,7 @@ pub(crate) struct Builder<'s, 't> {
     /// Destructuring entries of the env object: (local name node, index into env_refs).
     pub destructured: Vec<(TextRange, usize)>,
     pub definitions: Vec<Definition<'t>>,
-    pub uses: Vec<Seen<'t>>,
+    pub root: Option<Node<'t>>,
     /// Node id → platform flag of the branch it starts.
     branches: HashMap<usize, bool>,
     code_paths: Vec<CodePath>,
@@ -146,7 +148,7 @@ impl<'s, 't> Builder<'s, 't> {
             ref_nodes: HashMap::new(),
             destructured: Vec::new(),
             definitions: Vec::new(),
-            uses: Vec::new(),
+            root: None,
             branches: HashMap::new(),
             code_paths: Vec::new(),
             platform_modules: Vec::new(),
@@ -297,6 +299,7 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     fn run(&mut self, root: Node<'t>) {
+        self.root = Some(root);
         // Pass 1: aliases of the environment.
         let mut alias_nodes = Vec::new();
         walk(root, |node, _| {
@@ -323,7 +326,9 @@ impl<'s, 't> Builder<'s, 't> {
             while functions.last().is_some_and(|(d, _)| *d >= depth) {
                 functions.pop();
             }
-            if let Some(platform) = self.branches.get(&node.id()) {
+            if !self.branches.is_empty()
+                && let Some(platform) = self.branches.get(&node.id())
+            {
                 paths.push((depth, *platform));
             }
             let seen = Seen {
@@ -388,9 +393,6 @@ impl<'s, 't> Builder<'s, 't> {
                         value: body,
                     });
                 }
-            }
-            "identifier" | "shorthand_property_identifier" | "attribute" | "member_expression" => {
-                self.uses.push(seen)
             }
             "import_from_statement" | "import_statement" if platform => {
                 if let Some(module) = node.child_by_field_name("module_name") {
@@ -986,7 +988,7 @@ pub(crate) struct EnvRead {
 }
 
 /// Preorder walk with a cursor; `visit` gets the node and its ancestors (root first).
-fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
+pub(crate) fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node<'t>> = Vec::new();
     loop {
