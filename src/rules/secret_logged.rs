@@ -56,7 +56,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             } else if flow {
                 scan.values
                     .iter()
-                    .find(|v| v.role == ValueRole::Use && call.args_range.contains_range(v.range))
+                    .find(|v| {
+                        v.role == ValueRole::Logged && call.args_range.contains_range(v.range)
+                    })
                     .map(|v| describe_value(file.text, scan, v))
             } else {
                 let args = file

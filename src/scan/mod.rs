@@ -197,11 +197,15 @@ pub enum ValueOrigin {
     Name,
 }
 
-/// Whether a fact is where the value is stored or where it is used.
+/// Whether a fact is where the value is stored, used, or written out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ValueRole {
     Definition,
+    /// Any mention of the value (a receiver, an argument, a condition).
     Use,
+    /// An argument of a log call evaluates to the value; the range is the expression inside
+    /// the argument that holds it (`conn` in `f"… {conn}"`). `print(len(conn))` is not one.
+    Logged,
 }
 
 /// One read of an environment variable.
@@ -398,6 +402,9 @@ const RELEVANCE_NEEDLES: &[&str] = &[
     "database.windows.net",
     "spring.datasource",
     ".neon.tech",
+    // Code that picks its settings on App Service (`manage.py`, `settings.py` selecting
+    // `production.py` on `WEBSITE_HOSTNAME`): the platform path's context (issue 13).
+    "website_hostname",
     // Key-value and Npgsql connection strings that never say "postgres".
     "password=",
     "password =",

@@ -18,6 +18,8 @@ use tree_sitter::Node;
 struct Val {
     kind: ValueKind,
     origin: ValueOrigin,
+    /// The expression that holds it (a name, a member, a subscript, a call), for facts.
+    at: TextRange,
 }
 
 /// Nodes one evaluation may visit.
@@ -61,6 +63,25 @@ pub(super) fn run(builder: &mut Builder<'_, '_>) {
     }
     for definition in &flow.b.definitions {
         flow.define(*definition, true);
+    }
+    // What each log call's arguments evaluate to: `print(conn)` logs it, `print(len(conn))` and
+    // `print("set" if conn else "unset")` do not.
+    for call in &flow.b.log_nodes {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            continue;
+        };
+        let mut cursor = arguments.walk();
+        let arguments: Vec<Node<'_>> = arguments.named_children(&mut cursor).take(32).collect();
+        for argument in arguments {
+            if let Some(val) = flow.eval(argument_value(argument)) {
+                flow.facts.push(ValueFact {
+                    range: val.at,
+                    kind: val.kind,
+                    origin: val.origin,
+                    role: ValueRole::Logged,
+                });
+            }
+        }
     }
     // Uses: a third walk, so nothing per identifier is kept in memory.
     if !flow.bindings.is_empty()
@@ -128,9 +149,10 @@ fn is_password_name(lower: &str) -> bool {
         || lower == "pgpassword"
 }
 
-/// `token`, `access_token`, `accessToken` (lowercase input).
+/// `access_token`, `accessToken` (lowercase input): the token of a token response. A bare
+/// `token` counts only on a tracked value (`credential.get_token(…).token`).
 fn is_token_key(lower: &str) -> bool {
-    matches!(lower, "token" | "access_token" | "accesstoken")
+    matches!(lower, "access_token" | "accesstoken")
 }
 
 impl Flow<'_, '_, '_> {
@@ -139,6 +161,7 @@ impl Flow<'_, '_, '_> {
         env_kind(&reference.name).map(|kind| Val {
             kind,
             origin: ValueOrigin::EnvRef(index),
+            at: reference.expr_range,
         })
     }
 
@@ -203,6 +226,7 @@ impl Flow<'_, '_, '_> {
                     (!constant && is_password_name(&last)).then_some(Val {
                         kind: ValueKind::Password,
                         origin: ValueOrigin::Name,
+                        at: range(target),
                     })
                 });
                 let Some(val) = val else {
@@ -263,7 +287,7 @@ impl Flow<'_, '_, '_> {
                     let Some(key) = self.b.key_text(key) else {
                         continue;
                     };
-                    let refined = refine(val, key);
+                    let refined = refine(val, key, range(local));
                     changed |= self.bind(local, refined, None, record);
                 }
                 changed
@@ -286,27 +310,33 @@ impl Flow<'_, '_, '_> {
             return self.env_val(*index);
         }
         let field = |name: &str| node.child_by_field_name(name);
+        let here = range(node);
         match node.kind() {
-            "identifier" => self.bindings.get(self.slice(node)).copied(),
+            "identifier" => self
+                .bindings
+                .get(self.slice(node))
+                .map(|v| Val { at: here, ..*v }),
             "attribute" | "member_expression" => {
                 if let Some(val) = self
                     .b
                     .dotted_key(node)
                     .and_then(|key| self.bindings.get(&key))
                 {
-                    return Some(*val);
+                    return Some(Val { at: here, ..*val });
                 }
                 let property = field("attribute").or_else(|| field("property"))?;
                 let inner = self.eval_within(field("object")?, budget);
-                refine(inner, self.slice(property))
+                refine(inner, self.slice(property), here)
             }
             "subscript" | "subscript_expression" => {
                 let object = field("value").or_else(|| field("object"))?;
                 let index = field("subscript").or_else(|| field("index"))?;
                 let inner = self.eval_within(object, budget);
                 match self.b.key_text(index) {
-                    Some(key) if self.b.string(index).is_some() => refine(inner, key),
-                    _ => inner.filter(|v| v.kind == ValueKind::ParsedConnection),
+                    Some(key) if self.b.string(index).is_some() => refine(inner, key, here),
+                    // A part of a split string or a slice of a secret (`password[:2]`) is
+                    // still (part of) the secret.
+                    _ => inner.map(|v| Val { at: here, ..v }),
                 }
             }
             "call" | "call_expression" | "new_expression" => self.eval_call(node, budget),
@@ -371,6 +401,7 @@ impl Flow<'_, '_, '_> {
                 let inner = self.eval_within(clause.child_by_field_name("right")?, budget)?;
                 Some(Val {
                     kind: ValueKind::ParsedConnection,
+                    at: here,
                     ..inner
                 })
             }
@@ -396,6 +427,7 @@ impl Flow<'_, '_, '_> {
         let (name, receiver) = self.b.callee(call)?;
         let arguments = self.b.arguments(call);
         let first = arguments.first().copied();
+        let here = range(call);
         let parsed = |val: Option<Val>| {
             val.filter(|v| {
                 matches!(
@@ -405,7 +437,8 @@ impl Flow<'_, '_, '_> {
             })
             .map(|v| Val {
                 kind: ValueKind::ParsedConnection,
-                ..v
+                origin: v.origin,
+                at: here,
             })
         };
         if super::TOKEN_CALL.is_match(name)
@@ -416,6 +449,7 @@ impl Flow<'_, '_, '_> {
             return Some(Val {
                 kind: ValueKind::Token,
                 origin: ValueOrigin::TokenRequest,
+                at: here,
             });
         }
         if let Some(receiver) = receiver {
@@ -434,12 +468,14 @@ impl Flow<'_, '_, '_> {
                 "strip" | "lstrip" | "rstrip" | "trim" | "trimStart" | "trimEnd" | "replace"
                 | "lower" | "upper" | "toLowerCase" | "toUpperCase" | "encode" | "decode"
                 | "toString" | "casefold" | "removeprefix" | "removesuffix" | "join" => {
-                    return self.eval_within(receiver, budget);
+                    return self
+                        .eval_within(receiver, budget)
+                        .map(|v| Val { at: here, ..v });
                 }
                 "get" | "getOrDefault" | "pop" => {
                     let key = first.and_then(|k| self.b.key_text(k))?;
                     let inner = self.eval_within(receiver, budget);
-                    return refine(inner, key);
+                    return refine(inner, key, here);
                 }
                 _ => {}
             }
@@ -464,15 +500,17 @@ impl Flow<'_, '_, '_> {
             | "from"
             | "Map"
             | "Object" => parsed(self.eval_within(argument_value(first?), budget)),
-            "str" | "String" | "repr" | "stringify" => {
-                self.eval_within(argument_value(first?), budget)
-            }
+            "str" | "String" | "repr" | "stringify" => self
+                .eval_within(argument_value(first?), budget)
+                .map(|v| Val { at: here, ..v }),
             _ => {
                 // One level of function return: `get_conn()`, `self.get_conn()`.
                 let local =
                     receiver.is_none_or(|r| matches!(self.slice(r), "self" | "this" | "cls"));
                 if local {
-                    self.bindings.get(&format!("fn:{name}")).copied()
+                    self.bindings
+                        .get(&format!("fn:{name}"))
+                        .map(|v| Val { at: here, ..*v })
                 } else {
                     None
                 }
@@ -616,19 +654,23 @@ fn argument_value(argument: Node<'_>) -> Node<'_> {
     }
 }
 
-/// The value under `key` of a value (a subscript, a member, a destructured key, `.get(key)`).
-fn refine(inner: Option<Val>, key: &str) -> Option<Val> {
+/// The value under `key` of a value (a subscript, a member, a destructured key, `.get(key)`),
+/// held by the expression at `at`.
+fn refine(inner: Option<Val>, key: &str, at: TextRange) -> Option<Val> {
     let lower = key.to_ascii_lowercase();
+    let origin = inner.map_or(ValueOrigin::Name, |v| v.origin);
     if is_password_name(&lower) {
         return Some(Val {
             kind: ValueKind::Password,
-            origin: inner.map_or(ValueOrigin::Name, |v| v.origin),
+            origin,
+            at,
         });
     }
-    if is_token_key(&lower) {
+    if is_token_key(&lower) || (lower == "token" && inner.is_some()) {
         return Some(Val {
             kind: ValueKind::Token,
-            origin: inner.map_or(ValueOrigin::Name, |v| v.origin),
+            origin,
+            at,
         });
     }
     // Other keys of a parsed connection (host, port, user, dbname) are not secrets.

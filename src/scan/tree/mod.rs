@@ -129,6 +129,8 @@ pub(crate) struct Builder<'s, 't> {
     pub destructured: Vec<(TextRange, usize)>,
     pub definitions: Vec<Definition<'t>>,
     pub root: Option<Node<'t>>,
+    /// The log calls, for the value-flow pass to evaluate their arguments.
+    pub log_nodes: Vec<Node<'t>>,
     /// Node id → platform flag of the branch it starts.
     branches: HashMap<usize, bool>,
     code_paths: Vec<CodePath>,
@@ -149,6 +151,7 @@ impl<'s, 't> Builder<'s, 't> {
             destructured: Vec::new(),
             definitions: Vec::new(),
             root: None,
+            log_nodes: Vec::new(),
             branches: HashMap::new(),
             code_paths: Vec::new(),
             platform_modules: Vec::new(),
@@ -573,6 +576,7 @@ impl<'s, 't> Builder<'s, 't> {
                 args
             };
         let callee_range = range(function);
+        self.log_nodes.push(call);
         self.scan.log_calls.push(Call {
             callee: self.slice(function).to_owned(),
             callee_range,

@@ -18,7 +18,7 @@ fn logged(scan: &Scan, text: &str) -> Vec<String> {
         .filter_map(|call| {
             scan.values
                 .iter()
-                .find(|v| v.role == ValueRole::Use && call.args_range.contains_range(v.range))
+                .find(|v| v.role == ValueRole::Logged && call.args_range.contains_range(v.range))
                 .map(|v| text[v.range.start..v.range.end].to_owned())
         })
         .collect()
@@ -31,9 +31,11 @@ conn_str = os.environ["AZURE_POSTGRESQL_CONNECTIONSTRING"]
 if conn_str:
     print("conn_str is not empty")
     logging.info("using conn_str from the environment")
+    print(len(conn_str), "set" if conn_str else "unset", conn_str is None)
+    logging.info("has a connection string: %s", bool(conn_str))
 "#;
     let scan = scan(Language::Python, text);
-    assert_eq!(scan.log_calls.len(), 2);
+    assert_eq!(scan.log_calls.len(), 4);
     assert!(logged(&scan, text).is_empty(), "{:?}", scan.values);
 }
 
