@@ -16,6 +16,7 @@ mod python;
 #[cfg(test)]
 mod tests;
 
+use super::code::{is_scope_key, scope_context};
 use super::{
     Assignment, Call, CodePath, EnvRef, Language, Scan, ScopeContext, SplitCall, SplitSeparator,
     SslProperty,
@@ -1038,20 +1039,6 @@ fn is_module_path(content: &str) -> bool {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
-}
-
-fn is_scope_key(key: &str) -> bool {
-    ["scope", "scopes", "resource"]
-        .iter()
-        .any(|k| key.eq_ignore_ascii_case(k))
-}
-
-fn scope_context(key: &str) -> ScopeContext {
-    if key.eq_ignore_ascii_case("resource") {
-        ScopeContext::Resource
-    } else {
-        ScopeContext::Scope
-    }
 }
 
 fn anchored(pattern: &str) -> regex::Regex {
