@@ -43,12 +43,21 @@ const MAX_EXPRESSION_TEXT: usize = 512;
 /// without being read.
 const MAX_SHAPE_TEXT: usize = 160;
 
+/// Files larger than this get the regex scanner: they are generated (bundles, data tables such
+/// as a 4 MB policy list), hold no hand-written connection code worth a value flow, and would
+/// cost `check` most of its parse time (on the Python library tree, one such file is 42% of
+/// the bytes that pass the prefilter).
+const MAX_TREE_BYTES: usize = 1 << 20;
+
 pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
     let language = if dialect == Dialect::Python {
         Language::Python
     } else {
         Language::JavaScript
     };
+    if text.len() > MAX_TREE_BYTES {
+        return super::code::scan_code(language, text);
+    }
     let Some(tree) = parse(dialect, text) else {
         // tree-sitter gives up only when cancelled or out of memory; the classic scanner still
         // finds the reads.

@@ -309,11 +309,16 @@ fn pathological_inputs_scan_in_linear_time() {
             format!("const s = conn{};\n", ".split(\"=\")".repeat(16_000)),
         ),
         (Language::Python, format!("x = {}\n", "'".repeat(800_000))),
+        // Over the syntax-tree cap: the regex scanner takes it.
+        (
+            Language::JavaScript,
+            "var a = process.env.DATABASE_URL + f(1, [2, 3]);\n".repeat(90_000),
+        ),
         (
             Language::Python,
             format!(
                 "import os\nconn = os.environ['DATABASE_URL']\n{}",
-                "print(conn, os.environ['NEON_POSTGRESQL_PASSWORD'])\n".repeat(20_000)
+                "print(conn, os.environ['NEON_POSTGRESQL_PASSWORD'])\n".repeat(18_000)
             ),
         ),
         (
@@ -373,4 +378,62 @@ fn scaling_probe() {
         let _ = scan(Language::Python, &text);
         eprintln!("{n}: parse {parsed:?} scan {:?}", started.elapsed());
     }
+}
+
+/// Debug-build estimate of what the syntax trees cost `check` on a tree: only the files that
+/// pass the prefilter are parsed. `NEON_LSP_PROBE_DIR=… cargo test --lib prefiltered_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn prefiltered_cost() {
+    let Ok(root) = std::env::var("NEON_LSP_PROBE_DIR") else {
+        eprintln!("set NEON_LSP_PROBE_DIR");
+        return;
+    };
+    let mut stack = vec![std::path::PathBuf::from(root)];
+    let mut relevant = Vec::new();
+    let (mut files, mut bytes) = (0usize, 0usize);
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(language) = Language::for_path(&path.to_string_lossy())
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                files += 1;
+                bytes += text.len();
+                if crate::scan::might_be_relevant(text.as_bytes()) {
+                    relevant.push((language, text));
+                }
+            }
+        }
+    }
+    let relevant_bytes: usize = relevant.iter().map(|(_, t)| t.len()).sum();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let dialect = if *language == Language::Python {
+            super::Dialect::Python
+        } else {
+            super::Dialect::JavaScriptOrTypeScript
+        };
+        let _ = super::parse(dialect, text);
+    }
+    let parse = started.elapsed();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let _ = scan(*language, text);
+    }
+    let tree = started.elapsed();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let _ = crate::scan::scan_regex(*language, text);
+    }
+    let regex = started.elapsed();
+    eprintln!(
+        "{files} files, {bytes} bytes; {} pass the prefilter ({relevant_bytes} bytes): syntax trees {tree:?} (parse alone {parse:?}, C at -O3), regex {regex:?} (debug build)",
+        relevant.len()
+    );
 }
