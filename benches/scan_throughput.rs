@@ -1,6 +1,15 @@
-//! Scanning throughput over a directory tree: `cargo bench --bench scan_throughput -- [DIR]`.
-use neon_lsp::scan::{Language, might_be_relevant, scan};
-use std::time::Instant;
+//! Scanning throughput over a directory tree, and `check` against ripgrep:
+//! `cargo bench --bench scan_throughput -- [DIR]`.
+//!
+//! Prints, for the source files under DIR: the prefilter's throughput; the scanner's throughput
+//! on every file and on the files that pass the prefilter (what `check` parses), for the
+//! syntax-tree scanner and the regex scanner it replaced for Python and JavaScript/TypeScript;
+//! and the wall time of `neon-lsp check DIR` next to `rg` searching the prefilter's needles
+//! (best of three runs each; skipped with a note when `rg` is not installed).
+use neon_lsp::scan::{Language, might_be_relevant, scan, scan_regex};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn main() {
     let mut args = std::env::args()
@@ -10,7 +19,7 @@ fn main() {
         .next()
         .unwrap_or_else(|| "/root/.pyenv/versions/3.11.7/lib/python3.11".into());
     let mut files = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(root)];
+    let mut stack = vec![std::path::PathBuf::from(&root)];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -27,31 +36,99 @@ fn main() {
         }
     }
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let mb = bytes as f64 / 1e6;
     let started = Instant::now();
-    let relevant = files
+    let relevant: Vec<&(Language, String)> = files
         .iter()
         .filter(|(_, t)| might_be_relevant(t.as_bytes()))
-        .count();
+        .collect();
     let prefilter = started.elapsed();
-    let started = Instant::now();
-    let (mut refs, mut comments, mut logs, mut literals) = (0, 0, 0, 0);
-    for (language, text) in &files {
-        let found = scan(*language, text);
-        refs += found.env_refs.len();
-        comments += found.comments.len();
-        logs += found.log_calls.len();
-        literals += found.string_literals.len();
-    }
-    let elapsed = started.elapsed();
-    let mb = bytes as f64 / 1e6;
+    let relevant_mb = relevant.iter().map(|(_, t)| t.len()).sum::<usize>() as f64 / 1e6;
     println!(
-        "{} files, {:.1} MB: scan {:.2?} = {:.1} MB/s; prefilter {:.2?} = {:.0} MB/s ({} relevant); refs {refs} comments {comments} log calls {logs} connection-string literals {literals}",
+        "{} files, {mb:.1} MB; prefilter {prefilter:.2?} = {:.0} MB/s; {} files ({relevant_mb:.1} MB) pass it",
         files.len(),
-        mb,
-        elapsed,
-        mb / elapsed.as_secs_f64(),
-        prefilter,
         mb / prefilter.as_secs_f64(),
-        relevant
+        relevant.len(),
+    );
+    let all: Vec<&(Language, String)> = files.iter().collect();
+    for (label, set, set_mb) in [
+        ("every file", &all, mb),
+        ("prefiltered", &relevant, relevant_mb),
+    ] {
+        for (scanner, run) in [
+            (
+                "syntax trees",
+                scan as fn(Language, &str) -> neon_lsp::scan::Scan,
+            ),
+            ("regex", scan_regex),
+        ] {
+            let started = Instant::now();
+            let (mut refs, mut comments, mut logs, mut literals) = (0, 0, 0, 0);
+            for (language, text) in set.iter() {
+                let found = run(*language, text);
+                refs += found.env_refs.len();
+                comments += found.comments.len();
+                logs += found.log_calls.len();
+                literals += found.string_literals.len();
+            }
+            let elapsed = started.elapsed();
+            println!(
+                "  scan {label}, {scanner}: {elapsed:.2?} = {:.1} MB/s; refs {refs} comments {comments} log calls {logs} connection-string literals {literals}",
+                set_mb / elapsed.as_secs_f64()
+            );
+        }
+    }
+    compare_with_ripgrep(Path::new(&root));
+}
+
+/// `neon-lsp check DIR` next to `rg -i -c -e <needles> DIR`: both read every file.
+fn compare_with_ripgrep(root: &Path) {
+    let binary = env!("CARGO_BIN_EXE_neon-lsp");
+    let best = |command: &mut dyn FnMut() -> Command| -> Option<Duration> {
+        (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                let status = command()
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .ok()?;
+                // rg exits 1 when nothing matches; check exits 1 on findings.
+                status.code().filter(|c| *c <= 1)?;
+                Some(started.elapsed())
+            })
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .min()
+    };
+    let Some(ripgrep) = best(&mut || {
+        let mut command = Command::new("rg");
+        command.args(["-i", "-c"]);
+        for needle in [
+            "postgres",
+            "neon_pg",
+            "neon_database",
+            "neon_db",
+            "ossrdbms",
+        ] {
+            command.args(["-e", needle]);
+        }
+        command.arg(root);
+        command
+    }) else {
+        println!("check vs ripgrep: skipped (rg is not installed or failed)");
+        return;
+    };
+    let Some(check) = best(&mut || {
+        let mut command = Command::new(binary);
+        command.args(["check", "--format", "json"]).arg(root);
+        command
+    }) else {
+        println!("check vs ripgrep: skipped (neon-lsp check failed)");
+        return;
+    };
+    println!(
+        "check {check:.2?} vs rg {ripgrep:.2?}: {:.2}x ripgrep (best of 3 each)",
+        check.as_secs_f64() / ripgrep.as_secs_f64()
     );
 }

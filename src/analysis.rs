@@ -1152,7 +1152,7 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
             FileData::Env(env)
         }
         Some(FileKind::Source(language)) => {
-            let scan = scan::scan(language, text);
+            let scan = scan::scan_path(&file.path, language, text);
             for comment in &scan.comments {
                 let line = line_index.line_of(comment.start);
                 if let Some(s) =

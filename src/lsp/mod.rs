@@ -494,6 +494,9 @@ impl Backend {
     /// Looks up the variable under the cursor on a snapshot, off the request path.
     async fn variable_at(&self, uri: &Uri, position: lsp::Position) -> Option<VariableLookup> {
         let (index, path) = self.relative(uri)?;
+        // Hover and definition describe the connection: without the workspace's manifests and
+        // .env files they would describe a guess.
+        self.wait_until_scanned(index).await;
         let (workspace, root, encoding, options) = {
             let state = lock(&self.state);
             let root = state.roots.get(index)?;

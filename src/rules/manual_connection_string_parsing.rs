@@ -4,13 +4,15 @@ use crate::analysis::{Context, Reference};
 use crate::catalogue::Field;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
-use crate::scan::Scan;
+use crate::rules::secret_logged::describe_value;
+use crate::scan::{self, Scan, ValueKind, ValueRole};
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
 Flags code that splits a Service Connector connection string by hand — `split(" ")`,
 `split("=")`, `split(";")`, `strings.Fields`, `explode` — directly or through a variable assigned
-from it in the same file.
+from it in the same file (in Python and JavaScript/TypeScript also inside blocks, functions and
+methods, through `self.x` and one function return, or after building it from parts).
 
 ### Why is this bad?
 Connection strings quote values: a password may contain spaces, `=` or `;`, and Npgsql keys have
@@ -76,8 +78,15 @@ pub(crate) fn word_in(text: &str, word: &str) -> bool {
 }
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-    for (_, file, _, scan, refs) in context.sources() {
-        let locals = tainted_locals(scan, refs, SecretKind::ConnectionString);
+    for (_, file, language, scan, refs) in context.sources() {
+        // With a syntax tree, the value flow knows which receivers hold a connection string,
+        // inside blocks, functions and methods too.
+        let flow = scan::has_value_flow(language);
+        let locals = if flow {
+            Vec::new()
+        } else {
+            tainted_locals(scan, refs, SecretKind::ConnectionString)
+        };
         for split in &scan.split_calls {
             let direct = refs.iter().find(|r| {
                 split.receiver_range.contains_range(r.range)
@@ -86,6 +95,15 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             });
             let what = match direct {
                 Some(reference) => Some(reference.name.clone()),
+                None if flow => scan
+                    .values
+                    .iter()
+                    .find(|v| {
+                        v.role == ValueRole::Use
+                            && v.kind == ValueKind::ConnectionString
+                            && split.receiver_range.contains_range(v.range)
+                    })
+                    .map(|v| describe_value(file.text, scan, v)),
                 None => locals
                     .iter()
                     .find(|(local, _)| word_in(&split.receiver_text, local))

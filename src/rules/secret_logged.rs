@@ -4,6 +4,7 @@ use crate::analysis::Context;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::rules::manual_connection_string_parsing::{SecretKind, tainted_locals, word_in};
+use crate::scan::{self, Scan, ValueFact, ValueKind, ValueOrigin, ValueRole};
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -11,7 +12,12 @@ Flags a print or log call (`print`, `logging.*`, `console.log`, `fmt.Println`, `
 `Console.WriteLine`, `System.out.println`, `echo`, `puts`, logger calls …) whose arguments hold
 a connection string, password or client secret from Service Connector — directly
 (`console.log(process.env.NEON_POSTGRESQL_PASSWORD)`) or through a variable assigned from one in
-the same file.
+the same file. In Python and JavaScript/TypeScript the value is followed through the file: into
+blocks, functions and methods (`self.conn`), through one function return, and into what is
+derived from it — the dict or `URL` parsed from a connection string (`print(conn_dict)`), its
+password (`conn['password']`), strings built from it (f-strings, `.format`, template literals,
+concatenation) — as well as passwords and access tokens (`logger.info(token)`). A name inside a
+string (`print("conn_str is set")`) is text, not the value.
 
 ### Why is this bad?
 Logs are shipped to Application Insights, Log Analytics and third parties, kept for months and
@@ -31,8 +37,15 @@ Log the host or database name if you need to, never the whole string.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-    for (_, file, _, scan, refs) in context.sources() {
-        let locals = tainted_locals(scan, refs, SecretKind::AnySecret);
+    for (_, file, language, scan, refs) in context.sources() {
+        // With a syntax tree, names come from the tree's value flow: a name inside a string
+        // literal is not a value, and parsed forms, passwords and tokens count too.
+        let flow = scan::has_value_flow(language);
+        let locals = if flow {
+            Vec::new()
+        } else {
+            tainted_locals(scan, refs, SecretKind::AnySecret)
+        };
         for call in &scan.log_calls {
             let direct = refs.iter().find(|r| {
                 call.args_range.contains_range(r.range)
@@ -40,6 +53,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             });
             let what = if let Some(reference) = direct {
                 Some(reference.name.clone())
+            } else if flow {
+                scan.values
+                    .iter()
+                    .find(|v| {
+                        v.role == ValueRole::Logged && call.args_range.contains_range(v.range)
+                    })
+                    .map(|v| describe_value(file.text, scan, v))
             } else {
                 let args = file
                     .text
@@ -58,5 +78,52 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 format!("{} writes {what} to the output: connection strings and passwords end up in logs", call.callee),
             ));
         }
+    }
+}
+
+/// "conn (from NEON_POSTGRESQL_CONNECTIONSTRING)", "conn_dict['password'] (a password)". The
+/// expression is code (a name, a member, a subscript, a method call whose arguments are not
+/// quoted), never a literal's value; long or multi-line expressions are not quoted.
+pub(crate) fn describe_value(text: &str, scan: &Scan, value: &ValueFact) -> String {
+    let written = text.get(value.range.start..value.range.end).unwrap_or("");
+    let written = match written.find('(') {
+        Some(open) => format!("{}(…)", &written[..open]),
+        None => written.to_owned(),
+    };
+    let expression = if written.len() <= 48 && !written.contains('\n') {
+        written
+    } else {
+        "a value".to_owned()
+    };
+    let reference = match value.origin {
+        ValueOrigin::EnvRef(index) => scan.env_refs.get(index),
+        _ => None,
+    };
+    match reference {
+        Some(reference) if reference.expr_range == value.range => reference.name.clone(),
+        Some(reference)
+            if matches!(
+                value.kind,
+                ValueKind::ConnectionString | ValueKind::Password | ValueKind::Secret
+            ) =>
+        {
+            format!("{expression} (from {})", reference.name)
+        }
+        Some(reference) => format!(
+            "{expression} ({}, from {})",
+            kind_description(value.kind),
+            reference.name
+        ),
+        None => format!("{expression} ({})", kind_description(value.kind)),
+    }
+}
+
+fn kind_description(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::ConnectionString => "a connection string",
+        ValueKind::ParsedConnection => "a parsed connection string, password included",
+        ValueKind::Password => "a password",
+        ValueKind::Token => "an access token",
+        ValueKind::Secret => "a secret",
     }
 }

@@ -1,6 +1,6 @@
 //! `undefined-in-env-file`: code reads a variable no .env file in scope defines.
 
-use crate::analysis::{Context, FileData, NameStatus};
+use crate::analysis::{Context, File as SourceFile, FileData, NameStatus};
 use crate::catalogue::Target;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Related};
 use crate::rules::Rule;
@@ -27,9 +27,17 @@ const user = process.env.NEON_POSTGRESQL_USER; // not in .env
 ### Use instead
 Add every variable the code reads to the .env file. The quick fix appends it with a placeholder
 value in the format Service Connector uses.
+
+Variables read only where the app runs on App Service or Container Apps are not asked for: code
+under `if os.getenv("WEBSITE_HOSTNAME"):` (or `"WEBSITE_HOSTNAME" in os.environ`,
+`process.env.WEBSITE_HOSTNAME`), and a settings module chosen there (Django's `production.py`
+selected in `settings.py`, `manage.py` or `wsgi.py`). The platform provides those, not .env —
+unless the .env file defines another variable read on the same path, which says it is meant
+for that code.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let platform_modules = platform_modules(context);
     for (_, file, reference) in context.references() {
         if reference.status != NameStatus::Valid || reference.parsed.is_none() {
             continue;
@@ -51,6 +59,25 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             });
         if defined {
             continue;
+        }
+        // Read only where the app runs on App Service (`if os.getenv("WEBSITE_HOSTNAME"):`, or
+        // Django's production.py): the platform provides it, not .env. Unless the .env file is
+        // meant for that code: it defines another variable read on the same path.
+        if on_platform_path(file, reference.index, &platform_modules) {
+            let meant_for_it = platform_names(file, &platform_modules)
+                .filter(|name| *name != reference.name)
+                .any(|name| {
+                    connection
+                        .env_files
+                        .iter()
+                        .any(|id| match &context.file(*id).data {
+                            FileData::Env(env) => env.get(name).is_some(),
+                            _ => false,
+                        })
+                });
+            if !meant_for_it {
+                continue;
+            }
         }
         let nearest = context.file(connection.env_files[0]);
         let names: Vec<&str> = connection
@@ -87,6 +114,67 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             }),
         );
     }
+}
+
+/// Modules selected only on the platform path, as (folder of the selecting file for relative
+/// imports, dotted module path without leading dots).
+fn platform_modules(context: &Context) -> Vec<(Option<String>, String)> {
+    let mut modules = Vec::new();
+    for (_, file, _, scan, _) in context.sources() {
+        let Some(platform) = &scan.platform else {
+            continue;
+        };
+        for module in &platform.modules {
+            let relative = module.starts_with('.');
+            let dir = relative.then(|| crate::analysis::parent_dir(file.path).to_string());
+            modules.push((dir, module.trim_start_matches('.').to_string()));
+        }
+    }
+    modules
+}
+
+/// Whether a Python file is a module selected only on the platform path (`production.py` when
+/// `settings.py` or `manage.py` picks it on `WEBSITE_HOSTNAME`).
+fn is_platform_module(path: &str, modules: &[(Option<String>, String)]) -> bool {
+    let Some(stem) = path.strip_suffix(".py") else {
+        return false;
+    };
+    let dotted = stem.replace('/', ".");
+    let dir = crate::analysis::parent_dir(path);
+    let name = stem.rsplit('/').next().unwrap_or(stem);
+    modules
+        .iter()
+        .any(|(relative_to, module)| match relative_to {
+            Some(from) => from == dir && module == name,
+            None => dotted == *module || dotted.ends_with(&format!(".{module}")),
+        })
+}
+
+fn on_platform_path(
+    file: &SourceFile<'_>,
+    index: usize,
+    modules: &[(Option<String>, String)],
+) -> bool {
+    let FileData::Source { scan, .. } = &file.data else {
+        return false;
+    };
+    scan.env_refs.get(index).is_some_and(|r| r.platform_path)
+        || is_platform_module(file.path, modules)
+}
+
+/// Names the file reads on the platform path.
+fn platform_names<'f>(
+    file: &'f SourceFile<'_>,
+    modules: &[(Option<String>, String)],
+) -> impl Iterator<Item = &'f str> {
+    let whole = is_platform_module(file.path, modules);
+    let refs = match &file.data {
+        FileData::Source { scan, .. } => scan.env_refs.as_slice(),
+        _ => &[],
+    };
+    refs.iter()
+        .filter(move |r| whole || r.platform_path)
+        .map(|r| r.name.as_str())
 }
 
 /// The documented example with the target's example host filled in; other placeholders stay in

@@ -292,6 +292,7 @@ impl Code<'_> {
             expr_range,
             form,
             has_default,
+            platform_path: false,
         }
     }
 
@@ -1400,13 +1401,13 @@ pub(crate) fn looks_like_scope(content: &str) -> bool {
         || lower.ends_with("/.default")
 }
 
-fn is_scope_key(key: &str) -> bool {
+pub(crate) fn is_scope_key(key: &str) -> bool {
     ["scope", "scopes", "resource"]
         .iter()
         .any(|k| key.eq_ignore_ascii_case(k))
 }
 
-fn scope_context(key: &str) -> ScopeContext {
+pub(crate) fn scope_context(key: &str) -> ScopeContext {
     if key.eq_ignore_ascii_case("resource") {
         ScopeContext::Resource
     } else {

@@ -407,6 +407,7 @@ fn push(
             expr_range,
             form,
             has_default,
+            platform_path: false,
         });
     }
 }

@@ -17,6 +17,7 @@ mod lexer;
 mod shell;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 use crate::text::TextRange;
 use aho_corasick::AhoCorasick;
@@ -127,6 +128,84 @@ pub struct Scan {
     /// JavaScript/TypeScript object properties `ssl: <expr>`.
     pub ssl_properties: Vec<SslProperty>,
     pub assignments: Vec<Assignment>,
+    /// Where a connection string, a parsed form of it, a password or a token is held or used,
+    /// from the intra-file value-flow pass (Python and JavaScript/TypeScript only; see
+    /// [`has_value_flow`]).
+    pub values: Vec<ValueFact>,
+    /// What depends on the platform (Python and JavaScript/TypeScript; `None` when nothing
+    /// does). Boxed: most files have none.
+    pub platform: Option<Box<PlatformContext>>,
+}
+
+/// The parts of a file that depend on whether it runs on the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PlatformContext {
+    /// Branches that run only on the platform (App Service, Container Apps) or only off it,
+    /// decided by a platform variable such as `WEBSITE_HOSTNAME`.
+    pub code_paths: Vec<CodePath>,
+    /// Python modules (dotted, as written: `azureproject.production`, `.production`) that this
+    /// file selects or imports only on the platform path: the Django/Flask
+    /// `production.py`-versus-`development.py` layout.
+    pub modules: Vec<String>,
+}
+
+/// A branch of code whose running depends on the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodePath {
+    pub range: TextRange,
+    /// `true`: runs only on App Service / Container Apps (`if os.getenv("WEBSITE_HOSTNAME")`);
+    /// `false`: runs only off it (the `else` branch, local development).
+    pub platform: bool,
+}
+
+/// One place where a tracked value is held or used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueFact {
+    /// The expression: a name (`conn`, `self.conn`), a subscript (`conn['password']`), a member
+    /// (`url.password`) or a method call on a tracked value (`conn.split(";")`).
+    pub range: TextRange,
+    pub kind: ValueKind,
+    pub origin: ValueOrigin,
+    pub role: ValueRole,
+}
+
+/// What a tracked expression holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ValueKind {
+    /// A whole connection string (from the environment, a literal with a password, or built from
+    /// parts that include a secret).
+    ConnectionString,
+    /// A parsed or split form of a connection string: a dict, a list of parts, a `URL`.
+    ParsedConnection,
+    Password,
+    /// An access token (Entra, managed identity).
+    Token,
+    /// Another secret (a client secret).
+    Secret,
+}
+
+/// Where a tracked value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ValueOrigin {
+    /// An environment read; index into [`Scan::env_refs`].
+    EnvRef(usize),
+    /// A string literal in the code (a connection string with a password).
+    Literal,
+    /// A token request (`get_token(…)`, `getToken(…)`, `acquire_token…`).
+    TokenRequest,
+    /// The name or key says so (`password = …`, `conn["password"]`, `args.password`).
+    Name,
+}
+
+/// Whether a fact is where the value is stored, used, or written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ValueRole {
+    Definition,
+    /// Any mention of the value (a receiver, an argument, a condition).
+    Use,
+    /// An argument of a log call evaluates to the value; the range is the expression inside
+    /// the argument that holds it (`conn` in `f"… {conn}"`). `print(len(conn))` is not one.
+    Logged,
 }
 
 /// One read of an environment variable.
@@ -142,6 +221,11 @@ pub struct EnvRef {
     /// `${X:-d}`, a destructuring default, `ENV.fetch("X") { … }`, or an immediately following
     /// `or` / `||` / `??` / `?:`.
     pub has_default: bool,
+    /// Read only on the path that runs on the platform (inside `if os.getenv("WEBSITE_HOSTNAME"):`
+    /// and the like), where the platform, not a .env file, provides the variables. Python and
+    /// JavaScript/TypeScript only; a file selected as a whole on that path (Django's
+    /// `production.py`) is known from [`PlatformContext::modules`] of the file selecting it.
+    pub platform_path: bool,
 }
 
 /// The syntactic form of an env read.
@@ -225,8 +309,10 @@ pub struct StringLiteral {
     pub value_range: TextRange,
     /// The content as written (escapes not decoded).
     pub value: String,
-    /// The content holds interpolated code (`f"…{x}…"`, `` `${x}` ``), so it is a template,
-    /// not a constant.
+    /// A template, not a constant: the content holds interpolated code (`f"…{x}…"`,
+    /// `` `${x}` ``), placeholders (`{}`, `{0}`, `{name}`, `%s`, `%(name)s`, `${X}`, `{{ x }}`),
+    /// or (Python and JavaScript/TypeScript) the literal is formatted (`'…'.format(…)`,
+    /// `'…' % args`). Rules do not judge a template's syntax or take it for a hard-coded value.
     pub interpolated: bool,
 }
 
@@ -316,6 +402,9 @@ const RELEVANCE_NEEDLES: &[&str] = &[
     "database.windows.net",
     "spring.datasource",
     ".neon.tech",
+    // Code that picks its settings on App Service (`manage.py`, `settings.py` selecting
+    // `production.py` on `WEBSITE_HOSTNAME`): the platform path's context (issue 13).
+    "website_hostname",
     // Key-value and Npgsql connection strings that never say "postgres".
     "password=",
     "password =",
@@ -336,13 +425,65 @@ pub fn might_be_relevant(bytes: &[u8]) -> bool {
     RELEVANCE.is_match(bytes)
 }
 
-/// Scans one file's text.
+/// Scans one file's text. JavaScript/TypeScript is parsed with the plain JavaScript grammar
+/// (which reads JSX) and, when that fails, the TypeScript one; [`scan_path`] picks the grammar
+/// from the file name.
 pub fn scan(language: Language, text: &str) -> Scan {
     match language {
+        Language::Python => tree::scan(tree::Dialect::Python, text),
+        Language::JavaScript => tree::scan(tree::Dialect::JavaScriptOrTypeScript, text),
         Language::Shell | Language::Dockerfile => shell::scan_shell_file(language, text),
         Language::Yaml => config::scan_yaml(text),
         Language::Properties => config::scan_properties(text),
         _ => code::scan_code(language, text),
+    }
+}
+
+/// The regex scanner for every language, Python and JavaScript/TypeScript included (the
+/// syntax-tree scanner falls back to it when tree-sitter gives up). Not used by `check`; kept
+/// callable for `benches/scan_throughput.rs`, which compares the two.
+#[doc(hidden)]
+pub fn scan_regex(language: Language, text: &str) -> Scan {
+    match language {
+        Language::Python | Language::JavaScript => code::scan_code(language, text),
+        _ => scan(language, text),
+    }
+}
+
+/// Scans one file's text with the grammar its name calls for (`.ts`/`.mts`/`.cts` TypeScript,
+/// `.tsx` TSX, `.js`/`.jsx`/`.mjs`/`.cjs` JavaScript with JSX).
+pub fn scan_path(path: &str, language: Language, text: &str) -> Scan {
+    if language != Language::JavaScript {
+        return scan(language, text);
+    }
+    let lower = path.to_ascii_lowercase();
+    let dialect = if lower.ends_with(".tsx") {
+        tree::Dialect::Tsx
+    } else if lower.ends_with(".ts") || lower.ends_with(".mts") || lower.ends_with(".cts") {
+        tree::Dialect::TypeScript
+    } else {
+        tree::Dialect::JavaScriptOrTypeScript
+    };
+    tree::scan(dialect, text)
+}
+
+/// Whether [`scan`] tracks values through the code of this language ([`Scan::values`]): when
+/// it does, the rules take names from the syntax tree, not from the text.
+pub fn has_value_flow(language: Language) -> bool {
+    matches!(language, Language::Python | Language::JavaScript)
+}
+
+impl Scan {
+    /// Whether `range` lies in a branch that runs only on the platform (`Some(true)`) or only off
+    /// it (`Some(false)`); the innermost such branch decides.
+    pub fn platform_path_of(&self, range: TextRange) -> Option<bool> {
+        self.platform
+            .as_ref()?
+            .code_paths
+            .iter()
+            .filter(|p| p.range.contains_range(range))
+            .min_by_key(|p| p.range.len())
+            .map(|p| p.platform)
     }
 }
 
@@ -390,6 +531,18 @@ pub(crate) fn looks_like_connection_string(content: &str) -> bool {
     false
 }
 
+static PLACEHOLDER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"\{\}|\{[0-9]+(?:![rsa])?(?::[^{}]*)?\}|\{[A-Za-z_][A-Za-z0-9_.\[\]]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s|%[drv](?:[^0-9A-Fa-f]|$)|\$\{[^}]*\}|\{\{[^}]*\}\}",
+    )
+});
+
+/// Whether a literal's content has format placeholders (`{}`, `{0}`, `{host}`, `{0:d}`, `%s`,
+/// `%(password)s`, `%v`, `${X}`, `{{ x }}`): it is filled in at run time, so it is a template.
+pub(crate) fn has_placeholders(content: &str) -> bool {
+    (content.contains('{') || content.contains('%')) && PLACEHOLDER.is_match(content)
+}
+
 /// Records a literal into `scan.string_literals` when its content is of interest.
 pub(crate) fn push_interesting_literal(
     scan: &mut Scan,
@@ -406,7 +559,7 @@ pub(crate) fn push_interesting_literal(
             range,
             value_range: content_range,
             value: content.to_owned(),
-            interpolated,
+            interpolated: interpolated || has_placeholders(content),
         });
     }
 }

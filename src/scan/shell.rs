@@ -423,6 +423,7 @@ impl Shell<'_, '_> {
             expr_range,
             form,
             has_default,
+            platform_path: false,
         });
     }
 

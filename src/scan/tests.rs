@@ -132,6 +132,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn every_built_in_regex_compiles() {
     code::force_all_regexes();
+    tree::force_all_regexes();
     assert!(might_be_relevant(b"POSTGRES"), "needles must build");
 }
 

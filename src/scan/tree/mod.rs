@@ -1,0 +1,1077 @@
+//! Python and JavaScript/TypeScript scanning on tree-sitter syntax trees.
+//!
+//! One parse, then two iterative walks with a [`tree_sitter::TreeCursor`] (never recursion over
+//! the tree: real trees nest thousands deep): the first collects aliases of the environment
+//! (`import os as o`, `const env = process.env`), the second every fact of [`Scan`] plus the
+//! definitions and uses the value-flow pass (`flow.rs`) needs. Every evaluation of an expression
+//! has a fixed node budget, so the whole scan is linear in the file's size.
+//!
+//! The per-language parts (which node is an env read, which names alias the environment) are in
+//! `python.rs` and `javascript.rs`; the node kinds of both grammars do not collide, so the rest
+//! is shared.
+
+mod flow;
+mod javascript;
+mod python;
+#[cfg(test)]
+mod tests;
+
+use super::code::{is_scope_key, scope_context};
+use super::{
+    Assignment, Call, CodePath, EnvRef, Language, Scan, ScopeContext, SplitCall, SplitSeparator,
+    SslProperty,
+};
+use crate::text::TextRange;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use tree_sitter::{Node, Parser, Tree};
+
+/// Which grammar parses a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Python,
+    /// JavaScript with JSX; TypeScript when the JavaScript grammar fails on the file.
+    JavaScriptOrTypeScript,
+    TypeScript,
+    Tsx,
+}
+
+/// Receivers, callees and locals longer than this are not recorded: no real one is, and the cap
+/// keeps generated input (16,000 chained `.split("=")`) from copying the file once per call.
+const MAX_EXPRESSION_TEXT: usize = 512;
+/// Texts compared by shape (`process.env`, `os.environ`) are short; longer nodes are skipped
+/// without being read.
+const MAX_SHAPE_TEXT: usize = 160;
+
+/// Files larger than this get the regex scanner: they are generated (bundles, data tables such
+/// as a 4 MB policy list), hold no hand-written connection code worth a value flow, and would
+/// cost `check` most of its parse time (on the Python library tree, one such file is 42% of
+/// the bytes that pass the prefilter).
+const MAX_TREE_BYTES: usize = 1 << 20;
+
+pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
+    let language = if dialect == Dialect::Python {
+        Language::Python
+    } else {
+        Language::JavaScript
+    };
+    if text.len() > MAX_TREE_BYTES {
+        return super::code::scan_code(language, text);
+    }
+    let Some(tree) = parse(dialect, text) else {
+        // tree-sitter gives up only when cancelled or out of memory; the classic scanner still
+        // finds the reads.
+        return super::code::scan_code(language, text);
+    };
+    let mut builder = Builder::new(language, text);
+    builder.run(tree.root_node());
+    builder.finish()
+}
+
+fn parse(dialect: Dialect, text: &str) -> Option<Tree> {
+    let with = |language: tree_sitter::Language| {
+        let mut parser = Parser::new();
+        parser.set_language(&language).ok()?;
+        parser.parse(text, None)
+    };
+    match dialect {
+        Dialect::Python => with(tree_sitter_python::LANGUAGE.into()),
+        Dialect::TypeScript => with(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
+        Dialect::Tsx => with(tree_sitter_typescript::LANGUAGE_TSX.into()),
+        Dialect::JavaScriptOrTypeScript => {
+            let javascript = with(tree_sitter_javascript::LANGUAGE.into())?;
+            if !javascript.root_node().has_error() {
+                return Some(javascript);
+            }
+            match with(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()) {
+                Some(typescript) if !typescript.root_node().has_error() => Some(typescript),
+                _ => Some(javascript),
+            }
+        }
+    }
+}
+
+pub(crate) fn range(node: Node<'_>) -> TextRange {
+    TextRange::new(node.start_byte(), node.end_byte())
+}
+
+/// A string literal: Python `string`, JavaScript `string` and `template_string`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Str {
+    pub range: TextRange,
+    pub content: TextRange,
+    pub interpolated: bool,
+}
+
+/// A node and its parent and grandparent at the time of the walk (tree-sitter's `parent()`
+/// walks down from the root, so it is never called).
+#[derive(Clone, Copy)]
+pub(crate) struct Seen<'t> {
+    pub node: Node<'t>,
+    pub parent: Option<Node<'t>>,
+    pub grand: Option<Node<'t>>,
+}
+
+/// A place that stores a value, for the value-flow pass.
+#[derive(Clone, Copy)]
+pub(crate) enum Definition<'t> {
+    /// `target = value` (and `+=`, walrus, declarators, destructuring).
+    Assign { target: Node<'t>, value: Node<'t> },
+    /// `for target in value` / `for (const target of value)`: each element.
+    Each { target: Node<'t>, value: Node<'t> },
+    /// `return value` in the function `name` (or an arrow function's expression body).
+    Return { function: Node<'t>, value: Node<'t> },
+}
+
+pub(crate) struct Builder<'s, 't> {
+    pub language: Language,
+    pub text: &'s str,
+    pub scan: Scan,
+    /// Python: names of the `os` module, of `os.environ` and of `os.getenv`.
+    pub py_modules: Vec<String>,
+    pub py_environs: Vec<String>,
+    pub py_getenvs: Vec<String>,
+    /// JavaScript: names bound to the env object.
+    pub js_env_aliases: Vec<String>,
+    /// Env-read expression node id → index into `scan.env_refs` (before sorting).
+    pub ref_nodes: HashMap<usize, usize>,
+    /// Destructuring entries of the env object: (local name node, index into env_refs).
+    pub destructured: Vec<(TextRange, usize)>,
+    pub definitions: Vec<Definition<'t>>,
+    pub root: Option<Node<'t>>,
+    /// The log calls, for the value-flow pass to evaluate their arguments.
+    pub log_nodes: Vec<Node<'t>>,
+    /// Node id → platform flag of the branch it starts.
+    branches: HashMap<usize, bool>,
+    code_paths: Vec<CodePath>,
+    platform_modules: Vec<String>,
+}
+
+impl<'s, 't> Builder<'s, 't> {
+    fn new(language: Language, text: &'s str) -> Self {
+        Builder {
+            language,
+            text,
+            scan: Scan::default(),
+            py_modules: vec!["os".to_owned()],
+            py_environs: Vec::new(),
+            py_getenvs: Vec::new(),
+            js_env_aliases: Vec::new(),
+            ref_nodes: HashMap::new(),
+            destructured: Vec::new(),
+            definitions: Vec::new(),
+            root: None,
+            log_nodes: Vec::new(),
+            branches: HashMap::new(),
+            code_paths: Vec::new(),
+            platform_modules: Vec::new(),
+        }
+    }
+
+    pub fn slice(&self, node: Node<'_>) -> &'s str {
+        self.text
+            .get(node.start_byte()..node.end_byte())
+            .unwrap_or("")
+    }
+
+    pub fn slice_range(&self, range: TextRange) -> &'s str {
+        self.text.get(range.start..range.end).unwrap_or("")
+    }
+
+    /// The node's text without whitespace, for comparing shapes (`os . environ`); `None` for
+    /// long nodes.
+    pub fn shape(&self, node: Node<'_>) -> Option<String> {
+        if node.end_byte() - node.start_byte() > MAX_SHAPE_TEXT {
+            return None;
+        }
+        Some(
+            self.slice(node)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
+        )
+    }
+
+    /// A dotted name of identifiers (`conn`, `self.conn`, `this.pool.config`), as a binding key.
+    pub fn dotted_key(&self, node: Node<'_>) -> Option<String> {
+        match node.kind() {
+            "identifier" | "shorthand_property_identifier" | "this" => {
+                Some(self.slice(node).to_owned())
+            }
+            "attribute" | "member_expression" => {
+                let shape = self.shape(node)?;
+                let valid = shape.len() <= 64
+                    && shape.split('.').all(|part| {
+                        !part.is_empty()
+                            && part
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+                    });
+                valid.then_some(shape)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn string(&self, node: Node<'_>) -> Option<Str> {
+        let whole = range(node);
+        match node.kind() {
+            "string" if self.language == Language::Python => {
+                let mut content = whole;
+                let mut interpolated = false;
+                let mut cursor = node.walk();
+                for child in node.children(&mut cursor) {
+                    match child.kind() {
+                        "string_start" => content.start = child.end_byte(),
+                        "string_end" => content.end = child.start_byte(),
+                        "interpolation" => interpolated = true,
+                        _ => {}
+                    }
+                }
+                (content.start <= content.end).then_some(Str {
+                    range: whole,
+                    content,
+                    interpolated,
+                })
+            }
+            "string" | "template_string" => {
+                if whole.len() < 2 {
+                    return None;
+                }
+                let mut cursor = node.walk();
+                let interpolated = node.kind() == "template_string"
+                    && node
+                        .named_children(&mut cursor)
+                        .any(|c| c.kind() == "template_substitution");
+                Some(Str {
+                    range: whole,
+                    content: TextRange::new(whole.start + 1, whole.end - 1),
+                    interpolated,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A string usable as a variable name or key: a plain constant on one line.
+    pub fn plain_string(&self, node: Node<'_>) -> Option<TextRange> {
+        let literal = self.string(node)?;
+        let content = self.slice_range(literal.content);
+        let plain = !literal.interpolated
+            && !content.is_empty()
+            && !content
+                .bytes()
+                .any(|b| matches!(b, b'\n' | b'\r' | b'"' | b'\'' | b'`' | b'{' | b'$' | b'\\'));
+        plain.then_some(literal.content)
+    }
+
+    /// The text of a key: an identifier or a plain string.
+    pub fn key_text(&self, node: Node<'_>) -> Option<&'s str> {
+        match node.kind() {
+            "identifier"
+            | "property_identifier"
+            | "shorthand_property_identifier"
+            | "shorthand_property_identifier_pattern" => Some(self.slice(node)),
+            _ => self.plain_string(node).map(|r| self.slice_range(r)),
+        }
+    }
+
+    /// The first few argument nodes of a call (comments skipped).
+    pub fn arguments(&self, call: Node<'t>) -> Vec<Node<'t>> {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        if !matches!(arguments.kind(), "argument_list" | "arguments") {
+            return Vec::new();
+        }
+        let mut cursor = arguments.walk();
+        arguments
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment")
+            .take(8)
+            .collect()
+    }
+
+    /// The callee's last name (`get_token` in `credential.get_token`) and the receiver.
+    pub fn callee(&self, call: Node<'t>) -> Option<(&'s str, Option<Node<'t>>)> {
+        let function = call
+            .child_by_field_name("function")
+            .or_else(|| call.child_by_field_name("constructor"))?;
+        match function.kind() {
+            "identifier" => Some((self.slice(function), None)),
+            "attribute" => Some((
+                self.slice(function.child_by_field_name("attribute")?),
+                function.child_by_field_name("object"),
+            )),
+            "member_expression" => Some((
+                self.slice(function.child_by_field_name("property")?),
+                function.child_by_field_name("object"),
+            )),
+            _ => None,
+        }
+    }
+
+    fn run(&mut self, root: Node<'t>) {
+        self.root = Some(root);
+        // Pass 1: aliases of the environment.
+        let mut alias_nodes = Vec::new();
+        walk(root, |node, _| {
+            if matches!(
+                node.kind(),
+                "import_statement" | "import_from_statement" | "assignment" | "variable_declarator"
+            ) {
+                alias_nodes.push(node);
+            }
+        });
+        match self.language {
+            Language::Python => self.python_aliases(&alias_nodes),
+            _ => self.javascript_aliases(&alias_nodes),
+        }
+        // Pass 2: facts. `paths` and `functions` hold (depth, value) of the enclosing branch and
+        // function; entries at or below the visited node's depth belong to finished subtrees.
+        let mut paths: Vec<(usize, bool)> = Vec::new();
+        let mut functions: Vec<(usize, Node<'t>)> = Vec::new();
+        walk(root, |node, ancestors| {
+            let depth = ancestors.len();
+            while paths.last().is_some_and(|(d, _)| *d >= depth) {
+                paths.pop();
+            }
+            while functions.last().is_some_and(|(d, _)| *d >= depth) {
+                functions.pop();
+            }
+            if !self.branches.is_empty()
+                && let Some(platform) = self.branches.get(&node.id())
+            {
+                paths.push((depth, *platform));
+            }
+            let seen = Seen {
+                node,
+                parent: ancestors.last().copied(),
+                grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
+            };
+            let platform = paths.last().is_some_and(|(_, p)| *p);
+            self.visit(seen, platform, functions.last().map(|(_, f)| *f));
+            if let Some(function) = self.function_name(seen) {
+                functions.push((depth, function));
+            }
+        });
+        self.order_refs();
+        flow::run(self);
+    }
+
+    /// The name node of a function node (`def f`, `function f`, `f() {}`, `const f = () =>`).
+    fn function_name(&self, seen: Seen<'t>) -> Option<Node<'t>> {
+        match seen.node.kind() {
+            "function_definition" | "function_declaration" | "method_definition" => {
+                seen.node.child_by_field_name("name")
+            }
+            "arrow_function" | "function_expression" | "function" => seen
+                .parent
+                .filter(|p| p.kind() == "variable_declarator")
+                .and_then(|p| p.child_by_field_name("name"))
+                .filter(|n| n.kind() == "identifier"),
+            _ => None,
+        }
+    }
+
+    fn visit(&mut self, seen: Seen<'t>, platform: bool, function: Option<Node<'t>>) {
+        let node = seen.node;
+        match node.kind() {
+            "comment" => {
+                // tree-sitter ends a line comment before `\n`, but after a CRLF's `\r`.
+                let mut comment = range(node);
+                while comment.end > comment.start && self.text.as_bytes()[comment.end - 1] == b'\r'
+                {
+                    comment.end -= 1;
+                }
+                self.scan.comments.push(comment);
+            }
+            "string" | "template_string" => self.literal(seen, platform),
+            "call" | "call_expression" | "new_expression" => self.call(node),
+            "if_statement" | "conditional_expression" | "ternary_expression" => self.branch(node),
+            "pair" | "keyword_argument" => self.pair(node),
+            "return_statement" => {
+                if let (Some(function), Some(value)) = (function, node.named_child(0)) {
+                    self.definitions
+                        .push(Definition::Return { function, value });
+                }
+            }
+            "arrow_function" => {
+                if let (Some(function), Some(body)) =
+                    (self.function_name(seen), node.child_by_field_name("body"))
+                    && body.kind() != "statement_block"
+                {
+                    self.definitions.push(Definition::Return {
+                        function,
+                        value: body,
+                    });
+                }
+            }
+            "import_from_statement" | "import_statement" if platform => {
+                if let Some(module) = node.child_by_field_name("module_name") {
+                    let module = self.slice(module).to_owned();
+                    self.platform_modules.push(module);
+                } else if self.language == Language::Python {
+                    let mut cursor = node.walk();
+                    for name in node.children_by_field_name("name", &mut cursor) {
+                        let name = name.child_by_field_name("name").unwrap_or(name);
+                        self.platform_modules.push(self.slice(name).to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+        match self.language {
+            Language::Python => self.python_node(seen, platform),
+            _ => self.javascript_node(seen, platform),
+        }
+        if node.kind() == "identifier" || node.kind() == "shorthand_property_identifier" {
+            return;
+        }
+        self.definition(node);
+    }
+
+    fn definition(&mut self, node: Node<'t>) {
+        let (target, value, each) = match node.kind() {
+            "assignment"
+            | "augmented_assignment"
+            | "assignment_expression"
+            | "augmented_assignment_expression" => (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+                false,
+            ),
+            "named_expression" => (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+                false,
+            ),
+            "variable_declarator" => (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+                false,
+            ),
+            "for_statement" | "for_in_clause" => (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+                true,
+            ),
+            "for_in_statement" => {
+                let of = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.slice(o) == "of");
+                if !of {
+                    return;
+                }
+                (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                    true,
+                )
+            }
+            _ => return,
+        };
+        let (Some(target), Some(value)) = (target, value) else {
+            return;
+        };
+        if !each {
+            self.scope_assignment(target, value);
+        }
+        self.definitions.push(if each {
+            Definition::Each { target, value }
+        } else {
+            Definition::Assign { target, value }
+        });
+    }
+
+    fn literal(&mut self, seen: Seen<'t>, platform: bool) {
+        let Some(literal) = self.string(seen.node) else {
+            return;
+        };
+        // Docstrings and `"use strict"` document; they hold no value.
+        let statement = seen
+            .parent
+            .is_some_and(|p| p.kind() == "expression_statement" && p.named_child_count() == 1);
+        if statement {
+            return;
+        }
+        let content = self.slice_range(literal.content);
+        if platform && self.language == Language::Python && is_module_path(content) {
+            self.platform_modules.push(content.to_owned());
+        }
+        // `'…{}…'.format(…)` and `'…%s…' % args` are templates too.
+        let formatted = seen.parent.is_some_and(|p| match p.kind() {
+            "attribute" => {
+                p.child_by_field_name("attribute")
+                    .is_some_and(|a| self.slice(a) == "format")
+                    && seen.grand.is_some_and(|g| g.kind() == "call")
+            }
+            "binary_operator" => {
+                p.child_by_field_name("operator")
+                    .is_some_and(|o| self.slice(o) == "%")
+                    && p.child_by_field_name("left") == Some(seen.node)
+            }
+            _ => false,
+        });
+        super::push_interesting_literal(
+            &mut self.scan,
+            self.text,
+            literal.range,
+            literal.content,
+            literal.interpolated || formatted,
+        );
+        super::push_url_scope_parameters(&mut self.scan, self.text, literal.range, literal.content);
+        let exact = match content.trim_end_matches('/') {
+            _ if content == crate::catalogue::TOKEN_SCOPE => Some(ScopeContext::Scope),
+            resource if resource == crate::catalogue::TOKEN_RESOURCE => {
+                Some(ScopeContext::Resource)
+            }
+            _ => None,
+        };
+        if let Some(context) = exact {
+            super::push_token_scope(
+                &mut self.scan,
+                self.text,
+                literal.range,
+                literal.content,
+                context,
+            );
+        }
+    }
+
+    fn call(&mut self, node: Node<'t>) {
+        let Some((name, receiver)) = self.callee(node) else {
+            return;
+        };
+        if let Some(function) = node.child_by_field_name("function") {
+            self.log_call(node, function);
+        }
+        if matches!(name, "split" | "rsplit" | "Split")
+            && let Some(receiver) = receiver
+        {
+            self.split_call(node, receiver);
+        }
+        if TOKEN_CALL.is_match(name) {
+            self.token_call(node);
+        }
+        // `form.Set("scope", "…")`, `params.append("resource", "…")`.
+        let arguments = self.arguments(node);
+        if let [key, value, ..] = arguments.as_slice()
+            && let Some(key) = self.key_text(*key)
+            && is_scope_key(key)
+        {
+            self.scope_values(*value, scope_context(key));
+        }
+    }
+
+    fn log_call(&mut self, call: Node<'t>, function: Node<'t>) {
+        let Some(shape) = self.shape(function) else {
+            return;
+        };
+        let own = match self.language {
+            Language::Python => &*PYTHON_LOG,
+            _ => &*JS_LOG,
+        };
+        if !own.is_match(&shape) && !LOGGER_LOG.is_match(&shape) {
+            return;
+        }
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let args = range(arguments);
+        let args_range =
+            if matches!(arguments.kind(), "argument_list" | "arguments") && args.len() >= 2 {
+                TextRange::new(args.start + 1, args.end - 1)
+            } else {
+                args
+            };
+        let callee_range = range(function);
+        self.log_nodes.push(call);
+        self.scan.log_calls.push(Call {
+            callee: self.slice(function).to_owned(),
+            callee_range,
+            range: range(call),
+            args_range,
+        });
+    }
+
+    fn split_call(&mut self, call: Node<'t>, receiver: Node<'t>) {
+        let arguments = self.arguments(call);
+        let (receiver, separator) =
+            if self.language == Language::Python && self.shape(receiver).as_deref() == Some("re") {
+                // `re.split(pattern, text)`.
+                let [pattern, text, ..] = arguments.as_slice() else {
+                    return;
+                };
+                let Some(pattern) = self.string(*pattern).filter(|s| !s.interpolated) else {
+                    return;
+                };
+                (
+                    *text,
+                    SplitSeparator::Regex(self.slice_range(pattern.content).to_owned()),
+                )
+            } else {
+                let separator = match arguments.first() {
+                    None if self.language == Language::Python => SplitSeparator::Whitespace,
+                    None => return,
+                    Some(first) if first.kind() == "regex" => {
+                        let Some(pattern) = first.child_by_field_name("pattern") else {
+                            return;
+                        };
+                        SplitSeparator::Regex(self.slice(pattern).to_owned())
+                    }
+                    Some(first) => match self.string(*first) {
+                        Some(literal) if !literal.interpolated => {
+                            SplitSeparator::Literal(self.slice_range(literal.content).to_owned())
+                        }
+                        _ => return,
+                    },
+                };
+                (receiver, separator)
+            };
+        let receiver_range = range(receiver);
+        if receiver_range.len() > MAX_EXPRESSION_TEXT {
+            return;
+        }
+        self.scan.split_calls.push(SplitCall {
+            range: range(call),
+            receiver_range,
+            receiver_text: self.slice(receiver).to_owned(),
+            separator,
+        });
+    }
+
+    /// Literals passed to token-acquiring calls; `tenant_id="…"` names another argument.
+    fn token_call(&mut self, call: Node<'t>) {
+        for argument in self.arguments(call) {
+            match argument.kind() {
+                "keyword_argument" | "pair" => {
+                    let key = argument
+                        .child_by_field_name("name")
+                        .or_else(|| argument.child_by_field_name("key"))
+                        .and_then(|k| self.key_text(k));
+                    if key.is_some_and(is_scope_key)
+                        && let Some(value) = argument.child_by_field_name("value")
+                    {
+                        self.strings_within(value, ScopeContext::Scope, false);
+                    }
+                }
+                _ => self.strings_within(argument, ScopeContext::Scope, false),
+            }
+        }
+    }
+
+    /// Pushes the string literals within `node` (a bounded number of nodes, pairs with other
+    /// keys skipped) as token scopes; `shaped` keeps only scope-shaped values.
+    fn strings_within(&mut self, node: Node<'t>, context: ScopeContext, shaped: bool) {
+        let mut budget = 256usize;
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if let Some(literal) = self.string(node) {
+                let value = self.slice_range(literal.content);
+                if !shaped || super::code::looks_like_scope(value) {
+                    super::push_token_scope(
+                        &mut self.scan,
+                        self.text,
+                        literal.range,
+                        literal.content,
+                        context,
+                    );
+                }
+                continue;
+            }
+            if matches!(node.kind(), "keyword_argument" | "pair") {
+                let key = node
+                    .child_by_field_name("name")
+                    .or_else(|| node.child_by_field_name("key"))
+                    .and_then(|k| self.key_text(k));
+                if !key.is_some_and(is_scope_key) {
+                    continue;
+                }
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+
+    /// The value of a scope key: a string, or the strings of a list, tuple, set or array.
+    fn scope_values(&mut self, value: Node<'t>, context: ScopeContext) {
+        if self.string(value).is_some() {
+            self.strings_within(value, context, true);
+            return;
+        }
+        if matches!(value.kind(), "list" | "tuple" | "set" | "array") {
+            let mut cursor = value.walk();
+            let items: Vec<Node<'t>> = value.named_children(&mut cursor).take(64).collect();
+            for item in items {
+                if self.string(item).is_some() {
+                    self.strings_within(item, context, true);
+                }
+            }
+        }
+    }
+
+    /// `key: value` / `key=value` pairs: scope keys, and `ssl:` in JavaScript objects.
+    fn pair(&mut self, node: Node<'t>) {
+        let key = node
+            .child_by_field_name("key")
+            .or_else(|| node.child_by_field_name("name"));
+        let (Some(key), Some(value)) = (key, node.child_by_field_name("value")) else {
+            return;
+        };
+        let Some(key_text) = self.key_text(key) else {
+            return;
+        };
+        if is_scope_key(key_text) {
+            self.scope_values(value, scope_context(key_text));
+        }
+        if node.kind() == "pair" && self.language == Language::JavaScript && key_text == "ssl" {
+            let value_range = range(value);
+            self.scan.ssl_properties.push(SslProperty {
+                key_range: range(key),
+                value_range,
+                value_text: self.slice(value).to_owned(),
+            });
+        }
+    }
+
+    /// `scope = "…"` / `const scopes = […]` assignments.
+    pub fn scope_assignment(&mut self, target: Node<'t>, value: Node<'t>) {
+        if target.kind() == "identifier" && is_scope_key(self.slice(target)) {
+            let context = scope_context(self.slice(target));
+            self.scope_values(value, context);
+        }
+    }
+
+    /// Records the platform branches of an `if` or a conditional expression.
+    fn branch(&mut self, node: Node<'t>) {
+        let (condition, consequence, alternatives): (_, _, Vec<Node<'t>>) = match node.kind() {
+            "conditional_expression" => (
+                node.named_child(1),
+                node.named_child(0),
+                node.named_child(2).into_iter().collect(),
+            ),
+            _ => {
+                let mut cursor = node.walk();
+                let alternatives = node
+                    .children_by_field_name("alternative", &mut cursor)
+                    .collect();
+                (
+                    node.child_by_field_name("condition"),
+                    node.child_by_field_name("consequence"),
+                    alternatives,
+                )
+            }
+        };
+        let (Some(condition), Some(consequence)) = (condition, consequence) else {
+            return;
+        };
+        let Some(platform) = self.platform_condition(condition, 8) else {
+            return;
+        };
+        self.branches.insert(consequence.id(), platform);
+        self.code_paths.push(CodePath {
+            range: range(consequence),
+            platform,
+        });
+        for alternative in alternatives {
+            self.branches.insert(alternative.id(), !platform);
+            self.code_paths.push(CodePath {
+                range: range(alternative),
+                platform: !platform,
+            });
+        }
+    }
+
+    /// Whether a condition holds on the platform (`Some(true)`: `os.getenv("WEBSITE_HOSTNAME")`,
+    /// `"WEBSITE_HOSTNAME" in os.environ`, `process.env.WEBSITE_HOSTNAME`) or off it
+    /// (`Some(false)`: their negations).
+    fn platform_condition(&self, condition: Node<'t>, depth: usize) -> Option<bool> {
+        if depth == 0 {
+            return None;
+        }
+        let depth = depth - 1;
+        match condition.kind() {
+            "parenthesized_expression" => self.platform_condition(condition.named_child(0)?, depth),
+            "not_operator" => self
+                .platform_condition(condition.child_by_field_name("argument")?, depth)
+                .map(|p| !p),
+            "unary_expression" => {
+                let operator = self.slice(condition.child_by_field_name("operator")?);
+                let inner =
+                    self.platform_condition(condition.child_by_field_name("argument")?, depth)?;
+                (operator == "!").then_some(!inner)
+            }
+            "boolean_operator" => {
+                // `A and B` holds only where A does; `or` says nothing.
+                let operator = self.slice(condition.child_by_field_name("operator")?);
+                if operator != "and" {
+                    return None;
+                }
+                let left = self.platform_condition(condition.child_by_field_name("left")?, depth);
+                left.filter(|p| *p).or_else(|| {
+                    self.platform_condition(condition.child_by_field_name("right")?, depth)
+                        .filter(|p| *p)
+                })
+            }
+            "call"
+                if self
+                    .callee(condition)
+                    .is_some_and(|(n, r)| n == "bool" && r.is_none()) =>
+            {
+                let argument = *self.arguments(condition).first()?;
+                self.platform_condition(argument, depth)
+            }
+            "comparison_operator" | "binary_expression" => self.platform_comparison(condition),
+            _ => {
+                let name = self.env_read_name(condition)?;
+                is_platform_variable(name).then_some(true)
+            }
+        }
+    }
+
+    fn platform_comparison(&self, condition: Node<'t>) -> Option<bool> {
+        let (left, right) = if condition.kind() == "binary_expression" {
+            (
+                condition.child_by_field_name("left")?,
+                condition.child_by_field_name("right")?,
+            )
+        } else {
+            (condition.named_child(0)?, condition.named_child(1)?)
+        };
+        let operator: String = self
+            .text
+            .get(left.end_byte()..right.start_byte())?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // `"WEBSITE_HOSTNAME" in os.environ` / `"WEBSITE_HOSTNAME" in process.env`.
+        if operator == "in" || operator == "not in" {
+            let name = self.slice_range(self.plain_string(left)?);
+            let environ = match self.language {
+                Language::Python => self.py_environish(right),
+                _ => self.js_envish(right),
+            };
+            return (environ && is_platform_variable(name)).then_some(operator == "in");
+        }
+        // `os.getenv("WEBSITE_HOSTNAME") is not None`, `process.env.X !== undefined`.
+        let name = self.env_read_name(left)?;
+        if !is_platform_variable(name) {
+            return None;
+        }
+        let nothing = matches!(right.kind(), "none" | "undefined" | "null")
+            || self.slice(right) == "undefined";
+        if !nothing {
+            return None;
+        }
+        match operator.as_str() {
+            "is not" | "!=" | "!==" => Some(true),
+            "is" | "==" | "===" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The variable an env-read node reads, if it is one.
+    fn env_read_name(&self, node: Node<'t>) -> Option<&'s str> {
+        let read = match self.language {
+            Language::Python => self.python_env_read(node),
+            _ => self.javascript_env_read(node),
+        }?;
+        Some(self.slice_range(read.name))
+    }
+
+    pub fn push_ref(
+        &mut self,
+        node: Node<'t>,
+        read: EnvRead,
+        parent: Option<Node<'t>>,
+        platform: bool,
+    ) {
+        let fallback = parent.is_some_and(|p| self.is_fallback_left(p, node));
+        let index = self.scan.env_refs.len();
+        self.scan.env_refs.push(EnvRef {
+            name: self.slice_range(read.name).to_owned(),
+            name_range: read.name,
+            expr_range: read.expr,
+            form: read.form,
+            has_default: read.has_default || fallback,
+            platform_path: platform,
+        });
+        self.ref_nodes.insert(node.id(), index);
+    }
+
+    /// Whether `node` is the left side of `or` / `||` / `??` in `parent`.
+    pub fn is_fallback_left(&self, parent: Node<'t>, node: Node<'t>) -> bool {
+        if !matches!(parent.kind(), "boolean_operator" | "binary_expression") {
+            return false;
+        }
+        parent.child_by_field_name("left") == Some(node)
+            && parent
+                .child_by_field_name("operator")
+                .is_some_and(|o| matches!(self.slice(o), "or" | "||" | "??"))
+    }
+
+    /// `local = <env read>` (or `<env read> or default`): an [`Assignment`] once refs are ordered.
+    pub fn assigned_ref(&self, target: Node<'t>, value: Node<'t>) -> Option<(TextRange, usize)> {
+        if !matches!(
+            target.kind(),
+            "identifier" | "attribute" | "member_expression"
+        ) {
+            return None;
+        }
+        let local_range = range(target);
+        if local_range.len() > MAX_EXPRESSION_TEXT || self.slice(target) == "_" {
+            return None;
+        }
+        let value = if matches!(value.kind(), "boolean_operator" | "binary_expression")
+            && self.is_fallback_left(value, value.child_by_field_name("left")?)
+        {
+            value.child_by_field_name("left")?
+        } else {
+            value
+        };
+        let index = *self.ref_nodes.get(&value.id())?;
+        Some((local_range, index))
+    }
+
+    /// Orders env refs by position and points assignments and destructured locals at them.
+    fn order_refs(&mut self) {
+        let refs = std::mem::take(&mut self.scan.env_refs);
+        let mut order: Vec<usize> = (0..refs.len()).collect();
+        order.sort_by_key(|&i| refs[i].name_range.start);
+        let mut position_of = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            position_of[old] = new;
+        }
+        let mut slots: Vec<Option<EnvRef>> = refs.into_iter().map(Some).collect();
+        self.scan.env_refs = order.iter().filter_map(|&old| slots[old].take()).collect();
+        for index in self.ref_nodes.values_mut() {
+            *index = position_of[*index];
+        }
+        let mut assignments: Vec<Assignment> = Vec::new();
+        for (local_range, old) in std::mem::take(&mut self.destructured) {
+            assignments.push(Assignment {
+                local: self.slice_range(local_range).to_owned(),
+                local_range,
+                env_ref: position_of[old],
+            });
+        }
+        for definition in &self.definitions {
+            if let Definition::Assign { target, value } = *definition
+                && let Some((local_range, index)) = self.assigned_ref(target, value)
+            {
+                assignments.push(Assignment {
+                    local: self.slice_range(local_range).to_owned(),
+                    local_range,
+                    env_ref: index,
+                });
+            }
+        }
+        assignments.sort_by_key(|a| a.local_range.start);
+        assignments.dedup_by_key(|a| a.local_range);
+        self.scan.assignments = assignments;
+    }
+
+    fn finish(mut self) -> Scan {
+        self.platform_modules.sort();
+        self.platform_modules.dedup();
+        self.code_paths.sort_by_key(|p| p.range.start);
+        if !self.code_paths.is_empty() || !self.platform_modules.is_empty() {
+            self.scan.platform = Some(Box::new(super::PlatformContext {
+                code_paths: self.code_paths,
+                modules: self.platform_modules,
+            }));
+        }
+        self.scan.values.sort_by_key(|v| v.range.start);
+        super::finish(self.scan)
+    }
+}
+
+/// An env read found by a language module.
+pub(crate) struct EnvRead {
+    pub name: TextRange,
+    pub expr: TextRange,
+    pub form: super::RefForm,
+    /// A default argument (`os.getenv("X", "d")`).
+    pub has_default: bool,
+}
+
+/// Preorder walk with a cursor; `visit` gets the node and its ancestors (root first).
+pub(crate) fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
+    let mut cursor = root.walk();
+    let mut ancestors: Vec<Node<'t>> = Vec::new();
+    loop {
+        let node = cursor.node();
+        visit(node, &ancestors);
+        if cursor.goto_first_child() {
+            ancestors.push(node);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            ancestors.pop();
+        }
+    }
+}
+
+/// Variables only the platform sets: App Service and Container Apps.
+fn is_platform_variable(name: &str) -> bool {
+    matches!(
+        name,
+        "WEBSITE_HOSTNAME"
+            | "WEBSITE_SITE_NAME"
+            | "WEBSITE_INSTANCE_ID"
+            | "WEBSITE_RESOURCE_GROUP"
+            | "CONTAINER_APP_NAME"
+            | "CONTAINER_APP_REVISION"
+    )
+}
+
+/// `azureproject.production`, `.production`: a dotted module path.
+fn is_module_path(content: &str) -> bool {
+    let trimmed = content.trim_start_matches('.');
+    (content.contains('.') || content.starts_with('.'))
+        && !trimmed.is_empty()
+        && trimmed.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+fn anchored(pattern: &str) -> regex::Regex {
+    super::built_in_regex(&format!("^(?:{pattern})$"))
+}
+
+static PYTHON_LOG: LazyLock<regex::Regex> =
+    LazyLock::new(|| anchored(r"print|pprint\.pprint|pprint|sys\.(?:stdout|stderr)\.write"));
+static JS_LOG: LazyLock<regex::Regex> =
+    LazyLock::new(|| anchored(r"console\??\.(?:log|info|warn|error|debug|trace|dir|table)"));
+static LOGGER_LOG: LazyLock<regex::Regex> = LazyLock::new(|| {
+    anchored(
+        r"(?:[A-Za-z_$][\w$]*\??\.)*(?:log|logger|_log|_logger|LOG|LOGGER|Log|Logger|logging|slog|LOGGING)\??\.(?i:debug|info|information|warn|warning|error|exception|critical|fatal|trace|verbose|notice|log\w*|print\w*|panic\w*|infof|debugf|warnf|errorf|fatalf)",
+    )
+});
+pub(crate) static TOKEN_CALL: LazyLock<regex::Regex> = LazyLock::new(|| {
+    anchored(
+        r"get_token|get_token_info|getToken|getTokenSync|GetToken|GetTokenAsync|TokenRequestContext|acquire_token\w*|acquireToken\w*|AcquireToken\w*|addScopes|setScopes|WithScopes",
+    )
+});
+
+#[cfg(test)]
+pub(crate) fn force_all_regexes() {
+    for regex in [&*PYTHON_LOG, &*JS_LOG, &*LOGGER_LOG, &*TOKEN_CALL] {
+        assert!(!regex.as_str().is_empty());
+    }
+}

@@ -1,0 +1,439 @@
+//! Syntax-tree scanning: value flow, platform paths, templates, dialects and linear time.
+
+use crate::scan::{Language, Scan, ValueKind, ValueOrigin, ValueRole, scan, scan_path};
+
+/// `(expression, kind)` of every use fact, in order.
+fn uses(scan: &Scan, text: &str) -> Vec<(String, ValueKind)> {
+    scan.values
+        .iter()
+        .filter(|v| v.role == ValueRole::Use)
+        .map(|v| (text[v.range.start..v.range.end].to_owned(), v.kind))
+        .collect()
+}
+
+/// The use facts inside each log call's arguments.
+fn logged(scan: &Scan, text: &str) -> Vec<String> {
+    scan.log_calls
+        .iter()
+        .filter_map(|call| {
+            scan.values
+                .iter()
+                .find(|v| v.role == ValueRole::Logged && call.args_range.contains_range(v.range))
+                .map(|v| text[v.range.start..v.range.end].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn names_inside_strings_are_not_values() {
+    let text = r#"import os
+conn_str = os.environ["AZURE_POSTGRESQL_CONNECTIONSTRING"]
+if conn_str:
+    print("conn_str is not empty")
+    logging.info("using conn_str from the environment")
+    print(len(conn_str), "set" if conn_str else "unset", conn_str is None)
+    logging.info("has a connection string: %s", bool(conn_str))
+"#;
+    let scan = scan(Language::Python, text);
+    assert_eq!(scan.log_calls.len(), 4);
+    assert!(logged(&scan, text).is_empty(), "{:?}", scan.values);
+}
+
+#[test]
+fn python_flow_through_blocks_functions_and_methods() {
+    let text = r#"import os
+from psycopg.conninfo import conninfo_to_dict
+
+def get_conn():
+    return os.environ["AZURE_POSTGRESQL_CONNECTIONSTRING"]
+
+class Settings:
+    def __init__(self):
+        if os.getenv("WEBSITE_HOSTNAME"):
+            self.conn_str = os.environ["AZURE_POSTGRESQL_CONNECTIONSTRING"]
+        else:
+            self.conn_str = "dbname=local"
+
+    def parts(self):
+        return self.conn_str.split(" ")
+
+def main():
+    conn = get_conn()
+    conn_dict = {p.split("=")[0]: p.split("=")[1] for p in conn.split(" ")}
+    params = conninfo_to_dict(conn)
+    print(conn_dict)
+    print(f"password is {conn_dict['password']}")
+    print("host", params["host"])
+    print(params.get("password"))
+    token = credential.get_token("https://ossrdbms-aad.database.windows.net/.default").token
+    logger.info(token)
+    dsn = "postgresql://{}:{}@{}/app".format(user, conn_dict["password"], host)
+    print(dsn)
+"#;
+    let scan = scan(Language::Python, text);
+    assert_eq!(
+        logged(&scan, text),
+        [
+            "conn_dict",
+            "conn_dict['password']",
+            "params.get(\"password\")",
+            "token",
+            "dsn"
+        ]
+    );
+    let found = uses(&scan, text);
+    assert!(found.contains(&("conn".to_owned(), ValueKind::ConnectionString)));
+    assert!(found.contains(&("self.conn_str".to_owned(), ValueKind::ConnectionString)));
+    assert!(found.contains(&("dsn".to_owned(), ValueKind::ConnectionString)));
+    assert!(found.contains(&("token".to_owned(), ValueKind::Token)));
+    // The parsed dict's host is not a secret.
+    assert!(!found.iter().any(|(e, _)| e == "params[\"host\"]"));
+    // The env origin is kept through the function return.
+    let conn = scan
+        .values
+        .iter()
+        .find(|v| &text[v.range.start..v.range.end] == "conn" && v.role == ValueRole::Use)
+        .map(|v| v.origin);
+    assert!(matches!(conn, Some(ValueOrigin::EnvRef(_))));
+    // `.format` template: not a connection-string constant.
+    assert!(scan.string_literals.iter().all(|l| l.interpolated));
+}
+
+#[test]
+fn javascript_flow_and_destructuring() {
+    let text = r#"const { parse } = require("pg-connection-string");
+const { DATABASE_URL: url, NEON_POSTGRESQL_PASSWORD } = process.env;
+function connect() {
+  if (url) {
+    const config = parse(url);
+    console.log(config);
+    console.log(`password: ${config.password}`);
+    console.log("host", config.host);
+    const { password, host } = new URL(url);
+    console.log(password, host);
+    console.log("url is set");
+  }
+  console.log(NEON_POSTGRESQL_PASSWORD);
+}
+"#;
+    let scan = scan(Language::JavaScript, text);
+    assert_eq!(
+        logged(&scan, text),
+        [
+            "config",
+            "config.password",
+            "password",
+            "NEON_POSTGRESQL_PASSWORD"
+        ]
+    );
+}
+
+#[test]
+fn manual_split_inside_blocks() {
+    let text = r#"import os
+def settings():
+    if "WEBSITE_HOSTNAME" in os.environ:
+        conn_str = os.environ["AZURE_POSTGRESQL_CONNECTIONSTRING"]
+        params = {pair.split("=")[0]: pair.split("=")[1] for pair in conn_str.split(" ")}
+"#;
+    let scan = scan(Language::Python, text);
+    let receivers: Vec<(&str, bool)> = scan
+        .split_calls
+        .iter()
+        .map(|s| {
+            let tracked = scan
+                .values
+                .iter()
+                .any(|v| v.range == s.receiver_range && v.kind == ValueKind::ConnectionString);
+            (s.receiver_text.as_str(), tracked)
+        })
+        .collect();
+    assert_eq!(
+        receivers,
+        [("pair", false), ("pair", false), ("conn_str", true)]
+    );
+}
+
+#[test]
+fn platform_paths() {
+    let text = r#"import os
+from dotenv import load_dotenv
+if os.getenv("WEBSITE_HOSTNAME"):
+    host = os.environ["AZURE_POSTGRESQL_HOST"]
+else:
+    load_dotenv()
+    host = os.environ["DBHOST"]
+if "WEBSITE_HOSTNAME" not in os.environ:
+    local = os.environ["LOCAL_ONLY"]
+else:
+    from .production import *
+settings_module = "azureproject.production" if "WEBSITE_HOSTNAME" in os.environ else "azureproject.settings"
+always = os.environ["ALWAYS"]
+"#;
+    let scan = scan(Language::Python, text);
+    let flags: Vec<(&str, bool)> = scan
+        .env_refs
+        .iter()
+        .map(|r| (r.name.as_str(), r.platform_path))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("WEBSITE_HOSTNAME", false),
+            ("AZURE_POSTGRESQL_HOST", true),
+            ("DBHOST", false),
+            ("LOCAL_ONLY", false),
+            ("ALWAYS", false),
+        ]
+    );
+    let platform = scan.platform.as_ref().expect("platform context");
+    assert_eq!(platform.modules, [".production", "azureproject.production"]);
+    let dbhost = scan.env_refs[2].expr_range;
+    assert_eq!(scan.platform_path_of(dbhost), Some(false));
+
+    let js = "if (process.env.WEBSITE_HOSTNAME) { use(process.env.AZURE_POSTGRESQL_PASSWORD); } else { use(process.env.PGPASSWORD); }\n";
+    let scan = super::super::scan(Language::JavaScript, js);
+    let flags: Vec<bool> = scan.env_refs.iter().map(|r| r.platform_path).collect();
+    assert_eq!(flags, [false, true, false]);
+}
+
+#[test]
+fn identity_endpoint_requests_are_token_requests() {
+    let text = r#"import os, requests
+resp = requests.get(
+    os.environ["IDENTITY_ENDPOINT"],
+    params={"resource": "https://ossrdbms-aad.database.windows.net", "api-version": "2019-08-01"},
+    headers={"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]},
+)
+password = resp.json()["access_token"]
+RESOURCE = "https://ossrdbms-aad.database.windows.net"
+"#;
+    let scan = scan(Language::Python, text);
+    let scopes: Vec<(&str, crate::scan::ScopeContext)> = scan
+        .token_scopes
+        .iter()
+        .map(|s| (s.value.as_str(), s.context))
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            (
+                "https://ossrdbms-aad.database.windows.net",
+                crate::scan::ScopeContext::Resource
+            ),
+            (
+                "https://ossrdbms-aad.database.windows.net",
+                crate::scan::ScopeContext::Resource
+            ),
+        ]
+    );
+}
+
+#[test]
+fn templates_are_templates() {
+    for (language, text) in [
+        (
+            Language::Python,
+            "url = 'postgresql://{}@{}:{}/{}'.format(u, h, p, d)\n",
+        ),
+        (
+            Language::Python,
+            "url = 'postgresql://%s:%s@%s/db' % (u, pw, h)\n",
+        ),
+        (
+            Language::Python,
+            "url = 'postgresql://{user}:{password}@{host}/db'\n",
+        ),
+        (
+            Language::Python,
+            "url = f'postgresql://{user}:{password}@{host}/db'\n",
+        ),
+        (
+            Language::JavaScript,
+            "const url = `postgresql://${u}:${p}@${h}/db`;\n",
+        ),
+        (
+            Language::JavaScript,
+            "const url = 'postgresql://{{ user }}:{{ password }}@host/db';\n",
+        ),
+        (Language::Go, "url := \"postgres://%s:%s@%s/db\"\n"),
+    ] {
+        let scan = scan(language, text);
+        assert_eq!(scan.string_literals.len(), 1, "{text}");
+        assert!(scan.string_literals[0].interpolated, "{text}");
+    }
+    // Percent-encoding is not a placeholder.
+    let scan = scan(
+        Language::Python,
+        "url = 'postgresql://app:p%40ss%2Fword%d3@host/db'\n",
+    );
+    assert!(!scan.string_literals[0].interpolated);
+}
+
+#[test]
+fn grammars_by_extension() {
+    let tsx = "const App = () => <div>{process.env.NEXT_PUBLIC_API}</div>;\nconst url = process.env.DATABASE_URL as string;\n";
+    let names: Vec<String> = scan_path("web/App.tsx", Language::JavaScript, tsx)
+        .env_refs
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["NEXT_PUBLIC_API", "DATABASE_URL"]);
+    let ts = "const n = <number>x; const url: string = process.env.DATABASE_URL!;\n";
+    let names: Vec<String> = scan_path("src/db.ts", Language::JavaScript, ts)
+        .env_refs
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["DATABASE_URL"]);
+    // Without a path, TypeScript is still read when JavaScript fails.
+    let names: Vec<String> = scan(
+        Language::JavaScript,
+        "interface Env { a: string }\nconst url: string = process.env.DATABASE_URL ?? \"\";\n",
+    )
+    .env_refs
+    .into_iter()
+    .map(|r| (r.name, r.has_default))
+    .map(|(n, d)| format!("{n}:{d}"))
+    .collect();
+    assert_eq!(names, ["DATABASE_URL:true"]);
+}
+
+/// Generated inputs of the kinds issue 16 lists: each must scan in linear time. The bound is
+/// loose (a debug build on a shared machine); quadratic behaviour misses it by minutes.
+#[test]
+fn pathological_inputs_scan_in_linear_time() {
+    let cases: Vec<(Language, String)> = vec![
+        (
+            Language::JavaScript,
+            format!("const s = conn{};\n", ".split(\"=\")".repeat(16_000)),
+        ),
+        (Language::Python, format!("x = {}\n", "'".repeat(800_000))),
+        // Over the syntax-tree cap: the regex scanner takes it.
+        (
+            Language::JavaScript,
+            "var a = process.env.DATABASE_URL + f(1, [2, 3]);\n".repeat(90_000),
+        ),
+        (
+            Language::Python,
+            format!(
+                "import os\nconn = os.environ['DATABASE_URL']\n{}",
+                "print(conn, os.environ['NEON_POSTGRESQL_PASSWORD'])\n".repeat(18_000)
+            ),
+        ),
+        (
+            Language::JavaScript,
+            format!(
+                "const c = process.env.DATABASE_URL;\n{}",
+                "console.log(c + process.env.X);\n".repeat(20_000)
+            ),
+        ),
+        (
+            Language::Python,
+            format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000)),
+        ),
+        (
+            Language::JavaScript,
+            format!("x = {}1{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+        ),
+        (
+            Language::Python,
+            format!("s = {}\n", "a + ".repeat(100_000) + "conn"),
+        ),
+        (
+            Language::JavaScript,
+            format!(
+                "if (process.env.WEBSITE_HOSTNAME) {{ {} }}\n",
+                "if (a) { b = process.env.X; }\n".repeat(30_000)
+            ),
+        ),
+    ];
+    for (language, text) in cases {
+        let started = std::time::Instant::now();
+        let found = scan(language, &text);
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed.as_secs() < 20,
+            "{} bytes of {language:?} took {elapsed:?}",
+            text.len()
+        );
+        // Every fact still lies inside the text.
+        assert!(found.values.iter().all(|v| v.range.end <= text.len()));
+    }
+}
+
+#[test]
+#[ignore]
+fn scaling_probe() {
+    for n in [7_500, 15_000, 30_000] {
+        let text = format!(
+            "import os\nconn = os.environ['DATABASE_URL']\n{}",
+            "print(conn, os.environ['NEON_POSTGRESQL_PASSWORD'])\n".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        let tree = super::parse(super::Dialect::Python, &text).unwrap();
+        let parsed = started.elapsed();
+        drop(tree);
+        let started = std::time::Instant::now();
+        let _ = scan(Language::Python, &text);
+        eprintln!("{n}: parse {parsed:?} scan {:?}", started.elapsed());
+    }
+}
+
+/// Debug-build estimate of what the syntax trees cost `check` on a tree: only the files that
+/// pass the prefilter are parsed. `NEON_LSP_PROBE_DIR=… cargo test --lib prefiltered_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn prefiltered_cost() {
+    let Ok(root) = std::env::var("NEON_LSP_PROBE_DIR") else {
+        eprintln!("set NEON_LSP_PROBE_DIR");
+        return;
+    };
+    let mut stack = vec![std::path::PathBuf::from(root)];
+    let mut relevant = Vec::new();
+    let (mut files, mut bytes) = (0usize, 0usize);
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(language) = Language::for_path(&path.to_string_lossy())
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                files += 1;
+                bytes += text.len();
+                if crate::scan::might_be_relevant(text.as_bytes()) {
+                    relevant.push((language, text));
+                }
+            }
+        }
+    }
+    let relevant_bytes: usize = relevant.iter().map(|(_, t)| t.len()).sum();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let dialect = if *language == Language::Python {
+            super::Dialect::Python
+        } else {
+            super::Dialect::JavaScriptOrTypeScript
+        };
+        let _ = super::parse(dialect, text);
+    }
+    let parse = started.elapsed();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let _ = scan(*language, text);
+    }
+    let tree = started.elapsed();
+    let started = std::time::Instant::now();
+    for (language, text) in &relevant {
+        let _ = crate::scan::scan_regex(*language, text);
+    }
+    let regex = started.elapsed();
+    eprintln!(
+        "{files} files, {bytes} bytes; {} pass the prefilter ({relevant_bytes} bytes): syntax trees {tree:?} (parse alone {parse:?}, C at -O3), regex {regex:?} (debug build)",
+        relevant.len()
+    );
+}
