@@ -3,7 +3,7 @@
 use crate::analysis::Context;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
-use crate::rules::manual_connection_string_parsing::{SecretKind, tainted_locals, word_in};
+use crate::rules::manual_connection_string_parsing::{SecretKind, Sensitive};
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -32,24 +32,13 @@ Log the host or database name if you need to, never the whole string.
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, _, scan, refs) in context.sources() {
-        let locals = tainted_locals(scan, refs, SecretKind::AnySecret);
+        let sensitive = Sensitive::new(scan, refs, SecretKind::AnySecret);
         for call in &scan.log_calls {
-            let direct = refs.iter().find(|r| {
-                call.args_range.contains_range(r.range)
-                    && SecretKind::AnySecret.matches(r.parsed.as_ref().map(|p| p.field), &r.name)
-            });
-            let what = if let Some(reference) = direct {
-                Some(reference.name.clone())
-            } else {
-                let args = file
-                    .text
-                    .get(call.args_range.start..call.args_range.end)
-                    .unwrap_or("");
-                locals
-                    .iter()
-                    .find(|(local, _)| word_in(args, local))
-                    .map(|(local, name)| format!("{local} (from {name})"))
-            };
+            let args = file
+                .text
+                .get(call.args_range.start..call.args_range.end)
+                .unwrap_or("");
+            let what = sensitive.named_in(call.args_range, args);
             let Some(what) = what else { continue };
             out.push(Diagnostic::new(
                 Rule::SecretLogged,

@@ -1107,13 +1107,11 @@ impl Code<'_> {
             )
             .then_some(SplitSeparator::Whitespace);
         }
-        let literal = self
-            .lexed
-            .literals
-            .iter()
-            .skip_while(|l| l.range.start < first.start)
-            .take_while(|l| l.range.start < first.end)
-            .next()?;
+        // Literals are sorted by start: a binary search, not a walk from the file's start.
+        let literals = &self.lexed.literals;
+        let literal = literals
+            .get(literals.partition_point(|l| l.range.start < first.start))
+            .filter(|l| l.range.start < first.end)?;
         self.separator_of(literal)
     }
 
