@@ -8,6 +8,7 @@ pub mod http;
 pub mod identity;
 pub mod lsp;
 pub mod neon;
+pub mod pathological;
 pub mod pg;
 
 /// `CI=true` turns a missing prerequisite into a failure instead of a skip.
