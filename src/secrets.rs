@@ -258,7 +258,8 @@ pub fn mask_window(text: &str, window: TextRange, ranges: &[TextRange]) -> Maske
     MaskedWindow { text: out, pieces }
 }
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+/// The largest character boundary of `text` at or before `offset`.
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset = offset.min(text.len());
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -266,7 +267,8 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+/// The smallest character boundary of `text` at or after `offset` (at most its length).
+pub fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset < text.len() && !text.is_char_boundary(offset) {
         offset += 1;
     }

@@ -104,9 +104,12 @@ fn quote_line(
     let (window, cut_before, cut_after) = if line.len() <= LONG_LINE {
         (line, false, false)
     } else {
-        let start = floor_boundary(text, focus_start.saturating_sub(CONTEXT).max(line.start));
+        let start = crate::secrets::floor_char_boundary(
+            text,
+            focus_start.saturating_sub(CONTEXT).max(line.start),
+        );
         let shown_end = focus_end.min(focus_start + LONG_RANGE);
-        let end = ceil_boundary(text, (shown_end + CONTEXT).min(line.end));
+        let end = crate::secrets::ceil_char_boundary(text, (shown_end + CONTEXT).min(line.end));
         (
             TextRange::new(start, end),
             start > line.start,
@@ -129,20 +132,6 @@ fn quote_line(
         start_column,
         end_column,
     })
-}
-
-fn floor_boundary(text: &str, mut offset: usize) -> usize {
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
-fn ceil_boundary(text: &str, mut offset: usize) -> usize {
-    while offset < text.len() && !text.is_char_boundary(offset) {
-        offset += 1;
-    }
-    offset.min(text.len())
 }
 
 fn write_diagnostic(
