@@ -1219,11 +1219,13 @@ impl Parser<'_> {
         if swallowed.is_empty() {
             return;
         }
-        let keys = swallowed
-            .iter()
-            .map(|key| format!("`{key}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Named by count, not by key: the swallowed "keys" are inside a value, which may be a
+        // password spanning lines, and messages never quote text from a value.
+        let keys = if swallowed.len() == 1 {
+            "a line that looks like an entry".to_owned()
+        } else {
+            format!("{} lines that look like entries", swallowed.len())
+        };
         self.file.errors.push(EnvSyntaxError {
             kind: EnvSyntaxErrorKind::QuotedValueSwallowsEntries,
             range: quote_range,
@@ -1269,13 +1271,29 @@ impl Parser<'_> {
                 kind: EnvSyntaxErrorKind::BareVariableNameCut,
                 range,
                 line: self.line_of(range.start),
-                message: format!(
-                    "dotenvy reads `${full_name}` as `${}` followed by the text `{}`: a bare \
-                     variable name ends at the first `_`",
-                    reference.name,
-                    after.get(..rest_length).unwrap_or("")
-                ),
-                help: format!("write `${{{full_name}}}`"),
+                message: if crate::secrets::is_secret_key(&entry.key)
+                    || entry.value.contains("://")
+                    || entry.value.contains('=')
+                {
+                    // The `$` may be part of a password: describe, do not quote.
+                    "dotenvy cuts a bare `$NAME` reference at the first `_`, so it reads a \
+                     shorter name here than the one written"
+                        .to_owned()
+                } else {
+                    format!(
+                        "dotenvy reads `${full_name}` as `${}` followed by the text `{}`: a bare \
+                         variable name ends at the first `_`",
+                        reference.name,
+                        after.get(..rest_length).unwrap_or("")
+                    )
+                },
+                help: if crate::secrets::is_secret_key(&entry.key) {
+                    "wrap the name in braces (`${NAME_WITH_UNDERSCORES}`), or escape the `$` as \
+                     `\\$` if it is part of the value"
+                        .to_owned()
+                } else {
+                    format!("write `${{{full_name}}}`")
+                },
             });
         }
     }
@@ -1820,7 +1838,10 @@ NEON_C='no \n escapes'
         let error = &file.errors[0];
         assert!(!error.kind.loader_rejects());
         assert!(
-            error.message.contains("`NEON_B`, `NEON_C`"),
+            error
+                .message
+                .contains("2 lines that look like entries on lines 2–3")
+                && !error.message.contains("NEON_B"),
             "{}",
             error.message
         );

@@ -5,7 +5,7 @@ use crate::catalogue::Field;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::rules::secret_logged::describe_value;
-use crate::scan::{self, Scan, ValueKind, ValueRole};
+use crate::scan::{self, Scan, ValueFact, ValueKind, ValueRole};
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -56,10 +56,13 @@ pub(crate) fn tainted_locals(
     refs: &[Reference],
     kind: SecretKind,
 ) -> Vec<(String, String)> {
+    // By index, not by a search per assignment: a file of 30,000 assignments must stay linear.
+    let by_index: std::collections::HashMap<_, &Reference> =
+        refs.iter().map(|r| (r.index, r)).collect();
     scan.assignments
         .iter()
         .filter_map(|assignment| {
-            let reference = refs.iter().find(|r| r.index == assignment.env_ref)?;
+            let reference = *by_index.get(&assignment.env_ref)?;
             kind.matches(reference.parsed.as_ref().map(|p| p.field), &reference.name)
                 .then(|| (assignment.local.clone(), reference.name.clone()))
         })
@@ -77,38 +80,147 @@ pub(crate) fn word_in(text: &str, word: &str) -> bool {
     })
 }
 
+/// The whole identifiers in `text` that [`word_in`] would find (not those followed by `$`),
+/// each with its leading `$` when it has one (PHP and shell locals are stored with it).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut offset = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let rest = &text[offset..];
+            let start = offset + rest.find(is_ident)?;
+            let length = text[start..]
+                .find(|c: char| !is_ident(c))
+                .unwrap_or(text.len() - start);
+            let end = start + length;
+            offset = end;
+            if text[end..].starts_with('$') {
+                continue;
+            }
+            let from = if text[..start].ends_with('$') {
+                start - 1
+            } else {
+                start
+            };
+            return Some(&text[from..end]);
+        }
+    })
+}
+
+/// A file's reads and tainted locals, indexed so that asking "which sensitive read or local is
+/// inside this range / text" stays linear over a file of 30,000 calls.
+pub(crate) struct Sensitive<'a> {
+    refs: &'a [Reference],
+    sorted: bool,
+    kind: SecretKind,
+    locals: Vec<(String, String)>,
+    local_index: std::collections::HashMap<String, usize>,
+}
+
+impl<'a> Sensitive<'a> {
+    /// `with_locals`: also match locals assigned from a sensitive read by name (for languages
+    /// without value flow).
+    pub(crate) fn new(
+        scan: &Scan,
+        refs: &'a [Reference],
+        kind: SecretKind,
+        with_locals: bool,
+    ) -> Self {
+        let locals = if with_locals {
+            tainted_locals(scan, refs, kind)
+        } else {
+            Vec::new()
+        };
+        let mut local_index = std::collections::HashMap::new();
+        for (index, (local, _)) in locals.iter().enumerate() {
+            local_index.entry(local.clone()).or_insert(index);
+        }
+        Self {
+            refs,
+            sorted: refs
+                .windows(2)
+                .all(|w| w[0].range.start <= w[1].range.start),
+            kind,
+            locals,
+            local_index,
+        }
+    }
+
+    /// The first sensitive read inside `range`, else the first tainted local named in
+    /// `text` (the range's text): "NAME" or "local (from NAME)".
+    pub(crate) fn named_in(&self, range: crate::text::TextRange, text: &str) -> Option<String> {
+        let candidates = if self.sorted {
+            let first = self.refs.partition_point(|r| r.range.start < range.start);
+            let end = self.refs.partition_point(|r| r.range.start < range.end);
+            &self.refs[first..end.max(first)]
+        } else {
+            self.refs
+        };
+        let direct = candidates.iter().find(|r| {
+            range.contains_range(r.range)
+                && self
+                    .kind
+                    .matches(r.parsed.as_ref().map(|p| p.field), &r.name)
+        });
+        if let Some(reference) = direct {
+            return Some(reference.name.clone());
+        }
+        words(text)
+            .flat_map(|word| [word, word.trim_start_matches('$')])
+            .filter_map(|word| self.local_index.get(word).copied())
+            .min()
+            .and_then(|index| self.locals.get(index))
+            .map(|(local, name)| format!("{local} (from {name})"))
+    }
+}
+
+/// A file's value facts sorted by position, so that "the first fact inside this range" stays
+/// cheap over a file with thousands of calls.
+pub(crate) struct Values<'a> {
+    sorted: Vec<&'a ValueFact>,
+}
+
+impl<'a> Values<'a> {
+    pub(crate) fn new(scan: &'a Scan) -> Self {
+        let mut sorted: Vec<&ValueFact> = scan.values.iter().collect();
+        sorted.sort_by_key(|v| v.range.start);
+        Self { sorted }
+    }
+
+    pub(crate) fn first_in(
+        &self,
+        range: crate::text::TextRange,
+        wanted: impl Fn(&ValueFact) -> bool,
+    ) -> Option<&'a ValueFact> {
+        let first = self.sorted.partition_point(|v| v.range.start < range.start);
+        self.sorted[first..]
+            .iter()
+            .take_while(|v| v.range.start < range.end)
+            .find(|v| range.contains_range(v.range) && wanted(v))
+            .copied()
+    }
+}
+
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, language, scan, refs) in context.sources() {
         // With a syntax tree, the value flow knows which receivers hold a connection string,
         // inside blocks, functions and methods too.
         let flow = scan::has_value_flow(language);
-        let locals = if flow {
-            Vec::new()
-        } else {
-            tainted_locals(scan, refs, SecretKind::ConnectionString)
-        };
+        let sensitive = Sensitive::new(scan, refs, SecretKind::ConnectionString, !flow);
+        let values = Values::new(scan);
         for split in &scan.split_calls {
-            let direct = refs.iter().find(|r| {
-                split.receiver_range.contains_range(r.range)
-                    && SecretKind::ConnectionString
-                        .matches(r.parsed.as_ref().map(|p| p.field), &r.name)
-            });
-            let what = match direct {
-                Some(reference) => Some(reference.name.clone()),
-                None if flow => scan
-                    .values
-                    .iter()
-                    .find(|v| {
-                        v.role == ValueRole::Use
-                            && v.kind == ValueKind::ConnectionString
-                            && split.receiver_range.contains_range(v.range)
+            let what = sensitive
+                .named_in(split.receiver_range, &split.receiver_text)
+                .or_else(|| {
+                    flow.then(|| {
+                        values
+                            .first_in(split.receiver_range, |v| {
+                                v.role == ValueRole::Use && v.kind == ValueKind::ConnectionString
+                            })
+                            .map(|v| describe_value(file.text, scan, v))
                     })
-                    .map(|v| describe_value(file.text, scan, v)),
-                None => locals
-                    .iter()
-                    .find(|(local, _)| word_in(&split.receiver_text, local))
-                    .map(|(local, name)| format!("{local} (from {name})")),
-            };
+                    .flatten()
+                });
             let Some(what) = what else { continue };
             out.push(Diagnostic::new(
                 Rule::ManualConnectionStringParsing,

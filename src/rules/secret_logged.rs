@@ -3,7 +3,7 @@
 use crate::analysis::Context;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
-use crate::rules::manual_connection_string_parsing::{SecretKind, tainted_locals, word_in};
+use crate::rules::manual_connection_string_parsing::{SecretKind, Sensitive, Values};
 use crate::scan::{self, Scan, ValueFact, ValueKind, ValueOrigin, ValueRole};
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -39,37 +39,24 @@ Log the host or database name if you need to, never the whole string.
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, language, scan, refs) in context.sources() {
         // With a syntax tree, names come from the tree's value flow: a name inside a string
-        // literal is not a value, and parsed forms, passwords and tokens count too.
+        // literal is not a value, and parsed forms, passwords and tokens count too. Without
+        // one, locals assigned from a sensitive read are matched by name in the arguments.
         let flow = scan::has_value_flow(language);
-        let locals = if flow {
-            Vec::new()
-        } else {
-            tainted_locals(scan, refs, SecretKind::AnySecret)
-        };
+        let sensitive = Sensitive::new(scan, refs, SecretKind::AnySecret, !flow);
+        let values = Values::new(scan);
         for call in &scan.log_calls {
-            let direct = refs.iter().find(|r| {
-                call.args_range.contains_range(r.range)
-                    && SecretKind::AnySecret.matches(r.parsed.as_ref().map(|p| p.field), &r.name)
+            let args = file
+                .text
+                .get(call.args_range.start..call.args_range.end)
+                .unwrap_or("");
+            let what = sensitive.named_in(call.args_range, args).or_else(|| {
+                flow.then(|| {
+                    values
+                        .first_in(call.args_range, |v| v.role == ValueRole::Logged)
+                        .map(|v| describe_value(file.text, scan, v))
+                })
+                .flatten()
             });
-            let what = if let Some(reference) = direct {
-                Some(reference.name.clone())
-            } else if flow {
-                scan.values
-                    .iter()
-                    .find(|v| {
-                        v.role == ValueRole::Logged && call.args_range.contains_range(v.range)
-                    })
-                    .map(|v| describe_value(file.text, scan, v))
-            } else {
-                let args = file
-                    .text
-                    .get(call.args_range.start..call.args_range.end)
-                    .unwrap_or("");
-                locals
-                    .iter()
-                    .find(|(local, _)| word_in(args, local))
-                    .map(|(local, name)| format!("{local} (from {name})"))
-            };
             let Some(what) = what else { continue };
             out.push(Diagnostic::new(
                 Rule::SecretLogged,

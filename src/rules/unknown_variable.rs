@@ -4,6 +4,7 @@ use crate::analysis::{Context, NameStatus};
 use crate::catalogue::{self, Target};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -28,6 +29,9 @@ The quick fix replaces the name with the closest one Service Connector sets for 
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    // One suggestion per name and connection: a name read 250,000 times must not compute
+    // 250,000 edit distances against every candidate.
+    let mut suggestions: HashMap<(&str, Option<usize>), Option<String>> = HashMap::new();
     for (_, file, reference) in context.references() {
         if reference.status != NameStatus::Unknown {
             continue;
@@ -39,14 +43,22 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             .map(|p| p.target)
             .or(connection.map(|c| c.target))
             .unwrap_or(Target::Neon);
-        let mut candidates: Vec<String> = connection
-            .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
-            .unwrap_or_default();
-        if candidates.is_empty() {
-            candidates =
-                catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
-        }
-        let suggestion = catalogue::closest(&reference.name, candidates.iter().map(String::as_str));
+        let suggestion = suggestions
+            .entry((reference.name.as_str(), reference.connection))
+            .or_insert_with(|| {
+                let mut candidates: Vec<String> = connection
+                    .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
+                    .unwrap_or_default();
+                if candidates.is_empty() {
+                    candidates = catalogue::all_env_names(
+                        target,
+                        connection.and_then(|c| c.name.as_deref()),
+                    );
+                }
+                catalogue::closest(&reference.name, candidates.iter().map(String::as_str))
+                    .map(str::to_owned)
+            })
+            .as_deref();
         let why = why_unknown(&reference.name, reference.parsed.as_ref());
         let mut message = format!(
             "{} is not a variable Service Connector sets{why}",

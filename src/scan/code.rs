@@ -36,6 +36,7 @@ pub(crate) fn scan_code(language: Language, text: &str) -> Scan {
         text,
         masked: &lexed.masked,
         lexed: &lexed,
+        chain_starts: Default::default(),
     };
     let mut scan = Scan {
         comments: lexed.comments.clone(),
@@ -105,7 +106,15 @@ struct Code<'a> {
     text: &'a str,
     masked: &'a [u8],
     lexed: &'a Lexed,
+    /// [`Code::expression_start`]'s answers by end offset: a chain of n calls
+    /// (`s.split("=").split("=")…`) asks for every prefix of itself, and walking each prefix
+    /// back to the chain's start again would be quadratic.
+    chain_starts: std::cell::RefCell<std::collections::HashMap<usize, usize>>,
 }
+
+/// A split receiver's text is kept up to this many bytes (the variable or read it starts
+/// with is what the rules look at); a longer one would be copied once per call in a chain.
+const MAX_RECEIVER_TEXT: usize = 512;
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
@@ -970,7 +979,11 @@ impl Code<'_> {
         let receiver_end = self.skip_ws_back(dot);
         let receiver_start = self.expression_start(receiver_end)?;
         let receiver_range = TextRange::new(receiver_start, receiver_end);
-        let receiver = self.slice(receiver_range);
+        let mut shown_end = receiver_end.min(receiver_start + MAX_RECEIVER_TEXT);
+        while !self.text.is_char_boundary(shown_end) {
+            shown_end -= 1;
+        }
+        let receiver = self.slice(TextRange::new(receiver_start, shown_end));
         // Python `re.split(pattern, text)` is a function, not a method of `re`.
         if self.language == Language::Python && receiver == "re" {
             return self.python_re_split(receiver_start, after_name);
@@ -1095,13 +1108,11 @@ impl Code<'_> {
             )
             .then_some(SplitSeparator::Whitespace);
         }
-        let literal = self
-            .lexed
-            .literals
-            .iter()
-            .skip_while(|l| l.range.start < first.start)
-            .take_while(|l| l.range.start < first.end)
-            .next()?;
+        // Literals are sorted by start: a binary search, not a walk from the file's start.
+        let literals = &self.lexed.literals;
+        let literal = literals
+            .get(literals.partition_point(|l| l.range.start < first.start))
+            .filter(|l| l.range.start < first.end)?;
         self.separator_of(literal)
     }
 
@@ -1122,6 +1133,14 @@ impl Code<'_> {
     /// Start of the expression that ends at `end`: a chain of names, calls, indexes and
     /// literals joined by `.`, `?.`, `->` or `::`.
     fn expression_start(&self, end: usize) -> Option<usize> {
+        let start = self.chain_start(end)?;
+        (start < end).then_some(start)
+    }
+
+    fn chain_start(&self, end: usize) -> Option<usize> {
+        if let Some(&start) = self.chain_starts.borrow().get(&end) {
+            return Some(start);
+        }
         let mut pos = end;
         let mut start = end;
         loop {
@@ -1154,8 +1173,15 @@ impl Code<'_> {
                 Some(c) => pos = self.skip_ws_back(connector_end - c.len()),
                 None => break,
             }
+            if let Some(&known) = self.chain_starts.borrow().get(&pos) {
+                if known < pos {
+                    start = known;
+                }
+                break;
+            }
         }
-        (start < end).then_some(start)
+        self.chain_starts.borrow_mut().insert(end, start);
+        Some(start)
     }
 
     fn name_start_before_chain(&self, mut pos: usize) -> usize {

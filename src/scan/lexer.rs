@@ -118,6 +118,7 @@ pub(crate) fn lex(language: Language, text: &str) -> Lexed {
         depth: 0,
         previous: Previous::Start,
         nesting: 0,
+        line_hint: LineHint::default(),
         out: Lexed {
             masked: bytes.to_vec(),
             comments: Vec::new(),
@@ -152,7 +153,19 @@ struct Lexer<'a> {
     previous: Previous,
     /// Open `(`/`[` in Python code, to tell a statement from an argument on its own line.
     nesting: usize,
+    /// The line start found for the last Python string and the offset it was searched up to,
+    /// so that many strings on one long line do not each scan back to its start (quadratic).
+    line_hint: LineHint,
     out: Lexed,
+}
+
+/// Where the line holding a position starts, and where its first non-blank byte is; searched
+/// incrementally because strings are lexed in increasing order.
+#[derive(Debug, Clone, Copy, Default)]
+struct LineHint {
+    searched_to: usize,
+    line_start: usize,
+    first_code: usize,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -659,18 +672,35 @@ impl Lexer<'_> {
         }
     }
 
+    /// The start of the line holding `at` and its first byte that is not a space or tab.
+    /// Amortised O(1) for increasing `at` (see [`LineHint`]).
+    fn line_of(&mut self, at: usize) -> (usize, usize) {
+        let hint = &mut self.line_hint;
+        if at < hint.searched_to {
+            *hint = LineHint::default();
+        }
+        let from = hint.searched_to;
+        if let Some(newline) = memchr::memrchr(b'\n', &self.bytes[from..at]) {
+            let line_start = from + newline + 1;
+            hint.line_start = line_start;
+            hint.first_code = line_start;
+            while hint.first_code < at && matches!(self.bytes[hint.first_code], b' ' | b'\t') {
+                hint.first_code += 1;
+            }
+        } else if hint.first_code == from {
+            while hint.first_code < at && matches!(self.bytes[hint.first_code], b' ' | b'\t') {
+                hint.first_code += 1;
+            }
+        }
+        hint.searched_to = at;
+        (hint.line_start, hint.first_code)
+    }
+
     fn python_string(&mut self, start: usize, quote_at: usize, formatted: bool, raw: bool) {
-        let line_start = self.bytes[..start]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
+        let (line_start, first_code) = self.line_of(start);
         let continued = line_start >= 2 && self.bytes[line_start - 2] == b'\\';
-        let starts_statement = self.nesting == 0
-            && self.depth == 0
-            && !continued
-            && self.bytes[line_start..start]
-                .iter()
-                .all(|b| matches!(b, b' ' | b'\t'));
+        let starts_statement =
+            self.nesting == 0 && self.depth == 0 && !continued && first_code >= start;
         let quote = self.at(quote_at);
         let triple = self.at(quote_at + 1) == quote && self.at(quote_at + 2) == quote;
         let close: &'static [u8] = match (quote, triple) {

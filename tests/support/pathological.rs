@@ -1,0 +1,163 @@
+//! Generated pathological inputs (issue 16, item 3), shared by `tests/pathological.rs` (loose
+//! CPU and memory bounds) and `benches/pathological.rs` (exact figures). Each case is a small
+//! project folder: one file whose shape once made neon-lsp super-linear.
+
+use std::path::Path;
+
+pub struct Case {
+    pub name: &'static str,
+    /// What the issue measured on the release binary before the fix.
+    pub before: &'static str,
+    /// (relative path, contents)
+    pub file: (&'static str, String),
+    /// The case yields hundreds of thousands of findings, each held in memory and printed:
+    /// its cost is the findings' own, and it gets looser bounds (see `tests/pathological.rs`).
+    pub many_findings: bool,
+}
+
+/// A minified-looking bundle: functions, strings with escapes, template literals, comments,
+/// env reads and connection strings, repeated to `size` bytes.
+fn bundle(size: usize) -> String {
+    let mut text = String::with_capacity(size + 256);
+    let mut index = 0;
+    while text.len() < size {
+        text.push_str(&format!(
+            "function a{index}(b){{var c=\"str\\\"ing {index}\",d='x',e=`t ${{b}} u`;/* c */return b.split(\",\").map(x=>x+c)}}\
+             const u{index}=process.env.NEON_POSTGRESQL_HOST||\"postgres://u:p@h/db\";// line\n"
+        ));
+        index += 1;
+    }
+    text
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "4.1 MB JavaScript bundle",
+            before: "killed at 300 s, 3.0 GB",
+            many_findings: false,
+            file: ("bundle.js", bundle(4_100_000)),
+        },
+        Case {
+            name: "16,000 chained .split(\"=\") (176 KB)",
+            before: "11 s, 1.4 GB",
+            many_findings: false,
+            file: (
+                "split.js",
+                format!(
+                    "const x = process.env.NEON_POSTGRESQL_CONNECTIONSTRING{};\n",
+                    ".split(\"=\")".repeat(16_000)
+                ),
+            ),
+        },
+        Case {
+            name: "Python line of 800k quotes",
+            before: "35 s",
+            many_findings: false,
+            file: (
+                "quotes.py",
+                format!(
+                    "import os\nx = {}\nos.environ[\"NEON_POSTGRESQL_HOST\"]\n",
+                    "\"'".repeat(400_000)
+                ),
+            ),
+        },
+        Case {
+            name: "Python line of 200k short strings",
+            before: "(found here) quadratic like the above",
+            many_findings: false,
+            file: (
+                "strings.py",
+                format!(
+                    "import os\nx = [{}]\nos.environ[\"NEON_POSTGRESQL_HOST\"]\n",
+                    "\"a\",".repeat(200_000)
+                ),
+            ),
+        },
+        Case {
+            name: "one variable read 250k times (4 MB)",
+            before: "30 s",
+            many_findings: true,
+            file: (
+                "reads.js",
+                format!(
+                    "const env = process.env;\n{}",
+                    "env.NEON_PGHOS;\n".repeat(250_000)
+                ),
+            ),
+        },
+        Case {
+            name: ".env with 146k duplicate keys",
+            before: "over 300 s",
+            many_findings: true,
+            file: (".env", "NEON_POSTGRESQL_HOST=x\n".repeat(146_000)),
+        },
+        Case {
+            name: "1.9 MB minified bundle, one line, 20 findings",
+            before: "57 MB of output",
+            many_findings: false,
+            file: (
+                "bundle.min.js",
+                (0..20)
+                    .map(|i| {
+                        format!(
+                            "var q{i}=\"{}\";var r{i}=process.env.NEON_POSTGRES_HOST;",
+                            "x".repeat(95_000)
+                        )
+                    })
+                    .collect::<String>()
+                    + "\n",
+            ),
+        },
+    ]
+}
+
+/// Writes `case` into `dir` (plus the `import os` the Python reads need to be reads).
+pub fn write(case: &Case, dir: &Path) {
+    let (path, text) = &case.file;
+    let text = if path.ends_with(".py") && !text.starts_with("import os") {
+        format!("import os\n{text}")
+    } else {
+        text.clone()
+    };
+    std::fs::write(dir.join(path), text).unwrap();
+}
+
+/// CPU seconds (user + system), peak resident MiB and stdout bytes of one `neon-lsp check` on
+/// `dir`, measured by wait4 on the child itself.
+// The child is reaped by wait4 (which also reports its usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+pub fn measure(binary: &Path, dir: &Path) -> (f64, f64, usize) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(binary)
+        .args(["check", "--color", "never", "."])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut count = 0usize;
+        let mut buffer = [0u8; 65536];
+        while let Ok(read) = stdout.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            count += read;
+        }
+        count
+    });
+    let pid = i32::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data, zero is a valid value; pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    let bytes = reader.join().unwrap();
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    let peak_mib = usage.ru_maxrss as f64 / 1024.0;
+    (cpu, peak_mib, bytes)
+}
