@@ -1102,25 +1102,14 @@ pub fn variable_at(
     })
 }
 
-/// A .env value fit to show: passwords and secrets become `****`, connection strings keep
-/// everything but their password.
+/// A .env value fit to show: masked as every output masks it ([`crate::secrets`]).
 pub fn masked_value(key: &str, value: &str) -> String {
-    let secret_field = catalogue::parse_name(key).is_some_and(|p| p.field.is_secret());
-    let upper = key.to_ascii_uppercase();
-    if secret_field
-        || upper.contains("PASSWORD")
-        || upper.contains("SECRET")
-        || upper.contains("TOKEN")
-    {
-        return crate::connstr::MASK.to_string();
-    }
-    match crate::connstr::parse(value) {
-        Ok((format, params)) => params.masked(format),
-        Err(_) if crate::connstr::detect_format(value).is_some() => {
-            "(unparsable connection string, not shown)".to_string()
-        }
-        Err(_) => value.to_string(),
-    }
+    crate::secrets::masked_env_value(key, value)
+}
+
+/// Where `text` (the file at `path`) holds or may hold secrets, for outputs that quote it.
+pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
+    crate::secrets::secret_ranges(path, text)
 }
 
 /// A variable name to offer where code reads the environment (or a key starts in a .env file).

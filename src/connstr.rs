@@ -1038,11 +1038,18 @@ fn non_empty(value: String) -> Option<String> {
 }
 
 /// At most 40 characters of a key, for messages.
-fn shown_key(key: &str) -> Cow<'_, str> {
-    if key.chars().count() <= 40 {
-        Cow::Borrowed(key)
+/// How a message names a key: in quotes when it is a keyword some driver knows, else by its
+/// place ("a key"), because an unknown "key" may be a piece of a password that contains `;`,
+/// a space or a quote — messages never quote text that may hold a secret.
+fn shown_key(key: &str) -> Cow<'static, str> {
+    let known = is_libpq_keyword(key)
+        || npgsql_keyword(key).is_some()
+        || key.eq_ignore_ascii_case("password")
+        || key.eq_ignore_ascii_case("user");
+    if known {
+        Cow::Owned(format!("\"{key}\""))
     } else {
-        Cow::Owned(key.chars().take(40).chain("…".chars()).collect())
+        Cow::Borrowed("a key")
     }
 }
 
@@ -1301,7 +1308,19 @@ fn unknown_key_error<'a>(
     ParseError::new(
         ParseErrorKind::UnknownKey,
         range,
-        format!("unknown {what} \"{}\"{hint}", shown_key(key)),
+        // A misspelt keyword is named (it is a near miss of a known word, not a value); any
+        // other unknown key may be a piece of a password that contains a separator.
+        match suggestion {
+            Some(_)
+                if key.len() <= 24
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b" _-.".contains(&b)) =>
+            {
+                format!("unknown {what} \"{key}\"{hint}")
+            }
+            _ => format!("unknown {what} at this position{hint}"),
+        },
     )
     .with_suggestion(suggestion)
 }
@@ -1452,7 +1471,7 @@ fn parse_key_value(text: &str) -> Result<ParsedConnectionString, ParseError> {
                             ParseErrorKind::UnbalancedQuote,
                             TextRange::new(value_start, bytes.len()),
                             format!(
-                                "the value of \"{}\" opens a quote that is never closed",
+                                "the value of {} opens a quote that is never closed",
                                 shown_key(key)
                             ),
                         ));
@@ -1834,7 +1853,7 @@ fn parse_npgsql(text: &str) -> Result<ParsedConnectionString, ParseError> {
                             ParseErrorKind::UnbalancedQuote,
                             TextRange::new(value_start, bytes.len()),
                             format!(
-                                "the value of \"{}\" opens a quote that is never closed",
+                                "the value of {} opens a quote that is never closed",
                                 shown_key(&key_owned)
                             ),
                         ));
@@ -1860,7 +1879,7 @@ fn parse_npgsql(text: &str) -> Result<ParsedConnectionString, ParseError> {
                     ParseErrorKind::UnbalancedQuote,
                     TextRange::new(value_start, char_end(text, i)),
                     format!(
-                        "text after the closing quote of \"{}\": a quote inside a quoted value \
+                        "text after the closing quote of the value of {}: a quote inside a quoted value \
                          must be doubled",
                         shown_key(&key_owned)
                     ),

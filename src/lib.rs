@@ -18,6 +18,7 @@ pub mod lsp;
 pub mod neon;
 pub mod rules;
 pub mod scan;
+pub mod secrets;
 pub mod snippet;
 pub mod testconn;
 pub mod text;

@@ -86,15 +86,16 @@ pub fn apply_fixes(root: &Path, report: &Report) -> FixOutcome {
                 first_path,
                 format!(
                     "{}: not applied because {path} cannot be changed",
-                    fix.title
+                    crate::secrets::mask_value(&fix.title)
                 ),
             ));
             continue;
         }
         if let Some(reason) = rejection(fix, report, &edits_by_file) {
-            outcome
-                .skipped
-                .push((first_path, format!("{}: {reason}", fix.title)));
+            outcome.skipped.push((
+                first_path,
+                format!("{}: {reason}", crate::secrets::mask_value(&fix.title)),
+            ));
             continue;
         }
         for edit in &fix.edits {

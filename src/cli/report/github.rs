@@ -2,16 +2,32 @@
 //! findings appear as annotations on the pull request.
 //!
 //! Follows the runner's escaping: `%`, `\r`, `\n` in the message; additionally `:` and `,`
-//! in property values. Notes and the summary are plain log lines.
+//! in property values. Other control characters (ESC, BEL, …), which the runner would pass
+//! to the log as they are and so let file content drive the log viewer, are written as
+//! `%XX` too (the runner leaves those visible as text). Notes and the summary are plain log
+//! lines.
 
 use super::{Positions, Report, located, summary_line};
 use crate::diagnostic::Severity;
 use std::fmt::Write as _;
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '%' => escaped.push_str("%25"),
+            '\r' => escaped.push_str("%0D"),
+            '\n' => escaped.push_str("%0A"),
+            ch if ch.is_control() => {
+                let mut buffer = [0; 4];
+                for byte in ch.encode_utf8(&mut buffer).bytes() {
+                    escaped.push_str(&format!("%{byte:02X}"));
+                }
+            }
+            ch => escaped.push(ch),
+        }
+    }
+    escaped
 }
 
 fn escape_property(text: &str) -> String {
@@ -79,6 +95,10 @@ mod tests {
     fn escaping() {
         assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(
+            escape_data("\u{1b}[2J\u{7}\t\u{85}é"),
+            "%1B[2J%07%09%C2%85é"
+        );
         use crate::diagnostic::Diagnostic;
         use crate::rules::Rule;
         use crate::text::TextRange;

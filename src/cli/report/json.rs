@@ -2,7 +2,7 @@
 //! exactly the shape PRODUCT.md promises. Lines and columns are 1-based Unicode-scalar
 //! positions; end columns are exclusive.
 
-use super::{Positions, Report, located, mask_secrets};
+use super::{Positions, Report, located};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -27,7 +27,7 @@ struct JsonDiagnostic<'a> {
 
 #[derive(Serialize)]
 struct JsonFix<'a> {
-    title: &'a str,
+    title: String,
     edits: Vec<JsonEdit<'a>>,
 }
 
@@ -66,7 +66,7 @@ pub fn render_json(report: &Report) -> String {
                 .fixes
                 .iter()
                 .map(|fix| JsonFix {
-                    title: &fix.title,
+                    title: crate::secrets::mask_value(&fix.title),
                     edits: fix
                         .edits
                         .iter()
@@ -78,7 +78,7 @@ pub fn render_json(report: &Report) -> String {
                                 column: span.start.column,
                                 end_line: span.end.line,
                                 end_column: span.end.column,
-                                new_text: mask_secrets(edit.shown_text()).into_owned(),
+                                new_text: crate::secrets::mask_value(edit.shown_text()),
                             }
                         })
                         .collect(),
@@ -154,6 +154,6 @@ mod tests {
         let output = render_json(&report);
         assert!(!output.contains("hunter2"));
         assert!(output.contains("P=<the password from .env>"));
-        assert!(output.contains("postgresql://app:*******@ep-x.neon.tech/db"));
+        assert!(output.contains("postgresql://app:****@ep-x.neon.tech/db"));
     }
 }

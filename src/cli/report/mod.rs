@@ -7,14 +7,12 @@
 
 mod github;
 mod json;
-mod mask;
 mod sarif;
 mod text;
 
 pub use crate::cli::walk::Note;
 pub use github::render_github;
 pub use json::render_json;
-pub use mask::{mask_env_line, mask_secrets};
 pub use sarif::render_sarif;
 pub use text::render_text;
 
@@ -103,6 +101,7 @@ struct Span {
 struct Positions<'a> {
     sources: &'a HashMap<String, String>,
     indexes: HashMap<&'a str, LineIndex>,
+    secrets: HashMap<&'a str, Vec<TextRange>>,
 }
 
 impl<'a> Positions<'a> {
@@ -110,7 +109,29 @@ impl<'a> Positions<'a> {
         Self {
             sources,
             indexes: HashMap::new(),
+            secrets: HashMap::new(),
         }
+    }
+
+    /// The byte range of 1-based `line` of `path`, without its terminator.
+    fn line_range(&mut self, path: &str, line: usize) -> Option<TextRange> {
+        let (path, text) = self.sources.get_key_value(path)?;
+        let index = self
+            .indexes
+            .entry(path.as_str())
+            .or_insert_with(|| LineIndex::new(text));
+        let zero_based = line.checked_sub(1)?;
+        (zero_based < index.line_count()).then(|| index.line_range(text, zero_based))
+    }
+
+    /// Where `path` holds secrets ([`crate::secrets::secret_ranges`]), computed once per file.
+    fn secrets(&mut self, path: &str) -> &[TextRange] {
+        let Some((path, text)) = self.sources.get_key_value(path) else {
+            return &[];
+        };
+        self.secrets
+            .entry(path.as_str())
+            .or_insert_with(|| crate::secrets::secret_ranges(path, text))
     }
 
     /// A file the report has no text for (a file a fix creates) only has position 1:1.

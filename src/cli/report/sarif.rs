@@ -4,7 +4,7 @@
 //! locations relative to `%SRCROOT%` (the scanned root), percent-encoded; columns counted in
 //! Unicode code points as the run declares; fixes as artifact changes.
 
-use super::{Positions, Report, Span, located, mask_secrets};
+use super::{Positions, Report, Span, located};
 use crate::diagnostic::Severity;
 use crate::rules::Rule;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -139,7 +139,7 @@ pub fn render_sarif(report: &Report) -> String {
                     for edit in &fix.edits {
                         let replacement = json!({
                             "deletedRegion": region(positions.span(&edit.path, edit.range)),
-                            "insertedContent": { "text": mask_secrets(edit.shown_text()) },
+                            "insertedContent": { "text": crate::secrets::mask_value(edit.shown_text()) },
                         });
                         match changes.iter_mut().find(|(path, _)| *path == edit.path) {
                             Some((_, replacements)) => replacements.push(replacement),
@@ -152,7 +152,7 @@ pub fn render_sarif(report: &Report) -> String {
                             json!({ "artifactLocation": artifact_location(path), "replacements": replacements })
                         })
                         .collect();
-                    json!({ "description": { "text": fix.title }, "artifactChanges": changes })
+                    json!({ "description": { "text": crate::secrets::mask_value(&fix.title) }, "artifactChanges": changes })
                 })
                 .collect();
             result.insert("fixes".into(), Value::Array(fixes));

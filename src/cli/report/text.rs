@@ -1,8 +1,9 @@
 //! The compiler-style text reporter: `path:line:col: severity[rule-id]: message`, the source
 //! line with a caret under the range, the first fix as a help line, then notes and a summary.
 
-use super::{Positions, Report, Span, located, mask_env_line, mask_secrets, summary_line};
+use super::{Positions, Report, Span, located, summary_line};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::text::TextRange;
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 
@@ -51,13 +52,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
     let mut positions = Positions::new(&report.sources);
     let mut out = String::new();
     for (diagnostic, span) in located(report, &mut positions) {
-        write_diagnostic(
-            &mut out,
-            diagnostic,
-            span,
-            positions.text(&diagnostic.path),
-            color,
-        );
+        write_diagnostic(&mut out, diagnostic, span, &mut positions, color);
     }
     for note in &report.notes {
         let _ = writeln!(
@@ -78,11 +73,83 @@ pub fn render_text(report: &Report, color: bool) -> String {
     out
 }
 
+/// On a line longer than this (in bytes), only a window around the range is shown, as rustc
+/// and ruff do: a minified bundle's single line must not be printed once per finding.
+const LONG_LINE: usize = 240;
+/// Bytes of context shown on each side of the range in a long line.
+const CONTEXT: usize = 60;
+/// Bytes of the range itself shown in a long line; a longer range is cut.
+const LONG_RANGE: usize = 120;
+
+/// The source line under a diagnostic, secrets masked, with its caret columns (0-based,
+/// in characters of the returned text).
+struct Quoted {
+    text: String,
+    start_column: usize,
+    end_column: usize,
+}
+
+/// The part of the diagnostic's first line to quote: all of it, or a window around the
+/// range on a long line; then every secret in it replaced by the fixed-width mask.
+fn quote_line(
+    positions: &mut Positions<'_>,
+    path: &str,
+    range: TextRange,
+    span: Span,
+) -> Option<Quoted> {
+    let line = positions.line_range(path, span.start.line)?;
+    let text = positions.text(path)?;
+    let focus_start = range.start.clamp(line.start, line.end);
+    let focus_end = range.end.clamp(focus_start, line.end);
+    let (window, cut_before, cut_after) = if line.len() <= LONG_LINE {
+        (line, false, false)
+    } else {
+        let start = floor_boundary(text, focus_start.saturating_sub(CONTEXT).max(line.start));
+        let shown_end = focus_end.min(focus_start + LONG_RANGE);
+        let end = ceil_boundary(text, (shown_end + CONTEXT).min(line.end));
+        (
+            TextRange::new(start, end),
+            start > line.start,
+            end < line.end,
+        )
+    };
+    let masked = crate::secrets::mask_window(text, window, positions.secrets(path));
+    let prefix = if cut_before { "…" } else { "" };
+    let suffix = if cut_after { "…" } else { "" };
+    let offset = usize::from(cut_before);
+    let start_column = offset + masked.column(text, focus_start, false);
+    let end_column = if span.end.line == span.start.line {
+        offset + masked.column(text, focus_end.min(window.end), true)
+    } else {
+        // A range over several lines is underlined to the end of its first line.
+        offset + masked.column(text, window.end, true)
+    };
+    Some(Quoted {
+        text: format!("{prefix}{}{suffix}", printable(&masked.text)),
+        start_column,
+        end_column,
+    })
+}
+
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn ceil_boundary(text: &str, mut offset: usize) -> usize {
+    while offset < text.len() && !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset.min(text.len())
+}
+
 fn write_diagnostic(
     out: &mut String,
     diagnostic: &Diagnostic,
     span: Span,
-    text: Option<&str>,
+    positions: &mut Positions<'_>,
     color: bool,
 ) {
     let style = severity_style(diagnostic.severity);
@@ -100,36 +167,22 @@ fn write_diagnostic(
         paint(color, style, &label),
         printable(&diagnostic.message)
     );
-    if let Some(line) = text.and_then(|text| text.lines().nth(span.start.line.saturating_sub(1))) {
-        let is_env_file = matches!(
-            crate::workspace::classify(&diagnostic.path),
-            Some(crate::workspace::FileKind::DotEnv)
-        );
-        let line = if is_env_file {
-            printable(&mask_env_line(line))
-        } else {
-            printable(&mask_secrets(line))
-        };
+    if let Some(quoted) = quote_line(positions, &diagnostic.path, diagnostic.range, span) {
         let number = span.start.line.to_string();
         let gutter = " ".repeat(number.len());
-        let padding: String = line
+        let padding: String = quoted
+            .text
             .chars()
-            .take(span.start.column.saturating_sub(1))
+            .take(quoted.start_column)
             .map(|ch| if ch == '\t' { '\t' } else { ' ' })
             .collect();
-        let line_length = line.chars().count();
-        // A range over several lines is underlined to the end of its first line.
-        let end_column = if span.end.line == span.start.line {
-            span.end.column
-        } else {
-            line_length + 1
-        };
-        let width = end_column.saturating_sub(span.start.column).max(1);
+        let width = quoted.end_column.saturating_sub(quoted.start_column).max(1);
         let _ = writeln!(out, "{gutter} {}", paint(color, GUTTER, "|"));
         let _ = writeln!(
             out,
-            "{} {line}",
-            paint(color, GUTTER, &format!("{number} |"))
+            "{} {}",
+            paint(color, GUTTER, &format!("{number} |")),
+            quoted.text
         );
         let _ = writeln!(
             out,
@@ -143,7 +196,7 @@ fn write_diagnostic(
             out,
             "  {} {}",
             paint(color, BOLD, "= help:"),
-            printable(&fix.title)
+            printable(&crate::secrets::mask_value(&fix.title))
         );
     }
     out.push('\n');
@@ -165,8 +218,8 @@ mod tests {
 
 .env:2:1: warning[plaintext-secret]: NEON_POSTGRESQL_PASSWORD holds a password in a file git does not ignore
   |
-2 | NEON_POSTGRESQL_PASSWORD=*******************
-  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+2 | NEON_POSTGRESQL_PASSWORD=****
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
 .env:3:1: error[unknown-variable]: NEON_POSTGRES_USER is never set by Service Connector
   |
@@ -240,10 +293,50 @@ note: bin.py: skipped: binary file
         ];
         let output = render_text(&report, false);
         assert!(!output.contains("s3cret"), "{output}");
-        assert!(output.contains("1 | BROKEN=*************\n"), "{output}");
+        assert!(
+            output.contains("1 | BROKEN=****\n  |        ^^^^\n"),
+            "{output}"
+        );
         assert!(
             output.contains("NEON_POSTGRESQL_HOST=ep-x.neon.tech"),
             "{output}"
         );
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_range() {
+        use crate::diagnostic::Diagnostic;
+        use crate::rules::Rule;
+        use crate::text::TextRange;
+        let filler = "x;".repeat(50_000);
+        let text = format!(
+            "{filler}const url=\"postgres://u:pw@h/db\";process.env.NEON_POSTGRES_HOST;{filler}\n"
+        );
+        let name = text.find("NEON_POSTGRES_HOST").unwrap();
+        let mut report = sample_report();
+        report.notes.clear();
+        report.sources = [("bundle.js".to_owned(), text.clone())].into();
+        report.diagnostics = vec![Diagnostic::new(
+            Rule::UnknownVariable,
+            "bundle.js",
+            TextRange::new(name, name + "NEON_POSTGRES_HOST".len()),
+            "unknown",
+        )];
+        let output = render_text(&report, false);
+        assert!(output.len() < 1_000, "{} bytes", output.len());
+        let quoted = output.lines().nth(2).unwrap();
+        let caret = output.lines().nth(3).unwrap();
+        assert!(
+            quoted.starts_with("1 | …") && quoted.ends_with("…"),
+            "{quoted}"
+        );
+        assert!(quoted.contains("postgres://u:****@h/db"), "{quoted}");
+        let column = quoted.chars().position(|c| c == 'N').unwrap();
+        assert_eq!(
+            caret.chars().position(|c| c == '^'),
+            Some(column),
+            "{output}"
+        );
+        assert_eq!(caret.matches('^').count(), "NEON_POSTGRES_HOST".len());
     }
 }
