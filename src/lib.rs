@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod audience;
 pub mod catalogue;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod connstr;
 pub mod diagnostic;
