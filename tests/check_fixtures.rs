@@ -40,6 +40,7 @@ const RULE_IDS: &[&str] = &[
     "string-ssl-flag",
     "duplicate-key",
     "env-syntax",
+    "tls-not-required",
 ];
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];

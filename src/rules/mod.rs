@@ -53,6 +53,7 @@ rules! {
     StringSslFlag => "string-ssl-flag", Warning, "Node passes the _SSL variable, a string, straight to `ssl`.";
     DuplicateKey => "duplicate-key", Warning, "A key defined twice in one .env file.";
     EnvSyntax => "env-syntax", Error, "A .env line that loaders reject or misread.";
+    TlsNotRequired => "tls-not-required", Hint, "A Django or SQLAlchemy connection to Azure/Neon that leaves sslmode to libpq's default \"prefer\".";
 }
 
 impl Rule {
@@ -93,6 +94,7 @@ mod plaintext_secret;
 mod secret_logged;
 mod string_ssl_flag;
 mod tls_disabled;
+mod tls_not_required;
 mod undefined_in_env_file;
 mod unknown_variable;
 mod unused_env_variable;
@@ -126,6 +128,7 @@ impl Rule {
             Rule::StringSslFlag => string_ssl_flag::DOCUMENTATION,
             Rule::DuplicateKey => duplicate_key::DOCUMENTATION,
             Rule::EnvSyntax => env_syntax::DOCUMENTATION,
+            Rule::TlsNotRequired => tls_not_required::DOCUMENTATION,
         }
     }
 
@@ -184,4 +187,5 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     string_ssl_flag::check(context, out);
     duplicate_key::check(context, out);
     env_syntax::check(context, out);
+    tls_not_required::check(context, out);
 }
