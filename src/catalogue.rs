@@ -949,6 +949,87 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
+/// The name in `candidates` that a near-miss `name` means: its last word(s) read as a field
+/// (`…_DB` / `…_DBNAME` → the database field, `…_URL` / `…_URI` / `…_DSN` → the connection
+/// string, `…_PASS` / `…_PWD` → the password, `…_USERNAME` / `…_USER` → the user field the
+/// client type has), and only then the closest by edit distance ([`closest`]) for plain typos
+/// (`…_PASSWROD`). `None` when the meaning has no member among the candidates (a URL for a
+/// client type that gets components) and no candidate is close.
+pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if let Some(by_meaning) = suggest_by_meaning(name, candidates) {
+        return Some(by_meaning);
+    }
+    if meaning_of(name).is_some() {
+        // The name says what it wants; a different field that happens to be spelt alike
+        // (`_DB` vs `_SSL`) would be a wrong fix.
+        return None;
+    }
+    // A typo of the field word itself (`PASSWROD`, `HOTS`), not another word (`REGION`).
+    let last = |text: &str| {
+        text.rsplit(['_', '-', '.'])
+            .next()
+            .unwrap_or(text)
+            .to_ascii_uppercase()
+    };
+    let word = last(name);
+    let near: Vec<&'a str> = candidates
+        .iter()
+        .copied()
+        .filter(|candidate| {
+            let field = last(candidate);
+            strsim::damerau_levenshtein(&word, &field) <= (field.len() / 3).max(1)
+        })
+        .collect();
+    closest(name, near)
+}
+
+/// The fields a near-miss suffix means, most likely first.
+fn meaning_of(name: &str) -> Option<&'static [Field]> {
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last_two =
+        (words.len() >= 2).then(|| format!("{}{}", words[words.len() - 2], words[words.len() - 1]));
+    let last_one = words.last().map(|w| (*w).to_string());
+    // A two-word suffix (`DB_NAME`, `CONNECTION_STRING`, `CLIENT_ID`) is more specific.
+    [last_two, last_one]
+        .into_iter()
+        .flatten()
+        .find_map(|suffix| {
+            let fields: &'static [Field] = match suffix.as_str() {
+                "DB" | "DBNAME" | "DATABASE" | "DATABASENAME" => &[Field::Database, Field::Name],
+                "URL" | "URI" | "DSN" | "CONNSTR" | "CONNECTIONSTRING" | "CONNSTRING"
+                | "CONNECTIONURL" | "DATABASEURL" | "DBURL" => &[Field::ConnectionString],
+                "PASS" | "PWD" | "PASSWD" | "PASSWORD" | "DBPASS" | "DBPASSWORD" => {
+                    &[Field::Password]
+                }
+                "USER" | "USERNAME" | "LOGIN" | "UID" | "DBUSER" | "USERID" => {
+                    &[Field::User, Field::Username]
+                }
+                "HOST" | "HOSTNAME" | "SERVER" | "DBHOST" => &[Field::Host],
+                "PORT" | "DBPORT" => &[Field::Port],
+                "SSL" | "SSLMODE" | "TLS" => &[Field::Ssl],
+                "CLIENTID" | "APPID" => &[Field::ClientId],
+                "TENANTID" | "TENANT" => &[Field::TenantId],
+                "CLIENTSECRET" | "APPSECRET" => &[Field::ClientSecret],
+                _ => return None,
+            };
+            Some(fields)
+        })
+}
+
+fn suggest_by_meaning<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let fields = meaning_of(name)?;
+    fields.iter().find_map(|field| {
+        candidates.iter().copied().find(|candidate| {
+            parse_name(candidate).is_some_and(|parsed| parsed.field == *field)
+                && !candidate.eq_ignore_ascii_case(name)
+        })
+    })
+}
+
 /// JSON (LSP command results, `--format json`) spells targets, client types and auth types by
 /// their neon-lsp.toml ids.
 macro_rules! serialize_as_id {

@@ -27,6 +27,8 @@ use serde::Serialize;
 
 use crate::text::{LineIndex, TextRange};
 
+pub mod loader;
+
 const BYTE_ORDER_MARK: char = '\u{FEFF}';
 
 /// One parsed `.env` file.

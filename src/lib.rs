@@ -10,6 +10,7 @@ pub mod audience;
 pub mod azure;
 pub mod catalogue;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod connstr;
 pub mod declared;

@@ -56,6 +56,14 @@ pub fn is_secret_key(key: &str) -> bool {
     if SECRET_KEY_WORDS.iter().any(|word| folded.contains(word)) {
         return true;
     }
+    // `DBPASS`, `SMTPPASS`: a password suffix glued to its prefix, not a word of its own.
+    if folded.ends_with("pass")
+        && !["bypass", "compass", "overpass"]
+            .iter()
+            .any(|w| folded.ends_with(w))
+    {
+        return true;
+    }
     segments(key).any(|segment| {
         SECRET_KEY_SEGMENTS
             .iter()

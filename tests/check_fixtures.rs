@@ -44,6 +44,7 @@ const RULE_IDS: &[&str] = &[
     "declared-auth-mismatch",
     "declared-target-mismatch",
     "iac-plaintext-secret",
+    "tls-not-required",
 ];
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];

@@ -205,7 +205,7 @@ fn no_password_reaches_any_output_format() {
                 "app.py",
                 &format!(
                     "import os\nimport psycopg2\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nprint(dsn)\n\
-                     conn = psycopg2.connect(\"postgresql://app:{PASSWORD}@localhost/neondb\")\nparts = dsn.split(\" \")\n"
+                     conn = psycopg2.connect(\"postgresql://app:{PASSWORD}@db.example.com/neondb\")\nparts = dsn.split(\" \")\n"
                 ),
             ),
             (

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// Rule ids the corpus expects that no rule implements yet; each is described in
 /// tests/fixtures/corpus/README.md ("Proposed rules"). Remove an id once docs/rules.md has it.
-const PROPOSED_RULES: &[&str] = &["tls-not-required"];
+const PROPOSED_RULES: &[&str] = &[];
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];
 

@@ -737,7 +737,7 @@ fn pull_writes_the_named_connection_the_code_reads() {
         .unwrap();
         std::fs::write(
             root.join("reports.py"),
-            "import os\nDATABASES = {\"default\": {\"NAME\": os.environ[\"NEON_POSTGRESQL_REPORTS_NAME\"], \"HOST\": os.environ[\"NEON_POSTGRESQL_REPORTS_HOST\"], \"USER\": os.environ[\"NEON_POSTGRESQL_REPORTS_USER\"], \"PASSWORD\": os.environ[\"NEON_POSTGRESQL_REPORTS_PASSWORD\"]}}\n",
+            "import os\nDATABASES = {\"default\": {\"NAME\": os.environ[\"NEON_POSTGRESQL_REPORTS_NAME\"], \"HOST\": os.environ[\"NEON_POSTGRESQL_REPORTS_HOST\"], \"USER\": os.environ[\"NEON_POSTGRESQL_REPORTS_USER\"], \"PASSWORD\": os.environ[\"NEON_POSTGRESQL_REPORTS_PASSWORD\"], \"OPTIONS\": {\"sslmode\": \"require\"}}}\n",
         )
         .unwrap();
         std::fs::write(root.join(".env"), "APP_MODE=dev\n").unwrap();

@@ -374,3 +374,125 @@ fn closest_suggests_the_likely_name() {
         None
     );
 }
+
+/// Near-miss names and what they mean (issue 13 item 7; issue 14 item 3 builds safe renames on
+/// it): the meaning of the last word(s) first, edit distance only for plain typos.
+#[test]
+fn suggestions_by_meaning() {
+    let nodejs_azure = [
+        "AZURE_POSTGRESQL_HOST",
+        "AZURE_POSTGRESQL_PORT",
+        "AZURE_POSTGRESQL_DATABASE",
+        "AZURE_POSTGRESQL_USER",
+        "AZURE_POSTGRESQL_PASSWORD",
+        "AZURE_POSTGRESQL_SSL",
+    ];
+    let django_neon = [
+        "NEON_POSTGRESQL_HOST",
+        "NEON_POSTGRESQL_NAME",
+        "NEON_POSTGRESQL_USER",
+        "NEON_POSTGRESQL_PASSWORD",
+    ];
+    let python_neon = ["NEON_POSTGRESQL_CONNECTIONSTRING"];
+    let none_neon = [
+        "NEON_POSTGRESQL_HOST",
+        "NEON_POSTGRESQL_USERNAME",
+        "NEON_POSTGRESQL_PASSWORD",
+        "NEON_POSTGRESQL_DATABASE",
+    ];
+    let table: &[(&str, &[&str], Option<&str>)] = &[
+        (
+            "AZURE_POSTGRES_DB",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_DATABASE"),
+        ),
+        (
+            "AZURE_POSTGRESQL_DBNAME",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_DATABASE"),
+        ),
+        (
+            "AZURE_POSTGRESQL_DB_NAME",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_DATABASE"),
+        ),
+        (
+            "NEON_POSTGRESQL_DB",
+            &django_neon,
+            Some("NEON_POSTGRESQL_NAME"),
+        ),
+        (
+            "NEON_POSTGRESQL_DATABASE",
+            &django_neon,
+            Some("NEON_POSTGRESQL_NAME"),
+        ),
+        (
+            "NEON_POSTGRESQL_URL",
+            &python_neon,
+            Some("NEON_POSTGRESQL_CONNECTIONSTRING"),
+        ),
+        (
+            "NEON_POSTGRESQL_DSN",
+            &python_neon,
+            Some("NEON_POSTGRESQL_CONNECTIONSTRING"),
+        ),
+        (
+            "NEON_POSTGRESQL_CONNECTION_STRING",
+            &python_neon,
+            Some("NEON_POSTGRESQL_CONNECTIONSTRING"),
+        ),
+        // A URL for a client type that gets components: no single member means it.
+        ("AZURE_POSTGRESQL_URL", &nodejs_azure, None),
+        (
+            "AZURE_POSTGRESQL_PASS",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_PASSWORD"),
+        ),
+        (
+            "AZURE_POSTGRESQL_PWD",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_PASSWORD"),
+        ),
+        (
+            "AZURE_POSTGRESQL_USERNAME",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_USER"),
+        ),
+        (
+            "NEON_POSTGRESQL_USER",
+            &none_neon,
+            Some("NEON_POSTGRESQL_USERNAME"),
+        ),
+        (
+            "AZURE_POSTGRESQL_HOSTNAME",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_HOST"),
+        ),
+        (
+            "AZURE_POSTGRESQL_SSLMODE",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_SSL"),
+        ),
+        // Plain typos: edit distance.
+        (
+            "NEON_POSTGRESQL_PASSWROD",
+            &none_neon,
+            Some("NEON_POSTGRESQL_PASSWORD"),
+        ),
+        (
+            "AZURE_POSTGRESQL_DATABSE",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_DATABASE"),
+        ),
+        (
+            "AZURE_POSTGRESQL_HOTS",
+            &nodejs_azure,
+            Some("AZURE_POSTGRESQL_HOST"),
+        ),
+        // Nothing close, nothing meant.
+        ("AZURE_POSTGRESQL_REGION", &nodejs_azure, None),
+    ];
+    for (name, candidates, expected) in table {
+        assert_eq!(suggest(name, candidates), *expected, "{name}");
+    }
+}

@@ -26,8 +26,14 @@ Keep one definition. The quick fix removes the earlier one, which keeps what mos
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, env) in context.env_files() {
+        // A definition on a line the loader rejects never loads: `env-syntax` reports it, and
+        // it overrides nothing (one mistake, one diagnostic).
+        let rejected = super::env_syntax::rejected_lines(context, file, env);
         let mut first: HashMap<&str, usize> = HashMap::new();
         for (index, entry) in env.entries.iter().enumerate() {
+            if rejected.contains(&entry.line) {
+                continue;
+            }
             let Some(&earlier_index) = first.get(entry.key.as_str()) else {
                 first.insert(&entry.key, index);
                 continue;

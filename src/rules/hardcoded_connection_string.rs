@@ -8,7 +8,9 @@ use crate::rules::values::{self, Origin};
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
 Flags a string literal in source code (including `.properties` and YAML values) that is a
-Postgres connection string carrying a password.
+Postgres connection string carrying a password. Placeholders (`<password>`, `your_password`,
+`changeme`) are not passwords, and a local database (every host loopback or a docker compose
+service: `postgres:postgres@localhost` in a test fixture or a local fallback) is not reported.
 
 ### Why is this bad?
 The password ships with the code, lands in version control and in every build artefact, and
@@ -26,6 +28,7 @@ conn = psycopg2.connect(os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"])
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let local = values::LocalHosts::of(context);
     for value in values::connection_string_values(context) {
         if !matches!(value.origin, Origin::Literal) {
             continue;
@@ -36,6 +39,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let Some(password) = &params.password else {
             continue;
         };
+        // Tests, local profiles and local fallbacks point at a throwaway database on this
+        // machine or the compose network (`postgres/postgres@localhost`): not a leaked secret.
+        if local.is_local_connection(&params) {
+            continue;
+        }
         if !values::is_real_secret(password.expose()) {
             continue;
         }

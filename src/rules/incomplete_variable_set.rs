@@ -5,8 +5,10 @@ use crate::catalogue::Field;
 use crate::diagnostic::Diagnostic;
 use crate::infer;
 use crate::rules::Rule;
+use crate::rules::unknown_variable::suggestion_for;
 use crate::rules::values::assumed;
 use crate::rules::wrong_client_type_variable::equivalent_variable;
+use crate::scan::Scan;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -16,6 +18,10 @@ reads some of the client type's variables but never one it needs: Node.js withou
 silently off), a service principal without `_TENANTID` or `_CLIENTSECRET`, a user-assigned
 identity without `_CLIENTID`. `_PORT` is not required: Service Connector always sets 5432, the
 drivers' default.
+
+A member already reported as misspelt (`unknown-variable` suggesting it) is not listed again, and
+`_SSL` is not needed when the code turns TLS on itself (`ssl: true`, or `sslmode=require` in the
+connection string it builds).
 
 ### Why is this bad?
 A missing member means a setting Service Connector provides is ignored: the connection goes out
@@ -53,11 +59,25 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         // A wrong-client-type read whose fix is the missing member is one mistake, reported
         // once by wrong-client-type-variable.
         let mut fixed_elsewhere: Vec<String> = Vec::new();
-        for (_, file, language, _, refs) in context.sources() {
+        // TLS written into the code (`ssl: true`, `sslmode=require` in a URL it builds):
+        // the _SSL variable is not needed at all.
+        let mut tls_hard_coded = false;
+        for (_, file, language, scan, refs) in context.sources() {
             if infer::is_pass_through(language) {
                 continue;
             }
+            if refs.iter().any(|r| r.connection == Some(id)) && hard_codes_tls(scan) {
+                tls_hard_coded = true;
+            }
             for reference in refs.iter().filter(|r| r.connection == Some(id)) {
+                // A misspelt member (`…_PASSWROD`, `AZURE_POSTGRES_DB`) is reported by
+                // unknown-variable with the member as its suggestion: one mistake, one report.
+                if reference.status == NameStatus::Unknown {
+                    if let Some(suggestion) = suggestion_for(context, reference) {
+                        fixed_elsewhere.push(suggestion);
+                    }
+                    continue;
+                }
                 if reference.status == NameStatus::WrongClientType {
                     if let Some(parsed) = &reference.parsed
                         && let Some(equivalent) = equivalent_variable(connection, parsed.field)
@@ -79,6 +99,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let missing: Vec<&str> = connection
             .env_variables()
             .filter(|v| v.field() != Some(Field::Port))
+            .filter(|v| !(tls_hard_coded && v.field() == Some(Field::Ssl)))
             .map(|v| v.name.as_str())
             .filter(|name| !read.contains(name) && !fixed_elsewhere.iter().any(|f| f == name))
             .collect();
@@ -105,4 +126,31 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+}
+
+/// The file turns TLS on by itself: `ssl: true` / `ssl: { … }` (not a read of the variable), or
+/// a connection-string template it builds requires TLS (`sslmode=require`, `verify-ca`,
+/// `verify-full`, `ssl=true`).
+fn hard_codes_tls(scan: &Scan) -> bool {
+    let property = scan.ssl_properties.iter().any(|property| {
+        let value = property.value_text.trim();
+        value == "true" || value.starts_with('{')
+    });
+    // Only a string the code builds (a template over the variables) says how *this*
+    // connection is made; a complete literal elsewhere in the file is another connection.
+    let literal = scan.string_literals.iter().any(|literal| {
+        if !literal.interpolated {
+            return false;
+        }
+        let lower = literal.value.to_ascii_lowercase();
+        [
+            "sslmode=require",
+            "sslmode=verify-ca",
+            "sslmode=verify-full",
+            "ssl=true",
+        ]
+        .iter()
+        .any(|setting| lower.contains(setting))
+    });
+    property || literal
 }

@@ -2,7 +2,7 @@
 
 use crate::analysis::Context;
 use crate::catalogue::{self, Field, Target};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
 use crate::text::TextRange;
@@ -18,6 +18,9 @@ The variable name promises one service and the value points at another: a copied
 Neon variable (Neon's own Ruby sample does this), a local database left in a file that ships, or
 a Neon host without its endpoint id.
 
+A local host (`localhost`, `127.0.0.1`, `::1`, or a service of the project's docker compose
+file) gets a hint instead: a development setting, fine as long as App Service sets the real one.
+
 ### Example
 ```dotenv
 NEON_POSTGRESQL_HOST=myserver.postgres.database.azure.com
@@ -30,6 +33,7 @@ NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let local = values::LocalHosts::of(context);
     for value in values::connection_string_values(context) {
         let Origin::Env(entry) = &value.origin else {
             continue;
@@ -42,11 +46,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         };
         for (host, _) in &params.hosts {
             if let Some(problem) = host_problem(parsed.target, host) {
-                out.push(Diagnostic::new(
-                    Rule::InvalidNeonHost,
+                out.push(diagnostic(
+                    &local,
                     value.file.path,
                     find_in(value.file.text, value.range, host),
-                    format!("{}: host {problem}", entry.key),
+                    &entry.key,
+                    host,
+                    problem,
                 ));
             }
         }
@@ -62,12 +68,15 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            if let Some(problem) = host_problem(parsed.target, entry.value.trim()) {
-                out.push(Diagnostic::new(
-                    Rule::InvalidNeonHost,
+            let host = entry.value.trim();
+            if let Some(problem) = host_problem(parsed.target, host) {
+                out.push(diagnostic(
+                    &local,
                     file.path,
                     entry.inner_range,
-                    format!("{}: host {problem}", entry.key),
+                    &entry.key,
+                    host,
+                    problem,
                 ));
             }
         }
@@ -75,6 +84,36 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// What is wrong with `host` for `target`, if anything.
+/// A local host (loopback, a compose service) is a development setting, not a wrong
+/// endpoint: a hint that says so, instead of a warning.
+fn diagnostic(
+    local: &values::LocalHosts,
+    path: &str,
+    range: TextRange,
+    key: &str,
+    host: &str,
+    problem: String,
+) -> Diagnostic {
+    if local.is_local(host) {
+        let mut diagnostic = Diagnostic::new(
+            Rule::InvalidNeonHost,
+            path,
+            range,
+            format!(
+                "{key}: host \"{host}\" is a local database (this machine or a docker compose service), fine for development; the value App Service sets points at the real server"
+            ),
+        );
+        diagnostic.severity = Severity::Hint;
+        return diagnostic;
+    }
+    Diagnostic::new(
+        Rule::InvalidNeonHost,
+        path,
+        range,
+        format!("{key}: host {problem}"),
+    )
+}
+
 pub(crate) fn host_problem(target: Target, host: &str) -> Option<String> {
     let lower = host.to_ascii_lowercase();
     if values::is_placeholder(host) {

@@ -59,6 +59,7 @@ rules! {
     IacPlaintextSecret => "iac-plaintext-secret", Warning, "A database password written in plain text in infrastructure code or a deployment script.";
     MissingInDeployment => "missing-in-deployment", Warning, "Code reads a variable the deployed app does not have (check --azure).";
     DeploymentDrift => "deployment-drift", Warning, "The declared client type or auth type differs from the deployed connection's (check --azure).";
+    TlsNotRequired => "tls-not-required", Hint, "A Django or SQLAlchemy connection to Azure/Neon that leaves sslmode to libpq's default \"prefer\".";
 }
 
 impl Rule {
@@ -105,6 +106,7 @@ mod plaintext_secret;
 mod secret_logged;
 mod string_ssl_flag;
 mod tls_disabled;
+mod tls_not_required;
 mod undefined_in_env_file;
 mod unknown_variable;
 mod unused_env_variable;
@@ -144,6 +146,7 @@ impl Rule {
             Rule::IacPlaintextSecret => iac_plaintext_secret::DOCUMENTATION,
             Rule::MissingInDeployment => missing_in_deployment::DOCUMENTATION,
             Rule::DeploymentDrift => deployment_drift::DOCUMENTATION,
+            Rule::TlsNotRequired => tls_not_required::DOCUMENTATION,
         }
     }
 
@@ -208,4 +211,5 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     iac_plaintext_secret::check(context, out);
     missing_in_deployment::check(context, out);
     deployment_drift::check(context, out);
+    tls_not_required::check(context, out);
 }

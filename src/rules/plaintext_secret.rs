@@ -1,7 +1,7 @@
 //! `plaintext-secret`: a password in a .env file that git tracks or does not ignore.
 
 use crate::analysis::Context;
-use crate::catalogue::{self, Field};
+use crate::catalogue;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::rules::values;
@@ -9,10 +9,13 @@ use crate::workspace::GitState;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
-Flags a password — a `…_PASSWORD` or `…_CLIENTSECRET` value, a connection string that carries a
-password, `spring.datasource.password` — in a .env file that git tracks, or that git would add
-because no .gitignore rule covers it. Placeholders (`<password>`, empty values, `${VAR}`) are
-not secrets. Outside a git repository the rule does not run.
+Flags a password — a value whose key is a secret's by shape (`…PASSWORD`, `…_PASS`, `DBPASS`,
+`DB_PWD`, `PGPASSWORD`, `…_CLIENTSECRET`, `…_SECRET`, tokens), a connection string that carries
+a password, `spring.datasource.password` — in a .env file that git tracks, or that git would add
+because no .gitignore rule covers it. Placeholders (`<password>`, `your_password`, `changeme`,
+`xxx`, empty values, `${VAR}`) are not secrets, and neither are the credentials of a local
+database: a file whose every host is loopback or a docker compose service. Outside a git
+repository the rule does not run.
 
 ### Why is this bad?
 A committed password lives on in the repository history, in every clone and fork; rotating it is
@@ -31,7 +34,13 @@ Add `.env` to `.gitignore` (`git rm --cached .env` if it is already tracked), co
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let local = values::LocalHosts::of(context);
     for (_, file, env) in context.env_files() {
+        // A file whose every host is loopback or a compose service holds local development
+        // credentials (`postgres/postgres`, the compose stack's own password), not a leak.
+        if local.is_local_env(env) {
+            continue;
+        }
         let why = match file.git {
             GitState::Tracked => "git tracks this file",
             GitState::Untracked => {
@@ -59,18 +68,12 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// Whether a .env entry carries a real password.
+/// A password (or other secret, by the shared key shapes of [`crate::secrets::is_secret_key`]:
+/// `*PASSWORD`, `*_PASS`, `*PWD`, `PGPASSWORD`, `DBPASS`, `*_SECRET`, tokens) with a
+/// real-looking value, or a connection string that carries a real password.
 pub(crate) fn holds_password(key: &str, value: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    let secret_key = match catalogue::parse_name(key) {
-        Some(parsed) => matches!(parsed.field, Field::Password | Field::ClientSecret),
-        None => {
-            upper.ends_with("PASSWORD")
-                || upper.ends_with("_SECRET")
-                || key == catalogue::spring::PASSWORD
-        }
-    };
-    if secret_key {
-        return values::is_real_secret(value);
+    if crate::secrets::is_secret_key(key) || key == catalogue::spring::PASSWORD {
+        return values::is_real_secret(value) && looks_like_secret(value);
     }
     match values::parse(value) {
         Some(Ok((_, params))) => params
@@ -79,4 +82,24 @@ pub(crate) fn holds_password(key: &str, value: &str) -> bool {
             .is_some_and(|p| values::is_real_secret(p.expose())),
         _ => false,
     }
+}
+
+/// Values a secret-named key holds that are settings, not secrets: numbers (`TOKEN_TTL=3600`),
+/// booleans, and URLs without credentials (`TOKEN_URL=https://…`).
+fn looks_like_secret(value: &str) -> bool {
+    let value = value.trim();
+    let lower = value.to_ascii_lowercase();
+    if value.chars().all(|c| c.is_ascii_digit()) || matches!(lower.as_str(), "true" | "false") {
+        return false;
+    }
+    if let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    {
+        return rest
+            .split('/')
+            .next()
+            .is_some_and(|authority| authority.contains('@'));
+    }
+    true
 }

@@ -15,6 +15,10 @@ Flags connection settings that let the session run without TLS: `sslmode=disable
 `true`, and `ssl: false` in Node.js code. An error for Neon (which refuses unencrypted
 connections, so the app fails), a warning for other targets.
 
+A local database — every host loopback (`localhost`, `127.0.0.1`, `::1`) or a service of the
+project's docker compose file — is not reported: tests, CI service containers, local profiles
+and local `.env.*` files talk to it on this machine's or the compose network.
+
 ### Why is this bad?
 "prefer" silently falls back to plain text when the TLS handshake fails, sending the password
 and all data readable by anyone on the path. Service Connector itself always sets
@@ -33,10 +37,15 @@ The quick fix sets `sslmode=require` (`Ssl Mode=Require` for Npgsql, `true` for 
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let local = values::LocalHosts::of(context);
     for value in values::connection_string_values(context) {
         let Some(Ok((format, params))) = values::parse(value.value) else {
             continue;
         };
+        // A test, CI or compose database on this machine's network: TLS protects nothing there.
+        if local.is_local_connection(&params) {
+            continue;
+        }
         let mode = params.effective_ssl_mode();
         if !matches!(mode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
             continue;
@@ -96,6 +105,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         out.push(diagnostic);
     }
     for (file_id, file, env) in context.env_files() {
+        if local.is_local_env(env) {
+            continue;
+        }
         for entry in &env.entries {
             let Some(parsed) = catalogue::parse_name(&entry.key) else {
                 continue;

@@ -1,6 +1,6 @@
 //! `unknown-variable`: a Service Connector-looking name that Service Connector never sets.
 
-use crate::analysis::{Context, NameStatus};
+use crate::analysis::{Context, NameStatus, Reference};
 use crate::catalogue::{self, Target};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
@@ -25,7 +25,10 @@ dsn = os.environ["NEON_POSTGRESQL_CONNECTION_STRING"]
 ```python
 dsn = os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"]
 ```
-The quick fix replaces the name with the closest one Service Connector sets for the connection.
+The quick fix replaces the name with the one it means among those Service Connector sets for the
+connection: by meaning first (`_DB` → the database field, `_URL`/`_DSN` → the connection string,
+`_PASS`/`_PWD` → the password, `_USERNAME` → the client type's user field), by spelling for plain
+typos (`_PASSWROD`).
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -36,28 +39,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if reference.status != NameStatus::Unknown {
             continue;
         }
-        let connection = reference.connection.map(|id| context.connection(id));
-        let target = reference
-            .parsed
-            .as_ref()
-            .map(|p| p.target)
-            .or(connection.map(|c| c.target))
-            .unwrap_or(Target::Neon);
         let suggestion = suggestions
             .entry((reference.name.as_str(), reference.connection))
-            .or_insert_with(|| {
-                let mut candidates: Vec<String> = connection
-                    .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
-                    .unwrap_or_default();
-                if candidates.is_empty() {
-                    candidates = catalogue::all_env_names(
-                        target,
-                        connection.and_then(|c| c.name.as_deref()),
-                    );
-                }
-                catalogue::closest(&reference.name, candidates.iter().map(String::as_str))
-                    .map(str::to_owned)
-            })
+            .or_insert_with(|| suggestion_for(context, reference))
             .as_deref();
         let why = why_unknown(&reference.name, reference.parsed.as_ref());
         let mut message = format!(
@@ -111,7 +95,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if candidates.is_empty() {
                 candidates = catalogue::all_env_names(target, None);
             }
-            let suggestion = catalogue::closest(&entry.key, candidates.iter().map(String::as_str));
+            let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let suggestion = catalogue::suggest(&entry.key, &names);
             let mut message = format!(
                 "{} is not a variable Service Connector sets{}",
                 entry.key,
@@ -132,6 +117,26 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// The Service Connector name a misspelt or near-miss read means, by meaning first
+/// ([`catalogue::suggest`]): `AZURE_POSTGRES_DB` → `AZURE_POSTGRESQL_DATABASE`.
+pub(crate) fn suggestion_for(context: &Context, reference: &Reference) -> Option<String> {
+    let connection = reference.connection.map(|id| context.connection(id));
+    let target = reference
+        .parsed
+        .as_ref()
+        .map(|p| p.target)
+        .or(connection.map(|c| c.target))
+        .unwrap_or(Target::Neon);
+    let mut candidates: Vec<String> = connection
+        .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
+        .unwrap_or_default();
+    if candidates.is_empty() {
+        candidates = catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
+    }
+    let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    catalogue::suggest(&reference.name, &names).map(str::to_string)
 }
 
 fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {

@@ -31,6 +31,9 @@ fn secret_keys_by_shape() {
         "api_token",
         "clientSecret",
         "PGPASSWORD",
+        "DBPASS",
+        "POSTGRES_PASS",
+        "smtppass",
     ] {
         assert!(is_secret_key(key), "{key}");
     }
@@ -40,6 +43,8 @@ fn secret_keys_by_shape() {
         "passthrough",
         "compass",
         "bypass_cache",
+        "BYPASS",
+        "overpass",
         "database",
         "sslmode",
     ] {
