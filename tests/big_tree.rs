@@ -22,7 +22,7 @@ fn generate(root: &Path, files: usize, env_files: usize) {
             let folder = folder.join(format!("svc{index}"));
             std::fs::create_dir_all(&folder).unwrap();
             let text = if index % 2 == 0 {
-                "NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:<password>@ep-still-mud-a12aa123.eastus2.azure.neon.tech/neondb?sslmode=disable\"\n"
+                "NEON_POSTGRESQL_CONNECTIONSTRING=\"postgresql://app:npg_Xyz123example@ep-still-mud-a12aa123.eastus2.azure.neon.tech/neondb?sslmode=disable\"\n"
             } else {
                 "PORT=8080\n"
             };

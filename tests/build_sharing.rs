@@ -5,12 +5,14 @@
 //! switch those features on for the normal build too; this test fails, naming the crate and the
 //! features to add, when a new dev-dependency or an upgrade makes them differ again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-/// `package version` → its features, as `cargo tree` resolves them with or without the
-/// dev-dependencies (`-e no-dev` resolves features as `cargo build` does).
-fn resolved_features(with_dev: bool) -> BTreeMap<String, String> {
+/// `package version` → its feature sets, as `cargo tree` resolves them with or without the
+/// dev-dependencies (`-e no-dev` resolves features as `cargo build` does). A package can have
+/// more than one set: a build-dependency (compiled for the host, e.g. by a tree-sitter grammar's
+/// build script) gets its features resolved apart from the same package as a normal dependency.
+fn resolved_features(with_dev: bool) -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(env!("CARGO_MANIFEST_DIR")).args([
@@ -25,14 +27,20 @@ fn resolved_features(with_dev: bool) -> BTreeMap<String, String> {
         "cargo tree failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| {
-            let (package, features) = line.trim_end_matches(" (*)").split_once('|')?;
-            // The package itself ("neon-lsp v0.1.0 (/path)") is built for the tests anyway.
-            (!package.contains(" (/")).then(|| (package.to_owned(), features.to_owned()))
-        })
-        .collect()
+    let mut features: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some((package, set)) = line.trim_end_matches(" (*)").split_once('|') else {
+            continue;
+        };
+        // The package itself ("neon-lsp v0.1.0 (/path)") is built for the tests anyway.
+        if !package.contains(" (/") {
+            features
+                .entry(package.to_owned())
+                .or_default()
+                .insert(set.to_owned());
+        }
+    }
+    features
 }
 
 #[test]
@@ -49,7 +57,10 @@ fn the_binary_and_the_tests_build_every_shared_dependency_with_the_same_features
         .filter_map(|(package, features)| {
             let in_test = test.get(package)?;
             (in_test != features).then(|| {
-                format!("{package}: `cargo build` has [{features}], `cargo test` has [{in_test}]")
+                format!(
+                    "{package}: `cargo build` has {:?}, `cargo test` has {:?}",
+                    features, in_test
+                )
             })
         })
         .collect();

@@ -495,8 +495,12 @@ impl Backend {
     async fn variable_at(&self, uri: &Uri, position: lsp::Position) -> Option<VariableLookup> {
         let (index, path) = self.relative(uri)?;
         // Hover and definition describe the connection: without the workspace's manifests and
-        // .env files they would describe a guess.
-        self.wait_until_scanned(index).await;
+        // .env files they would describe a guess. The first scan starts once the editor has
+        // answered workspace/configuration; until then, answer from what is open rather than
+        // wait on the editor (it may be waiting on this hover).
+        if lock(&self.state).settings_known {
+            self.wait_until_scanned(index).await;
+        }
         let (workspace, root, encoding, options) = {
             let state = lock(&self.state);
             let root = state.roots.get(index)?;

@@ -284,8 +284,9 @@ impl Server {
             let left = deadline.saturating_duration_since(Instant::now());
             let Ok(message) = self.messages.recv_timeout(left) else {
                 panic!(
-                    "timed out waiting for the server; it sent:\n{}",
-                    seen.join("\n")
+                    "timed out waiting for the server; it sent:\n{}\nbefore that:\n{}",
+                    seen.join("\n"),
+                    self.received[..self.received.len() - seen.len()].join("\n")
                 );
             };
             seen.push(message.to_string());
