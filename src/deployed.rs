@@ -123,6 +123,9 @@ pub struct DeployedApp {
     pub linkers: Vec<DeployedLinker>,
     /// The app settings' (or container env's) names; `None` when they could not be read.
     pub setting_names: Option<Vec<String>>,
+    /// The app settings whose value is a Key Vault reference (`@Microsoft.KeyVault(…)`), by
+    /// name; App Service and Functions only.
+    pub key_vault_settings: Vec<String>,
     /// Why something could not be read (a missing permission), for a note.
     pub notes: Vec<String>,
 }
@@ -177,7 +180,61 @@ impl DeployedLinker {
     }
 }
 
+/// Whether an app setting's value is a Key Vault reference, the syntax App Service and
+/// Functions resolve before the app starts: `@Microsoft.KeyVault(SecretUri=…)` or
+/// `@Microsoft.KeyVault(VaultName=…;SecretName=…)`.
+pub fn is_key_vault_reference(value: &str) -> bool {
+    let value = value.trim_start().as_bytes();
+    const PREFIX: &[u8] = b"@microsoft.keyvault(";
+    value.len() >= PREFIX.len() && value[..PREFIX.len()].eq_ignore_ascii_case(PREFIX)
+}
+
+/// Where a deployed variable's value lives, for the Key Vault rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretHome {
+    /// A Key Vault reference the platform resolves before the app starts.
+    KeyVault,
+    /// The value itself.
+    Plain,
+}
+
 impl DeployedApp {
+    /// Whether the platform hands the app the *value* of a Key Vault reference rather than the
+    /// reference: App Service and Functions resolve `@Microsoft.KeyVault(…)` app settings, and
+    /// Container Apps resolve Key Vault secrets referenced by `secretRef`. For other computes
+    /// (AKS, Spring Apps) neon-lsp does not know, so the Key Vault rule stays silent there.
+    pub fn resolves_key_vault_references(&self) -> bool {
+        matches!(self.resource.kind, AppKind::WebSite | AppKind::ContainerApp)
+    }
+
+    /// Where the value of the app's variable `name` lives, and the linker that sets it (if a
+    /// linker does). `None` when the app does not have the variable (or it could not be read).
+    pub fn secret_home(&self, name: &str) -> Option<(SecretHome, Option<&DeployedLinker>)> {
+        for linker in &self.linkers {
+            let Some(item) = linker
+                .configurations
+                .iter()
+                .flatten()
+                .find(|c| c.name == name)
+            else {
+                continue;
+            };
+            let home = if item.key_vault_reference {
+                SecretHome::KeyVault
+            } else {
+                SecretHome::Plain
+            };
+            return Some((home, Some(linker)));
+        }
+        if self.key_vault_settings.iter().any(|n| n == name) {
+            return Some((SecretHome::KeyVault, None));
+        }
+        if self.setting_names.iter().flatten().any(|n| n == name) {
+            return Some((SecretHome::Plain, None));
+        }
+        None
+    }
+
     /// Whether the app has a variable called `name` (from a linker or as an app setting).
     /// `None` when neither could be read.
     pub fn has_variable(&self, name: &str) -> Option<bool> {
@@ -365,12 +422,36 @@ mod tests {
             scope: String::new(),
             named_by: "test".into(),
             linkers: vec![linker],
-            setting_names: Some(vec!["OTHER".into()]),
+            setting_names: Some(vec!["OTHER".into(), "KV".into()]),
+            key_vault_settings: vec!["KV".into()],
             notes: Vec::new(),
         };
         assert_eq!(app.has_variable("PGHOST"), Some(true));
         assert_eq!(app.has_variable("OTHER"), Some(true));
         assert_eq!(app.has_variable("NEON_POSTGRESQL_HOST"), Some(false));
+        assert_eq!(
+            app.secret_home("PGHOST")
+                .map(|(home, l)| (home, l.map(|l| l.name.as_str()))),
+            Some((SecretHome::Plain, Some("pg")))
+        );
+        assert_eq!(
+            app.secret_home("KV").map(|(home, l)| (home, l.is_some())),
+            Some((SecretHome::KeyVault, false))
+        );
+        assert_eq!(
+            app.secret_home("OTHER").map(|(home, _)| home),
+            Some(SecretHome::Plain)
+        );
+        assert!(app.secret_home("NONE").is_none());
+        assert!(app.resolves_key_vault_references());
+        assert!(is_key_vault_reference(
+            " @Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/pg/)"
+        ));
+        assert!(is_key_vault_reference(
+            "@microsoft.keyvault(VaultName=kv;SecretName=pg)"
+        ));
+        assert!(!is_key_vault_reference("Microsoft.KeyVault"));
+        assert!(!is_key_vault_reference("secret"));
         let unread = DeployedApp {
             linkers: Vec::new(),
             setting_names: None,

@@ -727,3 +727,332 @@ fn code_reading_a_variable_the_deployed_app_lacks_is_a_warning() {
     assert_eq!(missing[0]["severity"], "warning");
     assert_no_secret(&all);
 }
+
+/// The findings of one rule in a `--format json` run.
+fn findings(output: &Output, rule: &str) -> Vec<serde_json::Value> {
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(output)));
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+fn azure_pg_linker(client: &str, auth: &str) -> serde_json::Value {
+    json!({
+        "clientType": client,
+        "authInfo": {"authType": auth},
+        "targetService": {"type": "AzureResource", "id": format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.DBforPostgreSQL/flexibleServers/db/databases/app")},
+    })
+}
+
+fn check_json_azure(dir: &Path, arm: &ArmEmulator, resource_id: &str) -> Output {
+    check(
+        dir,
+        &[
+            "--format",
+            "json",
+            "--azure",
+            "--azure-resource-id",
+            resource_id,
+        ],
+        &client_secret_env(arm),
+    )
+}
+
+#[test]
+fn linkers_on_later_next_link_pages_are_read_and_used() {
+    // Three linkers served one per page; the Neon one, changed to python by hand, is last.
+    let mut neon = neon_linker();
+    neon["clientType"] = json!("python");
+    let app = App::site(SUB, GROUP, "app-web")
+        .linker(
+            "pg_reports",
+            azure_pg_linker("nodejs", "secret"),
+            &[("AZURE_POSTGRESQL_REPORTS_HOST", "db", "Default")],
+        )
+        .linker(
+            "pg_audit",
+            azure_pg_linker("nodejs", "secret"),
+            &[("AZURE_POSTGRESQL_AUDIT_HOST", "db", "Default")],
+        )
+        .linker(
+            "neon_pg",
+            neon,
+            &[(
+                "NEON_POSTGRESQL_CONNECTIONSTRING",
+                "host=ep-x.neon.tech password=pg-password-value-41aa",
+                "Default",
+            )],
+        )
+        .paged(1);
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    let pages: Vec<String> = arm
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/Microsoft.ServiceLinker/linkers"))
+        .map(|r| r.query)
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages[2].contains("skipToken=2"), "{pages:?}");
+    for name in ["pg_reports", "pg_audit", "neon_pg"] {
+        assert!(all.contains(&format!("connection {name}:")), "{all}");
+    }
+    assert!(
+        all.contains("client type python, from the deployed connection neon_pg of app-web"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn deployed_auth_type_differs_from_the_bicep_declaration() {
+    // Bicep says secret; the deployed connection was switched to the system identity.
+    let app = App::site(SUB, GROUP, "app-web").linker(
+        "pg",
+        azure_pg_linker("nodejs", "systemAssignedIdentity"),
+        &[
+            (
+                "AZURE_POSTGRESQL_HOST",
+                "db.postgres.database.azure.com",
+                "Default",
+            ),
+            ("AZURE_POSTGRESQL_USER", "app-web", "Default"),
+            ("AZURE_POSTGRESQL_DATABASE", "app", "Default"),
+            ("AZURE_POSTGRESQL_PORT", "5432", "Default"),
+            ("AZURE_POSTGRESQL_SSL", "true", "Default"),
+        ],
+    );
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "package.json",
+        "{\"name\": \"api\", \"dependencies\": {\"pg\": \"^8\"}}\n",
+    );
+    write(
+        dir.path(),
+        "index.js",
+        "const { Client } = require('pg');\nconst client = new Client({\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USER,\n  database: process.env.AZURE_POSTGRESQL_DATABASE,\n  port: Number(process.env.AZURE_POSTGRESQL_PORT),\n  ssl: true,\n});\n",
+    );
+    write(
+        dir.path(),
+        "infra/main.bicep",
+        "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'app-web'\n  location: 'eastus'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-05-01' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: {\n      authType: 'secret'\n    }\n    targetService: {\n      type: 'AzureResource'\n      id: '/subscriptions/x/resourceGroups/y/providers/Microsoft.DBforPostgreSQL/flexibleServers/db/databases/app'\n    }\n  }\n}\n",
+    );
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    let drift = findings(&output, "deployment-drift");
+    assert_eq!(drift.len(), 1, "{all}");
+    let message = drift[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("declares auth secret, but the deployed connection pg of app-web has"),
+        "{message}"
+    );
+    assert!(
+        drift[0]["path"].as_str().unwrap().ends_with("main.bicep"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn deployed_client_type_differs_from_the_terraform_declaration() {
+    let mut linker = neon_linker();
+    linker["clientType"] = json!("python");
+    let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", linker, &neon_configurations());
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    node_project(dir.path());
+    write(
+        dir.path(),
+        "infra/main.tf",
+        "resource \"azurerm_linux_web_app\" \"web\" {\n  name                = \"app-web\"\n  resource_group_name = \"rg-dev\"\n  location            = \"eastus\"\n  service_plan_id     = \"plan\"\n  site_config {}\n}\n\nresource \"azurerm_app_service_connection\" \"pg\" {\n  name               = \"neon_pg\"\n  app_service_id     = azurerm_linux_web_app.web.id\n  target_resource_id = \"/subscriptions/x/resourceGroups/y/providers/Neon.Postgres/organizations/o\"\n  client_type        = \"nodejs\"\n  authentication {\n    type   = \"secret\"\n    name   = \"app\"\n    secret = var.db_password\n  }\n}\n",
+    );
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    let drift = findings(&output, "deployment-drift");
+    assert_eq!(drift.len(), 1, "{all}");
+    let message = drift[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "declares client type nodejs, but the deployed connection neon_pg of app-web has python"
+        ),
+        "{message}"
+    );
+    assert!(
+        drift[0]["path"].as_str().unwrap().ends_with("main.tf"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+/// A Python app that fetches "the secret named by" its connection-string variable from Key
+/// Vault, and a .env copied down from the portal with the Key Vault reference in it.
+fn key_vault_confused_project(dir: &Path) {
+    write(
+        dir,
+        "requirements.txt",
+        "psycopg[binary]\nazure-keyvault-secrets\n",
+    );
+    write(
+        dir,
+        "app.py",
+        "import os\nfrom azure.identity import DefaultAzureCredential\nfrom azure.keyvault.secrets import SecretClient\n\nsecrets = SecretClient(vault_url=\"https://kv.vault.azure.net\", credential=DefaultAzureCredential())\ndsn = secrets.get_secret(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]).value\n",
+    );
+    write(
+        dir,
+        ".env",
+        "AZURE_POSTGRESQL_CONNECTIONSTRING=\"@Microsoft.KeyVault(VaultName=kv-dev;SecretName=pg)\"\n",
+    );
+    write(dir, ".gitignore", ".env\n");
+}
+
+fn key_vault_linker() -> serde_json::Value {
+    let mut linker = azure_pg_linker("python", "secret");
+    linker["secretStore"] = json!({"keyVaultId": format!("/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.KeyVault/vaults/kv")});
+    linker
+}
+
+#[test]
+fn code_treating_a_resolved_key_vault_secret_as_a_reference_is_flagged() {
+    let app = App::site(SUB, GROUP, "app-web").linker(
+        "pg",
+        key_vault_linker(),
+        &[(
+            "AZURE_POSTGRESQL_CONNECTIONSTRING",
+            SECRET_VALUES[1],
+            "KeyVaultSecret",
+        )],
+    );
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    key_vault_confused_project(dir.path());
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
+    let found = findings(&output, "key-vault-mismatch");
+    assert_eq!(found.len(), 2, "{all}");
+    let code = found
+        .iter()
+        .find(|d| d["path"].as_str().unwrap().ends_with("app.py"))
+        .unwrap_or_else(|| panic!("{all}"));
+    let message = code["message"].as_str().unwrap();
+    assert!(message.contains("fetches a Key Vault secret named by AZURE_POSTGRESQL_CONNECTIONSTRING, but app-web receives the secret itself"), "{message}");
+    assert!(
+        message.contains("from the deployed connection pg of app-web, which keeps it in Key Vault"),
+        "{message}"
+    );
+    assert_eq!(code["severity"], "warning");
+    let env = found
+        .iter()
+        .find(|d| d["path"].as_str().unwrap().ends_with(".env"))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        env["message"]
+            .as_str()
+            .unwrap()
+            .contains("a local run gets the reference text"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+
+    // The reverse: the deployed connection stores a plain value; the code is just as wrong,
+    // and the .env reference is no longer about this connection's Key Vault.
+    let plain = App::site(SUB, GROUP, "app-web").linker(
+        "pg",
+        azure_pg_linker("python", "secret"),
+        &[(
+            "AZURE_POSTGRESQL_CONNECTIONSTRING",
+            "host=db password=pg-password-value-41aa",
+            "Default",
+        )],
+    );
+    let arm = ArmEmulator::start(vec![plain], Vec::new());
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    let found = findings(&output, "key-vault-mismatch");
+    assert_eq!(found.len(), 1, "{all}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("which sets it as a plain value"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn key_vault_look_alikes_are_not_flagged() {
+    // An app setting that is a Key Vault reference (no linker) read plainly: App Service
+    // resolves it, the code gets the value. A Key Vault call with a literal name, a vault URL
+    // from the environment: not a deployed variable used as a secret name.
+    let app = App::site(SUB, GROUP, "app-web")
+        .linker(
+            "pg",
+            key_vault_linker(),
+            &[(
+                "AZURE_POSTGRESQL_CONNECTIONSTRING",
+                SECRET_VALUES[1],
+                "KeyVaultSecret",
+            )],
+        )
+        .setting("AZURE_POSTGRESQL_CONNECTIONSTRING", SECRET_VALUES[1]);
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "psycopg[binary]\n");
+    write(
+        dir.path(),
+        "app.py",
+        "import os\nfrom azure.keyvault.secrets import SecretClient\n\nkv = SecretClient(vault_url=os.environ[\"KEY_VAULT_URL\"], credential=cred)\napi_key = kv.get_secret(\"api-key\").value; dsn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\n",
+    );
+    write(
+        dir.path(),
+        ".env",
+        "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=app host=localhost user=dev password=dev sslmode=disable\"\n",
+    );
+    write(dir.path(), ".gitignore", ".env\n");
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
+    assert!(findings(&output, "key-vault-mismatch").is_empty(), "{all}");
+
+    // Spring Apps: neon-lsp does not know what the app receives there, so nothing is said
+    // even for the code that fetches a secret named by the variable.
+    let spring_id = format!(
+        "/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.AppPlatform/Spring/svc/apps/api"
+    );
+    let spring = App {
+        id: spring_id.clone(),
+        ..App::site(SUB, GROUP, "api")
+    }
+    .linker(
+        "pg",
+        key_vault_linker(),
+        &[(
+            "AZURE_POSTGRESQL_CONNECTIONSTRING",
+            SECRET_VALUES[1],
+            "KeyVaultSecret",
+        )],
+    );
+    let arm = ArmEmulator::start(vec![spring], Vec::new());
+    let confused = tempfile::tempdir().unwrap();
+    key_vault_confused_project(confused.path());
+    let output = check_json_azure(confused.path(), &arm, &spring_id);
+    let all = text(&output);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
+    assert!(
+        all.contains("connection pg: python · secret · secret in Key Vault"),
+        "{all}"
+    );
+    assert!(findings(&output, "key-vault-mismatch").is_empty(), "{all}");
+    assert_no_secret(&all);
+}

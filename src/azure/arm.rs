@@ -220,11 +220,27 @@ struct SourceConfiguration {
     config_type: Option<String>,
 }
 
-/// `StringDictionary`: the names, values ignored.
+/// `StringDictionary`: the names, and for each only whether its value is a Key Vault reference.
 #[derive(Deserialize)]
 struct StringDictionary {
     #[serde(default)]
-    properties: BTreeMap<String, IgnoredAny>,
+    properties: BTreeMap<String, KeyVaultFlag>,
+}
+
+/// An app setting's value reduced, while it is parsed, to one fact: whether it is a Key Vault
+/// reference (`@Microsoft.KeyVault(SecretUri=…)` or `@Microsoft.KeyVault(VaultName=…;SecretName=…)`).
+/// The value itself is dropped here and never stored.
+struct KeyVaultFlag(bool);
+
+impl<'de> Deserialize<'de> for KeyVaultFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Option::<String>::deserialize(deserializer)?;
+        Ok(KeyVaultFlag(
+            value
+                .as_deref()
+                .is_some_and(crate::deployed::is_key_vault_reference),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -409,8 +425,12 @@ impl ArmClient {
             .collect())
     }
 
-    /// The app settings' names of an App Service / Functions app, values dropped.
-    pub async fn app_setting_names(&self, site: &ResourceId) -> Result<Vec<String>, ArmError> {
+    /// The app settings' names of an App Service / Functions app, values dropped; for each,
+    /// whether it is a Key Vault reference.
+    pub async fn app_setting_names(
+        &self,
+        site: &ResourceId,
+    ) -> Result<Vec<(String, bool)>, ArmError> {
         let settings: StringDictionary = self
             .call(
                 Method::Post,
@@ -419,7 +439,11 @@ impl ArmClient {
                 Operation::ListAppSettings,
             )
             .await?;
-        Ok(settings.properties.into_keys().collect())
+        Ok(settings
+            .properties
+            .into_iter()
+            .map(|(name, flag)| (name, flag.0))
+            .collect())
     }
 
     /// `nextLink` is absolute; the token goes only to the ARM origin it was meant for.
@@ -695,12 +719,22 @@ mod tests {
         );
 
         let settings: StringDictionary = serde_json::from_str(
-            r#"{"id":"x","name":"appsettings","properties":{"A":"1","B":"secret"}}"#,
+            r#"{"id":"x","name":"appsettings","properties":{"A":"1","B":"secret","C":" @microsoft.keyvault(VaultName=kv;SecretName=pg)","D":null}}"#,
         )
         .unwrap();
+        let flags: Vec<(String, bool)> = settings
+            .properties
+            .into_iter()
+            .map(|(name, flag)| (name, flag.0))
+            .collect();
         assert_eq!(
-            settings.properties.into_keys().collect::<Vec<_>>(),
-            ["A", "B"]
+            flags,
+            [
+                ("A".to_string(), false),
+                ("B".to_string(), false),
+                ("C".to_string(), true),
+                ("D".to_string(), false)
+            ]
         );
     }
 

@@ -221,10 +221,18 @@ async fn read_app(
             Err(error) => return Err(error),
         }
     }
+    let mut key_vault_settings = Vec::new();
     let setting_names = match &resource.kind {
         AppKind::ContainerApp => container_env,
         AppKind::WebSite => match client.app_setting_names(&resource).await {
-            Ok(names) => Some(names),
+            Ok(settings) => {
+                key_vault_settings = settings
+                    .iter()
+                    .filter(|(_, key_vault)| *key_vault)
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                Some(settings.into_iter().map(|(name, _)| name).collect())
+            }
             Err(error) if error.kind.is_forbidden() => {
                 notes.push(format!("the app settings' names were not read: {error}"));
                 None
@@ -239,6 +247,7 @@ async fn read_app(
         named_by: target.named_by.clone(),
         linkers,
         setting_names,
+        key_vault_settings,
         notes,
     })
 }

@@ -59,6 +59,7 @@ rules! {
     IacPlaintextSecret => "iac-plaintext-secret", Warning, "A database password written in plain text in infrastructure code or a deployment script.";
     MissingInDeployment => "missing-in-deployment", Warning, "Code reads a variable the deployed app does not have (check --azure).";
     DeploymentDrift => "deployment-drift", Warning, "The declared client type or auth type differs from the deployed connection's (check --azure).";
+    KeyVaultMismatch => "key-vault-mismatch", Warning, "Code or a local .env file treats a deployed variable as a Key Vault reference where the app gets the secret itself (check --azure).";
     TlsNotRequired => "tls-not-required", Hint, "A Django or SQLAlchemy connection to Azure/Neon that leaves sslmode to libpq's default \"prefer\".";
 }
 
@@ -98,6 +99,7 @@ mod hardcoded_connection_string;
 mod iac_plaintext_secret;
 mod incomplete_variable_set;
 mod invalid_neon_host;
+mod key_vault_mismatch;
 mod malformed_connection_string;
 mod manual_connection_string_parsing;
 mod missing_in_deployment;
@@ -146,6 +148,7 @@ impl Rule {
             Rule::IacPlaintextSecret => iac_plaintext_secret::DOCUMENTATION,
             Rule::MissingInDeployment => missing_in_deployment::DOCUMENTATION,
             Rule::DeploymentDrift => deployment_drift::DOCUMENTATION,
+            Rule::KeyVaultMismatch => key_vault_mismatch::DOCUMENTATION,
             Rule::TlsNotRequired => tls_not_required::DOCUMENTATION,
         }
     }
@@ -211,5 +214,6 @@ pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
     iac_plaintext_secret::check(context, out);
     missing_in_deployment::check(context, out);
     deployment_drift::check(context, out);
+    key_vault_mismatch::check(context, out);
     tls_not_required::check(context, out);
 }

@@ -39,6 +39,9 @@ pub struct App {
     pub configurations: HashMap<String, Value>,
     /// App setting (or container env) names and values.
     pub settings: Vec<(String, String)>,
+    /// Linkers per page of Linker_List (0: all on one page); further pages are `nextLink`s
+    /// with a `$skipToken`, as ARM pages.
+    pub linker_page_size: usize,
 }
 
 impl App {
@@ -51,6 +54,7 @@ impl App {
             linkers: Vec::new(),
             configurations: HashMap::new(),
             settings: Vec::new(),
+            linker_page_size: 0,
         }
     }
 
@@ -83,6 +87,12 @@ impl App {
             .collect();
         self.configurations
             .insert(name.to_string(), Value::Array(items));
+        self
+    }
+
+    /// Serves the linkers `size` per page.
+    pub fn paged(mut self, size: usize) -> App {
+        self.linker_page_size = size;
         self
     }
 
@@ -312,7 +322,23 @@ async fn handle(
             return arm_error(StatusCode::BAD_REQUEST, "InvalidApiVersion", &api_version);
         }
         if tail.is_empty() && method == Method::GET {
-            return axum::Json(json!({"value": app.linkers, "nextLink": null})).into_response();
+            if app.linker_page_size == 0 {
+                return axum::Json(json!({"value": app.linkers, "nextLink": null})).into_response();
+            }
+            let skip: usize = params
+                .get("$skipToken")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let end = (skip + app.linker_page_size).min(app.linkers.len());
+            let page = &app.linkers[skip.min(end)..end];
+            let next = (end < app.linkers.len()).then(|| {
+                let host = headers
+                    .get("host")
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("127.0.0.1");
+                format!("http://{host}{path}?api-version={api_version}&$skipToken={end}")
+            });
+            return axum::Json(json!({"value": page, "nextLink": next})).into_response();
         }
         if let Some(configurations) = tail
             .strip_prefix('/')

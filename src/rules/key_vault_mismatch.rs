@@ -1,0 +1,234 @@
+//! `key-vault-mismatch`: the deployed app keeps a variable's value in Key Vault (or as a plain
+//! value) while the code or a local .env file treats it as the other (`check --azure`).
+//!
+//! What the app receives decides when this fires, so a platform that resolves Key Vault
+//! references is never reported for code that reads the value plainly:
+//! - App Service and Functions resolve an app setting `@Microsoft.KeyVault(SecretUri=…)` (what
+//!   Service Connector writes when the linker's `secretStore.keyVaultId` is set, and what
+//!   `listConfigurations` marks `configType: KeyVaultSecret`) before the app starts: the code
+//!   reads the secret itself ("your application code can use it like any other app setting",
+//!   Learn: "Use Key Vault references as app settings in Azure App Service and Azure Functions").
+//! - Container Apps resolve a secret backed by `keyVaultUrl` into the environment variable that
+//!   references it with `secretRef`: again the value itself.
+//! - AKS: Service Connector writes a Kubernetes Secret and `listConfigurations` leaves credential
+//!   values empty ("Use Service Connector in AKS"); Spring Apps: not documented. neon-lsp does
+//!   not know what the app receives there, so the rule stays silent for them.
+//!
+//! Where the code really gets something different:
+//! 1. code that uses the variable as the *name or URI* of a Key Vault secret
+//!    (`client.get_secret(os.environ["…"])`) or looks for the reference syntax in it: on App
+//!    Service / Functions / Container Apps it receives the password itself (when the deployed
+//!    connection keeps the secret in Key Vault, and of course when it stores a plain value);
+//! 2. a .env file in the app's folder whose value is a `@Microsoft.KeyVault(…)` reference
+//!    (copied down from the portal): nothing resolves it on a developer's machine, so the local
+//!    run gets the reference text instead of the password.
+//!
+//! The code test is a one-line pattern, hence a warning.
+
+use crate::analysis::{Context, is_within};
+use crate::deployed::{DeployedApp, SecretHome, is_key_vault_reference};
+use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
+
+pub(crate) const DOCUMENTATION: &str = r#"
+### What it does
+With `neon-lsp check --azure`, compares where the deployed app keeps a connection's secret — in
+Key Vault (the linker's `secretStore.keyVaultId`, a configuration of type `KeyVaultSecret`, an
+app setting `@Microsoft.KeyVault(…)`) or as a plain value — with what the code and the local
+.env files expect, and flags the cases where the app really gets something different:
+
+- code that passes a deployed variable to a Key Vault client as a secret name or URI
+  (`get_secret(os.environ["AZURE_POSTGRESQL_PASSWORD"])`, `getSecret(process.env.…)`,
+  `GetSecretAsync(Environment.GetEnvironmentVariable("…"))`), or looks for `@Microsoft.KeyVault`
+  in its value;
+- a .env file in the app's folder that holds a `@Microsoft.KeyVault(…)` reference for a variable
+  the deployed connection keeps in Key Vault.
+
+It does not flag code that reads the value plainly: App Service and Functions resolve Key Vault
+references before the app starts, and Container Apps resolve Key Vault-backed secrets, so the
+code receives the secret itself either way. For AKS and Spring Apps, where neon-lsp does not
+know what the app receives, the rule stays silent.
+
+### Why is this bad?
+On App Service, Functions and Container Apps the variable holds the password, not a Key Vault
+secret name: the Key Vault call fails (or, worse, logs the password as a "secret name"). On a
+developer's machine nothing resolves a `@Microsoft.KeyVault(…)` value: the connection is
+attempted with the reference text as the password.
+
+### Example
+```python
+# The deployed connection pg of app-api keeps the password in Key Vault; App Service resolves it.
+password = secrets.get_secret(os.environ["AZURE_POSTGRESQL_PASSWORD"]).value
+```
+
+### Use instead
+Use the variable's value directly (`os.environ["AZURE_POSTGRESQL_PASSWORD"]`); for local runs,
+put a development password in .env (git-ignored) or use `neon-lsp pull`.
+"#;
+
+/// Callees that take a Key Vault secret's name (or URI) as their first arguments.
+const SECRET_FETCHES: [&str; 5] = [
+    "get_secret(",
+    "getSecret(",
+    "GetSecret(",
+    "GetSecretAsync(",
+    "getSecretValue(",
+];
+
+pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let apps = &context.options.deployed;
+    if apps.is_empty() {
+        return;
+    }
+    for (_, file, reference) in context.references() {
+        let Some(usage) = key_vault_usage(file.text, reference.range.start) else {
+            continue;
+        };
+        for app in deepest_apps(apps, file.dir) {
+            let Some((home, linker)) = app.secret_home(&reference.name) else {
+                continue;
+            };
+            let held = match home {
+                SecretHome::KeyVault => {
+                    "keeps it in Key Vault, and the platform resolves the reference before the app starts"
+                }
+                SecretHome::Plain => "sets it as a plain value",
+            };
+            out.push(Diagnostic::new(
+                Rule::KeyVaultMismatch,
+                file.path,
+                reference.range,
+                format!(
+                    "the code {usage} {}, but {} receives the secret itself, not a Key Vault reference ({} {held}); use the variable's value directly",
+                    reference.name,
+                    app.resource.name,
+                    source(app, linker.map(|l| l.name.as_str()), &reference.name),
+                ),
+            ));
+        }
+    }
+    for (_, file, env) in context.env_files() {
+        for app in deepest_apps(apps, file.dir) {
+            for entry in &env.entries {
+                if !is_key_vault_reference(&entry.value) {
+                    continue;
+                }
+                let Some((SecretHome::KeyVault, linker)) = app.secret_home(&entry.key) else {
+                    continue;
+                };
+                out.push(Diagnostic::new(
+                    Rule::KeyVaultMismatch,
+                    file.path,
+                    entry.value_range,
+                    format!(
+                        "{} is a Key Vault reference, which only {} resolves: a local run gets the reference text instead of the secret ({} keeps it in Key Vault); put a development value here, or fetch one with `neon-lsp pull`",
+                        entry.key,
+                        app.resource.name,
+                        source(app, linker.map(|l| l.name.as_str()), &entry.key),
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The apps whose folder most closely covers `dir` and whose platform resolves Key Vault
+/// references.
+fn deepest_apps<'a>(apps: &'a [DeployedApp], dir: &str) -> Vec<&'a DeployedApp> {
+    let covering: Vec<&DeployedApp> = apps
+        .iter()
+        .filter(|app| is_within(dir, &app.scope))
+        .collect();
+    let Some(deepest) = covering.iter().map(|app| app.scope.len()).max() else {
+        return Vec::new();
+    };
+    covering
+        .into_iter()
+        .filter(|app| app.scope.len() == deepest && app.resolves_key_vault_references())
+        .collect()
+}
+
+/// "from the deployed connection pg of app-api" / "from the deployed app setting X of app-api".
+fn source(app: &DeployedApp, linker: Option<&str>, name: &str) -> String {
+    match linker {
+        Some(linker) => format!(
+            "from the deployed connection {linker} of {}, which",
+            app.resource.name
+        ),
+        None => format!(
+            "from the deployed app setting {name} of {}, which",
+            app.resource.name
+        ),
+    }
+}
+
+/// How the code at `start` (an environment read) treats its value as a Key Vault reference:
+/// the read is an argument of a secret fetch on the same line, or the line looks for the
+/// reference syntax.
+fn key_vault_usage(text: &str, start: usize) -> Option<&'static str> {
+    let start = start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let before = text.get(line_start..start)?;
+    let line = text.get(line_start..line_end)?;
+    if line.to_ascii_lowercase().contains("@microsoft.keyvault") {
+        return Some("looks for a Key Vault reference in");
+    }
+    let (at, callee) = SECRET_FETCHES
+        .iter()
+        .filter_map(|callee| before.rfind(callee).map(|at| (at, *callee)))
+        .max_by_key(|(at, _)| *at)?;
+    // The read must be inside the call's parentheses: nothing closes them in between.
+    let inside = &before[at + callee.len()..];
+    let mut depth = 0i32;
+    for c in inside.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some("fetches a Key Vault secret named by")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_vault_usage;
+
+    fn usage(line: &str) -> Option<&'static str> {
+        let start = line
+            .find("os.environ")
+            .or_else(|| line.find("process.env"))?;
+        key_vault_usage(line, start)
+    }
+
+    #[test]
+    fn finds_reads_used_as_secret_names() {
+        assert!(
+            usage("pw = client.get_secret(os.environ['AZURE_POSTGRESQL_PASSWORD']).value")
+                .is_some()
+        );
+        assert!(
+            usage("const pw = await client.getSecret(process.env.NEON_POSTGRESQL_PASSWORD);")
+                .is_some()
+        );
+        assert!(
+            usage("if os.environ['AZURE_POSTGRESQL_PASSWORD'].startswith('@Microsoft.KeyVault('):")
+                .is_some()
+        );
+        // Look-alikes: the read is not the secret's name.
+        assert!(usage("kv = SecretClient(vault_url=os.environ['AZURE_KEYVAULT_RESOURCEENDPOINT'], credential=c)").is_none());
+        assert!(
+            usage(
+                "s = client.get_secret('pg').value; pw = os.environ['AZURE_POSTGRESQL_PASSWORD']"
+            )
+            .is_none()
+        );
+        assert!(usage("pw = os.environ['AZURE_POSTGRESQL_PASSWORD']").is_none());
+    }
+}
