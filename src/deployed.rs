@@ -160,6 +160,36 @@ pub struct ConfigurationName {
 }
 
 impl DeployedLinker {
+    /// A linker from the raw strings Azure returns (also what the editor's cache keeps): client
+    /// type, auth type and target are derived here, the one place they are.
+    pub fn from_raw(
+        name: String,
+        client_type_raw: Option<String>,
+        auth_raw: Option<String>,
+        target_id: Option<String>,
+        customized_keys: Vec<(String, String)>,
+        key_vault_id: Option<String>,
+    ) -> DeployedLinker {
+        DeployedLinker {
+            name,
+            client_type: client_type_raw
+                .as_deref()
+                .and_then(crate::declared::client_from_schema),
+            auth: auth_raw
+                .as_deref()
+                .and_then(crate::declared::auth_from_schema),
+            target: target_id
+                .as_deref()
+                .and_then(crate::declared::target_from_text),
+            client_type_raw,
+            auth_raw,
+            target_id,
+            customized_keys,
+            key_vault_id,
+            configurations: None,
+        }
+    }
+
     /// Whether the connection's secret lives in Key Vault (a secret store, or a configuration
     /// that is a Key Vault reference).
     pub fn uses_key_vault(&self) -> bool {

@@ -640,31 +640,18 @@ fn utf8_percent_encode(segment: &str) -> String {
 
 fn linker_from(resource: LinkerResource) -> DeployedLinker {
     let properties = resource.properties;
-    let target_id = properties.target_service.and_then(|t| t.id.or(t.endpoint));
-    let client_type_raw = properties.client_type;
-    let auth_raw = properties.auth_info.and_then(|a| a.auth_type);
-    DeployedLinker {
-        name: resource.name,
-        client_type: client_type_raw
-            .as_deref()
-            .and_then(crate::declared::client_from_schema),
-        auth: auth_raw
-            .as_deref()
-            .and_then(crate::declared::auth_from_schema),
-        target: target_id
-            .as_deref()
-            .and_then(crate::declared::target_from_text),
-        client_type_raw,
-        auth_raw,
-        target_id,
-        customized_keys: properties
+    DeployedLinker::from_raw(
+        resource.name,
+        properties.client_type,
+        properties.auth_info.and_then(|a| a.auth_type),
+        properties.target_service.and_then(|t| t.id.or(t.endpoint)),
+        properties
             .configuration_info
             .and_then(|c| c.customized_keys)
             .map(|keys| keys.into_iter().collect())
             .unwrap_or_default(),
-        key_vault_id: properties.secret_store.and_then(|s| s.key_vault_id),
-        configurations: None,
-    }
+        properties.secret_store.and_then(|s| s.key_vault_id),
+    )
 }
 
 #[cfg(test)]

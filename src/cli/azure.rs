@@ -8,7 +8,7 @@ use crate::azure::{self, AppTarget, arm::ArmClient, credential::CredentialSettin
 use crate::cli::walk::Collected;
 use crate::declared::{IacKind, azure_yaml, iac_kind};
 use crate::deployed::{DeployedApp, ResourceId};
-use crate::workspace::CONFIG_FILE_NAME;
+use crate::workspace::{CONFIG_FILE_NAME, Workspace};
 
 /// The `--azure` flags.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,15 @@ pub struct AzureArgs {
 /// The apps to read: `--azure-resource-id`, else neon-lsp.toml (`[azure] resource-id` and each
 /// connection's `azure-resource-id`), else the azd environment.
 pub fn targets(args: &AzureArgs, collected: &Collected) -> Result<Vec<AppTarget>, String> {
+    targets_in(args, &collected.root, &collected.workspace)
+}
+
+/// [`targets`] for a workspace read elsewhere (the language server's snapshot).
+pub fn targets_in(
+    args: &AzureArgs,
+    root: &std::path::Path,
+    workspace: &Workspace,
+) -> Result<Vec<AppTarget>, String> {
     if let Some(id) = &args.resource_id {
         let resource = ResourceId::parse(id).map_err(|e| format!("--azure-resource-id: {e}"))?;
         return Ok(vec![AppTarget {
@@ -29,8 +38,7 @@ pub fn targets(args: &AzureArgs, collected: &Collected) -> Result<Vec<AppTarget>
             named_by: "--azure-resource-id".into(),
         }]);
     }
-    let config = collected
-        .workspace
+    let config = workspace
         .files
         .iter()
         .find(|f| f.path == CONFIG_FILE_NAME)
@@ -76,12 +84,11 @@ pub fn targets(args: &AzureArgs, collected: &Collected) -> Result<Vec<AppTarget>
         .ok()
         .filter(|v| !v.trim().is_empty());
     let Some((env_path, env)) =
-        azure::azd_environment(&collected.root, env_name.as_deref()).map_err(|e| e.to_string())?
+        azure::azd_environment(root, env_name.as_deref()).map_err(|e| e.to_string())?
     else {
         return Err(azure::LocateError::NoApp.to_string());
     };
-    let services: Vec<(String, String)> = collected
-        .workspace
+    let services: Vec<(String, String)> = workspace
         .files
         .iter()
         .filter(|f| iac_kind(&f.path) == Some(IacKind::AzureYaml))
@@ -101,25 +108,35 @@ pub fn targets(args: &AzureArgs, collected: &Collected) -> Result<Vec<AppTarget>
 /// Reads the deployed apps. `Err` is the message for a tool failure.
 pub fn read(args: &AzureArgs, collected: &Collected) -> Result<Vec<DeployedApp>, String> {
     let targets = targets(args, collected)?;
-    let base = azure::arm_url(args.arm_url.as_deref(), |name| std::env::var(name).ok())?;
-    let settings = CredentialSettings::from_env();
-    let credential = settings.credential().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("could not start the async runtime: {error}"))?;
+    runtime.block_on(read_targets(
+        args,
+        &targets,
+        std::sync::Arc::new(|text: &str| eprintln!("note: {text}")),
+    ))
+}
+
+/// Gets an ARM token and reads `targets`; waits and retries are reported through `notice`.
+pub async fn read_targets(
+    args: &AzureArgs,
+    targets: &[AppTarget],
+    notice: crate::neon::api::Notice,
+) -> Result<Vec<DeployedApp>, String> {
+    let base = azure::arm_url(args.arm_url.as_deref(), |name| std::env::var(name).ok())?;
+    let settings = CredentialSettings::from_env();
+    let credential = settings.credential().map_err(|e| e.to_string())?;
     let http =
         crate::neon::http_client().map_err(|error| format!("could not set up HTTPS: {error}"))?;
-    runtime.block_on(async {
-        let token = azure::credential::arm_token(&credential, &settings, &http)
-            .await
-            .map_err(|e| e.to_string())?;
-        let client = ArmClient::new(base, http, token)
-            .with_notice(std::sync::Arc::new(|text: &str| eprintln!("note: {text}")));
-        azure::read_apps(&client, &targets)
-            .await
-            .map_err(|e| e.to_string())
-    })
+    let token = azure::credential::arm_token(&credential, &settings, &http)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = ArmClient::new(base, http, token).with_notice(notice);
+    azure::read_apps(&client, targets)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// One line per app: what was read (never a value).

@@ -5,7 +5,7 @@
 //! stop when the client cancels the request. The server advertises exactly the commands listed
 //! in [`COMMANDS`], so editors enable only what works. No analysis logic lives here.
 
-use super::{Backend, lock, neon, snapshot};
+use super::{Backend, deployed, lock, neon, snapshot};
 use crate::catalogue::{AuthType, ClientType, Target};
 use crate::scan::Language;
 use serde_json::{Value, json};
@@ -29,6 +29,7 @@ pub(super) const COMMANDS: &[&str] = &[
     neon::SIGN_IN_WITH_REDIRECT,
     neon::SIGN_OUT,
     neon::PULL_CONNECTION,
+    deployed::REFRESH_DEPLOYED,
 ];
 
 /// The client type whose snippet fits a source file, for languages that have snippets.
@@ -84,6 +85,7 @@ impl Backend {
             neon::SIGN_IN_WITH_REDIRECT => self.sign_in_with_redirect(&params.arguments).await,
             neon::SIGN_OUT => self.sign_out().await,
             neon::PULL_CONNECTION => self.pull_connection(&params.arguments).await,
+            deployed::REFRESH_DEPLOYED => self.refresh_deployed().await,
             other => Err(invalid_params(format!(
                 "unknown command \"{other}\"; this server executes {}",
                 COMMANDS.join(", ")

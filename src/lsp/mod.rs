@@ -12,6 +12,7 @@
 pub mod codec;
 mod commands;
 mod convert;
+mod deployed;
 mod docs;
 mod guard;
 mod lens;
@@ -70,7 +71,8 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 fault: Fault::from_env(),
                 scan_done: Arc::default(),
                 cancellable: Arc::default(),
-                neon: neon::NeonState::default(),
+                neon: Arc::default(),
+                deployed: Arc::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -166,6 +168,7 @@ struct State {
     docs: Arc<docs::RuleDocs>,
 }
 
+#[derive(Clone)]
 struct Backend {
     client: Client,
     logger: Arc<Logger>,
@@ -176,13 +179,15 @@ struct Backend {
     /// Background work the user can cancel from its progress bar (`task`).
     cancellable: task::Cancellable,
     /// The Neon commands' state: a sign-in waiting for its redirect (`neon`).
-    neon: neon::NeonState,
+    neon: Arc<neon::NeonState>,
+    /// The deployed configuration per root, behind `neon-lsp.azure.deployed` (`deployed`).
+    deployed: Arc<deployed::DeployedState>,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
 /// tests can prove that a panicking handler does not end the session (see `guard`). Read once
 /// at start-up; unset in normal use, when it costs one comparison per hover or edit.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Fault {
     panic_in: Option<String>,
 }
@@ -268,6 +273,7 @@ impl Backend {
             }
             (snapshot(root), root.path.clone(), state.options.clone())
         };
+        let options = self.with_deployed(index, &root, &snapshot, options);
         let analysis = tokio::task::spawn_blocking(move || {
             let texts: HashMap<String, String> = snapshot
                 .files
@@ -378,6 +384,7 @@ impl Backend {
         match self.client.configuration(vec![item]).await {
             Ok(values) => match values
                 .first()
+                .inspect(|settings| self.deployed.read_setting(settings))
                 .filter(|v| v.is_object())
                 .map(settings_to_options)
             {
@@ -707,6 +714,9 @@ impl LanguageServer for Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
+        if let Some(settings) = &params.initialization_options {
+            self.deployed.read_setting(settings);
+        }
         let options = match params
             .initialization_options
             .as_ref()
@@ -976,6 +986,7 @@ impl LanguageServer for Backend {
             return;
         }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
+        self.deployed.read_setting(settings);
         match settings_to_options(settings) {
             Ok(options) => lock(&self.state).options = options,
             Err(message) => {
