@@ -13,6 +13,7 @@ export const SERVER_COMMANDS = {
   signOut: "neon-lsp.signOut",
   pullConnection: "neon-lsp.pullConnection",
   describeConnection: "neon-lsp.describeConnection",
+  refreshDeployed: "neon-lsp.refreshDeployed",
 } as const;
 
 export type ServerCommand = (typeof SERVER_COMMANDS)[keyof typeof SERVER_COMMANDS];
@@ -40,6 +41,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
   },
   { id: "neonLsp.signOut", title: "Sign out of Neon", server: SERVER_COMMANDS.signOut },
   { id: "neonLsp.pullConnection", title: "Pull Connection Details", server: SERVER_COMMANDS.pullConnection },
+  { id: "neonLsp.refreshDeployed", title: "Refresh Deployed Configuration", server: SERVER_COMMANDS.refreshDeployed },
   { id: "neonLsp.restartServer", title: "Restart Server" },
   { id: "neonLsp.showOutput", title: "Show Output" },
 ].map((command) =>
@@ -69,6 +71,7 @@ export function argumentsFor(command: ServerCommand, context: InvocationContext)
   switch (command) {
     case SERVER_COMMANDS.signIn:
     case SERVER_COMMANDS.signOut:
+    case SERVER_COMMANDS.refreshDeployed:
       return { ok: true, arguments: [] };
     case SERVER_COMMANDS.signInWithRedirect: {
       const url = context.pastedAddress?.trim();

@@ -40,6 +40,8 @@ import {
   parseConnection,
   parseTestResult,
   presentStatus,
+  parseDeployedStatus,
+  type DeployedStatus,
   ServerState,
   TestOutcome,
 } from "./status";
@@ -63,6 +65,7 @@ class NeonLspExtension implements vscode.Disposable {
   private serverState: ServerState = { kind: "starting" };
   private connection: ConnectionDescription | null | undefined;
   private lastTest: TestOutcome | undefined;
+  private deployed: DeployedStatus | undefined;
   private readonly output = vscode.window.createOutputChannel("Neon LSP");
   private readonly statusItem = vscode.window.createStatusBarItem("neonLsp.status", vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
@@ -178,6 +181,10 @@ class NeonLspExtension implements vscode.Disposable {
     try {
       await client.start();
       client.onNotification(ShowMessageNotification.type, (params) => this.showServerMessage(params.type, params.message));
+      client.onNotification("neon-lsp/deployedStatus", (params: unknown) => {
+        this.deployed = parseDeployedStatus(params);
+        this.render();
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.output.appendLine(`The server did not start: ${message}`);
@@ -380,7 +387,13 @@ class NeonLspExtension implements vscode.Disposable {
     }
     const client = this.client;
     if (client && client.state === State.Running) {
-      void client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: this.settings() } });
+      const settings = this.settings();
+      void client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: settings } });
+      if (settings.azure === undefined && this.deployed !== undefined) {
+        // Turned off: the server stops using (and reporting) the deployed configuration.
+        this.deployed = undefined;
+        this.render();
+      }
       this.scheduleDescribe();
     }
   }
@@ -392,7 +405,12 @@ class NeonLspExtension implements vscode.Disposable {
   }
 
   private render(): void {
-    const presentation = presentStatus({ server: this.serverState, connection: this.connection, lastTest: this.lastTest });
+    const presentation = presentStatus({
+      server: this.serverState,
+      connection: this.connection,
+      lastTest: this.lastTest,
+      deployed: this.deployed,
+    });
     this.statusItem.text = presentation.text;
     this.statusItem.tooltip = presentation.tooltip;
     this.statusItem.backgroundColor = presentation.error ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;

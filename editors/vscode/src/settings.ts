@@ -11,6 +11,8 @@ export interface ServerSettings {
   auth?: string;
   envFiles?: string[];
   rules?: Record<string, string>;
+  /** `neon-lsp.azure.deployed`: read the deployed configuration from Azure (off by default). */
+  azure?: { deployed: boolean };
 }
 
 /** Reads one setting below `neon-lsp.` (e.g. `clientType`), undefined when unset. */
@@ -46,6 +48,7 @@ export function toServerSettings(read: SettingReader): ServerSettings {
     }
     if (Object.keys(levels).length > 0) settings.rules = levels;
   }
+  if (read("azure.deployed") === true) settings.azure = { deployed: true };
   return settings;
 }
 

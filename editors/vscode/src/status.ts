@@ -33,6 +33,30 @@ export interface StatusInput {
   server: ServerState;
   connection: ConnectionDescription | null | undefined;
   lastTest: TestOutcome | undefined;
+  /** The server's last `neon-lsp/deployedStatus` (only sent with `neon-lsp.azure.deployed` on). */
+  deployed?: DeployedStatus;
+}
+
+/** `neon-lsp/deployedStatus`: what Azure has deployed, or the cached read and its age. */
+export interface DeployedStatus {
+  /** "deployed: nodejs · secret", "deployed: nodejs · secret (cached, 2 h ago)", "deployed: unavailable". */
+  text: string;
+  tooltip: string;
+  fromCache: boolean;
+  ageSeconds: number | null;
+}
+
+/** Reads a `neon-lsp/deployedStatus` notification's params; undefined when it is not one. */
+export function parseDeployedStatus(params: unknown): DeployedStatus | undefined {
+  if (params === null || typeof params !== "object") return undefined;
+  const { text, tooltip, fromCache, ageSeconds } = params as Record<string, unknown>;
+  if (typeof text !== "string" || !text.startsWith("deployed:")) return undefined;
+  return {
+    text,
+    tooltip: typeof tooltip === "string" ? tooltip : "",
+    fromCache: fromCache === true,
+    ageSeconds: typeof ageSeconds === "number" ? ageSeconds : null,
+  };
 }
 
 export interface StatusPresentation {
@@ -94,6 +118,11 @@ export function presentStatus(input: StatusInput, now: Date = new Date()): Statu
     lines.push(`Last test (${describeAge(test.at, now)}): ${test.cancelled ? "cancelled" : test.summary}`);
   } else {
     lines.push("No connection test yet");
+  }
+  if (input.deployed) {
+    text += ` $(${input.deployed.fromCache ? "cloud-download" : "cloud"}) ${input.deployed.text}`;
+    lines.push(input.deployed.tooltip ? `${input.deployed.text}\n${input.deployed.tooltip}` : input.deployed.text);
+    lines.push('Run "Neon LSP: Refresh Deployed Configuration" to read Azure again');
   }
   lines.push("Click to test the connection");
   return { text, tooltip: lines.join("\n"), error: false };

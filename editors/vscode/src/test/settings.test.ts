@@ -59,3 +59,10 @@ describe("needsRestart", () => {
     assert.equal(needsRestart((section) => section === "neon-lsp.clientType"), false);
   });
 });
+
+describe("azure.deployed", () => {
+  it("is passed only when turned on, as the nested object the server reads", () => {
+    assert.deepEqual(toServerSettings(reader({ "azure.deployed": true })), { azure: { deployed: true } });
+    assert.deepEqual(toServerSettings(reader({ "azure.deployed": false })), {});
+  });
+});

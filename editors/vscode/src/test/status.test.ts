@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseConnection, parseTestResult, presentStatus } from "../status";
+import { parseConnection, parseDeployedStatus, parseTestResult, presentStatus } from "../status";
 
 const now = new Date("2025-01-01T12:00:00Z");
 const connection = {
@@ -77,5 +77,44 @@ describe("parsing server answers", () => {
     assert.deepEqual(parseConnection(connection), connection);
     assert.equal(parseConnection(null), null);
     assert.equal(parseConnection({ clientType: "nodejs" }), null);
+  });
+});
+
+describe("deployed status", () => {
+  const running = { server: { kind: "running" as const }, connection: null, lastTest: undefined };
+
+  it("shows the deployed client type and auth", () => {
+    const deployed = parseDeployedStatus({
+      root: "/w",
+      text: "deployed: nodejs · secret",
+      tooltip: "deployed: app-web (Microsoft.Web/sites, named by neon-lsp.toml [azure])",
+      fromCache: false,
+      ageSeconds: 0,
+    });
+    assert.ok(deployed);
+    const status = presentStatus({ ...running, deployed });
+    assert.ok(status.text.endsWith("$(cloud) deployed: nodejs · secret"), status.text);
+    assert.ok(status.tooltip.includes("deployed: app-web (Microsoft.Web/sites"));
+    assert.ok(status.tooltip.includes("Refresh Deployed Configuration"));
+  });
+
+  it("says when it comes from the cache, and how old it is", () => {
+    const deployed = parseDeployedStatus({
+      text: "deployed: nodejs · secret (cached, 2 h ago)",
+      tooltip: "From the cache, read 2 h ago: Azure could not be read now (no answer).",
+      fromCache: true,
+      ageSeconds: 7200,
+    });
+    assert.deepEqual(deployed?.fromCache, true);
+    assert.equal(deployed?.ageSeconds, 7200);
+    const status = presentStatus({ ...running, deployed });
+    assert.ok(status.text.includes("$(cloud-download) deployed: nodejs · secret (cached, 2 h ago)"), status.text);
+  });
+
+  it("ignores what is not a deployed status, and shows nothing without one", () => {
+    assert.equal(parseDeployedStatus(null), undefined);
+    assert.equal(parseDeployedStatus({ text: 3 }), undefined);
+    assert.equal(parseDeployedStatus({ text: "something else" }), undefined);
+    assert.ok(!presentStatus(running).text.includes("deployed"));
   });
 });
