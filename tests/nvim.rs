@@ -705,7 +705,7 @@ report({ bad_settings = notifications[#notifications].message })
     assert_eq!(
         reported(&values, "bad_settings").as_str(),
         Some(
-            "neon-lsp: setup{}: setting envFiles must be a table, not string; unknown setting \"clienttype\" (known: auth, client-type, clientType, env-files, envFiles, rules, target)"
+            "neon-lsp: setup{}: setting envFiles must be a table, not string; unknown setting \"clienttype\" (known: auth, azure, client-type, clientType, env-files, envFiles, rules, target)"
         )
     );
 }
@@ -862,4 +862,67 @@ end
             "{how}"
         );
     }
+}
+
+#[test]
+fn the_deployed_status_reaches_the_statusline_and_neon_refresh_deployed() {
+    let Some(nvim) = nvim_or_skip() else { return };
+    use serde_json::json;
+    let sub = "00000000-0000-0000-0000-000000000001";
+    let id =
+        format!("/subscriptions/{sub}/resourceGroups/rg-dev/providers/Microsoft.Web/sites/app-web");
+    let app = support::arm::App::site(sub, "rg-dev", "app-web").linker(
+        "neon_pg",
+        json!({
+            "clientType": "nodejs",
+            "authInfo": {"authType": "secret"},
+            "targetService": {"type": "AzureResource", "id": format!("/subscriptions/{sub}/resourceGroups/rg-dev/providers/Neon.Postgres/organizations/org")},
+        }),
+        &[("NEON_POSTGRESQL_HOST", "ep-x.eastus2.azure.neon.tech", "Default")],
+    );
+    let arm = support::arm::ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    node_project(&root);
+    write(
+        &root,
+        "neon-lsp.toml",
+        &format!("[azure]\nresource-id = \"{id}\"\n"),
+    );
+    let script = format!(
+        r#"
+vim.env.AZURE_TENANT_ID = "{tenant}"
+vim.env.AZURE_CLIENT_ID = "{client}"
+vim.env.AZURE_CLIENT_SECRET = "{secret}"
+vim.env.AZURE_AUTHORITY_HOST = "{url}"
+vim.env.NEON_LSP_ARM_URL = "{url}"
+vim.env.XDG_CACHE_HOME = ROOT .. "/.cache-test"
+local neon = require("neon_lsp")
+report({{ before = neon.statusline() }})
+neon.setup({{ cmd = {{ BIN, "serve" }}, settings = {{ azure = {{ deployed = true }} }} }})
+vim.cmd("edit " .. ROOT .. "/index.js")
+wait_for_client()
+wait_for("the deployed status", function() return neon.statusline() ~= "" end)
+report({{ statusline = neon.statusline() }})
+local results = command_results()
+vim.cmd("NeonRefreshDeployed")
+wait_for("the refresh", function() return #results > 0 end)
+report({{ refreshed = results[1].result, report_text = neon.deployed_report() }})
+"#,
+        tenant = support::arm::TENANT,
+        client = support::arm::CLIENT_ID,
+        secret = support::arm::CLIENT_SECRET,
+        url = arm.url(),
+    );
+    let values = run_script(&nvim, &root, &script);
+    assert_eq!(reported(&values, "before"), "");
+    assert_eq!(reported(&values, "statusline"), "deployed: nodejs · secret");
+    let refreshed = reported(&values, "refreshed");
+    assert_eq!(refreshed["enabled"], true, "{refreshed}");
+    assert_eq!(refreshed["roots"][0]["text"], "deployed: nodejs · secret");
+    let text = reported(&values, "report_text").as_str().unwrap();
+    assert!(
+        text.starts_with("deployed: nodejs · secret\ndeployed: app-web (Microsoft.Web/sites"),
+        "{text}"
+    );
 }

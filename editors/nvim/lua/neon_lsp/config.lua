@@ -110,6 +110,8 @@ local setting_types = {
   envFiles = "table",
   ["env-files"] = "table",
   rules = "table",
+  -- { deployed = true }: read the deployed configuration from Azure (off by default).
+  azure = "table",
 }
 
 --- Checks the user's settings for the shape the server expects; returns a list of problems
@@ -149,6 +151,12 @@ function M.client_config(opts)
     settings = { ["neon-lsp"] = settings },
     on_attach = opts.on_attach,
     capabilities = opts.capabilities,
+    handlers = {
+      -- The deployed configuration's status (with settings.azure.deployed on).
+      ["neon-lsp/deployedStatus"] = function(_, params)
+        require("neon_lsp").on_deployed_status(params)
+      end,
+    },
   }
 end
 

@@ -17,7 +17,12 @@ M.commands = {
   sign_out = "neon-lsp.signOut",
   pull_connection = "neon-lsp.pullConnection",
   describe_connection = "neon-lsp.describeConnection",
+  refresh_deployed = "neon-lsp.refreshDeployed",
 }
+
+--- The last `neon-lsp/deployedStatus` per workspace root ({root, text, tooltip, fromCache,
+--- ageSeconds}), sent when settings.azure.deployed is on.
+M.deployed = {}
 
 --- The options given to setup{}, nil until it is called.
 M.options = nil
@@ -170,6 +175,69 @@ function M.execute(command, arguments, bufnr, on_result)
     })
   end, bufnr)
   return true
+end
+
+--- Stores a `neon-lsp/deployedStatus` notification, fires `User NeonLspDeployed` and redraws
+--- statuslines.
+function M.on_deployed_status(params)
+  if type(params) ~= "table" or type(params.text) ~= "string" then
+    return
+  end
+  M.deployed[params.root or ""] = params
+  vim.api.nvim_exec_autocmds("User", { pattern = "NeonLspDeployed", modeline = false, data = params })
+  pcall(vim.cmd.redrawstatus)
+end
+
+--- The deployed status of `bufnr`'s project (or the only one known), nil when there is none.
+function M.deployed_status(bufnr)
+  local client = M.client(bufnr)
+  local root = client and client.root_dir
+  if root and M.deployed[root] then
+    return M.deployed[root]
+  end
+  local only, count = nil, 0
+  for _, status in pairs(M.deployed) do
+    only, count = status, count + 1
+  end
+  return count == 1 and only or nil
+end
+
+--- For statuslines: "deployed: nodejs · secret" (with "(cached, 2 h ago)" offline), or "" when
+--- the deployed configuration is off or not read yet.
+---   vim.o.statusline = "%f %{v:lua.require'neon_lsp'.statusline()}"
+function M.statusline(bufnr)
+  local status = M.deployed_status(bufnr)
+  return status and status.text or ""
+end
+
+--- :NeonRefreshDeployed — reads the deployed configuration from Azure again (falls back to the
+--- cache offline) and says what was read.
+function M.refresh_deployed(bufnr)
+  return M.execute(M.commands.refresh_deployed, {}, bufnr, function(result)
+    if type(result) ~= "table" then
+      return
+    end
+    if result.enabled == false then
+      notify(result.message or "the deployed configuration is off", vim.log.levels.WARN)
+      return
+    end
+    for _, status in ipairs(result.roots or {}) do
+      M.on_deployed_status(status)
+      notify(status.text)
+    end
+  end)
+end
+
+--- :NeonDeployed — the deployed status and what it is made of (apps, connections, cache age).
+function M.deployed_report(bufnr)
+  local status = M.deployed_status(bufnr)
+  if status == nil then
+    return "deployed: nothing read (set settings.azure.deployed = true, then :NeonRefreshDeployed)"
+  end
+  if status.tooltip and status.tooltip ~= "" then
+    return status.text .. "\n" .. status.tooltip
+  end
+  return status.text
 end
 
 local function buffer_uri(bufnr)
