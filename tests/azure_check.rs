@@ -1056,3 +1056,36 @@ fn key_vault_look_alikes_are_not_flagged() {
     assert!(findings(&output, "key-vault-mismatch").is_empty(), "{all}");
     assert_no_secret(&all);
 }
+
+#[test]
+fn an_app_setting_key_vault_reference_without_a_linker_counts_too() {
+    // No Service Connector connection: the password is an app setting that is a Key Vault
+    // reference (set by hand or by Bicep). App Service resolves it; the code asks Key Vault
+    // for a secret named by the password.
+    let app = App::site(SUB, GROUP, "app-web")
+        .setting("AZURE_POSTGRESQL_PASSWORD", SECRET_VALUES[1])
+        .setting("AZURE_POSTGRESQL_HOST", "db.postgres.database.azure.com");
+    let arm = ArmEmulator::start(vec![app], Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "requirements.txt",
+        "Django>=5\npsycopg[binary]\n",
+    );
+    write(
+        dir.path(),
+        "settings.py",
+        "import os\nfrom azure.keyvault.secrets import SecretClient\n\nkv = SecretClient(vault_url=\"https://kv.vault.azure.net\", credential=cred)\nDATABASES = {\"default\": {\n    \"HOST\": os.environ[\"AZURE_POSTGRESQL_HOST\"],\n    \"PASSWORD\": kv.get_secret(os.environ[\"AZURE_POSTGRESQL_PASSWORD\"]).value,\n}}\n",
+    );
+    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let all = text(&output);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
+    let found = findings(&output, "key-vault-mismatch");
+    assert_eq!(found.len(), 1, "{all}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("from the deployed app setting AZURE_POSTGRESQL_PASSWORD of app-web, which keeps it in Key Vault"),
+        "{message}"
+    );
+    assert_no_secret(&all);
+}
