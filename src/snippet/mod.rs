@@ -187,6 +187,22 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
     }
 }
 
+/// The name the README gives a client type's snippet language.
+pub fn language_name(client_type: ClientType) -> &'static str {
+    match client_type {
+        ClientType::Python => "Python",
+        ClientType::Django => "Django",
+        ClientType::NodeJs => "Node.js",
+        ClientType::Go => "Go",
+        ClientType::Java => "Java",
+        ClientType::SpringBoot => "Spring Boot",
+        ClientType::DotNet => ".NET",
+        ClientType::Php => "PHP",
+        ClientType::Ruby => "Ruby",
+        ClientType::None => "`none`",
+    }
+}
+
 /// What a language generator needs: the request and its variables.
 struct Context<'a> {
     request: &'a SnippetRequest,
