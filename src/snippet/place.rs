@@ -1600,3 +1600,109 @@ fn split_databases(block: Vec<String>) -> (Vec<String>, Vec<String>) {
     }
     (helpers, databases)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_change_only_where_the_literal_allows() {
+        let js = r#"const a = "x"; const b = "it's"; const c = `t "${a}"`; // "comment"
+const d = "a\"b";"#;
+        assert_eq!(
+            to_single_quotes(js, false),
+            r#"const a = 'x'; const b = "it's"; const c = `t "${a}"`; // "comment"
+const d = "a\"b";"#
+        );
+        let py = "s = \"\"\"doc \"x\" \"\"\"\nt = f\"{n} set\"  # \"c\"\n";
+        assert_eq!(
+            to_single_quotes(py, true),
+            "s = \"\"\"doc \"x\" \"\"\"\nt = f'{n} set'  # \"c\"\n"
+        );
+        assert_eq!(preferred_quote("a = 'x'\nb = 'y'\nc = \"z\"\n", true), '\'');
+        assert_eq!(preferred_quote("# 'a' 'b'\nc = \"z\"\n", true), '"');
+    }
+
+    #[test]
+    fn indentation_is_detected_and_converted() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            Indent::detect(&lines("a\n\tb\n\t\tc\n"), Indent::Spaces(4)),
+            Indent::Tab
+        );
+        assert_eq!(
+            Indent::detect(&lines("a\n  b\n    c\n  d\n"), Indent::Spaces(4)),
+            Indent::Spaces(2)
+        );
+        assert_eq!(
+            Indent::detect(&lines("/**\n * doc\n */\na\n    b\n"), Indent::Spaces(2)),
+            Indent::Spaces(4)
+        );
+        // One level and a 2-space continuation: the level converts, the remainder stays.
+        assert_eq!(reindent("      x", 4, Indent::Spaces(2)), "    x");
+        assert_eq!(reindent("        x", 4, Indent::Tab), "\t\tx");
+        assert_eq!(reindent("   ", 4, Indent::Tab), "");
+    }
+
+    #[test]
+    fn import_shapes_are_read() {
+        assert_eq!(
+            python_from("from a.b import (c,\n  d)  # x"),
+            Some(("a.b".to_owned(), vec!["c".to_owned(), "d".to_owned()]))
+        );
+        assert_eq!(python_from("import os"), None);
+        assert_eq!(go_package_name("github.com/jackc/pgx/v5"), "pgx");
+        assert_eq!(go_package_name("net/http"), "http");
+        assert_eq!(
+            go_import("pg \"github.com/jackc/pgx/v5\""),
+            (Some("pg"), "github.com/jackc/pgx/v5")
+        );
+        assert_eq!(
+            js_require("const { Client, Pool } = require(\"pg\");"),
+            Some((
+                vec!["Client".to_owned(), "Pool".to_owned()],
+                "pg".to_owned()
+            ))
+        );
+    }
+
+    #[test]
+    fn one_edit_covers_exactly_the_changed_lines() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        let edit = line_edit(&lines("a\nb\nc"), &lines("a\nx\nb\nc"), true).unwrap();
+        assert_eq!((edit.start, edit.end, edit.text.as_str()), (1, 1, "x\n"));
+        // Appending to a file without a final newline replaces its last line.
+        let edit = line_edit(&lines("a"), &lines("a\n\nb"), false).unwrap();
+        assert_eq!((edit.start, edit.end, edit.text.as_str()), (0, 1, "a\n\nb"));
+        assert_eq!(line_edit(&lines("a"), &lines("a"), true), None);
+    }
+
+    #[test]
+    fn wrong_files_and_ranges_say_what_to_do() {
+        let request = SnippetRequest {
+            target: crate::catalogue::Target::Neon,
+            client_type: ClientType::Python,
+            auth: crate::catalogue::AuthType::Secret,
+            name: None,
+            customized_keys: Vec::new(),
+        };
+        let snippet = super::super::generate(&request).unwrap();
+        let error = place(&snippet, &request, "app.js", "x\n", Anchor::AfterImports).unwrap_err();
+        assert!(matches!(error, PlaceError::Mismatch { .. }), "{error}");
+        let error = place(&snippet, &request, "Main.kt", "", Anchor::AfterImports).unwrap_err();
+        assert!(
+            error.to_string().contains("snippets go into Python"),
+            "{error}"
+        );
+        let error = place(
+            &snippet,
+            &request,
+            "app.py",
+            "import os\nx = 1\n",
+            Anchor::Replace { start: 0, end: 2 },
+        )
+        .unwrap_err();
+        assert!(matches!(error, PlaceError::Range { .. }), "{error}");
+        assert!(!supports("Main.kt") && supports("app.py") && supports("config/application.yml"));
+    }
+}

@@ -97,6 +97,66 @@ fn reads_connection(line: &str, connection: &ConnectionSummary) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::{GitState, WorkspaceFile};
+
+    fn file(path: &str, text: &str) -> WorkspaceFile {
+        WorkspaceFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+            git: GitState::NotInRepository,
+            lossy: false,
+        }
+    }
+
+    #[test]
+    fn a_declared_linkers_customized_keys_and_client_type_reach_the_snippet() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST' }\n    }\n  }\n}\n";
+        let settings = "import os\nHOST = os.environ[\"DB_HOST\"]\nNAME = os.environ[\"AZURE_POSTGRESQL_NAME\"]\n";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "django\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+            ],
+        };
+        let request = request_at(
+            &workspace,
+            &Options::default(),
+            "app/settings.py",
+            settings,
+            1,
+        )
+        .unwrap();
+        assert_eq!(request.target, Target::AzurePostgresql);
+        assert_eq!(request.client_type, ClientType::Django);
+        assert_eq!(
+            request.customized_keys,
+            vec![("AZURE_POSTGRESQL_HOST".to_owned(), "DB_HOST".to_owned())]
+        );
+        let text = &crate::snippet::generate(&request).unwrap().files[0].text;
+        assert!(text.contains("os.environ.get(\"DB_HOST\")"), "{text}");
+        assert!(!text.contains("AZURE_POSTGRESQL_HOST"), "{text}");
+    }
+
+    #[test]
+    fn without_a_connection_the_options_and_the_language_decide() {
+        let workspace = Workspace {
+            files: vec![file("cmd/main.go", "package main\n")],
+        };
+        let options = Options {
+            target: Some(Target::AzurePostgresql),
+            ..Options::default()
+        };
+        let request = request_at(&workspace, &options, "cmd/main.go", "package main\n", 0).unwrap();
+        assert_eq!(
+            (request.target, request.client_type, request.auth),
+            (Target::AzurePostgresql, ClientType::Go, AuthType::Secret)
+        );
+        assert!(matches!(
+            request_at(&workspace, &options, "notes.md", "", 0),
+            Err(NoSnippet::Language(_))
+        ));
+    }
 
     #[test]
     fn client_type_follows_the_linters_language_mapping() {
