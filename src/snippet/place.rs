@@ -209,6 +209,12 @@ pub fn place(
     } else {
         let mut placer = Placer {
             kind,
+            quote: match kind {
+                Kind::Js { .. } | Kind::Python | Kind::Django | Kind::Ruby => {
+                    preferred_quote(text, !matches!(kind, Kind::Js { .. }))
+                }
+                _ => '"',
+            },
             lines: old.lines.clone(),
             notes: &mut notes,
             path,
@@ -220,10 +226,15 @@ pub fn place(
         }
         placer.lines
     };
-    let edit = line_edit(&old.lines, &new_lines, old.trailing_newline);
-    let mut new_text = new_lines.join("\n");
+    let mut edit = line_edit(&old.lines, &new_lines, old.trailing_newline);
+    // The file's line ending (Windows files keep CRLF).
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut new_text = new_lines.join(newline);
     if !new_lines.is_empty() && (old.trailing_newline || text.trim().is_empty()) {
-        new_text.push('\n');
+        new_text.push_str(newline);
+    }
+    if let Some(edit) = edit.as_mut().filter(|_| newline == "\r\n") {
+        edit.text = edit.text.replace('\n', "\r\n");
     }
     Ok(Placement {
         text: new_text,
@@ -447,6 +458,8 @@ fn to_single_quotes(text: &str, python: bool) -> String {
 
 struct Placer<'a> {
     kind: Kind,
+    /// The quote the file's own string literals use most (before anything is inserted).
+    quote: char,
     lines: Vec<String>,
     notes: &'a mut Vec<String>,
     path: &'a str,
@@ -917,7 +930,7 @@ impl Placer<'_> {
         let mut lines: Vec<String> = body.iter().map(|l| reindent(l, from, to)).collect();
         let python = matches!(self.kind, Kind::Python | Kind::Django);
         if (python || matches!(self.kind, Kind::Js { .. }))
-            && preferred_quote(&self.lines.join("\n"), python) == '\''
+            && self.quote == '\''
         {
             lines = to_single_quotes(&lines.join("\n"), python)
                 .split('\n')
@@ -938,13 +951,7 @@ impl Placer<'_> {
         let statement =
             |lines: &[String], (start, end): (usize, usize)| lines[start..end].join("\n");
         let mut added = Vec::new();
-        let quote = match self.kind {
-            Kind::Js { .. } | Kind::Python | Kind::Django | Kind::Ruby => preferred_quote(
-                &self.lines.join("\n"),
-                !matches!(self.kind, Kind::Js { .. }),
-            ),
-            _ => '"',
-        };
+        let quote = self.quote;
         for import in wanted {
             match self.kind {
                 Kind::Python | Kind::Django => {
@@ -1675,6 +1682,38 @@ const d = "a\"b";"#
         let edit = line_edit(&lines("a"), &lines("a\n\nb"), false).unwrap();
         assert_eq!((edit.start, edit.end, edit.text.as_str()), (0, 1, "a\n\nb"));
         assert_eq!(line_edit(&lines("a"), &lines("a"), true), None);
+    }
+
+    #[test]
+    fn windows_line_endings_are_kept() {
+        let request = SnippetRequest {
+            target: crate::catalogue::Target::Neon,
+            client_type: ClientType::Ruby,
+            auth: crate::catalogue::AuthType::Secret,
+            name: None,
+            customized_keys: Vec::new(),
+        };
+        let snippet = super::super::generate(&request).unwrap();
+        let text = "require 'json'\r\n\r\nputs 1\r\n";
+        let placed = place(&snippet, &request, "app.rb", text, Anchor::AfterImports).unwrap();
+        assert!(
+            !placed.text.replace("\r\n", "").contains('\n'),
+            "{:?}",
+            placed.text
+        );
+        let edit = placed.edit.unwrap();
+        assert!(
+            !edit.text.replace("\r\n", "").contains('\n'),
+            "{:?}",
+            edit.text
+        );
+        assert!(
+            placed
+                .text
+                .starts_with("require 'json'\r\nrequire 'pg'\r\n"),
+            "{:?}",
+            placed.text
+        );
     }
 
     #[test]
