@@ -416,6 +416,15 @@ impl Backend {
                 }
             };
         }
+        if applied && !placement.notes.is_empty() {
+            // Other files to create, names defined twice, values Service Connector overrides.
+            self.client
+                .show_message(
+                    lsp::MessageType::INFO,
+                    format!("neon-lsp: snippet inserted; {}", placement.notes.join("; ")),
+                )
+                .await;
+        }
         Ok(Some(json!({
             "applied": applied,
             "target": request.target,

@@ -929,9 +929,7 @@ impl Placer<'_> {
         let to = Indent::detect(&self.lines, Indent::Spaces(from));
         let mut lines: Vec<String> = body.iter().map(|l| reindent(l, from, to)).collect();
         let python = matches!(self.kind, Kind::Python | Kind::Django);
-        if (python || matches!(self.kind, Kind::Js { .. }))
-            && self.quote == '\''
-        {
+        if (python || matches!(self.kind, Kind::Js { .. })) && self.quote == '\'' {
             lines = to_single_quotes(&lines.join("\n"), python)
                 .split('\n')
                 .map(str::to_owned)
