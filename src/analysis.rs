@@ -648,6 +648,11 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|id| self.file(*id).path.to_string())
                 .collect(),
+            customized_keys: match (&connection.deployed, &connection.declaration) {
+                (Some((linker, _)), _) => linker.customized_keys.clone(),
+                (None, Some(declaration)) => declaration.customized_keys.clone(),
+                (None, None) => Vec::new(),
+            },
         }
     }
 
@@ -1298,6 +1303,10 @@ pub struct ConnectionSummary {
     pub reason: String,
     /// The .env files in scope, nearest first (workspace-relative).
     pub env_files: Vec<String>,
+    /// `customizedKeys` of the linker that applies (deployed, else declared in IaC): Service
+    /// Connector's name, the app's name. What snippets must read instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub customized_keys: Vec<(String, String)>,
 }
 
 /// The connections that apply to `path`: those its code reads, those a .env file belongs to, or

@@ -650,9 +650,10 @@ fn source_action_inserts_the_connection_snippet_for_the_files_connection() {
         "params": {"command": action["command"]["command"], "arguments": action["command"]["arguments"]}}));
     let apply = server.wait_for(|m| m["method"] == "workspace/applyEdit");
     let edits = &apply["params"]["edit"]["changes"][&app];
+    // After the imports (`import os`), with the psycopg2 imports merged in.
     assert_eq!(
         edits[0]["range"]["start"],
-        json!({"line": 2, "character": 0})
+        json!({"line": 1, "character": 0})
     );
     let text = edits[0]["newText"].as_str().unwrap();
     // The project's connection: Azure, python, user-assigned identity (it reads the client id).

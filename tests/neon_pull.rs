@@ -138,6 +138,7 @@ fn every_client_types_variables_are_written_and_pass_check() {
             client_type: client,
             auth: neon_lsp::catalogue::AuthType::Secret,
             name: None,
+            customized_keys: Vec::new(),
         })
         .unwrap();
         for file in &snippet.files {

@@ -480,17 +480,20 @@ report({ result = results[1], text = table.concat(vim.api.nvim_buf_get_lines(0, 
     assert_eq!(result["command"], "neon-lsp.insertSnippet");
     assert_eq!(result["result"]["applied"], true);
     assert_eq!(result["result"]["clientType"], "python");
-    let expected = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
-        .args(["snippet", "--target", "neon", "--client-type", "python"])
+    // Placed as `neon-lsp snippet --into` places it (after the imports, merging them, in the
+    // file's quote style), the rest of the file untouched.
+    let copy = tempfile::tempdir().unwrap();
+    write(copy.path(), "requirements.txt", "psycopg2-binary\n");
+    write(copy.path(), "app.py", "import os\n\nprint('hello')\n");
+    let placed = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+        .args(["snippet", "--into", "app.py", "--write"])
+        .current_dir(copy.path())
         .output()
         .unwrap();
-    assert!(expected.status.success());
-    let snippet = String::from_utf8(expected.stdout).unwrap();
-    // Inserted at the start of the cursor's line (line 3), the rest of the file untouched.
-    assert_eq!(
-        reported(&values, "text").as_str().unwrap(),
-        format!("import os\n\n{snippet}print('hello')\n")
-    );
+    assert!(placed.status.success(), "{placed:?}");
+    let expected = std::fs::read_to_string(copy.path().join("app.py")).unwrap();
+    assert!(expected.ends_with("\n\nprint('hello')\n"), "{expected}");
+    assert_eq!(reported(&values, "text").as_str().unwrap(), expected);
 }
 
 #[test]

@@ -372,6 +372,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
                     client_type,
                     auth,
                     name,
+                    customized_keys: Vec::new(),
                 };
                 let extra: Vec<(&str, String)> = match auth {
                     AuthType::SystemIdentity => vec![
@@ -422,6 +423,7 @@ fn snippets_connect_over_tls_with_every_runnable_auth() {
             client_type,
             auth: AuthType::Secret,
             name: None,
+            customized_keys: Vec::new(),
         };
         let missing = match client_type {
             ClientType::NodeJs => "NEON_POSTGRESQL_SSL",
@@ -461,6 +463,7 @@ fn java_passwordless_snippets_compile() {
             client_type: ClientType::Java,
             auth,
             name: None,
+            customized_keys: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         let snippet = snippet::generate(&request).unwrap();
@@ -503,6 +506,7 @@ fn spring_boot_repository_compiles() {
             client_type: ClientType::SpringBoot,
             auth,
             name: None,
+            customized_keys: Vec::new(),
         };
         let snippet = snippet::generate(&request).unwrap();
         let dir = tempfile::tempdir().unwrap();

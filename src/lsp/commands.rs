@@ -6,8 +6,6 @@
 //! in [`COMMANDS`], so editors enable only what works. No analysis logic lives here.
 
 use super::{Backend, deployed, lock, neon, snapshot};
-use crate::catalogue::{AuthType, ClientType, Target};
-use crate::scan::Language;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,19 +30,14 @@ pub(super) const COMMANDS: &[&str] = &[
     deployed::REFRESH_DEPLOYED,
 ];
 
-/// The client type whose snippet fits a source file, for languages that have snippets.
-pub(super) fn snippet_language(path: &str) -> Option<ClientType> {
-    match crate::workspace::classify(path) {
-        Some(crate::workspace::FileKind::Source(Language::Python)) => Some(ClientType::Python),
-        Some(crate::workspace::FileKind::Source(Language::JavaScript)) => Some(ClientType::NodeJs),
-        Some(crate::workspace::FileKind::Source(Language::Go)) => Some(ClientType::Go),
-        Some(crate::workspace::FileKind::Source(Language::Java)) => Some(ClientType::Java),
-        Some(crate::workspace::FileKind::Source(Language::Php)) => Some(ClientType::Php),
-        Some(crate::workspace::FileKind::Source(Language::Ruby)) => Some(ClientType::Ruby),
-        Some(crate::workspace::FileKind::Source(Language::CSharp)) => Some(ClientType::DotNet),
-        Some(crate::workspace::FileKind::Source(Language::Shell)) => Some(ClientType::None),
-        _ => None,
+/// The byte offset where line `line` (0-based) of `text` starts; the end for lines past it.
+fn line_offset(text: &str, line: usize) -> usize {
+    if line == 0 {
+        return 0;
     }
+    text.match_indices('\n')
+        .nth(line - 1)
+        .map_or(text.len(), |(at, _)| at + 1)
 }
 
 pub(super) fn invalid_params(message: impl Into<String>) -> Error {
@@ -298,14 +291,24 @@ impl Backend {
         ))
     }
 
-    /// `neon-lsp.insertSnippet [{"uri", "position"?}]`: inserts the connection snippet for the
-    /// file's language and its connection (target, client type, auth, name — inferred as for
-    /// diagnostics) at the start of `position`'s line, through workspace/applyEdit.
-    /// Returns `{applied, target, clientType, auth}`.
+    /// `neon-lsp.insertSnippet [{"uri", "position"?, "range"?}]`: inserts the connection snippet
+    /// for the file's connection at `position` ([`crate::snippet::request::request_at`]: target,
+    /// client type, auth, name, customized keys) where it belongs in the file
+    /// ([`crate::snippet::place`]: after the imports, merging them, in the file's style), or in
+    /// place of the lines a multi-line `range` selects, through workspace/applyEdit.
+    /// Returns `{applied, target, clientType, auth, dependencies, notes}`.
     async fn insert_snippet(&self, arguments: &[Value]) -> RpcResult<Option<Value>> {
+        use crate::snippet::place::{self, Anchor};
         let uri = uri_argument(arguments, INSERT_SNIPPET)?;
-        let line = arguments
-            .first()
+        let argument = arguments.first();
+        let line_of = |key: &str, member: &str| {
+            argument
+                .and_then(|a| a.get(key))
+                .and_then(|p| p.get(member))
+                .and_then(|p| p.get("line"))
+                .and_then(Value::as_u64)
+        };
+        let line = argument
             .and_then(|a| a.get("position"))
             .and_then(|p| p.get("line"))
             .and_then(Value::as_u64)
@@ -316,87 +319,121 @@ impl Backend {
                 uri.as_str()
             )));
         };
-        let Some(language_client) = snippet_language(&path) else {
+        if !place::supports(&path) {
             return self
-                .configuration_error(format!("no connection snippet for {path}: snippets are for Python, JavaScript/TypeScript, Go, Java, C#, PHP, Ruby and shell files"))
+                .configuration_error(format!(
+                    "no connection snippet for {path}: snippets go into {}",
+                    place::LANGUAGES
+                ))
                 .await;
+        }
+        // A selection over several lines is the connection setup to replace.
+        let anchor = match (line_of("range", "start"), line_of("range", "end")) {
+            (Some(start), Some(end)) if end > start => {
+                let end_character = argument
+                    .and_then(|a| a.get("range"))
+                    .and_then(|r| r.get("end"))
+                    .and_then(|p| p.get("character"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                Anchor::Replace {
+                    start: start as usize,
+                    end: end as usize + usize::from(end_character > 0),
+                }
+            }
+            _ => Anchor::AfterImports,
         };
         self.wait_until_scanned(index).await;
-        let Some((workspace, options)) = ({
+        let Some((workspace, options, text)) = ({
             let state = lock(&self.state);
-            state
-                .roots
-                .get(index)
-                .map(|root| (snapshot(root), state.options.clone()))
+            state.roots.get(index).map(|root| {
+                let text = match root.open.get(&path) {
+                    Some((_, text)) => Some(text.clone()),
+                    None => root.disk.get(&path).map(|f| f.text.clone()),
+                };
+                (
+                    snapshot(root),
+                    state.options.clone(),
+                    text.ok_or_else(|| root.path.join(&path)),
+                )
+            })
         }) else {
             return Ok(Some(Value::Null));
         };
-        let defaults = options.clone();
+        let text = match text {
+            Ok(text) => text,
+            // Not open and not scanned (a file the walk skips): read it.
+            Err(file) => std::fs::read_to_string(&file).unwrap_or_default(),
+        };
         let lookup = path.clone();
-        let connections = tokio::task::spawn_blocking(move || {
-            crate::analysis::connections_at(&workspace, &options, &lookup)
+        let file_text = text.clone();
+        let request = tokio::task::spawn_blocking(move || {
+            crate::snippet::request::request_at(&workspace, &options, &lookup, &file_text, line)
         })
         .await
         .map_err(internal)?;
-        let request = match connections.into_iter().next() {
-            Some(connection) => crate::snippet::SnippetRequest {
-                target: connection.target,
-                // The connection's client type when it is written in this file's language
-                // (Django is Python), else the language's own.
-                client_type: connection
-                    .client_type
-                    .filter(|client| {
-                        *client == language_client
-                            || (*client == ClientType::Django
-                                && language_client == ClientType::Python)
-                    })
-                    .unwrap_or(language_client),
-                auth: connection.auth,
-                name: connection.name,
-            },
-            None => crate::snippet::SnippetRequest {
-                target: defaults.target.unwrap_or(Target::Neon),
-                client_type: language_client,
-                auth: defaults.auth.unwrap_or(AuthType::Secret),
-                name: None,
-            },
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return self.configuration_error(error.to_string()).await,
         };
-        let snippet = match crate::snippet::generate(&request) {
-            Ok(snippet) => snippet,
-            Err(error) => {
-                return self
-                    .configuration_error(format!("{error} ({request})"))
-                    .await;
-            }
+        let placed = crate::snippet::generate(&request)
+            .map_err(|error| format!("{error} ({request})"))
+            .and_then(|snippet| {
+                place::place(&snippet, &request, &path, &text, anchor)
+                    .map(|placement| (snippet, placement))
+                    .map_err(|error| error.to_string())
+            });
+        let (snippet, placement) = match placed {
+            Ok(placed) => placed,
+            Err(message) => return self.configuration_error(message).await,
         };
-        let Some(file) = snippet.files.first() else {
-            return Ok(Some(Value::Null));
-        };
-        let at = lsp::Position::new(line, 0);
-        let edit = lsp::WorkspaceEdit {
-            changes: Some(HashMap::from([(
-                uri.clone(),
-                vec![lsp::TextEdit {
-                    range: lsp::Range { start: at, end: at },
-                    new_text: file.text.clone(),
-                }],
-            )])),
-            ..Default::default()
-        };
-        let applied = match self.client.apply_edit(edit).await {
-            Ok(response) => response.applied,
-            Err(error) => {
-                return self
-                    .configuration_error(format!("the editor did not apply the snippet: {error}"))
-                    .await;
-            }
-        };
+        let mut applied = true;
+        if let Some(edit) = &placement.edit {
+            let encoding = lock(&self.state)
+                .encoding
+                .unwrap_or(crate::text::PositionEncoding::Utf16);
+            let offsets = crate::text::TextRange::new(
+                line_offset(&text, edit.start),
+                line_offset(&text, edit.end),
+            );
+            let range = super::convert::range(&text, offsets, encoding);
+            let edit = lsp::WorkspaceEdit {
+                changes: Some(HashMap::from([(
+                    uri.clone(),
+                    vec![lsp::TextEdit {
+                        range,
+                        new_text: edit.text.clone(),
+                    }],
+                )])),
+                ..Default::default()
+            };
+            applied = match self.client.apply_edit(edit).await {
+                Ok(response) => response.applied,
+                Err(error) => {
+                    return self
+                        .configuration_error(format!(
+                            "the editor did not apply the snippet: {error}"
+                        ))
+                        .await;
+                }
+            };
+        }
+        if applied && !placement.notes.is_empty() {
+            // Other files to create, names defined twice, values Service Connector overrides.
+            self.client
+                .show_message(
+                    lsp::MessageType::INFO,
+                    format!("neon-lsp: snippet inserted; {}", placement.notes.join("; ")),
+                )
+                .await;
+        }
         Ok(Some(json!({
             "applied": applied,
             "target": request.target,
             "clientType": request.client_type,
             "auth": request.auth,
             "dependencies": snippet.dependencies,
+            "notes": placement.notes,
         })))
     }
 }

@@ -1244,17 +1244,24 @@ impl LanguageServer for Backend {
             only.iter()
                 .any(|kind| commands::SNIPPET_ACTION_KIND.starts_with(kind.as_str()))
         });
-        if wants_source && commands::snippet_language(&path).is_some() {
+        if wants_source && crate::snippet::place::supports(&path) {
+            // A selection over several lines is an existing connection setup to replace.
+            let title = if params.range.end.line > params.range.start.line {
+                "Replace the selection with the Service Connector connection snippet"
+            } else {
+                "Insert Service Connector connection snippet"
+            };
             actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                title: "Insert Service Connector connection snippet".to_string(),
+                title: title.to_string(),
                 kind: Some(lsp::CodeActionKind::new(commands::SNIPPET_ACTION_KIND)),
                 // Computed when chosen, not on every cursor move.
                 command: Some(lsp::Command {
-                    title: "Insert Service Connector connection snippet".to_string(),
+                    title: title.to_string(),
                     command: commands::INSERT_SNIPPET.to_string(),
                     arguments: Some(vec![serde_json::json!({
                         "uri": params.text_document.uri.as_str(),
                         "position": params.range.start,
+                        "range": params.range,
                     })]),
                 }),
                 ..Default::default()

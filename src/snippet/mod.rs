@@ -19,7 +19,9 @@ mod go;
 mod java;
 mod node;
 mod php;
+pub mod place;
 mod python;
+pub mod request;
 mod ruby;
 mod shell;
 mod spring;
@@ -35,6 +37,9 @@ pub struct SnippetRequest {
     pub auth: AuthType,
     /// Connection name of a second connection (`NEON_POSTGRESQL_<NAME>_…`).
     pub name: Option<String>,
+    /// `customizedKeys` of the connection's linker (Service Connector's name, the app's): the
+    /// snippet reads the app's names.
+    pub customized_keys: Vec<(String, String)>,
 }
 
 impl fmt::Display for SnippetRequest {
@@ -81,6 +86,7 @@ pub fn combinations() -> Vec<SnippetRequest> {
                     client_type,
                     auth: *auth,
                     name: None,
+                    customized_keys: Vec::new(),
                 };
                 if catalogue::variables(target, client_type, *auth, None).is_ok() {
                     all.push(request);
@@ -148,12 +154,21 @@ pub fn render_env(
 
 /// The snippet for `request`.
 pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
-    let variables = catalogue::variables(
+    let mut variables = catalogue::variables(
         request.target,
         request.client_type,
         request.auth,
         request.name.as_deref(),
     )?;
+    for variable in &mut variables {
+        if let Some((_, to)) = request
+            .customized_keys
+            .iter()
+            .find(|(from, _)| *from == variable.name)
+        {
+            variable.name.clone_from(to);
+        }
+    }
     let context = Context {
         request,
         variables: &variables,
@@ -169,6 +184,22 @@ pub fn generate(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
         ClientType::Django => Ok(django::generate(&context)),
         ClientType::DotNet => Ok(dotnet::generate(&context)),
         ClientType::SpringBoot => Ok(spring::generate(&context)),
+    }
+}
+
+/// The name the README gives a client type's snippet language.
+pub fn language_name(client_type: ClientType) -> &'static str {
+    match client_type {
+        ClientType::Python => "Python",
+        ClientType::Django => "Django",
+        ClientType::NodeJs => "Node.js",
+        ClientType::Go => "Go",
+        ClientType::Java => "Java",
+        ClientType::SpringBoot => "Spring Boot",
+        ClientType::DotNet => ".NET",
+        ClientType::Php => "PHP",
+        ClientType::Ruby => "Ruby",
+        ClientType::None => "`none`",
     }
 }
 
@@ -261,10 +292,26 @@ mod tests {
             client_type: ClientType::Python,
             auth: AuthType::SystemIdentity,
             name: None,
+            customized_keys: Vec::new(),
         };
         assert!(matches!(
             generate(&neon_identity),
             Err(SnippetError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn snippets_read_the_names_customized_keys_give() {
+        let request = SnippetRequest {
+            target: Target::AzurePostgresql,
+            client_type: ClientType::NodeJs,
+            auth: AuthType::Secret,
+            name: None,
+            customized_keys: vec![("AZURE_POSTGRESQL_HOST".into(), "DB_HOST".into())],
+        };
+        let text = &generate(&request).unwrap().files[0].text;
+        assert!(text.contains("process.env.DB_HOST"), "{text}");
+        assert!(!text.contains("AZURE_POSTGRESQL_HOST"), "{text}");
+        assert!(text.contains("process.env.AZURE_POSTGRESQL_USER"), "{text}");
     }
 }

@@ -325,6 +325,7 @@ fn analyse_with_snippet(client: ClientType, env: &str) -> Vec<String> {
             client_type: client,
             auth: AuthType::Secret,
             name: None,
+            customized_keys: Vec::new(),
         };
         let mut files: Vec<WorkspaceFile> = snippet::generate(&request)
             .unwrap()
