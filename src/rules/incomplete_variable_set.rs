@@ -52,8 +52,9 @@ const pool = new Pool({
 ### Fixes
 Adds the missing reads where the others are read (unsafe: review them): the property in the pg
 config object or the key in Django's `DATABASES` entry that holds the other reads, the client id
-in `DefaultAzureCredential(…)` / `ManagedIdentityCredential(…)`. A second fix adds the missing
-keys to the nearest .env file in scope, with placeholder values to fill in.
+in `DefaultAzureCredential(…)` / `ManagedIdentityCredential(…)`, and the missing keys to the
+nearest .env file in scope with placeholder values to fill in (alone when no read can be
+added mechanically).
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -138,11 +139,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             .iter()
             .filter_map(|name| Some((connection.variable(name)?.field()?, *name)))
             .collect();
-        if let Some(fix) = first_file.and_then(|id| code_fix(context, id, connection, &missing)) {
-            diagnostic = diagnostic.with_fix(fix);
-        }
-        if let Some(fix) = env_fix(context, connection, &missing) {
-            diagnostic = diagnostic.with_fix(fix);
+        let code = first_file.and_then(|id| code_fix(context, id, connection, &missing));
+        let env = env_fix(context, connection, &missing);
+        // One fix when both exist: the reads and the keys they read belong together.
+        match (code, env) {
+            (Some(mut code), Some(env)) => {
+                code.title = format!("{} and add the keys to {}", code.title, env.edits[0].path);
+                code.edits.extend(env.edits);
+                diagnostic = diagnostic.with_fix(code);
+            }
+            (code, env) => {
+                for fix in code.into_iter().chain(env) {
+                    diagnostic = diagnostic.with_fix(fix);
+                }
+            }
         }
         out.push(diagnostic);
     }

@@ -151,7 +151,60 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 applicability: Applicability::Safe,
             });
         }
+        for fix in &mut diagnostic.fixes {
+            env_keys_for(context, connection, &reference.name, fix);
+        }
         out.push(diagnostic);
+    }
+}
+
+/// Keeps the connection's nearest .env file in step with a fix: a renamed read renames its key
+/// there (the value stays), and the other variables the fix reads are added with placeholder
+/// values, so the fixed code does not read names the .env file lacks.
+fn env_keys_for(context: &Context, connection: &Connection, old: &str, fix: &mut Fix) {
+    let Some(env_id) = connection.env_files.first() else {
+        return;
+    };
+    let file = context.file(*env_id);
+    let FileData::Env(env) = &file.data else {
+        return;
+    };
+    let defined = |name: &str| env.entries.iter().any(|e| e.key == name);
+    let mut added = Vec::new();
+    for variable in connection.env_variables() {
+        let name = variable.name.as_str();
+        let read = fix.edits.iter().any(|e| {
+            e.new_text.contains(name)
+                && crate::rules::manual_connection_string_parsing::word_in(&e.new_text, name)
+        });
+        if !read || defined(name) {
+            continue;
+        }
+        let renamed = fix.edits.len() == 1 && fix.edits[0].new_text == name;
+        match env.entries.iter().find(|e| e.key == old) {
+            Some(entry) if renamed => {
+                fix.edits
+                    .push(FileEdit::new(file.path, entry.key_range, name))
+            }
+            _ => added.push((variable.field().unwrap_or(Field::ConnectionString), name)),
+        }
+    }
+    if !added.is_empty() {
+        let end = file.text.len();
+        fix.edits.push(FileEdit::new(
+            file.path,
+            TextRange::new(end, end),
+            rewrite::env_placeholders(file.text, &added),
+        ));
+        fix.title.push_str(&format!(
+            " (and add {} to {})",
+            added
+                .iter()
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            file.path
+        ));
     }
 }
 

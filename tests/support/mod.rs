@@ -9,6 +9,7 @@ pub mod http;
 pub mod identity;
 pub mod lsp;
 pub mod neon;
+pub mod parse_check;
 pub mod pathological;
 pub mod pg;
 pub mod skip;
