@@ -116,8 +116,13 @@ pub(crate) fn wrong_read(tree: &Tree, site: &Site<'_>, wiring: &Wiring) -> Optio
         ));
     }
     // Anywhere else the code wants a string: build the URL from the components.
+    let token = if wiring.name(Field::Password).is_none() {
+        " (no password: with Entra auth pg needs the access token as the password)"
+    } else {
+        ""
+    };
     Some(Rewrite::unsafe_(
-        format!("Build the connection URL from {}", names(wiring)),
+        format!("Build the connection URL from {}{token}", names(wiring)),
         vec![Edit::new(site.expr, url_template(site, wiring)?)],
     ))
 }
