@@ -12,6 +12,7 @@ pub mod neon;
 pub mod parse_check;
 pub mod pathological;
 pub mod pg;
+pub mod service_connector;
 pub mod skip;
 
 pub use skip::prerequisite_missing;
