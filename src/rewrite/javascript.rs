@@ -2,7 +2,7 @@
 //! from the component variables, with `ssl` from `_SSL`.
 
 use super::tree::{ancestors, children, node_at, range, slice};
-use super::{Edit, Rewrite, Site, Wiring, indent_at};
+use super::{Edit, Rewrite, Site, Wiring, append_entries, indent_at};
 use crate::catalogue::Field;
 use crate::text::TextRange;
 use tree_sitter::{Node, Tree};
@@ -193,27 +193,13 @@ pub(crate) fn missing_reads(
             .into_iter()
             .rfind(|c| c.kind() != "comment")
         {
-            let indent = indent_at(text, last.start_byte());
-            let after = &text[last.end_byte()..];
-            let comma = after.trim_start().starts_with(',');
-            let at = if comma {
-                last.end_byte() + after.find(',').map_or(0, |i| i + 1)
-            } else {
-                last.end_byte()
-            };
-            let mut insert = String::new();
-            for (index, (key, value, name)) in entries.iter().enumerate() {
-                let lead = if index == 0 && !comma { "," } else { "" };
-                let trail = if comma || index + 1 < entries.len() {
-                    ","
-                } else {
-                    ""
-                };
-                insert.push_str(&format!("{lead}\n{indent}{key}: {value}{trail}"));
-                added.push(*name);
-            }
-            if !insert.is_empty() {
-                edits.push(Edit::new(TextRange::new(at, at), insert));
+            let lines: Vec<String> = entries
+                .iter()
+                .map(|(key, value, _)| format!("{key}: {value}"))
+                .collect();
+            if let Some(edit) = append_entries(text, last.start_byte(), last.end_byte(), &lines) {
+                edits.push(edit);
+                added.extend(entries.iter().map(|(_, _, name)| *name));
             }
         }
     }

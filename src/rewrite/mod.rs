@@ -204,6 +204,8 @@ pub struct Source<'a> {
 }
 
 const MAX_REWRITES_PER_FILE: usize = 64;
+/// As the scanner's limit for syntax trees (`scan/tree/mod.rs`).
+const MAX_TREE_BYTES: usize = 1 << 20;
 
 impl<'a> Source<'a> {
     pub fn new(path: &'a str, text: &'a str, language: Language) -> Self {
@@ -217,7 +219,12 @@ impl<'a> Source<'a> {
     }
 
     fn tree(&mut self) -> Option<&tree_sitter::Tree> {
-        if self.tree.is_none() && matches!(self.language, Language::Python | Language::JavaScript) {
+        // Files the scanner reads without a tree (bundles, generated data) get no construct
+        // rewrites either: a parse of megabytes for a quick fix is not worth its memory.
+        if self.tree.is_none()
+            && self.text.len() <= MAX_TREE_BYTES
+            && matches!(self.language, Language::Python | Language::JavaScript)
+        {
             self.tree = tree::parse(self.path, self.language, self.text);
         }
         self.tree.as_ref()
@@ -358,6 +365,39 @@ pub fn placeholder(field: Field) -> &'static str {
         Field::ClientSecret => "<client-secret>",
         Field::ConnectionString => "<connection-string>",
     }
+}
+
+/// Entries (`key: value`) appended after the last element of an object literal or dict that
+/// ends at `last_end` (the last element starting at `last_start`), one a line at its
+/// indentation, commas as the container already uses them.
+pub(crate) fn append_entries(
+    text: &str,
+    last_start: usize,
+    last_end: usize,
+    entries: &[String],
+) -> Option<Edit> {
+    if entries.is_empty() {
+        return None;
+    }
+    let indent = indent_at(text, last_start);
+    let after = text.get(last_end..)?;
+    let comma = after.trim_start().starts_with(',');
+    let at = if comma {
+        last_end + after.find(',').map_or(0, |i| i + 1)
+    } else {
+        last_end
+    };
+    let mut insert = String::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let lead = if index == 0 && !comma { "," } else { "" };
+        let trail = if comma || index + 1 < entries.len() {
+            ","
+        } else {
+            ""
+        };
+        insert.push_str(&format!("{lead}\n{indent}{entry}{trail}"));
+    }
+    Some(Edit::new(TextRange::new(at, at), insert))
 }
 
 /// The line's leading whitespace at `offset`.

@@ -2,7 +2,7 @@
 //! string the client type gets, or the part of it the code wanted, parsed by the driver.
 
 use super::tree::{ancestors, children, each_node, node_at, range, slice};
-use super::{Edit, Rewrite, Site, Wiring, indent_at, libpq_key};
+use super::{Edit, Rewrite, Site, Wiring, append_entries, libpq_key};
 use crate::catalogue::{ClientType, Field};
 use crate::text::TextRange;
 use tree_sitter::{Node, Tree};
@@ -187,15 +187,7 @@ pub(crate) fn missing_reads(
                 .is_some_and(|k| slice(text, k).trim_matches(['"', '\'']) == "HOST")
         });
         if let Some(last) = pairs.last() {
-            let indent = indent_at(text, last.start_byte());
-            let after = &text[last.end_byte()..];
-            let comma = after.trim_start().starts_with(',');
-            let at = if comma {
-                last.end_byte() + after.find(',').map_or(0, |i| i + 1)
-            } else {
-                last.end_byte()
-            };
-            let mut insert = String::new();
+            let mut lines = Vec::new();
             for (field, name) in missing {
                 let key = if django {
                     match field {
@@ -211,18 +203,11 @@ pub(crate) fn missing_reads(
                     };
                     key
                 };
-                let lead = if insert.is_empty() && !comma { "," } else { "" };
-                insert.push_str(&format!(
-                    "{lead}\n{indent}\"{key}\": {},",
-                    site.reader(name)
-                ));
+                lines.push(format!("\"{key}\": {}", site.reader(name)));
                 added.push(*name);
             }
-            if !insert.is_empty() {
-                if !comma {
-                    insert.pop();
-                }
-                edits.push(Edit::new(TextRange::new(at, at), insert));
+            if let Some(edit) = append_entries(text, last.start_byte(), last.end_byte(), &lines) {
+                edits.push(edit);
             }
         }
     }
