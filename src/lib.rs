@@ -20,6 +20,7 @@ pub mod dotenv;
 pub mod infer;
 pub mod lsp;
 pub mod neon;
+pub mod rewrite;
 pub mod rules;
 pub mod scan;
 pub mod secrets;

@@ -1,9 +1,10 @@
 //! `incomplete-variable-set`: code reads part of a client type's variables but not one it needs.
 
-use crate::analysis::{Context, NameStatus};
+use crate::analysis::{Context, FileData, NameStatus};
 use crate::catalogue::Field;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::infer;
+use crate::rewrite;
 use crate::rules::Rule;
 use crate::rules::unknown_variable::suggestion_for;
 use crate::rules::values::assumed;
@@ -47,6 +48,13 @@ const pool = new Pool({
   ssl: process.env.NEON_POSTGRESQL_SSL === "true",
 });
 ```
+
+### Fixes
+Adds the missing reads where the others are read (unsafe: review them): the property in the pg
+config object or the key in Django's `DATABASES` entry that holds the other reads, the client id
+in `DefaultAzureCredential(…)` / `ManagedIdentityCredential(…)`, and the missing keys to the
+nearest .env file in scope with placeholder values to fill in (alone when no read can be
+added mechanically).
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -55,6 +63,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut first = None;
+        let mut first_file = None;
         let mut read: Vec<&str> = Vec::new();
         // A wrong-client-type read whose fix is the missing member is one mistake, reported
         // once by wrong-client-type-variable.
@@ -62,7 +71,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         // TLS written into the code (`ssl: true`, `sslmode=require` in a URL it builds):
         // the _SSL variable is not needed at all.
         let mut tls_hard_coded = false;
-        for (_, file, language, scan, refs) in context.sources() {
+        for (file_id, file, language, scan, refs) in context.sources() {
             if infer::is_pass_through(language) {
                 continue;
             }
@@ -91,6 +100,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 }
                 if first.is_none() {
                     first = Some((file.path, reference.range));
+                    first_file = Some(file_id);
                 }
                 read.push(&reference.name);
             }
@@ -115,7 +125,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             ""
         };
-        out.push(Diagnostic::new(
+        let mut diagnostic = Diagnostic::new(
             Rule::IncompleteVariableSet,
             path,
             range,
@@ -124,8 +134,99 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 missing.join(", "),
                 assumed(connection)
             ),
-        ));
+        );
+        let missing: Vec<(Field, &str)> = missing
+            .iter()
+            .filter_map(|name| Some((connection.variable(name)?.field()?, *name)))
+            .collect();
+        let code = first_file.and_then(|id| code_fix(context, id, connection, &missing));
+        let env = env_fix(context, connection, &missing);
+        // One fix when both exist: the reads and the keys they read belong together.
+        match (code, env) {
+            (Some(mut code), Some(env)) => {
+                code.title = format!("{} and add the keys to {}", code.title, env.edits[0].path);
+                code.edits.extend(env.edits);
+                diagnostic = diagnostic.with_fix(code);
+            }
+            (code, env) => {
+                for fix in code.into_iter().chain(env) {
+                    diagnostic = diagnostic.with_fix(fix);
+                }
+            }
+        }
+        out.push(diagnostic);
     }
+}
+
+/// The missing reads added beside this connection's reads in the file that reads it first.
+fn code_fix(
+    context: &Context,
+    file_id: usize,
+    connection: &crate::analysis::Connection,
+    missing: &[(Field, &str)],
+) -> Option<Fix> {
+    let file = context.file(file_id);
+    let FileData::Source {
+        language,
+        scan,
+        refs,
+    } = &file.data
+    else {
+        return None;
+    };
+    let mut source = rewrite::Source::new(file.path, file.text, *language);
+    let present: Vec<_> = refs
+        .iter()
+        .filter(|r| r.status == NameStatus::Valid)
+        .filter(|r| connection.variable(&r.name).is_some())
+        .filter_map(|r| {
+            let read = scan.env_refs.get(r.index)?;
+            let field = r.parsed.as_ref()?.field;
+            Some(source.site(read.expr_range, read.name_range, field))
+        })
+        .collect();
+    source.missing_reads(&present, missing)
+}
+
+/// The missing keys appended to the nearest .env file in the connection's scope, values as
+/// placeholders (never a secret).
+fn env_fix(
+    context: &Context,
+    connection: &crate::analysis::Connection,
+    missing: &[(Field, &str)],
+) -> Option<Fix> {
+    let env_id = *connection.env_files.first()?;
+    let file = context.file(env_id);
+    let FileData::Env(env) = &file.data else {
+        return None;
+    };
+    let absent: Vec<(Field, &str)> = missing
+        .iter()
+        .filter(|(_, name)| !env.entries.iter().any(|e| e.key == *name))
+        .copied()
+        .collect();
+    if absent.is_empty() {
+        return None;
+    }
+    let end = file.text.len();
+    let edit = FileEdit::new(
+        file.path,
+        crate::text::TextRange::new(end, end),
+        rewrite::env_placeholders(file.text, &absent),
+    );
+    Some(Fix {
+        title: format!(
+            "Add {} to {} (placeholder values: fill them in)",
+            absent
+                .iter()
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            file.path
+        ),
+        edits: vec![edit],
+        applicability: Applicability::Unsafe,
+    })
 }
 
 /// The file turns TLS on by itself: `ssl: true` / `ssl: { … }` (not a read of the variable), or

@@ -3,6 +3,7 @@
 use crate::analysis::{Context, Reference};
 use crate::catalogue::Field;
 use crate::diagnostic::Diagnostic;
+use crate::rewrite;
 use crate::rules::Rule;
 use crate::rules::secret_logged::describe_value;
 use crate::scan::{self, Scan, ValueFact, ValueKind, ValueRole};
@@ -28,6 +29,16 @@ parts = dict(p.split("=") for p in os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"
 Pass the string to the driver as it is (`psycopg.connect(conninfo)`), or parse it with the
 driver's own parser (`psycopg.conninfo.conninfo_to_dict`, `pgx.ParseConfig`,
 `NpgsqlConnectionStringBuilder`).
+
+A chain of splits (`s.split(" ")[0].split("=")`) is one hand-parse, reported once at its first
+split.
+
+### Fixes
+Python: a dict built from the split (`dict(p.split("=") for p in s.split())`, a dict
+comprehension) becomes `psycopg2.extensions.parse_dsn(s)` (psycopg 3:
+`psycopg.conninfo.conninfo_to_dict`); a bare `s.split(" ")` becomes the driver's parse as
+`key=value` strings with the values unquoted, so the code after it keeps working. Ruby: the
+same through `PG::Connection.conninfo_parse`. Unsafe: review them.
 "#;
 
 /// Which variables count as sensitive for a rule.
@@ -208,7 +219,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let flow = scan::has_value_flow(language);
         let sensitive = Sensitive::new(scan, refs, SecretKind::ConnectionString, !flow);
         let values = Values::new(scan);
-        for split in &scan.split_calls {
+        let mut source = rewrite::Source::new(file.path, file.text, language);
+        // A chain of splits is one hand-parse: an outer split whose receiver holds one already
+        // reported is the same parse.
+        let mut reported: Vec<crate::text::TextRange> = Vec::new();
+        let mut order: Vec<&scan::SplitCall> = scan.split_calls.iter().collect();
+        order.sort_by_key(|split| (split.range.start, split.range.end));
+        for split in order {
+            if reported
+                .last()
+                .is_some_and(|last| split.receiver_range.contains_range(*last))
+            {
+                reported.push(split.range);
+                continue;
+            }
             let what = sensitive
                 .named_in(split.receiver_range, &split.receiver_text)
                 .or_else(|| {
@@ -222,14 +246,19 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     .flatten()
                 });
             let Some(what) = what else { continue };
-            out.push(Diagnostic::new(
+            reported.push(split.range);
+            let mut diagnostic = Diagnostic::new(
                 Rule::ManualConnectionStringParsing,
                 file.path,
                 split.range,
                 format!(
                     "{what} is split by hand: quoted values and `=`, `;` or spaces in a password break this — hand the string to the driver or parse it with the driver's own parser"
                 ),
-            ));
+            );
+            if let Some(fix) = source.hand_parse(split.range, split.receiver_range, None) {
+                diagnostic = diagnostic.with_fix(fix);
+            }
+            out.push(diagnostic);
         }
     }
 }

@@ -1,10 +1,12 @@
 //! `wrong-client-type-variable`: a real Service Connector name that this client type never gets.
 
-use crate::analysis::{Connection, Context, NameStatus};
+use crate::analysis::{Connection, Context, FileData, NameStatus};
 use crate::catalogue::{self, Field};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::rewrite::{self, Wiring};
 use crate::rules::Rule;
 use crate::rules::values::assumed;
+use crate::text::TextRange;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -34,11 +36,26 @@ const client = new Client({
 });
 ```
 Or change the client type of the connection (and `client-type` in neon-lsp.toml) to the one the
-code is written for. The quick fix renames to the equivalent variable where there is one.
+code is written for.
+
+### Fixes
+Where this client type gets the same value under another name (`_DATABASE` → `_NAME` for
+Django, a customized key), the fix renames the read (safe). Otherwise it rewrites the read into
+what this client type gets, in the file's language (unsafe: review it): Node.js reading the
+connection string gets the pg config from the component variables (replacing
+`connectionString: …` inside `new Pool({…})`, or a URL built from the parts elsewhere); Python
+reading components gets `psycopg2.connect(<connection string>)` or the part parsed by the
+driver (`parse_dsn`, `conninfo_to_dict`); C# reads the part through
+`NpgsqlConnectionStringBuilder`; Java through the JDBC URL; Go's and PHP's key-value strings
+built from parts become the connection string; Ruby parses with
+`PG::Connection.conninfo_parse`; shell scripts build the libpq string from the components;
+Spring properties read the `spring.datasource.*` properties Service Connector sets.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-    for (_, file, reference) in context.references() {
+    // One parse per file, however many reads it has.
+    let mut source: Option<(usize, rewrite::Source<'_>, Vec<TextRange>)> = None;
+    for (file_id, file, reference) in context.references() {
         if reference.status != NameStatus::WrongClientType {
             continue;
         }
@@ -82,6 +99,47 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             reference.range,
             message,
         );
+        let wiring = Wiring::from_connection(connection);
+        let renamed = equivalent.clone().or_else(|| {
+            let wiring = wiring.as_ref()?;
+            wiring
+                .name(parsed.field)
+                .filter(|name| *name != reference.name)
+                .map(str::to_owned)
+        });
+        if let Some(equivalent) = renamed.filter(|_| equivalent.is_none()) {
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Replace with {equivalent}, which holds the same value here"),
+                edits: vec![FileEdit::new(file.path, reference.range, equivalent)],
+                applicability: Applicability::Safe,
+            });
+        } else if equivalent.is_none()
+            && let Some(wiring) = &wiring
+            && let FileData::Source {
+                language,
+                scan,
+                refs,
+            } = &file.data
+            && let Some(read) = scan.env_refs.get(reference.index)
+        {
+            if source.as_ref().is_none_or(|(id, _, _)| *id != file_id) {
+                let reads = refs
+                    .iter()
+                    .filter_map(|r| scan.env_refs.get(r.index).map(|e| e.expr_range))
+                    .collect();
+                source = Some((
+                    file_id,
+                    rewrite::Source::new(file.path, file.text, *language),
+                    reads,
+                ));
+            }
+            if let Some((_, source, reads)) = source.as_mut() {
+                let site = source.site(read.expr_range, read.name_range, parsed.field);
+                if let Some(fix) = source.wrong_read(site, wiring, reads) {
+                    diagnostic = diagnostic.with_fix(fix);
+                }
+            }
+        }
         if let Some(equivalent) = equivalent {
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!("Replace with {equivalent}"),
@@ -93,7 +151,60 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 applicability: Applicability::Safe,
             });
         }
+        for fix in &mut diagnostic.fixes {
+            env_keys_for(context, connection, &reference.name, fix);
+        }
         out.push(diagnostic);
+    }
+}
+
+/// Keeps the connection's nearest .env file in step with a fix: a renamed read renames its key
+/// there (the value stays), and the other variables the fix reads are added with placeholder
+/// values, so the fixed code does not read names the .env file lacks.
+fn env_keys_for(context: &Context, connection: &Connection, old: &str, fix: &mut Fix) {
+    let Some(env_id) = connection.env_files.first() else {
+        return;
+    };
+    let file = context.file(*env_id);
+    let FileData::Env(env) = &file.data else {
+        return;
+    };
+    let defined = |name: &str| env.entries.iter().any(|e| e.key == name);
+    let mut added = Vec::new();
+    for variable in connection.env_variables() {
+        let name = variable.name.as_str();
+        let read = fix.edits.iter().any(|e| {
+            e.new_text.contains(name)
+                && crate::rules::manual_connection_string_parsing::word_in(&e.new_text, name)
+        });
+        if !read || defined(name) {
+            continue;
+        }
+        let renamed = fix.edits.len() == 1 && fix.edits[0].new_text == name;
+        match env.entries.iter().find(|e| e.key == old) {
+            Some(entry) if renamed => {
+                fix.edits
+                    .push(FileEdit::new(file.path, entry.key_range, name))
+            }
+            _ => added.push((variable.field().unwrap_or(Field::ConnectionString), name)),
+        }
+    }
+    if !added.is_empty() {
+        let end = file.text.len();
+        fix.edits.push(FileEdit::new(
+            file.path,
+            TextRange::new(end, end),
+            rewrite::env_placeholders(file.text, &added),
+        ));
+        fix.title.push_str(&format!(
+            " (and add {} to {})",
+            added
+                .iter()
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            file.path
+        ));
     }
 }
 

@@ -9,8 +9,10 @@ pub mod http;
 pub mod identity;
 pub mod lsp;
 pub mod neon;
+pub mod parse_check;
 pub mod pathological;
 pub mod pg;
+pub mod service_connector;
 pub mod skip;
 
 pub use skip::prerequisite_missing;
