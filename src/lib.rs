@@ -16,6 +16,7 @@ pub mod connstr;
 pub mod declared;
 pub mod deployed;
 pub mod diagnostic;
+pub mod disk;
 pub mod dotenv;
 pub mod infer;
 pub mod lsp;

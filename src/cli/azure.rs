@@ -5,9 +5,9 @@
 //! for the deployed truth, and checking without it while saying nothing would mislead.
 
 use crate::azure::{self, AppTarget, arm::ArmClient, credential::CredentialSettings};
-use crate::cli::walk::Collected;
 use crate::declared::{IacKind, azure_yaml, iac_kind};
 use crate::deployed::{DeployedApp, ResourceId};
+use crate::disk::walk::Collected;
 use crate::workspace::CONFIG_FILE_NAME;
 
 /// The `--azure` flags.

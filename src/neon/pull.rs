@@ -1047,7 +1047,7 @@ pub fn secret_refusal(state: GitState, file_name: &str, audience: Audience) -> O
 }
 
 /// What git thinks of `path` (asked from the file's own folder).
-pub fn git_state(path: &Path) -> Result<GitState, crate::cli::git::GitError> {
+pub fn git_state(path: &Path) -> Result<GitState, crate::disk::git::GitError> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -1061,7 +1061,7 @@ pub fn git_state(path: &Path) -> Result<GitState, crate::cli::git::GitError> {
     if !dir.is_dir() {
         return Ok(GitState::NotInRepository);
     }
-    let states = crate::cli::git::git_states(dir, &[name.as_str()])?;
+    let states = crate::disk::git::git_states(dir, &[name.as_str()])?;
     Ok(states.get(&name).copied().unwrap_or_default())
 }
 
