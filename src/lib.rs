@@ -21,6 +21,7 @@ pub mod dotenv;
 pub mod infer;
 pub mod lsp;
 pub mod neon;
+pub mod query;
 pub mod rules;
 pub mod scan;
 pub mod secrets;

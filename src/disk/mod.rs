@@ -6,3 +6,6 @@
 
 pub mod git;
 pub mod walk;
+
+mod atomic;
+pub use atomic::write_atomically;

@@ -1201,7 +1201,7 @@ pub fn write_env_file(path: &Path, text: &str) -> Result<(), PullError> {
     };
     #[cfg(not(unix))]
     let mode = 0o600;
-    super::write_atomically(path, text.as_bytes(), mode).map_err(|source| PullError::Io {
+    crate::disk::write_atomically(path, text.as_bytes(), mode).map_err(|source| PullError::Io {
         action: "write",
         path: path.to_owned(),
         source,
