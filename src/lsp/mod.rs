@@ -98,24 +98,10 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
     std::process::ExitCode::from(lifecycle.exit_code())
 }
 
-/// Files whose changes on disk change the analysis: .env files, the config, the manifests.
-const WATCHED: &[&str] = &[
-    "**/.env",
-    "**/.env.*",
-    "**/*.env",
-    "**/neon-lsp.toml",
-    "**/package.json",
-    "**/requirements*.txt",
-    "**/pyproject.toml",
-    "**/Pipfile",
-    "**/go.mod",
-    "**/*.csproj",
-    "**/pom.xml",
-    "**/build.gradle",
-    "**/build.gradle.kts",
-    "**/composer.json",
-    "**/Gemfile",
-    // Declared connections (crate::declared): infrastructure code and deployment scripts.
+/// Files whose changes on disk change the analysis besides .env files, the config and the
+/// manifests (those come from `workspace`'s lists in [`watched_globs`]): declared connections
+/// (crate::declared), infrastructure code and deployment scripts.
+const WATCHED_INFRASTRUCTURE: &[&str] = &[
     "**/*.bicep",
     "**/*.tf",
     "**/azure.yaml",
@@ -125,6 +111,24 @@ const WATCHED: &[&str] = &[
     "**/azure-pipelines*.{yml,yaml}",
     "**/*.sh",
 ];
+
+/// The globs the server asks the editor to watch: every .env name, neon-lsp.toml and every
+/// manifest `workspace::classify` knows (so a change to setup.py outside the editor rescans),
+/// then [`WATCHED_INFRASTRUCTURE`].
+fn watched_globs() -> Vec<String> {
+    crate::workspace::DOTENV_PATTERNS
+        .iter()
+        .copied()
+        .chain([crate::workspace::CONFIG_FILE_NAME])
+        .chain(
+            crate::workspace::MANIFESTS
+                .iter()
+                .map(|(pattern, _)| *pattern),
+        )
+        .map(|name| format!("**/{name}"))
+        .chain(WATCHED_INFRASTRUCTURE.iter().map(|glob| (*glob).to_owned()))
+        .collect()
+}
 
 /// One workspace folder: its files and what was last published for them.
 #[derive(Default)]
@@ -830,7 +834,7 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: lsp::InitializedParams) {
         // Edits made outside the editor (git checkout, another tool) must be seen too.
-        let watchers: Vec<serde_json::Value> = WATCHED
+        let watchers: Vec<serde_json::Value> = watched_globs()
             .iter()
             .map(|pattern| serde_json::json!({ "globPattern": pattern }))
             .collect();
@@ -1260,6 +1264,20 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::rules::Rule;
     use serde_json::json;
+
+    #[test]
+    fn every_file_kind_the_analysis_reads_is_watched() {
+        let globs = watched_globs();
+        // setup.py was missing from the hand-written list (issue 15).
+        assert!(globs.contains(&"**/setup.py".to_owned()), "{globs:?}");
+        for name in crate::workspace::DOTENV_PATTERNS
+            .iter()
+            .chain([&crate::workspace::CONFIG_FILE_NAME])
+            .chain(crate::workspace::MANIFESTS.iter().map(|(name, _)| name))
+        {
+            assert!(globs.contains(&format!("**/{name}")), "{name}: {globs:?}");
+        }
+    }
 
     #[test]
     fn settings_carry_every_neon_lsp_toml_key_in_either_spelling() {
