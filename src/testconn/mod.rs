@@ -267,8 +267,8 @@ fn timeout_failure(phase: &'static str, what: &str, options: &TestOptions) -> Fa
         ),
         next_step: match phase {
             "connect" => "a firewall may drop the packets: check the server's firewall rules (Azure: allow your client IP; Neon: IP Allow list) and the port".to_owned(),
-            "tls" | "auth" => "the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so retry once with a longer --timeout".to_owned(),
-            _ => "retry with a longer --timeout; check the network path to the server".to_owned(),
+            "tls" | "auth" => format!("the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so {}", options.audience.longer_timeout_hint()),
+            _ => format!("{}; check the network path to the server", options.audience.longer_timeout_hint()),
         },
     }
 }
