@@ -1,7 +1,8 @@
 //! The editors' file lists are the server's (issue 15, "one source per fact"): the VS Code
 //! extension's document patterns (editors/vscode/src/documents.ts) are the .env names and
 //! neon-lsp.toml of `workspace`, and the Neovim plugin's root markers
-//! (editors/nvim/lua/neon_lsp/config.lua) are `workspace::MANIFESTS`. When this fails, the
+//! (editors/nvim/lua/neon_lsp/config.lua) are `workspace::MANIFESTS`, and the plugin checks
+//! exactly the settings keys the server reads (`lsp::SETTING_KEYS`). When this fails, the
 //! message prints the list to paste.
 
 use neon_lsp::workspace::{CONFIG_FILE_NAME, DOTENV_PATTERNS, MANIFESTS};
@@ -71,5 +72,35 @@ fn neovim_root_markers_are_the_servers_manifests() {
     assert_eq!(
         patterns, globs,
         "editors/nvim/lua/neon_lsp/config.lua: manifest_patterns must be {globs:?}"
+    );
+}
+
+/// The keys of a Lua table written one `key = "type",` or `["key"] = "type",` per line.
+fn lua_keys(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, _)| {
+            key.trim()
+                .trim_start_matches("[\"")
+                .trim_end_matches("\"]")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn neovim_accepts_every_setting_the_server_reads() {
+    let config = read("editors/nvim/lua/neon_lsp/config.lua");
+    let mut keys = lua_keys(section(&config, "local setting_types = {", "\n}"));
+    keys.sort();
+    let mut expected: Vec<String> = neon_lsp::lsp::SETTING_KEYS
+        .iter()
+        .map(|key| (*key).to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "editors/nvim/lua/neon_lsp/config.lua: setting_types must have the keys {expected:?}"
     );
 }

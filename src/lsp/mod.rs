@@ -371,6 +371,13 @@ impl Backend {
     }
 
     /// Asks the client for the `neon-lsp` settings section (`workspace/configuration`).
+    /// Logs a warning for each settings key the server does not read.
+    async fn warn_unknown_settings(&self, settings: &serde_json::Value) {
+        for warning in unknown_setting_warnings(settings) {
+            self.logger.log(&self.client, Level::Warning, warning).await;
+        }
+    }
+
     async fn pull_settings(&self) {
         if !lock(&self.state).pulls_configuration {
             return;
@@ -380,22 +387,27 @@ impl Backend {
             section: Some("neon-lsp".to_string()),
         };
         match self.client.configuration(vec![item]).await {
-            Ok(values) => match values
-                .first()
-                .filter(|v| v.is_object())
-                .map(settings_to_options)
-            {
-                Some(Ok(options)) => lock(&self.state).options = options,
-                Some(Err(message)) => {
-                    self.client
-                        .show_message(
-                            lsp::MessageType::ERROR,
-                            format!("neon-lsp settings: {message}"),
-                        )
-                        .await;
+            Ok(values) => {
+                if let Some(settings) = values.first() {
+                    self.warn_unknown_settings(settings).await;
                 }
-                None => {}
-            },
+                match values
+                    .first()
+                    .filter(|v| v.is_object())
+                    .map(settings_to_options)
+                {
+                    Some(Ok(options)) => lock(&self.state).options = options,
+                    Some(Err(message)) => {
+                        self.client
+                            .show_message(
+                                lsp::MessageType::ERROR,
+                                format!("neon-lsp settings: {message}"),
+                            )
+                            .await;
+                    }
+                    None => {}
+                }
+            }
             Err(error) => {
                 self.logger
                     .log(
@@ -601,6 +613,42 @@ fn add_missing_variables(
 
 /// Editor settings → analysis options. Keys mirror neon-lsp.toml (`target`, `client-type`,
 /// `auth`); camelCase spellings (`clientType`) are accepted as editors write them.
+/// Every settings key the server reads, in the editors' camelCase and neon-lsp.toml's spelling.
+/// The Neovim plugin's checked keys are pinned to this list (`tests/editor_files.rs`).
+pub const SETTING_KEYS: &[&str] = &[
+    "target",
+    "clientType",
+    "client-type",
+    "auth",
+    "envFiles",
+    "env-files",
+    "rules",
+    "docsUrl",
+    "docs-url",
+];
+
+/// Keys of the VS Code extension's own settings, sent along in the `neon-lsp` section.
+const CLIENT_SETTING_KEYS: &[&str] = &["server", "trace"];
+
+/// A warning for each settings key the server does not read (with the nearest known key), so
+/// a misspelt setting is logged instead of silently dropped.
+fn unknown_setting_warnings(settings: &serde_json::Value) -> Vec<String> {
+    let Some(object) = settings.as_object() else {
+        return Vec::new();
+    };
+    object
+        .keys()
+        .filter(|key| !SETTING_KEYS.contains(&key.as_str()))
+        .filter(|key| !CLIENT_SETTING_KEYS.contains(&key.as_str()))
+        .map(|key| {
+            let near = crate::catalogue::closest(key, SETTING_KEYS.iter().copied())
+                .map(|near| format!("; did you mean \"{near}\"?"))
+                .unwrap_or_default();
+            format!("neon-lsp settings: unknown key \"{key}\" is ignored{near}")
+        })
+        .collect()
+}
+
 fn settings_to_options(settings: &serde_json::Value) -> Result<Options, String> {
     let get = |keys: &[&str]| {
         keys.iter()
@@ -711,6 +759,9 @@ impl LanguageServer for Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
+        if let Some(settings) = &params.initialization_options {
+            self.warn_unknown_settings(settings).await;
+        }
         let options = match params
             .initialization_options
             .as_ref()
@@ -980,6 +1031,7 @@ impl LanguageServer for Backend {
             return;
         }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
+        self.warn_unknown_settings(settings).await;
         match settings_to_options(settings) {
             Ok(options) => lock(&self.state).options = options,
             Err(message) => {
@@ -1264,6 +1316,23 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::rules::Rule;
     use serde_json::json;
+
+    #[test]
+    fn unknown_settings_are_warned_about_with_the_nearest_key() {
+        let warnings = unknown_setting_warnings(&json!({
+            "clientTyp": "go",
+            "docsUrl": "https://example.test/{rule}",
+            "trace": {"server": "off"},
+            "server": {"path": "/bin/neon-lsp"},
+            "envFiles": [".env"]
+        }));
+        assert_eq!(
+            warnings,
+            [
+                "neon-lsp settings: unknown key \"clientTyp\" is ignored; did you mean \"clientType\"?"
+            ]
+        );
+    }
 
     #[test]
     fn every_file_kind_the_analysis_reads_is_watched() {

@@ -113,7 +113,8 @@ function M.missing_binary_message(executable, how)
   )
 end
 
--- The server takes neon-lsp.toml's own spellings too (client-type, env-files).
+-- Every key the server reads (lsp::SETTING_KEYS, pinned by tests/editor_files.rs), with
+-- neon-lsp.toml's own spellings too (client-type, env-files).
 local setting_types = {
   target = "string",
   clientType = "string",
@@ -122,6 +123,8 @@ local setting_types = {
   envFiles = "table",
   ["env-files"] = "table",
   rules = "table",
+  docsUrl = "string",
+  ["docs-url"] = "string",
 }
 
 --- Checks the user's settings for the shape the server expects; returns a list of problems
