@@ -104,10 +104,7 @@ pub fn read(args: &AzureArgs, collected: &Collected) -> Result<Vec<DeployedApp>,
     let base = azure::arm_url(args.arm_url.as_deref(), |name| std::env::var(name).ok())?;
     let settings = CredentialSettings::from_env();
     let credential = settings.credential().map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("could not start the async runtime: {error}"))?;
+    let runtime = super::runtime()?;
     let http =
         crate::neon::http_client().map_err(|error| format!("could not set up HTTPS: {error}"))?;
     runtime.block_on(async {

@@ -26,6 +26,15 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The async runtime a command runs its network work on. Every command treats a failure to
+/// start it alike: the message, then exit 2 (neon-lsp could not run; `serve` too).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))
+}
+
 #[derive(Parser)]
 #[command(
     name = "neon-lsp",

@@ -127,10 +127,7 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
         client_type: plan.client_type,
     };
     let settings = testconn::settings::resolve(&sources, &selection).map_err(|e| e.message)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let runtime = super::runtime()?;
     let show_progress = std::io::stderr().is_terminal() && args.format == Format::Text;
     runtime
         .block_on(testconn::run(&settings, &options, |phase| {

@@ -38,6 +38,9 @@ use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
+// Before the session starts (and for panics) stderr is the only channel: the editor's server
+// log. Exit codes follow the CLI's policy (2: neon-lsp could not start).
+#[allow(clippy::print_stderr)]
 pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
     let logger = match Logger::open(log_options) {
         Ok(logger) => Arc::new(logger),
