@@ -374,10 +374,23 @@ impl Backend {
     }
 
     /// Asks the client for the `neon-lsp` settings section (`workspace/configuration`).
-    /// Logs a warning for each settings key the server does not read.
-    async fn warn_unknown_settings(&self, settings: &serde_json::Value) {
+    /// The editor's settings as options: unknown keys logged as warnings, a bad value shown
+    /// to the user (`None`, the caller keeps what it had).
+    async fn read_settings(&self, settings: &serde_json::Value) -> Option<Options> {
         for warning in unknown_setting_warnings(settings) {
             self.logger.log(&self.client, Level::Warning, warning).await;
+        }
+        match settings_to_options(settings) {
+            Ok(options) => Some(options),
+            Err(message) => {
+                self.client
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp settings: {message}"),
+                    )
+                    .await;
+                None
+            }
         }
     }
 
@@ -391,24 +404,10 @@ impl Backend {
         };
         match self.client.configuration(vec![item]).await {
             Ok(values) => {
-                if let Some(settings) = values.first() {
-                    self.warn_unknown_settings(settings).await;
-                }
-                match values
-                    .first()
-                    .filter(|v| v.is_object())
-                    .map(settings_to_options)
+                if let Some(settings) = values.first().filter(|v| v.is_object())
+                    && let Some(options) = self.read_settings(settings).await
                 {
-                    Some(Ok(options)) => lock(&self.state).options = options,
-                    Some(Err(message)) => {
-                        self.client
-                            .show_message(
-                                lsp::MessageType::ERROR,
-                                format!("neon-lsp settings: {message}"),
-                            )
-                            .await;
-                    }
-                    None => {}
+                    lock(&self.state).options = options;
                 }
             }
             Err(error) => {
@@ -762,24 +761,8 @@ impl LanguageServer for Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
-        if let Some(settings) = &params.initialization_options {
-            self.warn_unknown_settings(settings).await;
-        }
-        let options = match params
-            .initialization_options
-            .as_ref()
-            .map(settings_to_options)
-        {
-            Some(Err(message)) => {
-                self.client
-                    .show_message(
-                        lsp::MessageType::ERROR,
-                        format!("neon-lsp settings: {message}"),
-                    )
-                    .await;
-                Options::default()
-            }
-            Some(Ok(options)) => options,
+        let options = match &params.initialization_options {
+            Some(settings) => self.read_settings(settings).await.unwrap_or_default(),
             None => Options::default(),
         };
         let docs_url = params
@@ -1034,19 +1017,10 @@ impl LanguageServer for Backend {
             return;
         }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
-        self.warn_unknown_settings(settings).await;
-        match settings_to_options(settings) {
-            Ok(options) => lock(&self.state).options = options,
-            Err(message) => {
-                self.client
-                    .show_message(
-                        lsp::MessageType::ERROR,
-                        format!("neon-lsp settings: {message}"),
-                    )
-                    .await;
-                return;
-            }
-        }
+        let Some(options) = self.read_settings(settings).await else {
+            return;
+        };
+        lock(&self.state).options = options;
         self.republish_all().await;
     }
 
