@@ -88,4 +88,57 @@ impl Audience {
             }
         }
     }
+
+    /// How to give a connection test more time after it timed out.
+    pub fn longer_timeout_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => "retry once with a longer --timeout",
+            Audience::Editor => "run the test again (a compute that was starting answers sooner)",
+        }
+    }
+
+    /// What to do when no sign-in completed in time.
+    pub fn sign_in_timeout_hint(self) -> &'static str {
+        match self {
+            Audience::Cli => {
+                "run the command again (with --no-browser, paste the redirected address if the browser runs on another machine)"
+            }
+            Audience::Editor => {
+                "run Sign in again (if the browser runs on another machine, pass the address it ends on to the neon-lsp.signInWithRedirect command)"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Hint = fn(Audience) -> &'static str;
+
+    const HINTS: &[Hint] = &[
+        Audience::environment,
+        Audience::pull_command,
+        Audience::client_id_alternative,
+        Audience::force_hint,
+        Audience::env_files_hint,
+        Audience::connection_hint,
+        Audience::target_hint,
+        Audience::password_auth_hint,
+        Audience::longer_timeout_hint,
+        Audience::sign_in_timeout_hint,
+    ];
+
+    /// No CLI flag in an editor message; no setting name in a terminal message.
+    #[test]
+    fn each_audience_reads_only_its_own_words() {
+        for hint in HINTS {
+            let editor = hint(Audience::Editor);
+            assert!(!editor.contains("--"), "{editor}");
+            let cli = hint(Audience::Cli);
+            assert!(!cli.contains("neon-lsp."), "{cli}");
+            assert!(!cli.contains("setting"), "{cli}");
+            assert!(!cli.contains("command's argument"), "{cli}");
+        }
+    }
 }

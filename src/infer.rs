@@ -142,6 +142,18 @@ pub fn is_pass_through(language: Language) -> bool {
     matches!(language, Language::Dockerfile | Language::Yaml)
 }
 
+/// The auth type the passwordless variables imply, with the variable that decides (P1 §4.2:
+/// only a service principal gets `_TENANTID` and `_CLIENTSECRET`; a user-assigned identity gets
+/// `_CLIENTID` alone). `find` answers a field's variable name when present. `None`: neither,
+/// so the system-assigned identity (or a secret). The one inference the linter and the
+/// connection test share.
+pub fn passwordless_auth(find: impl Fn(Field) -> Option<String>) -> Option<(AuthType, String)> {
+    if let Some(name) = find(Field::TenantId).or_else(|| find(Field::ClientSecret)) {
+        return Some((AuthType::ServicePrincipal, name));
+    }
+    find(Field::ClientId).map(|name| (AuthType::UserIdentity, name))
+}
+
 /// Auth type from the fields a connection's code reads (Azure PostgreSQL only; Neon is secret).
 /// `token_file` is a file of the connection that requests an Entra token, if any.
 pub fn auth_from_fields(
@@ -154,15 +166,9 @@ pub fn auth_from_fields(
             .find(|(f, _)| *f == field)
             .map(|(_, name)| name.clone())
     };
-    if let Some(name) = find(Field::TenantId).or_else(|| find(Field::ClientSecret)) {
+    if let Some((value, name)) = passwordless_auth(find) {
         return Resolved {
-            value: AuthType::ServicePrincipal,
-            reason: Reason::VariablesRead(name),
-        };
-    }
-    if let Some(name) = find(Field::ClientId) {
-        return Resolved {
-            value: AuthType::UserIdentity,
+            value,
             reason: Reason::VariablesRead(name),
         };
     }

@@ -70,36 +70,95 @@ pub enum Manifest {
 /// File name of the optional configuration file at a workspace root.
 pub const CONFIG_FILE_NAME: &str = "neon-lsp.toml";
 
+/// The names of .env files, as globs (`*` is any run of characters, nothing else is special).
+/// The one list [`classify`], the server's watched files and the editors' document patterns
+/// follow (`tests/editor_files.rs` pins the editors' copies).
+pub const DOTENV_PATTERNS: &[&str] = &[".env", ".env.*", "*.env"];
+
+/// Every manifest read for client-type inference, by file name glob (as
+/// [`DOTENV_PATTERNS`]): the one list [`classify`], the server's watched files and the
+/// editors' root markers follow.
+pub const MANIFESTS: &[(&str, Manifest)] = &[
+    ("package.json", Manifest::PackageJson),
+    ("requirements*.txt", Manifest::RequirementsTxt),
+    ("pyproject.toml", Manifest::PyprojectToml),
+    ("Pipfile", Manifest::Pipfile),
+    ("setup.py", Manifest::SetupPy),
+    ("go.mod", Manifest::GoMod),
+    ("*.csproj", Manifest::Csproj),
+    ("pom.xml", Manifest::PomXml),
+    ("build.gradle", Manifest::Gradle),
+    ("build.gradle.kts", Manifest::Gradle),
+    ("composer.json", Manifest::ComposerJson),
+    ("Gemfile", Manifest::Gemfile),
+];
+
+/// A file name against one of the globs above: at most one `*`, matching any run (empty too).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.len() >= head.len() + tail.len() && name.starts_with(head) && name.ends_with(tail)
+        }
+    }
+}
+
 /// Classifies a workspace-relative path. `None` means the file plays no part in the analysis.
 pub fn classify(path: &str) -> Option<FileKind> {
     let name = path.rsplit('/').next().unwrap_or(path);
-    if name == ".env" || name.starts_with(".env.") || (name.ends_with(".env") && name.len() > 4) {
+    if DOTENV_PATTERNS
+        .iter()
+        .any(|pattern| name_matches(pattern, name))
+    {
         return Some(FileKind::DotEnv);
     }
     if name == CONFIG_FILE_NAME {
         return Some(FileKind::Config);
     }
-    let manifest = match name {
-        "package.json" => Some(Manifest::PackageJson),
-        "pyproject.toml" => Some(Manifest::PyprojectToml),
-        "Pipfile" => Some(Manifest::Pipfile),
-        "setup.py" => Some(Manifest::SetupPy),
-        "go.mod" => Some(Manifest::GoMod),
-        "pom.xml" => Some(Manifest::PomXml),
-        "build.gradle" | "build.gradle.kts" => Some(Manifest::Gradle),
-        "composer.json" => Some(Manifest::ComposerJson),
-        "Gemfile" => Some(Manifest::Gemfile),
-        _ if name.ends_with(".csproj") => Some(Manifest::Csproj),
-        _ if name.starts_with("requirements") && name.ends_with(".txt") => {
-            Some(Manifest::RequirementsTxt)
-        }
-        _ => None,
-    };
-    if let Some(manifest) = manifest {
-        return Some(FileKind::Manifest(manifest));
+    if let Some((_, manifest)) = MANIFESTS
+        .iter()
+        .find(|(pattern, _)| name_matches(pattern, name))
+    {
+        return Some(FileKind::Manifest(*manifest));
     }
     if let Some(kind) = crate::declared::iac_kind(path) {
         return Some(FileKind::Infrastructure(kind));
     }
     Language::for_path(path).map(FileKind::Source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_lists_are_what_classify_answers() {
+        for (name, kind) in [
+            (".env", Some(FileKind::DotEnv)),
+            (".env.local", Some(FileKind::DotEnv)),
+            ("app/prod.env", Some(FileKind::DotEnv)),
+            ("neon-lsp.toml", Some(FileKind::Config)),
+            ("setup.py", Some(FileKind::Manifest(Manifest::SetupPy))),
+            (
+                "requirements.txt",
+                Some(FileKind::Manifest(Manifest::RequirementsTxt)),
+            ),
+            (
+                "requirements-dev.txt",
+                Some(FileKind::Manifest(Manifest::RequirementsTxt)),
+            ),
+            ("src/Api.csproj", Some(FileKind::Manifest(Manifest::Csproj))),
+            (
+                "build.gradle.kts",
+                Some(FileKind::Manifest(Manifest::Gradle)),
+            ),
+            ("notes.txt", None),
+        ] {
+            assert_eq!(classify(name), kind, "{name}");
+        }
+        for (pattern, manifest) in MANIFESTS {
+            let example = pattern.replace('*', "x");
+            assert_eq!(classify(&example), Some(FileKind::Manifest(*manifest)));
+        }
+    }
 }

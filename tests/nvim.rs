@@ -708,7 +708,7 @@ report({ bad_settings = notifications[#notifications].message })
     assert_eq!(
         reported(&values, "bad_settings").as_str(),
         Some(
-            "neon-lsp: setup{}: setting envFiles must be a table, not string; unknown setting \"clienttype\" (known: auth, azure, client-type, clientType, env-files, envFiles, rules, target)"
+            "neon-lsp: setup{}: setting envFiles must be a table, not string; unknown setting \"clienttype\" (known: auth, azure, client-type, clientType, docs-url, docsUrl, env-files, envFiles, rules, target)"
         )
     );
 }

@@ -90,14 +90,13 @@ pub(crate) fn settings(args: &NeonArgs) -> Result<Settings, ExitCode> {
     Ok(settings)
 }
 
+/// The runtime of `auth` and `pull`. Failing to start it exits 2, as in every command
+/// (`super::runtime`).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            eprintln!("error: could not start the async runtime: {error}");
-            ExitCode::from(1)
-        })
+    super::runtime().map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })
 }
 
 pub(crate) fn http() -> Result<reqwest::Client, ExitCode> {

@@ -5,9 +5,9 @@
 //! for the deployed truth, and checking without it while saying nothing would mislead.
 
 use crate::azure::{self, AppTarget, arm::ArmClient, credential::CredentialSettings};
-use crate::cli::walk::Collected;
 use crate::declared::{IacKind, azure_yaml, iac_kind};
 use crate::deployed::{DeployedApp, ResourceId};
+use crate::disk::walk::Collected;
 use crate::workspace::{CONFIG_FILE_NAME, Workspace};
 
 /// The `--azure` flags.
@@ -108,10 +108,7 @@ pub fn targets_in(
 /// Reads the deployed apps. `Err` is the message for a tool failure.
 pub fn read(args: &AzureArgs, collected: &Collected) -> Result<Vec<DeployedApp>, String> {
     let targets = targets(args, collected)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("could not start the async runtime: {error}"))?;
+    let runtime = super::runtime()?;
     runtime.block_on(read_targets(
         args,
         &targets,

@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::auth::{self, NeonArgs};
-use super::walk;
 use crate::analysis::{self, ConnectionSummary, Options};
 use crate::catalogue::ClientType;
+use crate::disk::walk;
 use crate::neon::api::NeonApi;
 use crate::neon::pull::{
     self, ChoiceError, Chooser, PullError, PullOptions, PullPlan, PullRequest, Question,

@@ -3,7 +3,10 @@
 //! Exit codes: 0 connected, 1 the connection failed, 2 configuration error (nothing to connect
 //! to, bad flags, an unreadable file). Text or JSON; neither ever contains a password or token.
 
+use crate::analysis::Options;
 use crate::catalogue::{AuthType, Target};
+use crate::disk::walk;
+use crate::query::{self, TestAt, TestPlan};
 use crate::testconn::{self, Report, Selection, TestOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -86,16 +89,29 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
     if !path.exists() {
         return Err(format!("{} does not exist", path.display()));
     }
-    let env_files = if args.env_files.is_empty() {
-        testconn::default_env_files(&path)
-    } else {
-        args.env_files.clone()
-    };
     let base = if path.is_dir() {
         path.clone()
     } else {
         PathBuf::from(".")
     };
+    let (plan, planned_files) = match plan(&path, args) {
+        Some((plan, files)) => (Some(plan), Some(files)),
+        None => (None, None),
+    };
+    let env_files = if !args.env_files.is_empty() {
+        args.env_files.clone()
+    } else if path.is_dir() {
+        planned_files.unwrap_or_else(|| testconn::default_env_files(&path))
+    } else {
+        // One .env file given: that file alone.
+        vec![path.clone()]
+    };
+    let plan = plan.unwrap_or_else(|| TestPlan {
+        target: args.target,
+        name: args.connection.clone(),
+        auth: args.auth,
+        ..TestPlan::default()
+    });
     let process: std::collections::HashMap<String, String> = std::env::vars().collect();
     let mut options = TestOptions::from_environment(&process);
     options.timeout = Duration::from_secs_f64(args.timeout);
@@ -104,17 +120,14 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
     }
     let sources = testconn::load_sources(&env_files, &base, process).map_err(|e| e.message)?;
     let selection = Selection {
-        target: args.target,
-        name: args.connection.clone(),
-        auth: args.auth,
+        target: plan.target,
+        name: plan.name,
+        auth: plan.auth,
         audience: testconn::Audience::Cli,
-        client_type: None,
+        client_type: plan.client_type,
     };
     let settings = testconn::settings::resolve(&sources, &selection).map_err(|e| e.message)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let runtime = super::runtime()?;
     let show_progress = std::io::stderr().is_terminal() && args.format == Format::Text;
     runtime
         .block_on(testconn::run(&settings, &options, |phase| {
@@ -123,6 +136,55 @@ fn execute(args: &TestConnectionArgs) -> Result<Report, String> {
             }
         }))
         .map_err(|e| e.message)
+}
+
+/// The core's test plan for a folder (or a file in it) — the same answer the language server
+/// gets, so neon-lsp.toml's `env-files` and connection `paths` hold — with its .env files as
+/// paths. The project (the nearest folder at or above holding neon-lsp.toml or .git, else the
+/// folder itself) is walked as `neon-lsp check` walks it. `None` when it cannot be walked: then
+/// the folder's conventional .env files are read.
+fn plan(path: &std::path::Path, args: &TestConnectionArgs) -> Option<(TestPlan, Vec<PathBuf>)> {
+    let absolute = walk::normalize(&std::env::current_dir().ok()?.join(path));
+    let (folder, file) = if absolute.is_dir() {
+        (absolute.as_path(), None)
+    } else {
+        (absolute.parent()?, Some(&absolute))
+    };
+    let project = folder
+        .ancestors()
+        .find(|dir| {
+            dir.join(crate::workspace::CONFIG_FILE_NAME).is_file() || dir.join(".git").exists()
+        })
+        .unwrap_or(folder);
+    let collected = walk::collect(&[project.to_path_buf()], &walk::WalkOptions::default()).ok()?;
+    let relative =
+        |path: &std::path::Path| walk::slash_separated(path.strip_prefix(&collected.root).ok()?);
+    let folder = relative(folder)?;
+    let file = match file {
+        Some(file) => Some(relative(file)?),
+        None => None,
+    };
+    let at = match &file {
+        Some(file) => TestAt::File(file),
+        None => TestAt::Folder(&folder),
+    };
+    let options = Options {
+        auth: args.auth,
+        ..Options::default()
+    };
+    let plan = query::test_connection_plan(
+        &collected.workspace,
+        &options,
+        at,
+        args.target,
+        args.connection.as_deref(),
+    );
+    let files = plan
+        .env_files
+        .iter()
+        .map(|f| collected.root.join(f))
+        .collect();
+    Some((plan, files))
 }
 
 fn ms(value: Option<f64>) -> String {

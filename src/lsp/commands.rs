@@ -125,13 +125,34 @@ impl Backend {
         .map_err(internal)
     }
 
-    /// The workspace folder that holds `uri`.
-    fn root_of(&self, uri: &Uri) -> Option<PathBuf> {
-        let (index, _) = self.relative(uri)?;
-        lock(&self.state)
-            .roots
-            .get(index)
-            .map(|root| root.path.clone())
+    /// [`crate::query::test_connection_plan`] for the file or folder at `uri` once its workspace
+    /// folder has been read, with the folder's path; `None` outside every workspace folder.
+    async fn test_plan(
+        &self,
+        uri: &Uri,
+        is_folder: bool,
+        target: Option<crate::catalogue::Target>,
+        name: Option<&str>,
+    ) -> Option<(PathBuf, crate::query::TestPlan)> {
+        let (index, path) = self.relative(uri)?;
+        self.wait_until_scanned(index).await;
+        let (workspace, options, root) = {
+            let state = lock(&self.state);
+            let root = state.roots.get(index)?;
+            (snapshot(root), state.options.clone(), root.path.clone())
+        };
+        let name = name.map(str::to_owned);
+        let plan = tokio::task::spawn_blocking(move || {
+            let at = if is_folder {
+                crate::query::TestAt::Folder(&path)
+            } else {
+                crate::query::TestAt::File(&path)
+            };
+            crate::query::test_connection_plan(&workspace, &options, at, target, name.as_deref())
+        })
+        .await
+        .ok()?;
+        Some((root, plan))
     }
 
     /// `neon-lsp.testConnection [{"uri", "connection"?, "target"?}]`: connects with the
@@ -147,13 +168,13 @@ impl Backend {
         let uri = uri_argument(arguments, TEST_CONNECTION)?;
         let argument = arguments.first().cloned().unwrap_or(Value::Null);
         let text_of = |key: &str| argument.get(key).and_then(Value::as_str).map(str::to_owned);
-        let mut target = match text_of("target") {
+        let target = match text_of("target") {
             Some(id) => Some(crate::catalogue::Target::from_id(&id).ok_or_else(|| {
                 invalid_params(format!("{TEST_CONNECTION}: unknown target \"{id}\""))
             })?),
             None => None,
         };
-        let mut name = text_of("connection");
+        let name = text_of("connection");
         let file = uri.to_file_path().map(|p| p.into_owned()).ok_or_else(|| {
             invalid_params(format!("{TEST_CONNECTION}: {} is not a file", uri.as_str()))
         })?;
@@ -162,42 +183,39 @@ impl Backend {
         } else {
             file.parent().map(Path::to_path_buf).unwrap_or_default()
         };
-        let is_env_file = file.is_file()
-            && crate::workspace::classify(&file.to_string_lossy())
-                == Some(crate::workspace::FileKind::DotEnv);
-        // The connection the analysis sees for this file (its .env files, target and name),
-        // so a test from src/db.py reads the app's .env files, not src/'s.
-        let connections = self.connections_for(&uri).await?;
-        let connection = connections.into_iter().find(|connection| {
-            target.is_none_or(|target| connection.target == target)
-                && name.as_deref().is_none_or(|name| {
-                    connection.name.as_deref().is_some_and(|own| {
-                        own.eq_ignore_ascii_case(&crate::catalogue::normalise_connection_name(name))
-                    })
-                })
-        });
-        let root = self.root_of(&uri);
-        let mut env_files = match (&connection, &root) {
-            (Some(connection), Some(root)) if !is_env_file && !connection.env_files.is_empty() => {
-                let files: Vec<PathBuf> =
-                    connection.env_files.iter().map(|f| root.join(f)).collect();
-                crate::testconn::in_precedence_order(&files)
-            }
-            _ => crate::testconn::default_env_files(&folder),
+        // The core's plan, as `neon-lsp test-connection` asks it: the connection the analysis
+        // sees for this file (its .env files in precedence order, target and name), so a test
+        // from src/db.py reads the app's .env files, not src/'s.
+        let (root, plan) = match self
+            .test_plan(&uri, file.is_dir(), target, name.as_deref())
+            .await
+        {
+            Some((root, plan)) => (Some(root), plan),
+            // Outside every workspace folder: the folder's conventional files from disk.
+            None => (
+                None,
+                crate::query::TestPlan {
+                    env_files: Vec::new(),
+                    target,
+                    name,
+                    auth: lock(&self.state).options.auth,
+                    client_type: None,
+                },
+            ),
         };
-        if is_env_file && !env_files.contains(&file) {
-            env_files.insert(0, file.clone());
-        }
-        let mut auth = None;
-        if let Some(connection) = &connection {
-            target = target.or(Some(connection.target));
-            name = name.or_else(|| connection.name.clone());
-            // Only an auth type chosen in the editor settings overrides what the variables
-            // imply; an inferred one is what the test infers too.
-            if lock(&self.state).options.auth.is_some() {
-                auth = Some(connection.auth);
+        let env_files: Vec<PathBuf> = match &root {
+            Some(root) => plan.env_files.iter().map(|f| root.join(f)).collect(),
+            None => {
+                let mut files = crate::testconn::default_env_files(&folder);
+                let is_env_file = file.is_file()
+                    && crate::workspace::classify(&file.to_string_lossy())
+                        == Some(crate::workspace::FileKind::DotEnv);
+                if is_env_file && !files.contains(&file) {
+                    files.insert(0, file.clone());
+                }
+                files
             }
-        }
+        };
         let base = root.unwrap_or_else(|| folder.clone());
         // Open documents win over the disk: the test uses what the user sees.
         let open: Vec<(PathBuf, String)> = {
@@ -227,11 +245,11 @@ impl Backend {
             Err(error) => return self.configuration_error(error.message).await,
         };
         let selection = crate::testconn::Selection {
-            target,
-            name,
-            auth,
+            target: plan.target,
+            name: plan.name,
+            auth: plan.auth,
             audience: crate::testconn::Audience::Editor,
-            client_type: connection.as_ref().and_then(|c| c.client_type),
+            client_type: plan.client_type,
         };
         let settings = match crate::testconn::settings::resolve(&sources, &selection) {
             Ok(settings) => settings,

@@ -39,6 +39,9 @@ use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
+// Before the session starts (and for panics) stderr is the only channel: the editor's server
+// log. Exit codes follow the CLI's policy (2: neon-lsp could not start).
+#[allow(clippy::print_stderr)]
 pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
     let logger = match Logger::open(log_options) {
         Ok(logger) => Arc::new(logger),
@@ -100,24 +103,10 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
     std::process::ExitCode::from(lifecycle.exit_code())
 }
 
-/// Files whose changes on disk change the analysis: .env files, the config, the manifests.
-const WATCHED: &[&str] = &[
-    "**/.env",
-    "**/.env.*",
-    "**/*.env",
-    "**/neon-lsp.toml",
-    "**/package.json",
-    "**/requirements*.txt",
-    "**/pyproject.toml",
-    "**/Pipfile",
-    "**/go.mod",
-    "**/*.csproj",
-    "**/pom.xml",
-    "**/build.gradle",
-    "**/build.gradle.kts",
-    "**/composer.json",
-    "**/Gemfile",
-    // Declared connections (crate::declared): infrastructure code and deployment scripts.
+/// Files whose changes on disk change the analysis besides .env files, the config and the
+/// manifests (those come from `workspace`'s lists in [`watched_globs`]): declared connections
+/// (crate::declared), infrastructure code and deployment scripts.
+const WATCHED_INFRASTRUCTURE: &[&str] = &[
     "**/*.bicep",
     "**/*.tf",
     "**/azure.yaml",
@@ -127,6 +116,24 @@ const WATCHED: &[&str] = &[
     "**/azure-pipelines*.{yml,yaml}",
     "**/*.sh",
 ];
+
+/// The globs the server asks the editor to watch: every .env name, neon-lsp.toml and every
+/// manifest `workspace::classify` knows (so a change to setup.py outside the editor rescans),
+/// then [`WATCHED_INFRASTRUCTURE`].
+fn watched_globs() -> Vec<String> {
+    crate::workspace::DOTENV_PATTERNS
+        .iter()
+        .copied()
+        .chain([crate::workspace::CONFIG_FILE_NAME])
+        .chain(
+            crate::workspace::MANIFESTS
+                .iter()
+                .map(|(pattern, _)| *pattern),
+        )
+        .map(|name| format!("**/{name}"))
+        .chain(WATCHED_INFRASTRUCTURE.iter().map(|glob| (*glob).to_owned()))
+        .collect()
+}
 
 /// One workspace folder: its files and what was last published for them.
 #[derive(Default)]
@@ -373,6 +380,27 @@ impl Backend {
     }
 
     /// Asks the client for the `neon-lsp` settings section (`workspace/configuration`).
+    /// The editor's settings as options: unknown keys logged as warnings, a bad value shown
+    /// to the user (`None`, the caller keeps what it had).
+    async fn read_settings(&self, settings: &serde_json::Value) -> Option<Options> {
+        self.deployed.read_setting(settings);
+        for warning in unknown_setting_warnings(settings) {
+            self.logger.log(&self.client, Level::Warning, warning).await;
+        }
+        match settings_to_options(settings) {
+            Ok(options) => Some(options),
+            Err(message) => {
+                self.client
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("neon-lsp settings: {message}"),
+                    )
+                    .await;
+                None
+            }
+        }
+    }
+
     async fn pull_settings(&self) {
         if !lock(&self.state).pulls_configuration {
             return;
@@ -382,23 +410,13 @@ impl Backend {
             section: Some("neon-lsp".to_string()),
         };
         match self.client.configuration(vec![item]).await {
-            Ok(values) => match values
-                .first()
-                .inspect(|settings| self.deployed.read_setting(settings))
-                .filter(|v| v.is_object())
-                .map(settings_to_options)
-            {
-                Some(Ok(options)) => lock(&self.state).options = options,
-                Some(Err(message)) => {
-                    self.client
-                        .show_message(
-                            lsp::MessageType::ERROR,
-                            format!("neon-lsp settings: {message}"),
-                        )
-                        .await;
+            Ok(values) => {
+                if let Some(settings) = values.first().filter(|v| v.is_object())
+                    && let Some(options) = self.read_settings(settings).await
+                {
+                    lock(&self.state).options = options;
                 }
-                None => {}
-            },
+            }
             Err(error) => {
                 self.logger
                     .log(
@@ -604,6 +622,43 @@ fn add_missing_variables(
 
 /// Editor settings → analysis options. Keys mirror neon-lsp.toml (`target`, `client-type`,
 /// `auth`); camelCase spellings (`clientType`) are accepted as editors write them.
+/// Every settings key the server reads, in the editors' camelCase and neon-lsp.toml's spelling.
+/// The Neovim plugin's checked keys are pinned to this list (`tests/editor_files.rs`).
+pub const SETTING_KEYS: &[&str] = &[
+    "target",
+    "clientType",
+    "client-type",
+    "auth",
+    "envFiles",
+    "env-files",
+    "rules",
+    "docsUrl",
+    "docs-url",
+    "azure",
+];
+
+/// Keys of the VS Code extension's own settings, sent along in the `neon-lsp` section.
+const CLIENT_SETTING_KEYS: &[&str] = &["server", "trace"];
+
+/// A warning for each settings key the server does not read (with the nearest known key), so
+/// a misspelt setting is logged instead of silently dropped.
+fn unknown_setting_warnings(settings: &serde_json::Value) -> Vec<String> {
+    let Some(object) = settings.as_object() else {
+        return Vec::new();
+    };
+    object
+        .keys()
+        .filter(|key| !SETTING_KEYS.contains(&key.as_str()))
+        .filter(|key| !CLIENT_SETTING_KEYS.contains(&key.as_str()))
+        .map(|key| {
+            let near = crate::catalogue::closest(key, SETTING_KEYS.iter().copied())
+                .map(|near| format!("; did you mean \"{near}\"?"))
+                .unwrap_or_default();
+            format!("neon-lsp settings: unknown key \"{key}\" is ignored{near}")
+        })
+        .collect()
+}
+
 fn settings_to_options(settings: &serde_json::Value) -> Result<Options, String> {
     let get = |keys: &[&str]| {
         keys.iter()
@@ -714,24 +769,8 @@ impl LanguageServer for Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
-        if let Some(settings) = &params.initialization_options {
-            self.deployed.read_setting(settings);
-        }
-        let options = match params
-            .initialization_options
-            .as_ref()
-            .map(settings_to_options)
-        {
-            Some(Err(message)) => {
-                self.client
-                    .show_message(
-                        lsp::MessageType::ERROR,
-                        format!("neon-lsp settings: {message}"),
-                    )
-                    .await;
-                Options::default()
-            }
-            Some(Ok(options)) => options,
+        let options = match &params.initialization_options {
+            Some(settings) => self.read_settings(settings).await.unwrap_or_default(),
             None => Options::default(),
         };
         let docs_url = params
@@ -840,7 +879,7 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: lsp::InitializedParams) {
         // Edits made outside the editor (git checkout, another tool) must be seen too.
-        let watchers: Vec<serde_json::Value> = WATCHED
+        let watchers: Vec<serde_json::Value> = watched_globs()
             .iter()
             .map(|pattern| serde_json::json!({ "globPattern": pattern }))
             .collect();
@@ -986,19 +1025,10 @@ impl LanguageServer for Backend {
             return;
         }
         let settings = params.settings.get("neon-lsp").unwrap_or(&params.settings);
-        self.deployed.read_setting(settings);
-        match settings_to_options(settings) {
-            Ok(options) => lock(&self.state).options = options,
-            Err(message) => {
-                self.client
-                    .show_message(
-                        lsp::MessageType::ERROR,
-                        format!("neon-lsp settings: {message}"),
-                    )
-                    .await;
-                return;
-            }
-        }
+        let Some(options) = self.read_settings(settings).await else {
+            return;
+        };
+        lock(&self.state).options = options;
         self.republish_all().await;
     }
 
@@ -1278,6 +1308,37 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::rules::Rule;
     use serde_json::json;
+
+    #[test]
+    fn unknown_settings_are_warned_about_with_the_nearest_key() {
+        let warnings = unknown_setting_warnings(&json!({
+            "clientTyp": "go",
+            "docsUrl": "https://example.test/{rule}",
+            "trace": {"server": "off"},
+            "server": {"path": "/bin/neon-lsp"},
+            "envFiles": [".env"]
+        }));
+        assert_eq!(
+            warnings,
+            [
+                "neon-lsp settings: unknown key \"clientTyp\" is ignored; did you mean \"clientType\"?"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_file_kind_the_analysis_reads_is_watched() {
+        let globs = watched_globs();
+        // setup.py was missing from the hand-written list (issue 15).
+        assert!(globs.contains(&"**/setup.py".to_owned()), "{globs:?}");
+        for name in crate::workspace::DOTENV_PATTERNS
+            .iter()
+            .chain([&crate::workspace::CONFIG_FILE_NAME])
+            .chain(crate::workspace::MANIFESTS.iter().map(|(name, _)| name))
+        {
+            assert!(globs.contains(&format!("**/{name}")), "{name}: {globs:?}");
+        }
+    }
 
     #[test]
     fn settings_carry_every_neon_lsp_toml_key_in_either_spelling() {

@@ -20,12 +20,13 @@ use super::log::Level;
 use super::task::PhaseSender;
 use super::{Backend, lock, snapshot};
 use crate::analysis::ConnectionSummary;
+use crate::audience::Audience;
 use crate::catalogue::ClientType;
 use crate::neon::api::{ApiError, NeonApi};
 use crate::neon::login::{self, LoginError, PasteSender, SignOut};
 use crate::neon::pull::{
     self, ChoiceError, Chooser, PullError, PullOptions, PullPlan, PullRequest, Question,
-    QuestionKind,
+    QuestionKind, Unanswered,
 };
 use crate::neon::token_store::TokenStore;
 use crate::neon::{self, Settings};
@@ -136,6 +137,7 @@ fn argument_name(kind: QuestionKind) -> &'static str {
     }
 }
 
+#[cfg(test)]
 const QUESTION_KINDS: [QuestionKind; 6] = [
     QuestionKind::Organization,
     QuestionKind::Project,
@@ -149,20 +151,16 @@ const QUESTION_KINDS: [QuestionKind; 6] = [
 /// to sign in from the editor.
 fn describe_pull_error(error: &PullError) -> (&'static str, String) {
     match error {
-        PullError::Missing {
-            noun,
-            flag,
-            options,
-        } => {
-            let argument = QUESTION_KINDS
-                .iter()
-                .find(|kind| kind.flag() == *flag)
-                .map(|kind| argument_name(*kind))
-                .unwrap_or(*noun);
+        PullError::Missing { question, options } => {
+            let argument = match question {
+                Unanswered::Question(kind) => argument_name(*kind),
+                Unanswered::Confirmation => question.noun(),
+            };
             (
                 "usage",
                 format!(
-                    "the editor could not ask for the {noun}: pass \"{argument}\" in the command's arguments{options}"
+                    "the editor could not ask for the {}: pass \"{argument}\" in the command's arguments{options}",
+                    question.noun()
                 ),
             )
         }
@@ -538,7 +536,6 @@ impl Backend {
         self.open_sign_in_page(pending.authorization_url(), &hint)
             .await;
         let api_key_set = settings.api_key.is_some();
-        let timeout = settings.login_timeout;
         let outcome = self
             .run_in_background(
                 "Waiting for the Neon sign-in in your browser…",
@@ -566,18 +563,15 @@ impl Backend {
                     "error": {"kind": "superseded", "message": "a newer sign-in replaced this one"}
                 })));
             }
-            Some(Some(Err(LoginError::Timeout(_)))) => {
-                let message = format!(
-                    "no Neon sign-in completed within {} s; run Sign in again (if the browser runs on another machine, pass the address it ends on to {SIGN_IN_WITH_REDIRECT})",
-                    timeout.as_secs()
-                );
+            Some(Some(Err(error @ LoginError::Timeout(_)))) => {
+                let message = format!("Neon: {}", error.message(Audience::Editor));
                 return failure(&self.client, "timeout", message).await;
             }
             Some(Some(Err(error))) => {
                 return failure(
                     &self.client,
                     "signIn",
-                    format!("Neon sign-in failed: {error}"),
+                    format!("Neon sign-in failed: {}", error.message(Audience::Editor)),
                 )
                 .await;
             }
@@ -1057,8 +1051,7 @@ mod tests {
     #[test]
     fn a_choice_nobody_could_make_names_its_argument() {
         let (kind, message) = describe_pull_error(&PullError::Missing {
-            noun: "client type",
-            flag: "--client-type",
+            question: Unanswered::Question(QuestionKind::ClientType),
             options: " (available: python, nodejs)".to_owned(),
         });
         assert_eq!(kind, "usage");
@@ -1066,6 +1059,34 @@ mod tests {
             message,
             "the editor could not ask for the client type: pass \"clientType\" in the command's arguments (available: python, nodejs)"
         );
+    }
+
+    #[test]
+    fn pull_and_sign_in_errors_name_no_flag_in_the_editor() {
+        let mut errors = vec![PullError::Missing {
+            question: Unanswered::Confirmation,
+            options: String::new(),
+        }];
+        errors.extend(QUESTION_KINDS.map(|kind| PullError::Missing {
+            question: Unanswered::Question(kind),
+            options: String::new(),
+        }));
+        for error in errors {
+            let (_, message) = describe_pull_error(&error);
+            assert!(!message.contains("--"), "{message}");
+            // The terminal's wording names the flag.
+            assert!(error.to_string().contains("--"), "{error}");
+        }
+        for error in [
+            LoginError::NoClientId,
+            LoginError::Timeout(std::time::Duration::from_secs(300)),
+        ] {
+            let editor = error.message(Audience::Editor);
+            assert!(!editor.contains("--"), "{editor}");
+            let cli = error.message(Audience::Cli);
+            assert!(!cli.contains("neon-lsp."), "{cli}");
+            assert_eq!(cli, error.to_string());
+        }
     }
 
     #[test]

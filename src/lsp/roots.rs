@@ -8,7 +8,7 @@
 //! gets *single-file mode*: the open documents plus the .env files (and config) in their own
 //! folders, listed without descending, and nothing else.
 //!
-//! Not for deciding what a project contains (that is `cli::walk`).
+//! Not for deciding what a project contains (that is `disk::walk`).
 
 use crate::workspace::{FileKind, GitState, WorkspaceFile, classify};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,7 @@
 //! Reading a workspace folder from disk: the background scan, its progress and cancel button,
 //! and single-file mode (`roots`) for folders that are not projects.
 //!
-//! The scan runs `cli::walk` on a blocking thread, started before the progress bar so it never
+//! The scan runs `disk::walk` on a blocking thread, started before the progress bar so it never
 //! waits for the editor. While it runs, the progress bar counts the files read (every half
 //! second) and offers a cancel button; cancelling stops the walk (its cancel flag is set when
 //! the task is dropped) and leaves the folder in single-file mode. A folder with no project
@@ -11,7 +11,7 @@
 
 use super::log::Level;
 use super::{Backend, Root, lock, lock_map, roots};
-use crate::cli::walk::{self, Collected, WalkError, WalkOptions};
+use crate::disk::walk::{self, Collected, WalkError, WalkOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

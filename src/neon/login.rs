@@ -67,8 +67,9 @@ pub enum LoginError {
         source: std::io::Error,
     },
     #[error(
-        "no sign-in completed within {} s; run the command again (with --no-browser, paste the redirected address if the browser runs on another machine)",
-        .0.as_secs()
+        "no sign-in completed within {} s; {}",
+        .0.as_secs(),
+        crate::audience::Audience::Cli.sign_in_timeout_hint()
     )]
     Timeout(Duration),
     #[error(
@@ -102,6 +103,21 @@ fn description_suffix(description: &Option<String>) -> String {
 /// How to get a client id, for `auth login` without one. Neon issues OAuth clients to
 /// registered partners only (Neon partner guide, "OAuth integration"); neon-lsp never borrows
 /// another product's client id.
+impl LoginError {
+    /// The error worded for `audience` (`Display` is the command line's wording).
+    pub fn message(&self, audience: crate::audience::Audience) -> String {
+        match self {
+            LoginError::NoClientId => no_client_id_message(audience),
+            LoginError::Timeout(after) => format!(
+                "no sign-in completed within {} s; {}",
+                after.as_secs(),
+                audience.sign_in_timeout_hint()
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
 pub fn no_client_id_message(audience: crate::audience::Audience) -> String {
     format!(
         "no Neon OAuth client id is configured. Neon issues OAuth clients only to registered partners: \

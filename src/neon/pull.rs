@@ -344,6 +344,30 @@ pub enum QuestionKind {
     ClientType,
 }
 
+/// What a pull needed to ask and could not: one of the choices, or the final confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unanswered {
+    Question(QuestionKind),
+    Confirmation,
+}
+
+impl Unanswered {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Unanswered::Question(kind) => kind.noun(),
+            Unanswered::Confirmation => "confirmation",
+        }
+    }
+
+    /// The flag that answers it on the command line.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Unanswered::Question(kind) => kind.flag(),
+            Unanswered::Confirmation => "--yes",
+        }
+    }
+}
+
 impl QuestionKind {
     /// The flag that answers the question on the command line.
     pub fn flag(self) -> &'static str {
@@ -479,10 +503,11 @@ impl Selection {
 pub enum PullError {
     #[error(transparent)]
     Api(#[from] ApiError),
-    #[error("there is no terminal to ask for the {noun} on: pass {flag}{options}")]
+    /// A question nobody could answer (no terminal, no dialog): which one, and the choices.
+    /// `Display` names the command line's flag; the editor names its argument.
+    #[error("there is no terminal to ask for the {} on: pass {}{options}", .question.noun(), .question.flag())]
     Missing {
-        noun: &'static str,
-        flag: &'static str,
+        question: Unanswered,
         options: String,
     },
     #[error("cancelled")]
@@ -624,8 +649,7 @@ async fn pick<T: Clone>(
                 Ok(index) => items.get(index).cloned().ok_or(PullError::Cancelled),
                 Err(ChoiceError::Cancelled) => Err(PullError::Cancelled),
                 Err(ChoiceError::NotInteractive) => Err(PullError::Missing {
-                    noun: kind.noun(),
-                    flag: kind.flag(),
+                    question: Unanswered::Question(kind),
                     options: format!(" ({})", list_options(labels())),
                 }),
             }
@@ -987,8 +1011,7 @@ async fn choose_client_type(
         Err(ChoiceError::NotInteractive) => match suggested {
             Some((client, reason)) => Ok((*client, reason.clone())),
             None => Err(PullError::Missing {
-                noun: QuestionKind::ClientType.noun(),
-                flag: QuestionKind::ClientType.flag(),
+                question: Unanswered::Question(QuestionKind::ClientType),
                 options: format!(
                     " ({})",
                     list_options(ClientType::ALL.iter().map(|c| c.id().to_owned()))
@@ -1047,7 +1070,7 @@ pub fn secret_refusal(state: GitState, file_name: &str, audience: Audience) -> O
 }
 
 /// What git thinks of `path` (asked from the file's own folder).
-pub fn git_state(path: &Path) -> Result<GitState, crate::cli::git::GitError> {
+pub fn git_state(path: &Path) -> Result<GitState, crate::disk::git::GitError> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -1061,7 +1084,7 @@ pub fn git_state(path: &Path) -> Result<GitState, crate::cli::git::GitError> {
     if !dir.is_dir() {
         return Ok(GitState::NotInRepository);
     }
-    let states = crate::cli::git::git_states(dir, &[name.as_str()])?;
+    let states = crate::disk::git::git_states(dir, &[name.as_str()])?;
     Ok(states.get(&name).copied().unwrap_or_default())
 }
 
@@ -1175,8 +1198,7 @@ pub async fn pull(
             }
             Err(ChoiceError::NotInteractive) => {
                 return Err(PullError::Missing {
-                    noun: "confirmation",
-                    flag: "--yes",
+                    question: Unanswered::Confirmation,
                     options: String::new(),
                 });
             }
@@ -1201,7 +1223,7 @@ pub fn write_env_file(path: &Path, text: &str) -> Result<(), PullError> {
     };
     #[cfg(not(unix))]
     let mode = 0o600;
-    super::write_atomically(path, text.as_bytes(), mode).map_err(|source| PullError::Io {
+    crate::disk::write_atomically(path, text.as_bytes(), mode).map_err(|source| PullError::Io {
         action: "write",
         path: path.to_owned(),
         source,

@@ -236,10 +236,12 @@ impl TokenStore {
             reason: json_problem(&error),
         })?;
         bytes.push(b'\n');
-        super::write_atomically(&self.path(), &bytes, 0o600).map_err(|source| StoreError::Io {
-            action: "could not write",
-            path: self.path(),
-            source,
+        crate::disk::write_atomically(&self.path(), &bytes, 0o600).map_err(|source| {
+            StoreError::Io {
+                action: "could not write",
+                path: self.path(),
+                source,
+            }
         })
     }
 

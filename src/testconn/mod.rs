@@ -267,8 +267,8 @@ fn timeout_failure(phase: &'static str, what: &str, options: &TestOptions) -> Fa
         ),
         next_step: match phase {
             "connect" => "a firewall may drop the packets: check the server's firewall rules (Azure: allow your client IP; Neon: IP Allow list) and the port".to_owned(),
-            "tls" | "auth" => "the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so retry once with a longer --timeout".to_owned(),
-            _ => "retry with a longer --timeout; check the network path to the server".to_owned(),
+            "tls" | "auth" => format!("the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so {}", options.audience.longer_timeout_hint()),
+            _ => format!("{}; check the network path to the server", options.audience.longer_timeout_hint()),
         },
     }
 }
@@ -741,36 +741,7 @@ where
 /// [`default_env_files`]'s precedence; names without a conventional rank keep their order after
 /// `.env`.
 pub fn in_precedence_order(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
-    fn rank(path: &std::path::Path) -> u8 {
-        match path.file_name().and_then(|n| n.to_str()) {
-            Some(".env.local") => 1,
-            Some(".env.development") => 2,
-            Some(".env") => 3,
-            Some(name) if name.starts_with(".env.") && name.ends_with(".local") => 0,
-            _ => 4,
-        }
-    }
-    let mut folders: Vec<&std::path::Path> = Vec::new();
-    for file in files {
-        let folder = file.parent().unwrap_or(std::path::Path::new(""));
-        if !folders.contains(&folder) {
-            folders.push(folder);
-        }
-    }
-    let mut ordered: Vec<std::path::PathBuf> = Vec::with_capacity(files.len());
-    for folder in folders {
-        let mut in_folder: Vec<&std::path::PathBuf> = files
-            .iter()
-            .filter(|file| file.parent().unwrap_or(std::path::Path::new("")) == folder)
-            .collect();
-        in_folder.sort_by_key(|file| rank(file));
-        for file in in_folder {
-            if !ordered.contains(file) {
-                ordered.push(file.clone());
-            }
-        }
-    }
-    ordered
+    crate::query::in_precedence_order(files)
 }
 
 /// The .env files a test reads for `path` (a folder, or one .env file), highest precedence
@@ -786,11 +757,10 @@ pub fn default_env_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
                 .filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
-                        name.starts_with(".env.")
-                            && name.ends_with(".local")
-                            && name != ".env.local"
-                    })
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(crate::query::env_precedence)
+                        == Some(0)
                 })
                 .collect()
         })

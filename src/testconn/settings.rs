@@ -443,21 +443,15 @@ fn infer_target(
     }
 }
 
-/// The passwordless auth type the variables imply (P1 §4.2): a tenant and secret mean a service
-/// principal, a client id alone a user-assigned identity, neither the system-assigned one.
+/// The passwordless auth type the variables imply: `infer::passwordless_auth`, as the linter
+/// infers it from the variables the code reads (a tenant or a client secret mean a service
+/// principal, a client id alone a user-assigned identity), else the system-assigned identity.
 fn infer_passwordless(sources: &Sources, target: Target, name: Option<&str>) -> AuthType {
-    let has = |field: Field| {
-        sources
-            .get(&catalogue::env_name(target, name, field))
-            .is_some()
-    };
-    if has(Field::ClientSecret) && has(Field::TenantId) {
-        AuthType::ServicePrincipal
-    } else if has(Field::ClientId) {
-        AuthType::UserIdentity
-    } else {
-        AuthType::SystemIdentity
-    }
+    crate::infer::passwordless_auth(|field| {
+        let variable = catalogue::env_name(target, name, field);
+        sources.get(&variable).is_some().then_some(variable)
+    })
+    .map_or(AuthType::SystemIdentity, |(auth, _)| auth)
 }
 
 #[cfg(test)]
@@ -541,6 +535,21 @@ mod tests {
                 "AZURE_POSTGRESQL_CLIENTID=c\nAZURE_POSTGRESQL_TENANTID=t\nAZURE_POSTGRESQL_CLIENTSECRET=s\n"
             ),
             AuthType::ServicePrincipal
+        );
+        // A tenant is only ever injected for a service principal (P1 §4.2): the linter's
+        // inference, not a user-assigned identity; the missing secret is then named.
+        let error = resolve(
+            &sources(
+                &format!("{base}AZURE_POSTGRESQL_CLIENTID=c\nAZURE_POSTGRESQL_TENANTID=t\n"),
+                &[],
+            ),
+            &Selection::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("AZURE_POSTGRESQL_CLIENTSECRET"),
+            "{}",
+            error.message
         );
         let settings = resolve(
             &sources(&format!("{base}AZURE_POSTGRESQL_CLIENTID=c\nAZURE_POSTGRESQL_TENANTID=t\nAZURE_POSTGRESQL_CLIENTSECRET=very-secret\n"), &[]),

@@ -17,6 +17,7 @@ pub fn neon_secret_env(client_type: ClientType, host: &str, port: u16) -> Vec<(S
         client_type,
         auth: AuthType::Secret,
         name: None,
+        customized_keys: Vec::new(),
     };
     let values = EnvValues {
         params: ConnectionParams {

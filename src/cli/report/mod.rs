@@ -10,7 +10,7 @@ mod json;
 mod sarif;
 mod text;
 
-pub use crate::cli::walk::Note;
+pub use crate::disk::walk::Note;
 pub use github::render_github;
 pub use json::render_json;
 pub use sarif::render_sarif;

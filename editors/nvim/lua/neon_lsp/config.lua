@@ -33,11 +33,9 @@ M.filetypes = {
   "hcl",
 }
 
---- Searched upwards, in this order of preference: a neon-lsp.toml marks the workspace even when a
---- manifest sits nearer (a monorepo's services), then the repository, then the nearest manifest.
+--- Manifest file names: the server's list (workspace::MANIFESTS; tests/editor_files.rs pins both).
 local manifests = {
   ["package.json"] = true,
-  ["requirements.txt"] = true,
   ["pyproject.toml"] = true,
   ["Pipfile"] = true,
   ["setup.py"] = true,
@@ -49,13 +47,27 @@ local manifests = {
   ["Gemfile"] = true,
 }
 
+--- Manifest names with a wildcard, as Lua patterns (the same list).
+local manifest_patterns = {
+  "^requirements.*%.txt$",
+  "^.*%.csproj$",
+}
+
 --- Searched upwards, in this order of preference: a neon-lsp.toml marks the workspace even when a
 --- manifest sits nearer (a monorepo's services), then the repository, then the nearest manifest.
 M.root_markers = {
   "neon-lsp.toml",
   ".git",
   function(name)
-    return manifests[name] == true or name:match("%.csproj$") ~= nil
+    if manifests[name] == true then
+      return true
+    end
+    for _, pattern in ipairs(manifest_patterns) do
+      if name:match(pattern) then
+        return true
+      end
+    end
+    return false
   end,
 }
 
@@ -101,7 +113,8 @@ function M.missing_binary_message(executable, how)
   )
 end
 
--- The server takes neon-lsp.toml's own spellings too (client-type, env-files).
+-- Every key the server reads (lsp::SETTING_KEYS, pinned by tests/editor_files.rs), with
+-- neon-lsp.toml's own spellings too (client-type, env-files).
 local setting_types = {
   target = "string",
   clientType = "string",
@@ -112,6 +125,8 @@ local setting_types = {
   rules = "table",
   -- { deployed = true }: read the deployed configuration from Azure (off by default).
   azure = "table",
+  docsUrl = "string",
+  ["docs-url"] = "string",
 }
 
 --- Checks the user's settings for the shape the server expects; returns a list of problems

@@ -9,7 +9,7 @@
 //! matter" ([`crate::scan::might_be_relevant`]), and it never fails because one file could
 //! not be read — such files become [`Note`]s.
 
-use crate::cli::git;
+use crate::disk::git;
 use crate::scan::might_be_relevant;
 use crate::workspace::{FileKind, GitState, Workspace, WorkspaceFile, classify};
 use ignore::{WalkBuilder, WalkState};
