@@ -10,8 +10,7 @@ pub struct Case {
     pub before: &'static str,
     /// (relative path, contents)
     pub file: (&'static str, String),
-    /// The case yields hundreds of thousands of findings, each held in memory and printed:
-    /// its cost is the findings' own, and it gets looser bounds (see `tests/pathological.rs`).
+    /// The case yields hundreds of thousands of findings (listed up to the per-file cap).
     pub many_findings: bool,
 }
 
