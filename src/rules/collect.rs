@@ -11,6 +11,10 @@
 //! `&mut Collector`, which derefs to the vector of the rule being run. Taking it mutably is
 //! the moment the previous rule's findings are settled, so at most one rule's raw findings are
 //! held at once (see `Collector::deref_mut`).
+//!
+//! A rule whose findings can run into the hundreds of thousands (`duplicate-key`) may stop
+//! building them at the cap itself and push one finding with `omitted` set instead; it joins
+//! the summary like any finding past the cap.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::Rule;
@@ -49,9 +53,11 @@ impl<'k> Collector<'k> {
             return;
         }
         let mut batch = std::mem::take(&mut self.pending);
-        // The first findings in the file are the ones listed (a stable sort keeps a rule's
-        // own order among findings at one place).
-        batch.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+        // The first findings in the file are the ones listed; a summary a rule made itself
+        // (it stopped building findings at the cap) comes after those it listed.
+        batch.sort_unstable_by(|a, b| {
+            (&a.path, a.omitted > 0, a.range.start).cmp(&(&b.path, b.omitted > 0, b.range.start))
+        });
         for mut diagnostic in batch {
             if !(self.keep)(&mut diagnostic) {
                 continue;

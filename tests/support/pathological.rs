@@ -74,14 +74,14 @@ pub fn cases() -> Vec<Case> {
             ),
         },
         Case {
-            name: "one variable read 250k times (4 MB)",
+            name: "one misspelt variable read 250k times (6.5 MB)",
             before: "30 s",
             many_findings: true,
             file: (
                 "reads.js",
                 format!(
                     "const env = process.env;\n{}",
-                    "env.NEON_PGHOS;\n".repeat(250_000)
+                    "env.NEON_POSTGRESQL_HOTS;\n".repeat(250_000)
                 ),
             ),
         },
