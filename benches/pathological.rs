@@ -16,7 +16,7 @@ fn main() {
         pathological::write(&case, dir.path());
         let (cpu, peak, output) = pathological::measure(binary, dir.path());
         let note = if case.many_findings {
-            " (hundreds of thousands of findings)"
+            " (hundreds of thousands of findings, listed up to the cap)"
         } else {
             ""
         };

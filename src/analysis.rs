@@ -69,9 +69,10 @@ pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnosti
         });
     }
     let context = Context::build(workspace, config, options);
-    let mut diagnostics = Vec::new();
-    rules::run_all(&context, &mut diagnostics);
-    Ok(context.finish(diagnostics))
+    let keep = |diagnostic: &mut Diagnostic| context.keeps(diagnostic);
+    let mut collector = rules::collect::Collector::new(&keep);
+    rules::run_all(&context, &mut collector);
+    Ok(context.finish(collector.finish()))
 }
 
 pub type FileId = usize;
@@ -908,30 +909,31 @@ impl<'a> Context<'a> {
             })
     }
 
-    /// Applies configured severities and suppression comments, and sorts.
-    fn finish(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-        let mut kept: Vec<Diagnostic> = diagnostics
-            .into_iter()
-            .filter_map(|mut diagnostic| {
-                let level = self
-                    .options
-                    .rules
-                    .get(&diagnostic.rule)
-                    .or_else(|| self.config.rules.get(&diagnostic.rule));
-                match level {
-                    Some(RuleLevel::Off) => return None,
-                    Some(RuleLevel::Severity(severity)) => diagnostic.severity = *severity,
-                    None => {}
-                }
-                let file = self.files.iter().find(|f| f.path == diagnostic.path)?;
-                let line = file.line_index.line_of(diagnostic.range.start);
-                let suppressed = file
-                    .suppressions
-                    .iter()
-                    .any(|s| s.covers(diagnostic.rule, line));
-                (!suppressed).then_some(diagnostic)
-            })
-            .collect();
+    /// Applies the configured severity to a finding; `false` when its rule is off or a
+    /// suppression comment covers it.
+    fn keeps(&self, diagnostic: &mut Diagnostic) -> bool {
+        let level = self
+            .options
+            .rules
+            .get(&diagnostic.rule)
+            .or_else(|| self.config.rules.get(&diagnostic.rule));
+        match level {
+            Some(RuleLevel::Off) => return false,
+            Some(RuleLevel::Severity(severity)) => diagnostic.severity = *severity,
+            None => {}
+        }
+        let Some(file) = self.files.iter().find(|f| f.path == diagnostic.path) else {
+            return false;
+        };
+        let line = file.line_index.line_of(diagnostic.range.start);
+        !file
+            .suppressions
+            .iter()
+            .any(|s| s.covers(diagnostic.rule, line))
+    }
+
+    /// Sorts the kept findings (`keeps` has filtered them) and drops repeats.
+    fn finish(&self, mut kept: Vec<Diagnostic>) -> Vec<Diagnostic> {
         kept.sort_by(|a, b| {
             (&a.path, a.range.start, a.rule).cmp(&(&b.path, b.range.start, b.rule))
         });

@@ -99,6 +99,9 @@ pub struct Diagnostic {
     pub message: String,
     pub fixes: Vec<Fix>,
     pub related: Vec<Related>,
+    /// Non-zero on the one summary finding that stands for this many further findings of its
+    /// rule in its file, past the per-file cap (`rules::collect`); reporters count them all.
+    pub omitted: usize,
 }
 
 impl Diagnostic {
@@ -116,12 +119,18 @@ impl Diagnostic {
             message: message.into(),
             fixes: Vec::new(),
             related: Vec::new(),
+            omitted: 0,
         }
     }
 
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fixes.push(fix);
         self
+    }
+
+    /// How many findings this one counts for: itself, or the findings a summary stands for.
+    pub fn count(&self) -> usize {
+        self.omitted.max(1)
     }
 
     pub fn with_related(mut self, related: Related) -> Self {

@@ -738,6 +738,7 @@ fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
         message: format!("neon-lsp.toml: {}", error.message),
         fixes: Vec::new(),
         related: Vec::new(),
+        omitted: 0,
     }
 }
 

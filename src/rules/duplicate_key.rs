@@ -3,6 +3,7 @@
 use crate::analysis::Context;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Related};
 use crate::rules::Rule;
+use crate::rules::collect::MAX_PER_RULE_AND_FILE;
 use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -30,6 +31,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         // it overrides nothing (one mistake, one diagnostic).
         let rejected = super::env_syntax::rejected_lines(context, file, env);
         let mut first: HashMap<&str, usize> = HashMap::new();
+        // Past the per-file cap only a count is kept (`collect`): a generated file with 146k
+        // copies of a key must not build 146k messages, fixes and related locations.
+        let mut listed = 0;
+        let mut past_cap: Option<Diagnostic> = None;
         for (index, entry) in env.entries.iter().enumerate() {
             if rejected.contains(&entry.line) {
                 continue;
@@ -38,6 +43,16 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 first.insert(&entry.key, index);
                 continue;
             };
+            if listed == MAX_PER_RULE_AND_FILE {
+                past_cap
+                    .get_or_insert_with(|| {
+                        Diagnostic::new(Rule::DuplicateKey, file.path, entry.key_range, "")
+                    })
+                    .omitted += 1;
+                first.insert(&entry.key, index);
+                continue;
+            }
+            listed += 1;
             let earlier = &env.entries[earlier_index];
             let mut diagnostic = Diagnostic::new(
                 Rule::DuplicateKey,
@@ -64,5 +79,6 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             first.insert(&entry.key, index);
             out.push(diagnostic);
         }
+        out.extend(past_cap);
     }
 }

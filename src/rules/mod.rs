@@ -88,6 +88,7 @@ impl std::fmt::Display for Rule {
     }
 }
 
+pub(crate) mod collect;
 mod connection_string_format;
 mod declared_auth_mismatch;
 mod declared_client_type_mismatch;
@@ -117,7 +118,6 @@ mod wrong_client_type_variable;
 mod wrong_token_scope;
 
 use crate::analysis::Context;
-use crate::diagnostic::Diagnostic;
 
 impl Rule {
     /// The rule's user documentation (What it does / Why is this bad? / Example / Use instead),
@@ -189,7 +189,9 @@ pub fn rules_markdown() -> String {
 }
 
 /// Runs every rule over the analysis context.
-pub(crate) fn run_all(context: &Context, out: &mut Vec<Diagnostic>) {
+/// Runs every rule into `out`, which settles (filters and caps) each rule's findings before
+/// the next rule runs (`collect`).
+pub(crate) fn run_all(context: &Context, out: &mut collect::Collector<'_>) {
     unknown_variable::check(context, out);
     wrong_client_type_variable::check(context, out);
     incomplete_variable_set::check(context, out);

@@ -23,6 +23,13 @@ struct JsonDiagnostic<'a> {
     end_column: usize,
     message: &'a str,
     fixes: Vec<JsonFix<'a>>,
+    /// On a summary finding past the per-file cap: how many findings it stands for.
+    #[serde(skip_serializing_if = "is_zero")]
+    omitted: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[derive(Serialize)]
@@ -84,6 +91,7 @@ pub fn render_json(report: &Report) -> String {
                         .collect(),
                 })
                 .collect(),
+            omitted: diagnostic.omitted,
         })
         .collect();
     let counts = report.counts();

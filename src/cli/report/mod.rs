@@ -79,11 +79,13 @@ impl Report {
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
         for diagnostic in &self.diagnostics {
+            // A summary finding counts the findings it stands for (`rules::collect`).
+            let count = diagnostic.count();
             match diagnostic.severity {
-                Severity::Error => counts.errors += 1,
-                Severity::Warning => counts.warnings += 1,
-                Severity::Info => counts.infos += 1,
-                Severity::Hint => counts.hints += 1,
+                Severity::Error => counts.errors += count,
+                Severity::Warning => counts.warnings += count,
+                Severity::Info => counts.infos += count,
+                Severity::Hint => counts.hints += count,
             }
         }
         counts

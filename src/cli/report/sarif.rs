@@ -104,6 +104,13 @@ pub fn render_sarif(report: &Report) -> String {
         }
         result.insert("level".into(), json!(level(diagnostic.severity)));
         result.insert("message".into(), json!({ "text": diagnostic.message }));
+        if diagnostic.omitted > 0 {
+            // A summary past the per-file cap: the count of findings it stands for.
+            result.insert(
+                "properties".into(),
+                json!({ "omitted": diagnostic.omitted }),
+            );
+        }
         result.insert(
             "locations".into(),
             json!([{ "physicalLocation": {
