@@ -79,6 +79,7 @@ fn neovim_root_markers_are_the_servers_manifests() {
 fn lua_keys(table: &str) -> Vec<String> {
     table
         .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
         .filter_map(|line| line.split_once('='))
         .map(|(key, _)| {
             key.trim()
