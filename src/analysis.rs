@@ -206,6 +206,71 @@ impl Connection {
         self.variables.iter().find(|v| v.name == name)
     }
 
+    /// The `customizedKeys` in effect, as (Service Connector's name, the name the app gets):
+    /// the deployed linker's when one applies, else the declared linker's. `variables` already
+    /// carries the renamed names; snippets and messages use this to say so.
+    pub fn renames(&self) -> &[(String, String)] {
+        if let Some((linker, _)) = &self.deployed {
+            return &linker.customized_keys;
+        }
+        self.declaration
+            .as_ref()
+            .map_or(&[], |d| d.customized_keys.as_slice())
+    }
+
+    /// The environment variable the app reads for a catalogue field, after `customizedKeys`
+    /// (`Field::Host` → `DB_HOST` when the linker renames `AZURE_POSTGRESQL_HOST`); `None` when
+    /// Service Connector sets no variable for that field on this connection.
+    pub fn env_name(&self, field: Field) -> Option<&str> {
+        self.env_variables()
+            .find(|v| v.field() == Some(field))
+            .map(|v| v.name.as_str())
+    }
+
+    /// Service Connector's own name for a variable `customizedKeys` renamed (`DB_HOST` →
+    /// `AZURE_POSTGRESQL_HOST`).
+    pub fn original_name(&self, name: &str) -> Option<&str> {
+        self.renames()
+            .iter()
+            .find(|(_, to)| to == name)
+            .map(|(from, _)| from.as_str())
+    }
+
+    /// The name `customizedKeys` gives Service Connector's `default_name`, if it renames it.
+    pub fn renamed_to(&self, default_name: &str) -> Option<&str> {
+        self.renames()
+            .iter()
+            .find(|(from, _)| from == default_name)
+            .map(|(_, to)| to.as_str())
+    }
+
+    /// Where the renames are written: "customizedKeys of infra/main.bicep:55" or "customizedKeys
+    /// of the deployed connection pg of app-web".
+    pub fn renames_source(&self) -> Option<String> {
+        if self.renames().is_empty() {
+            return None;
+        }
+        Some(match (&self.deployed, &self.declaration) {
+            (Some((linker, app)), _) => format!(
+                "customizedKeys of the deployed connection {} of {app}",
+                linker.name
+            ),
+            (None, Some(declaration)) => format!("customizedKeys of {}", declaration.at),
+            (None, None) => "customizedKeys".to_string(),
+        })
+    }
+
+    /// "DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:55", or
+    /// "AZURE_POSTGRESQL_HOST is renamed to DB_HOST by …": `None` when no rename touches `name`.
+    pub fn rename_note(&self, name: &str) -> Option<String> {
+        let source = self.renames_source()?;
+        if let Some(original) = self.original_name(name) {
+            return Some(format!("{name} is {original} renamed by {source}"));
+        }
+        self.renamed_to(name)
+            .map(|to| format!("{name} is renamed to {to} by {source}"))
+    }
+
     pub fn env_variables(&self) -> impl Iterator<Item = &Variable> {
         self.variables.iter().filter(|v| v.field().is_some())
     }
@@ -954,7 +1019,14 @@ impl<'a> Context<'a> {
     }
 
     /// The connection a .env key belongs to (matching target and connection name).
+    /// A key `customizedKeys` renamed (`DB_HOST`) belongs to the connection that sets it.
     pub fn connection_for_env_key(&self, file_id: FileId, key: &str) -> Option<&Connection> {
+        if let Some((_, renamed)) = self
+            .connections_of_env_file(file_id)
+            .find(|(_, c)| c.original_name(key).is_some() && c.variable(key).is_some())
+        {
+            return Some(renamed);
+        }
         let parsed = catalogue::parse_name(key)?;
         self.connections_of_env_file(file_id)
             .map(|(_, c)| c)
@@ -1443,6 +1515,9 @@ pub fn variable_at(
             None => description.push_str("Not a Service Connector variable."),
         },
     }
+    if let Some(note) = connection.and_then(|c| c.rename_note(&name)) {
+        description.push_str(&format!("\n\n{note}."));
+    }
     let env_scope: Vec<FileId> = connection.map(|c| c.env_files.clone()).unwrap_or_default();
     let mut definitions = Vec::new();
     for (id, env_file, env) in context.env_files() {
@@ -1560,15 +1635,24 @@ pub fn completions_at(
                 .field()
                 .map(|f| f.description())
                 .unwrap_or("setting");
+            let mut documentation = format!(
+                "Set by Azure Service Connector.\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
+                variable.entry.format.describe(),
+                variable.entry.example,
+                variable.entry.source
+            );
+            if let Some(note) = connection.rename_note(&variable.name) {
+                documentation.push_str(&format!("\n\n{note}."));
+            }
             out.push(Completion {
                 name: variable.name.clone(),
-                detail: format!("{} — {} ({})", field, connection.target.display_name(), connection.client_description()),
-                documentation: format!(
-                    "Set by Azure Service Connector.\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
-                    variable.entry.format.describe(),
-                    variable.entry.example,
-                    variable.entry.source
+                detail: format!(
+                    "{} — {} ({})",
+                    field,
+                    connection.target.display_name(),
+                    connection.client_description()
                 ),
+                documentation,
             });
         }
     }
@@ -1742,6 +1826,104 @@ mod completion_tests {
         assert!(
             names.contains(&"NEON_POSTGRESQL_NAME".to_string()),
             "{names:?}"
+        );
+    }
+    #[test]
+    fn customized_keys_rename_the_connection_for_env_files_hover_and_completion() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST', AZURE_POSTGRESQL_PASSWORD: 'DB_PASS' }\n    }\n  }\n}\n";
+        let settings =
+            "import os\nHOST = os.environ[\"DB_HOST\"]\nPASSWORD = os.environ[\"DB_PASS\"]\n";
+        let env = "DB_HOST=db.postgres.database.azure.com\nDB_PASS=example\n";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "django\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+                file("app/.env", env),
+            ],
+        };
+        let options = Options::default();
+        let context = lenient_context(&workspace, &options);
+        let connection = &context.connections[0];
+        // What snippets use: the variable for a catalogue field, after the rename.
+        assert_eq!(connection.env_name(Field::Host), Some("DB_HOST"));
+        assert_eq!(
+            connection.env_name(Field::User),
+            Some("AZURE_POSTGRESQL_USER")
+        );
+        assert_eq!(connection.env_name(Field::ClientId), None);
+        assert_eq!(
+            connection.original_name("DB_PASS"),
+            Some("AZURE_POSTGRESQL_PASSWORD")
+        );
+        assert_eq!(
+            connection.renamed_to("AZURE_POSTGRESQL_HOST"),
+            Some("DB_HOST")
+        );
+        assert_eq!(
+            connection.renames_source().as_deref(),
+            Some("customizedKeys of infra/main.bicep:5")
+        );
+        // A renamed key in .env belongs to the connection: hover explains it.
+        let hover = variable_at(&workspace, &options, "app/.env", 2).unwrap();
+        assert!(
+            hover.description.contains("Set by Azure Service Connector")
+                && hover
+                    .description
+                    .contains("DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:5"),
+            "{}",
+            hover.description
+        );
+        assert_eq!(hover.readers.len(), 1);
+        // Completion in .env offers the renamed names and says so.
+        let completions = completions_at(&workspace, &options, "app/.env", 0);
+        let host = completions.iter().find(|c| c.name == "DB_HOST").unwrap();
+        assert!(
+            host.documentation.contains("renamed by"),
+            "{}",
+            host.documentation
+        );
+        assert!(
+            !completions
+                .iter()
+                .any(|c| c.name == "AZURE_POSTGRESQL_HOST")
+        );
+        // Nothing flags the renamed keys or asks for them.
+        let found = analyse(&workspace, &options).unwrap();
+        assert!(
+            found.iter().all(|d| !matches!(
+                d.rule,
+                rules::Rule::UnknownVariable
+                    | rules::Rule::UnusedEnvVariable
+                    | rules::Rule::UndefinedInEnvFile
+            )),
+            "{found:?}"
+        );
+        // The key under Service Connector's own name is a leftover, and says why.
+        let leftover = Workspace {
+            files: workspace
+                .files
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    if f.path == "app/.env" {
+                        f.text
+                            .push_str("AZURE_POSTGRESQL_HOST=old.postgres.database.azure.com\n");
+                    }
+                    f
+                })
+                .collect(),
+        };
+        let found = analyse(&leftover, &options).unwrap();
+        let unused: Vec<&Diagnostic> = found
+            .iter()
+            .filter(|d| d.rule == rules::Rule::UnusedEnvVariable)
+            .collect();
+        assert_eq!(unused.len(), 1, "{found:?}");
+        assert!(
+            unused[0].message.contains("renames it to DB_HOST"),
+            "{}",
+            unused[0].message
         );
     }
 }
