@@ -124,6 +124,7 @@ const WATCHED: &[&str] = &[
     "**/.github/workflows/*.{yml,yaml}",
     "**/azure-pipelines*.{yml,yaml}",
     "**/*.sh",
+    "**/*.ps1",
 ];
 
 /// One workspace folder: its files and what was last published for them.
