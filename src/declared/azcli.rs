@@ -262,7 +262,10 @@ mod tests {
             found[0].client_type.as_ref().unwrap().value,
             ClientType::NodeJs
         );
-        assert_eq!(found[0].auth.as_ref().unwrap().value, AuthType::UserIdentity);
+        assert_eq!(
+            found[0].auth.as_ref().unwrap().value,
+            AuthType::UserIdentity
+        );
         assert_eq!(found[1].target.as_ref().unwrap().value, Target::Neon);
         assert_eq!(found[1].secret, Some(SettingValue::Protected));
         // GitHub Actions: a pwsh step.
@@ -279,7 +282,10 @@ mod tests {
         assert_eq!(found[0].client_type.as_ref().unwrap().value, ClientType::Go);
         let windows = "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN az webapp connection create postgres-flexible `\n    --client-type php --system-identity\n";
         let found = read("Dockerfile", windows);
-        assert_eq!(found[0].client_type.as_ref().unwrap().value, ClientType::Php);
+        assert_eq!(
+            found[0].client_type.as_ref().unwrap().value,
+            ClientType::Php
+        );
         // In a POSIX shell script a backtick is a command substitution, not a continuation.
         let shell = "HOST=`hostname`\naz webapp connection create postgres-flexible --client-type go `\n--system-identity`\n";
         let found = read("deploy.sh", shell);
