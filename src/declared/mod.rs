@@ -337,7 +337,7 @@ fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Servi
             let service = declaration
                 .app
                 .as_deref()
-                .and_then(|app| project.iter().find(|s| s.name == app));
+                .and_then(|app| project.iter().find(|s| s.is_app(app, &project)));
             let one_app = apps.get(root).is_none_or(|named| named.len() <= 1);
             match (service, project.as_slice()) {
                 (Some(service), _) => AppScope::Folder(service.project.clone()),
@@ -531,6 +531,38 @@ mod tests {
         assert_eq!(
             target_from_text("Microsoft.DBforPostgreSQL/flexibleServers@2023-03-01-preview"),
             Some(Target::AzurePostgresql)
+        );
+    }
+
+    #[test]
+    fn arm_linkers_of_a_two_app_monorepo_map_to_their_services_folders() {
+        let template = include_str!(
+            "../../tests/fixtures/projects/monorepo-arm-two-linkers/infra/azuredeploy.json"
+        );
+        let azure_yaml =
+            include_str!("../../tests/fixtures/projects/monorepo-arm-two-linkers/azure.yaml");
+        let found = read(&[
+            Input {
+                path: "azure.yaml",
+                text: azure_yaml,
+            },
+            Input {
+                path: "infra/azuredeploy.json",
+                text: template,
+            },
+        ]);
+        let scopes: Vec<(&str, &AppScope)> = found
+            .iter()
+            .filter(|d| d.kind == Kind::Linker)
+            .map(|d| (d.name.as_ref().map_or("?", |n| n.value.as_str()), &d.scope))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                ("web_db", &AppScope::Folder("src/web".into())),
+                ("orders_db", &AppScope::Folder("src/orders".into())),
+                ("reports_db", &AppScope::Unknown),
+            ]
         );
     }
 }
