@@ -713,6 +713,28 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|id| self.file(*id).path.to_string())
                 .collect(),
+            renamed: connection.renames().to_vec(),
+            unscoped_declarations: self
+                .declarations
+                .iter()
+                .filter(|d| {
+                    d.kind == DeclaredKind::Linker
+                        && d.scope == declared::AppScope::Unknown
+                        && d.target
+                            .as_ref()
+                            .is_none_or(|t| t.value == connection.target)
+                })
+                .map(|d| {
+                    format!(
+                        "{} declares a linker for an app neon-lsp cannot tell{}; it applies nowhere",
+                        d.at,
+                        d.app
+                            .as_deref()
+                            .map(|app| format!(" (\"{app}\")"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -1370,6 +1392,14 @@ pub struct ConnectionSummary {
     pub reason: String,
     /// The .env files in scope, nearest first (workspace-relative).
     pub env_files: Vec<String>,
+    /// `customizedKeys` in effect: (Service Connector's name, the name the app gets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<(String, String)>,
+    /// Linkers of this target the infrastructure declares for an app neon-lsp cannot tell
+    /// (a scope through a parameter without a default, …): "infra/main.json:40 declares a
+    /// linker for an app neon-lsp cannot tell; it applies nowhere". Unknown, not wrong.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unscoped_declarations: Vec<String>,
 }
 
 /// The connections that apply to `path`: those its code reads, those a .env file belongs to, or
@@ -1924,6 +1954,46 @@ mod completion_tests {
             unused[0].message.contains("renames it to DB_HOST"),
             "{}",
             unused[0].message
+        );
+    }
+
+    #[test]
+    fn a_linker_whose_app_cannot_be_told_is_named_as_unknown_in_the_description() {
+        macro_rules! fixture {
+            ($path:literal) => {
+                file(
+                    $path,
+                    include_str!(concat!(
+                        "../tests/fixtures/projects/monorepo-arm-two-linkers/",
+                        $path
+                    )),
+                )
+            };
+        }
+        let workspace = Workspace {
+            files: vec![
+                fixture!("azure.yaml"),
+                fixture!("infra/azuredeploy.json"),
+                fixture!("src/orders/package.json"),
+                fixture!("src/orders/db.js"),
+            ],
+        };
+        let connections = connections_at(&workspace, &Options::default(), "src/orders/db.js");
+        assert_eq!(connections.len(), 1);
+        let orders = &connections[0];
+        assert_eq!(orders.client_type, Some(ClientType::None));
+        assert!(
+            orders.reason.contains("infra/azuredeploy.json:"),
+            "{}",
+            orders.reason
+        );
+        assert_eq!(orders.unscoped_declarations.len(), 1, "{orders:?}");
+        assert!(
+            orders.unscoped_declarations[0].starts_with(
+                "infra/azuredeploy.json:62 declares a linker for an app neon-lsp cannot tell"
+            ),
+            "{:?}",
+            orders.unscoped_declarations
         );
     }
 }
