@@ -908,9 +908,26 @@ impl<'a> Context<'a> {
                         .is_some_and(|n| catalogue::normalise_connection_name(&n.value) == name)
                 })
                 .collect();
-            return (named.len() == 1).then(|| named[0]);
+            return self.one_connection(&named);
         }
-        (candidates.len() == 1).then(|| candidates[0])
+        self.one_connection(&candidates)
+    }
+
+    /// The one linker among `candidates`: the only one, or the first of several that declare
+    /// the same connection alike (Bicep and a deploy script both creating it: same client
+    /// type, auth, target and renames). `None` when they differ.
+    fn one_connection(&self, candidates: &[usize]) -> Option<usize> {
+        let (first, rest) = candidates.split_first()?;
+        let key = |i: &usize| {
+            let d = &self.declarations[*i];
+            (
+                d.client_type.as_ref().map(|c| c.value),
+                d.auth.as_ref().map(|a| a.value),
+                d.target.as_ref().map(|t| t.value),
+                &d.customized_keys,
+            )
+        };
+        rest.iter().all(|i| key(i) == key(first)).then_some(*first)
     }
 
     /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
@@ -1994,6 +2011,44 @@ mod completion_tests {
             ),
             "{:?}",
             orders.unscoped_declarations
+        );
+    }
+
+    #[test]
+    fn the_same_connection_declared_twice_alike_applies_and_differing_ones_do_not() {
+        let bicep = |client: &str| {
+            format!(
+                "resource web 'Microsoft.Web/sites@2022-09-01' existing = {{\n  name: 'ledger'\n}}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2024-04-01' = {{\n  name: 'pg'\n  scope: web\n  properties: {{\n    clientType: '{client}'\n    authInfo: {{ authType: 'secret' }}\n    targetService: {{ type: 'AzureResource', id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.DBforPostgreSQL/flexibleServers/db' }}\n  }}\n}}\n"
+            )
+        };
+        let script = "az webapp connection create postgres-flexible --name ledger --connection pg --client-type django --secret name=u secret=$PW\n";
+        let client_at = |bicep_client: &str| {
+            let workspace = Workspace {
+                files: vec![
+                    file("requirements.txt", "flask\n"),
+                    file("infra/main.bicep", &bicep(bicep_client)),
+                    file("scripts/deploy.sh", script),
+                    file(
+                        "app.py",
+                        "import os\nos.environ[\"AZURE_POSTGRESQL_NAME\"]\n",
+                    ),
+                ],
+            };
+            connections_at(&workspace, &Options::default(), "app.py")[0].clone()
+        };
+        let alike = client_at("django");
+        assert_eq!(alike.client_type, Some(ClientType::Django));
+        assert!(
+            alike.reason.contains("from infra/main.bicep:9")
+                || alike.reason.contains("from scripts/deploy.sh:1"),
+            "{}",
+            alike.reason
+        );
+        // Bicep says python, the script django: not guessed, the manifest decides.
+        let differ = client_at("python");
+        assert!(
+            differ.reason.contains("requirements.txt") || differ.client_type.is_none(),
+            "{differ:?}"
         );
     }
 }
