@@ -115,6 +115,7 @@ const WATCHED_INFRASTRUCTURE: &[&str] = &[
     "**/.github/workflows/*.{yml,yaml}",
     "**/azure-pipelines*.{yml,yaml}",
     "**/*.sh",
+    "**/*.ps1",
 ];
 
 /// The globs the server asks the editor to watch: every .env name, neon-lsp.toml and every

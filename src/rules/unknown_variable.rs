@@ -67,6 +67,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if !catalogue::looks_like_service_connector_name(&entry.key) {
                 continue;
             }
+            // A name `customizedKeys` chose (`AZURE_POSTGRESQL_DBHOST`) is set by the linker.
+            if context
+                .connections_of_env_file(file_id)
+                .any(|(_, c)| c.original_name(&entry.key).is_some())
+            {
+                continue;
+            }
             let parsed = catalogue::parse_name(&entry.key);
             let neon_identity = parsed.as_ref().is_some_and(|p| {
                 p.target == Target::Neon
