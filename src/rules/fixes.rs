@@ -1,0 +1,97 @@
+//! What the rules' fix functions share (issue 14): the nearest honest edit where no mechanical
+//! fix exists — a `TODO(neon-lsp)` comment above the finding saying what to change and why it
+//! cannot be done for you — and the few facts about a file's syntax that edits need.
+
+use crate::diagnostic::{Applicability, FileEdit, Fix};
+use crate::text::TextRange;
+
+/// The line-comment marker of the file at `path`, if its format has one (JSON has none).
+pub(crate) fn comment_prefix(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let extension = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+    if name.starts_with(".env")
+        || name.ends_with(".env")
+        || name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || name == "gemfile"
+        || name == "requirements.txt"
+    {
+        return Some("#");
+    }
+    match extension {
+        "py" | "rb" | "sh" | "bash" | "zsh" | "ps1" | "yml" | "yaml" | "toml" | "properties"
+        | "tf" | "tfvars" | "txt" | "cfg" | "ini" | "conf" => Some("#"),
+        "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "go" | "java" | "kt"
+        | "cs" | "php" | "bicep" | "rs" | "scala" | "swift" | "c" | "cpp" | "groovy" | "gradle" => {
+            Some("//")
+        }
+        "sql" => Some("--"),
+        _ => None,
+    }
+}
+
+/// The range of the line holding `offset`, without its terminator, and whether a terminator
+/// follows.
+pub(crate) fn line_at(text: &str, offset: usize) -> (TextRange, bool) {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let (end, terminated) = text[offset..]
+        .find('\n')
+        .map_or((text.len(), false), |at| (offset + at, true));
+    let end = if text[..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
+    (TextRange::new(start, end), terminated)
+}
+
+/// An unsafe fix that inserts `// TODO(neon-lsp): <note>` (in the file's comment syntax, with
+/// the line's indentation) above the line holding `at`. `None` for a format without comments.
+/// The note is written by the rule: it never quotes a value from the file.
+pub(crate) fn note_fix(path: &str, text: &str, at: usize, title: &str, note: &str) -> Option<Fix> {
+    let prefix = comment_prefix(path)?;
+    let (line, _) = line_at(text, at);
+    let indent: String = text[line.start..line.end]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let ending = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let note = note.replace(['\r', '\n'], " ");
+    Some(Fix {
+        title: title.to_owned(),
+        edits: vec![FileEdit::new(
+            path,
+            TextRange::empty(line.start),
+            format!("{indent}{prefix} TODO(neon-lsp): {note}{ending}"),
+        )],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_follow_the_file_syntax_and_indentation() {
+        let text = "def f():\n    print(dsn)\n";
+        let fix = note_fix("app.py", text, 15, "Explain", "say why").unwrap();
+        assert_eq!(fix.edits[0].range, TextRange::empty(9));
+        assert_eq!(fix.edits[0].new_text, "    # TODO(neon-lsp): say why\n");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        let fix = note_fix("src/db.ts", "x\r\ny\r\n", 3, "Explain", "a\nb").unwrap();
+        assert_eq!(fix.edits[0].new_text, "// TODO(neon-lsp): a b\r\n");
+        assert_eq!(fix.edits[0].range, TextRange::empty(3));
+        // JSON has no comments: no honest edit there.
+        assert!(note_fix("azuredeploy.json", "{}", 0, "Explain", "x").is_none());
+        assert_eq!(comment_prefix("web/.env.local"), Some("#"));
+        assert_eq!(comment_prefix("infra/main.bicep"), Some("//"));
+    }
+
+    #[test]
+    fn line_at_finds_the_line() {
+        assert_eq!(line_at("a\nbc\r\nd", 3), (TextRange::new(2, 4), true));
+        assert_eq!(line_at("a\nbc\r\nd", 6), (TextRange::new(6, 7), false));
+    }
+}
