@@ -519,7 +519,8 @@ fn renames_are_certain_only_when_they_keep_the_meaning() {
     ];
     let all_neon = all_env_names(Target::Neon, None);
     let all_neon: Vec<&str> = all_neon.iter().map(String::as_str).collect();
-    let table: &[(&str, &[&str], Option<(&str, bool)>)] = &[
+    type Row<'a> = (&'a str, &'a [&'a str], Option<(&'a str, bool)>);
+    let table: &[Row] = &[
         ("NEON_POSTGRESQL_URL", &nodejs_neon, None),
         ("NEON_POSTGRESQL_URI", &nodejs_neon, None),
         ("NEON_POSTGRESQL_DSN", &nodejs_neon, None),

@@ -35,6 +35,12 @@ token (scope `https://ossrdbms-aad.database.windows.net/.default`) and use it as
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
         let Some(declared) = connection
             .declaration
@@ -77,4 +83,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             message,
         ));
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note the contradiction to settle",
+        |d| {
+            format!(
+                "{}; decide which side is right and change the declaration or the code.",
+                d.message
+            )
+        },
+    );
 }

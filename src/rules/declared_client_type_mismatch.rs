@@ -43,6 +43,12 @@ applied by `check --fix`, because redeploying the connection changes the app's s
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
         let (Some(declaration), Some(client)) = (&connection.declaration, &connection.client_type)
         else {
@@ -113,4 +119,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(diagnostic);
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note the contradiction to settle",
+        |d| {
+            format!(
+                "{}; decide which side is right and change the declaration or the code.",
+                d.message
+            )
+        },
+    );
 }

@@ -30,6 +30,12 @@ variables of the declared target.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for declaration in &context.declarations {
         let (Kind::Linker, Some(target), AppScope::Folder(folder)) =
             (&declaration.kind, &declaration.target, &declaration.scope)
@@ -66,4 +72,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note the contradiction to settle",
+        |d| {
+            format!(
+                "{}; decide which side is right and change the declaration or the code.",
+                d.message
+            )
+        },
+    );
 }

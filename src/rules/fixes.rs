@@ -69,6 +69,34 @@ pub(crate) fn note_fix(path: &str, text: &str, at: usize, title: &str, note: &st
     })
 }
 
+/// For the rules whose findings no edit can settle (what is declared in infrastructure code,
+/// deployed on Azure, or a secret that must leave a committed file): each of `diagnostics`
+/// without a fix gets a note at its line, `note(diagnostic)` saying what to change by hand.
+pub(crate) fn add_notes(
+    context: &crate::analysis::Context,
+    diagnostics: &mut [crate::diagnostic::Diagnostic],
+    title: &str,
+    note: impl Fn(&crate::diagnostic::Diagnostic) -> String,
+) {
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.fixes.is_empty()) {
+        let Some(file) = context.files.iter().find(|f| f.path == diagnostic.path) else {
+            continue;
+        };
+        if file.lossy {
+            continue;
+        }
+        if let Some(fix) = note_fix(
+            &diagnostic.path,
+            file.text,
+            diagnostic.range.start,
+            title,
+            &note(diagnostic),
+        ) {
+            diagnostic.fixes.push(fix);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,31 +76,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let mut diagnostic =
             Diagnostic::new(Rule::TlsDisabled, value.file.path, value.range, message);
         diagnostic.severity = severity_for_target(target);
-        if let (Origin::Env(entry), false) = (&value.origin, value.file.lossy) {
-            let mut fixed = params.clone();
-            fixed.ssl_mode = Some(SslMode::Require);
-            let rendered = match value.key_order().filter(|_| format == Format::KeyValue) {
-                Some(keys) => fixed.render_key_value_ordered(keys),
-                None => fixed.render(format),
-            };
-            let mut edit = FileEdit::new(
-                value.file.path,
-                entry.value_range,
-                crate::dotenv::render_value(&rendered),
-            );
-            edit.display_text = Some(crate::dotenv::render_value(&fixed.masked(format)));
-            diagnostic = diagnostic.with_fix(Fix {
-                title: format!(
-                    "Set {setting}={}",
-                    if format == Format::Npgsql {
-                        "Require"
-                    } else {
-                        "require"
-                    }
-                ),
-                edits: vec![edit],
-                applicability: Applicability::Safe,
-            });
+        if let Some(fix) = require_tls_fix(&value, &params, format, setting) {
+            diagnostic = diagnostic.with_fix(fix);
         }
         out.push(diagnostic);
     }
@@ -167,9 +144,68 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 format!("`ssl: false` connects without TLS{}", neon_note(target)),
             );
             diagnostic.severity = severity_for_target(target);
+            diagnostic = diagnostic.with_fix(Fix {
+                title: "Set ssl: true".to_string(),
+                edits: vec![FileEdit::new(file.path, property.value_range, "true")],
+                applicability: Applicability::Safe,
+            });
             out.push(diagnostic);
         }
     }
+}
+
+/// `sslmode=require` written into the value: a .env entry re-rendered and re-quoted, a literal
+/// in code or a properties/YAML value rendered in place (not when it holds escapes, which a
+/// re-render could not keep). The password stays where it was; the shown text is masked.
+fn require_tls_fix(
+    value: &values::ConnectionValue,
+    params: &crate::connstr::ConnectionParams,
+    format: Format,
+    setting: &str,
+) -> Option<Fix> {
+    if value.file.lossy {
+        return None;
+    }
+    let mut fixed = params.clone();
+    fixed.ssl_mode = Some(SslMode::Require);
+    let rendered = match value.key_order().filter(|_| format == Format::KeyValue) {
+        Some(keys) => fixed.render_key_value_ordered(keys),
+        None => fixed.render(format),
+    };
+    let masked = fixed.masked(format);
+    let mut edit = match &value.origin {
+        Origin::Env(entry) => {
+            let mut edit = FileEdit::new(
+                value.file.path,
+                entry.value_range,
+                crate::dotenv::render_value(&rendered),
+            );
+            edit.display_text = Some(crate::dotenv::render_value(&masked));
+            edit
+        }
+        Origin::Literal
+            if !value.value.contains(['\\', '"', '\''])
+                && !rendered.contains(['\\', '"', '\'']) =>
+        {
+            FileEdit::new(value.file.path, value.range, rendered)
+        }
+        Origin::Literal => return None,
+    };
+    if edit.display_text.is_none() {
+        edit.display_text = Some(masked);
+    }
+    Some(Fix {
+        title: format!(
+            "Set {setting}={}",
+            if format == Format::Npgsql {
+                "Require"
+            } else {
+                "require"
+            }
+        ),
+        edits: vec![edit],
+        applicability: Applicability::Safe,
+    })
 }
 
 fn neon_note(target: Option<Target>) -> &'static str {
