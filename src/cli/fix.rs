@@ -59,14 +59,25 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
         };
         match diagnostic.fixes.iter().find(usable) {
             Some(fix) => candidates.push(fix),
-            None => {
+            // Hints' fixes (remove an unused variable) are offers, not problems left.
+            None if diagnostic.severity >= crate::diagnostic::Severity::Warning => {
                 if let Some(fix) = diagnostic.fixes.iter().find(|fix| !fix.edits.is_empty()) {
+                    let line = report.sources.get(&diagnostic.path).map_or(1, |text| {
+                        LineIndex::new(text)
+                            .human(text, diagnostic.range.start)
+                            .line
+                    });
                     outcome.unsafe_skipped.push((
-                        diagnostic.path.clone(),
-                        crate::secrets::mask_value(&fix.title),
+                        format!("{}:{line}", diagnostic.path),
+                        format!(
+                            "{} ({})",
+                            crate::secrets::mask_value(&fix.title),
+                            diagnostic.rule
+                        ),
                     ));
                 }
             }
+            None => {}
         }
     }
     outcome.unsafe_skipped.sort();
