@@ -97,6 +97,29 @@ pub(crate) fn add_notes(
     }
 }
 
+/// The edits that turn `old` (the text at `at` in the file) into `new`, as small as a
+/// character diff makes them: unchanged text — a password kept as it was — appears in no edit,
+/// so no output that shows an edit (a code action, a diff, JSON) carries it.
+pub(crate) fn minimal_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<FileEdit> {
+    let old_chars: Vec<(usize, char)> = old.char_indices().collect();
+    let new_chars: Vec<char> = new.chars().collect();
+    let old_only: Vec<char> = old_chars.iter().map(|(_, c)| *c).collect();
+    let byte = |index: usize| old_chars.get(index).map_or(old.len(), |(at, _)| *at);
+    similar::capture_diff_slices(similar::Algorithm::Myers, &old_only, &new_chars)
+        .into_iter()
+        .filter(|op| op.tag() != similar::DiffTag::Equal)
+        .map(|op| {
+            let old_range = op.old_range();
+            let range = TextRange::new(at + byte(old_range.start), at + byte(old_range.end));
+            FileEdit::new(
+                path,
+                range,
+                new_chars[op.new_range()].iter().collect::<String>(),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +138,19 @@ mod tests {
         assert!(note_fix("azuredeploy.json", "{}", 0, "Explain", "x").is_none());
         assert_eq!(comment_prefix("web/.env.local"), Some("#"));
         assert_eq!(comment_prefix("infra/main.bicep"), Some("//"));
+    }
+
+    #[test]
+    fn minimal_edits_leave_unchanged_text_out() {
+        let old = "P=\"Rc6Hj2Nq";
+        let new = "P='Rc6Hj2Nq'";
+        let edits = minimal_edits(".env", 10, old, new);
+        assert!(edits.iter().all(|e| !e.new_text.contains("Rc6")));
+        let mut text = format!("0123456789{old}");
+        for edit in edits.iter().rev() {
+            text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        }
+        assert_eq!(text, format!("0123456789{new}"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::connstr::{Format, SslMode};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
+use crate::text::TextRange;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -154,9 +155,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `sslmode=require` written into the value: a .env entry re-rendered and re-quoted, a literal
-/// in code or a properties/YAML value rendered in place (not when it holds escapes, which a
-/// re-render could not keep). The password stays where it was; the shown text is masked.
+/// `sslmode=require` written into the value: a .env entry re-rendered and re-quoted; in a
+/// literal in code or a properties/YAML value, only the sslmode value replaced or the parameter
+/// appended ([`literal_edit`]), so the edit never carries the password. The shown text is masked.
 fn require_tls_fix(
     value: &values::ConnectionValue,
     params: &crate::connstr::ConnectionParams,
@@ -173,7 +174,7 @@ fn require_tls_fix(
         None => fixed.render(format),
     };
     let masked = fixed.masked(format);
-    let mut edit = match &value.origin {
+    let edit = match &value.origin {
         Origin::Env(entry) => {
             let mut edit = FileEdit::new(
                 value.file.path,
@@ -183,17 +184,8 @@ fn require_tls_fix(
             edit.display_text = Some(crate::dotenv::render_value(&masked));
             edit
         }
-        Origin::Literal
-            if !value.value.contains(['\\', '"', '\''])
-                && !rendered.contains(['\\', '"', '\'']) =>
-        {
-            FileEdit::new(value.file.path, value.range, rendered)
-        }
-        Origin::Literal => return None,
+        Origin::Literal => literal_edit(value, format)?,
     };
-    if edit.display_text.is_none() {
-        edit.display_text = Some(masked);
-    }
     Some(Fix {
         title: format!(
             "Set {setting}={}",
@@ -206,6 +198,37 @@ fn require_tls_fix(
         edits: vec![edit],
         applicability: Applicability::Safe,
     })
+}
+
+/// The smallest edit that requires TLS in a literal: the written sslmode value replaced, else
+/// the parameter appended in the format's own syntax.
+fn literal_edit(value: &values::ConnectionValue, format: Format) -> Option<FileEdit> {
+    let parsed = crate::connstr::parse_with_fields(value.value).ok()?;
+    let (require, field) = match format {
+        Format::Npgsql => ("Require", "Ssl Mode=Require"),
+        _ => ("require", "sslmode=require"),
+    };
+    let start = value.range.start;
+    if let Some(written) = parsed.field("sslmode") {
+        let range = TextRange::new(
+            start + written.value_range.start,
+            start + written.value_range.end,
+        );
+        return Some(FileEdit::new(value.file.path, range, require));
+    }
+    let text = value.value.trim_end();
+    let appended = match format {
+        Format::Npgsql if text.ends_with(';') => field.to_owned(),
+        Format::Npgsql => format!(";{field}"),
+        Format::KeyValue => format!(" {field}"),
+        _ if text.contains('?') => format!("&{field}"),
+        _ => format!("?{field}"),
+    };
+    Some(FileEdit::new(
+        value.file.path,
+        TextRange::empty(start + text.len()),
+        appended,
+    ))
 }
 
 fn neon_note(target: Option<Target>) -> &'static str {
