@@ -121,18 +121,7 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
-/// a note at the finding's line says what to change by hand.
+/// No edit can settle a contradiction: a note says which two sides disagree (issue 14).
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
-    crate::rules::fixes::add_notes(
-        context,
-        diagnostics,
-        "Note the contradiction to settle",
-        |d| {
-            format!(
-                "{}; decide which side is right and change the declaration or the code.",
-                d.message
-            )
-        },
-    );
+    crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }

@@ -97,6 +97,25 @@ pub(crate) fn add_notes(
     }
 }
 
+/// The note for a declaration that contradicts the code (declared-*): which side is right is
+/// the author's decision, so no edit can be made for them.
+pub(crate) fn add_contradiction_notes(
+    context: &crate::analysis::Context,
+    diagnostics: &mut [crate::diagnostic::Diagnostic],
+) {
+    add_notes(
+        context,
+        diagnostics,
+        "Note the contradiction to settle",
+        |d| {
+            format!(
+                "{}; decide which side is right and change the declaration or the code.",
+                d.message
+            )
+        },
+    );
+}
+
 /// The edits that turn `old` (the text at `at` in the file) into `new`, as small as a
 /// character diff makes them: unchanged text — a password kept as it was — appears in no edit,
 /// so no output that shows an edit (a code action, a diff, JSON) carries it.
