@@ -78,7 +78,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// none) and reads it back through the client type's connection-string variable, in the file's
 /// language. Unsafe: the value moves out of the code. The .env line's display text is masked.
 /// For a client type that gets no connection string (Node, Go, …) there is no single variable to
-/// read: the fix is a note naming that situation (`tests::components_client_gets_a_note`).
+/// read: the fix is a note naming that situation.
 fn fix(
     context: &Context,
     value: &values::ConnectionValue,

@@ -150,7 +150,7 @@ fn rename_for(context: &Context, reference: &Reference) -> Rename {
 /// The rename fix (safe only when certain), else the nearest honest edit: a note where the name
 /// is read or defined saying that Service Connector sets no such variable. No rename is
 /// possible then — a URL for a client type that gets components is a set of variables, not
-/// one name (`tests::a_url_for_components_is_not_a_rename`).
+/// one name (`catalogue::tests::renames_are_certain_only_when_they_keep_the_meaning`).
 fn with_rename_fix(
     diagnostic: Diagnostic,
     text: &str,
