@@ -853,11 +853,20 @@ impl<'s, 't> Builder<'s, 't> {
                     self.platform_condition(condition.child_by_field_name("argument")?, depth)?;
                 (operator == "!").then_some(!inner)
             }
-            "boolean_operator" => {
-                // `A and B` holds only where A does; `or` says nothing.
+            "boolean_operator" | "binary_expression"
+                if condition
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| matches!(self.slice(o), "and" | "or" | "&&" | "||")) =>
+            {
+                // `A and B` holds only where A does; `A or B` only where both sides say the
+                // platform (`CONTAINER_APP_NAME` or `WEBSITE_HOSTNAME`).
                 let operator = self.slice(condition.child_by_field_name("operator")?);
-                if operator != "and" {
-                    return None;
+                if matches!(operator, "or" | "||") {
+                    let left =
+                        self.platform_condition(condition.child_by_field_name("left")?, depth)?;
+                    let right =
+                        self.platform_condition(condition.child_by_field_name("right")?, depth)?;
+                    return (left && right).then_some(true);
                 }
                 let left = self.platform_condition(condition.child_by_field_name("left")?, depth);
                 left.filter(|p| *p).or_else(|| {
