@@ -117,6 +117,39 @@ struct Code<'a> {
     chain_starts: std::cell::RefCell<std::collections::HashMap<usize, usize>>,
 }
 
+/// Calls that put their argument into the text they return, so a secret passed to them is
+/// still logged.
+const RENDERS_VALUE: &[&str] = &[
+    "implode",
+    "join",
+    "Join",
+    "print_r",
+    "var_export",
+    "json_encode",
+    "serialize",
+    "sprintf",
+    "Sprintf",
+    "Sprint",
+    "Sprintln",
+    "format",
+    "Format",
+    "valueOf",
+    "toString",
+    "ToString",
+    "String",
+    "string",
+    "inspect",
+    "to_s",
+    "to_json",
+    "dump",
+    "Dump",
+    "pp",
+    "Concat",
+    "concat",
+    "asList",
+    "of",
+];
+
 /// A split receiver's text is kept up to this many bytes (the variable or read it starts
 /// with is what the rules look at); a longer one would be copied once per call in a chain.
 const MAX_RECEIVER_TEXT: usize = 512;
@@ -930,7 +963,7 @@ impl Code<'_> {
         for &start in &words {
             let after = calls.partition_point(|r| r.start <= start);
             let inside = after > 0 && calls[after - 1].contains_range(TextRange::new(start, start));
-            if !inside {
+            if !inside || !self.logged_as_is(calls[after - 1], start) {
                 continue;
             }
             if let Some((kind, origin, range)) = self.occurrence_value(&bindings, start) {
@@ -945,6 +978,52 @@ impl Code<'_> {
         facts.sort_by_key(|f| (f.range.start, f.range.end));
         facts.dedup_by(|a, b| a.range == b.range && a.role == b.role);
         scan.values = facts;
+    }
+
+    /// Whether the name at `start` reaches the output of the log call whose arguments are
+    /// `args` as it is: not tested (`dsn != ""`, `conn ? … : …`) and not inside a call other
+    /// than one that renders it (`len(dsn)` and `redact(conn)` hide it; `implode(", ", $parts)`,
+    /// `string.Join(" ", parts)`, `fmt.Sprintf("%v", parts)` show it).
+    fn logged_as_is(&self, args: TextRange, start: usize) -> bool {
+        let mut end = start + 1;
+        while is_word_byte(self.byte(end)) {
+            end += 1;
+        }
+        // Past a subscript or member the occurrence takes (`params["password"]`).
+        if self.byte(self.skip_ws(end)) == b'[' {
+            end = self
+                .matching_close_bracket(self.skip_ws(end))
+                .map_or(end, |c| c + 1);
+        }
+        let next = self.skip_ws(end);
+        let tested = matches!(
+            (self.byte(next), self.byte(next + 1)),
+            (b'=' | b'!', b'=') | (b'<' | b'>' | b'?', _) | (b'&', b'&') | (b'|', b'|')
+        );
+        if tested {
+            return false;
+        }
+        let floor = args.start.max(start.saturating_sub(512));
+        let mut depth = 0usize;
+        let mut at = start;
+        while at > floor {
+            at -= 1;
+            match self.byte(at) {
+                b')' => depth += 1,
+                b'(' if depth > 0 => depth -= 1,
+                b'(' => {
+                    let callee_end = self.skip_ws_back(at);
+                    let mut callee_start = callee_end;
+                    while callee_start > 0 && is_word_byte(self.byte(callee_start - 1)) {
+                        callee_start -= 1;
+                    }
+                    let callee = self.text.get(callee_start..callee_end).unwrap_or("");
+                    return RENDERS_VALUE.contains(&callee);
+                }
+                _ => {}
+            }
+        }
+        true
     }
 
     /// Starts of the names in code (not in string text or comments), sigils included (`$x`,

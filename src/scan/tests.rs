@@ -1408,3 +1408,24 @@ func main() {
         [("fields".to_owned(), ValueKind::ParsedConnection)]
     );
 }
+
+#[test]
+fn regex_scanner_flow_ignores_tests_and_hiding_calls() {
+    let go = r#"package main
+func main() {
+	dsn := os.Getenv("DATABASE_URL")
+	log.Printf("dsn set: %t, length %d", dsn != "", len(dsn))
+	log.Printf("using %s", redact(dsn))
+	log.Printf("using %s", fmt.Sprintf("[%s]", dsn))
+}
+"#;
+    assert_eq!(
+        logged_values(Language::Go, go),
+        [("dsn".to_owned(), ValueKind::ConnectionString)]
+    );
+    let ruby = r#"pw = ENV.fetch("DB_PASSWORD")
+puts "password present" if pw
+logger.info("password: #{pw.nil? ? 'unset' : 'set'}")
+"#;
+    assert!(logged_values(Language::Ruby, ruby).is_empty());
+}
