@@ -49,13 +49,12 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 .text
                 .get(call.args_range.start..call.args_range.end)
                 .unwrap_or("");
+            // Every scanner that tracks values records what a log call's arguments hold
+            // (the regex scanner too, for names derived from a tainted local).
             let what = sensitive.named_in(call.args_range, args).or_else(|| {
-                flow.then(|| {
-                    values
-                        .first_in(call.args_range, |v| v.role == ValueRole::Logged)
-                        .map(|v| describe_value(file.text, scan, v))
-                })
-                .flatten()
+                values
+                    .first_in(call.args_range, |v| v.role == ValueRole::Logged)
+                    .map(|v| describe_value(file.text, scan, v))
             });
             let Some(what) = what else { continue };
             out.push(
