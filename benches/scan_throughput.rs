@@ -1,5 +1,6 @@
 //! Scanning throughput over a directory tree, and `check` against ripgrep:
-//! `cargo bench --bench scan_throughput -- [DIR]`.
+//! `cargo bench --bench scan_throughput -- [DIR…]` (several folders: both tools get them all,
+//! e.g. a library tree plus `benches/generate_iac_tree.py`'s infrastructure-heavy tree).
 //!
 //! Prints, for the source files under DIR: the prefilter's throughput; the scanner's throughput
 //! on every file and on the files that pass the prefilter (what `check` parses), for the
@@ -12,14 +13,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let mut args = std::env::args()
+    let args = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"));
-    let root = args
-        .next()
-        .unwrap_or_else(|| "/root/.pyenv/versions/3.11.7/lib/python3.11".into());
+    let mut roots: Vec<String> = args.collect();
+    if roots.is_empty() {
+        roots.push("/root/.pyenv/versions/3.11.7/lib/python3.11".into());
+    }
     let mut files = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(&root)];
+    let mut stack: Vec<std::path::PathBuf> = roots.iter().map(std::path::PathBuf::from).collect();
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -78,11 +80,17 @@ fn main() {
             );
         }
     }
-    compare_with_ripgrep(Path::new(&root));
+    // Absolute, as both tools run from `/`.
+    let roots: Vec<std::path::PathBuf> = roots
+        .iter()
+        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.into()))
+        .collect();
+    let roots: Vec<&Path> = roots.iter().map(|r| r.as_path()).collect();
+    compare_with_ripgrep(&roots);
 }
 
-/// `neon-lsp check DIR` next to `rg -i -c -e <needles> DIR`: both read every file.
-fn compare_with_ripgrep(root: &Path) {
+/// `neon-lsp check DIR…` next to `rg -i -c -e <needles> DIR…`: both read every file.
+fn compare_with_ripgrep(roots: &[&Path]) {
     let binary = env!("CARGO_BIN_EXE_neon-lsp");
     let best = |command: &mut dyn FnMut() -> Command| -> Option<Duration> {
         (0..3)
@@ -113,7 +121,7 @@ fn compare_with_ripgrep(root: &Path) {
         ] {
             command.args(["-e", needle]);
         }
-        command.arg(root);
+        command.args(roots).current_dir("/");
         command
     }) else {
         println!("check vs ripgrep: skipped (rg is not installed or failed)");
@@ -121,7 +129,11 @@ fn compare_with_ripgrep(root: &Path) {
     };
     let Some(check) = best(&mut || {
         let mut command = Command::new(binary);
-        command.args(["check", "--format", "json"]).arg(root);
+        // Several roots must share the current folder: `/` holds any absolute paths.
+        command
+            .args(["check", "--format", "json"])
+            .args(roots)
+            .current_dir("/");
         command
     }) else {
         println!("check vs ripgrep: skipped (neon-lsp check failed)");

@@ -207,6 +207,71 @@ impl Connection {
         self.variables.iter().find(|v| v.name == name)
     }
 
+    /// The `customizedKeys` in effect, as (Service Connector's name, the name the app gets):
+    /// the deployed linker's when one applies, else the declared linker's. `variables` already
+    /// carries the renamed names; snippets and messages use this to say so.
+    pub fn renames(&self) -> &[(String, String)] {
+        if let Some((linker, _)) = &self.deployed {
+            return &linker.customized_keys;
+        }
+        self.declaration
+            .as_ref()
+            .map_or(&[], |d| d.customized_keys.as_slice())
+    }
+
+    /// The environment variable the app reads for a catalogue field, after `customizedKeys`
+    /// (`Field::Host` → `DB_HOST` when the linker renames `AZURE_POSTGRESQL_HOST`); `None` when
+    /// Service Connector sets no variable for that field on this connection.
+    pub fn env_name(&self, field: Field) -> Option<&str> {
+        self.env_variables()
+            .find(|v| v.field() == Some(field))
+            .map(|v| v.name.as_str())
+    }
+
+    /// Service Connector's own name for a variable `customizedKeys` renamed (`DB_HOST` →
+    /// `AZURE_POSTGRESQL_HOST`).
+    pub fn original_name(&self, name: &str) -> Option<&str> {
+        self.renames()
+            .iter()
+            .find(|(_, to)| to == name)
+            .map(|(from, _)| from.as_str())
+    }
+
+    /// The name `customizedKeys` gives Service Connector's `default_name`, if it renames it.
+    pub fn renamed_to(&self, default_name: &str) -> Option<&str> {
+        self.renames()
+            .iter()
+            .find(|(from, _)| from == default_name)
+            .map(|(_, to)| to.as_str())
+    }
+
+    /// Where the renames are written: "customizedKeys of infra/main.bicep:55" or "customizedKeys
+    /// of the deployed connection pg of app-web".
+    pub fn renames_source(&self) -> Option<String> {
+        if self.renames().is_empty() {
+            return None;
+        }
+        Some(match (&self.deployed, &self.declaration) {
+            (Some((linker, app)), _) => format!(
+                "customizedKeys of the deployed connection {} of {app}",
+                linker.name
+            ),
+            (None, Some(declaration)) => format!("customizedKeys of {}", declaration.at),
+            (None, None) => "customizedKeys".to_string(),
+        })
+    }
+
+    /// "DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:55", or
+    /// "AZURE_POSTGRESQL_HOST is renamed to DB_HOST by …": `None` when no rename touches `name`.
+    pub fn rename_note(&self, name: &str) -> Option<String> {
+        let source = self.renames_source()?;
+        if let Some(original) = self.original_name(name) {
+            return Some(format!("{name} is {original} renamed by {source}"));
+        }
+        self.renamed_to(name)
+            .map(|to| format!("{name} is renamed to {to} by {source}"))
+    }
+
     pub fn env_variables(&self) -> impl Iterator<Item = &Variable> {
         self.variables.iter().filter(|v| v.field().is_some())
     }
@@ -649,11 +714,28 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|id| self.file(*id).path.to_string())
                 .collect(),
-            customized_keys: match (&connection.deployed, &connection.declaration) {
-                (Some((linker, _)), _) => linker.customized_keys.clone(),
-                (None, Some(declaration)) => declaration.customized_keys.clone(),
-                (None, None) => Vec::new(),
-            },
+            customized_keys: connection.renames().to_vec(),
+            unscoped_declarations: self
+                .declarations
+                .iter()
+                .filter(|d| {
+                    d.kind == DeclaredKind::Linker
+                        && d.scope == declared::AppScope::Unknown
+                        && d.target
+                            .as_ref()
+                            .is_none_or(|t| t.value == connection.target)
+                })
+                .map(|d| {
+                    format!(
+                        "{} declares a linker for an app neon-lsp cannot tell{}; it applies nowhere",
+                        d.at,
+                        d.app
+                            .as_deref()
+                            .map(|app| format!(" (\"{app}\")"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -827,9 +909,26 @@ impl<'a> Context<'a> {
                         .is_some_and(|n| catalogue::normalise_connection_name(&n.value) == name)
                 })
                 .collect();
-            return (named.len() == 1).then(|| named[0]);
+            return self.one_connection(&named);
         }
-        (candidates.len() == 1).then(|| candidates[0])
+        self.one_connection(&candidates)
+    }
+
+    /// The one linker among `candidates`: the only one, or the first of several that declare
+    /// the same connection alike (Bicep and a deploy script both creating it: same client
+    /// type, auth, target and renames). `None` when they differ.
+    fn one_connection(&self, candidates: &[usize]) -> Option<usize> {
+        let (first, rest) = candidates.split_first()?;
+        let key = |i: &usize| {
+            let d = &self.declarations[*i];
+            (
+                d.client_type.as_ref().map(|c| c.value),
+                d.auth.as_ref().map(|a| a.value),
+                d.target.as_ref().map(|t| t.value),
+                &d.customized_keys,
+            )
+        };
+        rest.iter().all(|i| key(i) == key(first)).then_some(*first)
     }
 
     /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
@@ -961,7 +1060,14 @@ impl<'a> Context<'a> {
     }
 
     /// The connection a .env key belongs to (matching target and connection name).
+    /// A key `customizedKeys` renamed (`DB_HOST`) belongs to the connection that sets it.
     pub fn connection_for_env_key(&self, file_id: FileId, key: &str) -> Option<&Connection> {
+        if let Some((_, renamed)) = self
+            .connections_of_env_file(file_id)
+            .find(|(_, c)| c.original_name(key).is_some() && c.variable(key).is_some())
+        {
+            return Some(renamed);
+        }
         let parsed = catalogue::parse_name(key)?;
         self.connections_of_env_file(file_id)
             .map(|(_, c)| c)
@@ -1309,6 +1415,11 @@ pub struct ConnectionSummary {
     /// Connector's name, the app's name. What snippets must read instead.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub customized_keys: Vec<(String, String)>,
+    /// Linkers of this target the infrastructure declares for an app neon-lsp cannot tell
+    /// (a scope through a parameter without a default, …): "infra/main.json:40 declares a
+    /// linker for an app neon-lsp cannot tell; it applies nowhere". Unknown, not wrong.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unscoped_declarations: Vec<String>,
 }
 
 /// The connections that apply to `path`: those its code reads, those a .env file belongs to, or
@@ -1454,6 +1565,9 @@ pub fn variable_at(
             None => description.push_str("Not a Service Connector variable."),
         },
     }
+    if let Some(note) = connection.and_then(|c| c.rename_note(&name)) {
+        description.push_str(&format!("\n\n{note}."));
+    }
     let env_scope: Vec<FileId> = connection.map(|c| c.env_files.clone()).unwrap_or_default();
     let mut definitions = Vec::new();
     for (id, env_file, env) in context.env_files() {
@@ -1571,15 +1685,24 @@ pub fn completions_at(
                 .field()
                 .map(|f| f.description())
                 .unwrap_or("setting");
+            let mut documentation = format!(
+                "Set by Azure Service Connector.\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
+                variable.entry.format.describe(),
+                variable.entry.example,
+                variable.entry.source
+            );
+            if let Some(note) = connection.rename_note(&variable.name) {
+                documentation.push_str(&format!("\n\n{note}."));
+            }
             out.push(Completion {
                 name: variable.name.clone(),
-                detail: format!("{} — {} ({})", field, connection.target.display_name(), connection.client_description()),
-                documentation: format!(
-                    "Set by Azure Service Connector.\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
-                    variable.entry.format.describe(),
-                    variable.entry.example,
-                    variable.entry.source
+                detail: format!(
+                    "{} — {} ({})",
+                    field,
+                    connection.target.display_name(),
+                    connection.client_description()
                 ),
+                documentation,
             });
         }
     }
@@ -1753,6 +1876,182 @@ mod completion_tests {
         assert!(
             names.contains(&"NEON_POSTGRESQL_NAME".to_string()),
             "{names:?}"
+        );
+    }
+    #[test]
+    fn customized_keys_rename_the_connection_for_env_files_hover_and_completion() {
+        let bicep = "resource web 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'django'\n    authInfo: { authType: 'secret' }\n    configurationInfo: {\n      customizedKeys: { AZURE_POSTGRESQL_HOST: 'DB_HOST', AZURE_POSTGRESQL_PASSWORD: 'DB_PASS' }\n    }\n  }\n}\n";
+        let settings =
+            "import os\nHOST = os.environ[\"DB_HOST\"]\nPASSWORD = os.environ[\"DB_PASS\"]\n";
+        let env = "DB_HOST=db.postgres.database.azure.com\nDB_PASS=example\n";
+        let workspace = Workspace {
+            files: vec![
+                file("requirements.txt", "django\n"),
+                file("infra/main.bicep", bicep),
+                file("app/settings.py", settings),
+                file("app/.env", env),
+            ],
+        };
+        let options = Options::default();
+        let context = lenient_context(&workspace, &options);
+        let connection = &context.connections[0];
+        // What snippets use: the variable for a catalogue field, after the rename.
+        assert_eq!(connection.env_name(Field::Host), Some("DB_HOST"));
+        assert_eq!(
+            connection.env_name(Field::User),
+            Some("AZURE_POSTGRESQL_USER")
+        );
+        assert_eq!(connection.env_name(Field::ClientId), None);
+        assert_eq!(
+            connection.original_name("DB_PASS"),
+            Some("AZURE_POSTGRESQL_PASSWORD")
+        );
+        assert_eq!(
+            connection.renamed_to("AZURE_POSTGRESQL_HOST"),
+            Some("DB_HOST")
+        );
+        assert_eq!(
+            connection.renames_source().as_deref(),
+            Some("customizedKeys of infra/main.bicep:5")
+        );
+        // A renamed key in .env belongs to the connection: hover explains it.
+        let hover = variable_at(&workspace, &options, "app/.env", 2).unwrap();
+        assert!(
+            hover.description.contains("Set by Azure Service Connector")
+                && hover
+                    .description
+                    .contains("DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:5"),
+            "{}",
+            hover.description
+        );
+        assert_eq!(hover.readers.len(), 1);
+        // Completion in .env offers the renamed names and says so.
+        let completions = completions_at(&workspace, &options, "app/.env", 0);
+        let host = completions.iter().find(|c| c.name == "DB_HOST").unwrap();
+        assert!(
+            host.documentation.contains("renamed by"),
+            "{}",
+            host.documentation
+        );
+        assert!(
+            !completions
+                .iter()
+                .any(|c| c.name == "AZURE_POSTGRESQL_HOST")
+        );
+        // Nothing flags the renamed keys or asks for them.
+        let found = analyse(&workspace, &options).unwrap();
+        assert!(
+            found.iter().all(|d| !matches!(
+                d.rule,
+                rules::Rule::UnknownVariable
+                    | rules::Rule::UnusedEnvVariable
+                    | rules::Rule::UndefinedInEnvFile
+            )),
+            "{found:?}"
+        );
+        // The key under Service Connector's own name is a leftover, and says why.
+        let leftover = Workspace {
+            files: workspace
+                .files
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    if f.path == "app/.env" {
+                        f.text
+                            .push_str("AZURE_POSTGRESQL_HOST=old.postgres.database.azure.com\n");
+                    }
+                    f
+                })
+                .collect(),
+        };
+        let found = analyse(&leftover, &options).unwrap();
+        let unused: Vec<&Diagnostic> = found
+            .iter()
+            .filter(|d| d.rule == rules::Rule::UnusedEnvVariable)
+            .collect();
+        assert_eq!(unused.len(), 1, "{found:?}");
+        assert!(
+            unused[0].message.contains("renames it to DB_HOST"),
+            "{}",
+            unused[0].message
+        );
+    }
+
+    #[test]
+    fn a_linker_whose_app_cannot_be_told_is_named_as_unknown_in_the_description() {
+        macro_rules! fixture {
+            ($path:literal) => {
+                file(
+                    $path,
+                    include_str!(concat!(
+                        "../tests/fixtures/projects/monorepo-arm-two-linkers/",
+                        $path
+                    )),
+                )
+            };
+        }
+        let workspace = Workspace {
+            files: vec![
+                fixture!("azure.yaml"),
+                fixture!("infra/azuredeploy.json"),
+                fixture!("src/orders/package.json"),
+                fixture!("src/orders/db.js"),
+            ],
+        };
+        let connections = connections_at(&workspace, &Options::default(), "src/orders/db.js");
+        assert_eq!(connections.len(), 1);
+        let orders = &connections[0];
+        assert_eq!(orders.client_type, Some(ClientType::None));
+        assert!(
+            orders.reason.contains("infra/azuredeploy.json:"),
+            "{}",
+            orders.reason
+        );
+        assert_eq!(orders.unscoped_declarations.len(), 1, "{orders:?}");
+        assert!(
+            orders.unscoped_declarations[0].starts_with(
+                "infra/azuredeploy.json:62 declares a linker for an app neon-lsp cannot tell"
+            ),
+            "{:?}",
+            orders.unscoped_declarations
+        );
+    }
+
+    #[test]
+    fn the_same_connection_declared_twice_alike_applies_and_differing_ones_do_not() {
+        let bicep = |client: &str| {
+            format!(
+                "resource web 'Microsoft.Web/sites@2022-09-01' existing = {{\n  name: 'ledger'\n}}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2024-04-01' = {{\n  name: 'pg'\n  scope: web\n  properties: {{\n    clientType: '{client}'\n    authInfo: {{ authType: 'secret' }}\n    targetService: {{ type: 'AzureResource', id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.DBforPostgreSQL/flexibleServers/db' }}\n  }}\n}}\n"
+            )
+        };
+        let script = "az webapp connection create postgres-flexible --name ledger --connection pg --client-type django --secret name=u secret=$PW\n";
+        let client_at = |bicep_client: &str| {
+            let workspace = Workspace {
+                files: vec![
+                    file("requirements.txt", "flask\n"),
+                    file("infra/main.bicep", &bicep(bicep_client)),
+                    file("scripts/deploy.sh", script),
+                    file(
+                        "app.py",
+                        "import os\nos.environ[\"AZURE_POSTGRESQL_NAME\"]\n",
+                    ),
+                ],
+            };
+            connections_at(&workspace, &Options::default(), "app.py")[0].clone()
+        };
+        let alike = client_at("django");
+        assert_eq!(alike.client_type, Some(ClientType::Django));
+        assert!(
+            alike.reason.contains("from infra/main.bicep:9")
+                || alike.reason.contains("from scripts/deploy.sh:1"),
+            "{}",
+            alike.reason
+        );
+        // Bicep says python, the script django: not guessed, the manifest decides.
+        let differ = client_at("python");
+        assert!(
+            differ.reason.contains("requirements.txt") || differ.client_type.is_none(),
+            "{differ:?}"
         );
     }
 }

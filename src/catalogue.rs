@@ -949,6 +949,18 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
+/// A name suggested for a near miss, and whether renaming to it is certain to keep the meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suggestion<'a> {
+    pub name: &'a str,
+    /// Exactly one candidate carries the meaning the name's field word(s) say (or, for a plain
+    /// typo, exactly one candidate is that close), and the rest of the name — target prefix and
+    /// connection name — is the suggestion's own. Only such a rename is a safe fix (issue 14
+    /// item 3); callers that could not narrow `candidates` to one client type's variables must
+    /// treat every suggestion as uncertain.
+    pub certain: bool,
+}
+
 /// The name in `candidates` that a near-miss `name` means: its last word(s) read as a field
 /// (`…_DB` / `…_DBNAME` → the database field, `…_URL` / `…_URI` / `…_DSN` → the connection
 /// string, `…_PASS` / `…_PWD` → the password, `…_USERNAME` / `…_USER` → the user field the
@@ -956,13 +968,34 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// (`…_PASSWROD`). `None` when the meaning has no member among the candidates (a URL for a
 /// client type that gets components) and no candidate is close.
 pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if let Some(by_meaning) = suggest_by_meaning(name, candidates) {
-        return Some(by_meaning);
-    }
-    if meaning_of(name).is_some() {
+    suggest_rename(name, candidates).map(|suggestion| suggestion.name)
+}
+
+/// [`suggest`] with its certainty ([`Suggestion::certain`]).
+pub fn suggest_rename<'a>(name: &str, candidates: &[&'a str]) -> Option<Suggestion<'a>> {
+    let words: Vec<String> = name
+        .split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect();
+    if let Some((fields, used)) = meaning_of(&words) {
         // The name says what it wants; a different field that happens to be spelt alike
-        // (`_DB` vs `_SSL`) would be a wrong fix.
-        return None;
+        // (`_DB` vs `_SSL`) would be a wrong fix, so no edit-distance fallback here.
+        let meant: Vec<&'a str> = fields
+            .iter()
+            .flat_map(|field| {
+                candidates.iter().copied().filter(move |candidate| {
+                    parse_name(candidate).is_some_and(|parsed| parsed.field == *field)
+                        && !candidate.eq_ignore_ascii_case(name)
+                })
+            })
+            .collect();
+        let first = *meant.first()?;
+        let certain = meant.len() == 1 && same_rest(&words, used, first);
+        return Some(Suggestion {
+            name: first,
+            certain,
+        });
     }
     // A typo of the field word itself (`PASSWROD`, `HOTS`), not another word (`REGION`).
     let last = |text: &str| {
@@ -971,63 +1004,150 @@ pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
             .unwrap_or(text)
             .to_ascii_uppercase()
     };
-    let word = last(name);
-    let near: Vec<&'a str> = candidates
+    let word = words.last().cloned().unwrap_or_default();
+    let near: Vec<(usize, &'a str)> = candidates
         .iter()
         .copied()
-        .filter(|candidate| {
+        .filter_map(|candidate| {
             let field = last(candidate);
-            strsim::damerau_levenshtein(&word, &field) <= (field.len() / 3).max(1)
+            let distance = strsim::damerau_levenshtein(&word, &field);
+            (distance <= (field.len() / 3).max(1)).then_some((distance, candidate))
         })
         .collect();
-    closest(name, near)
+    let best = closest(name, near.iter().map(|(_, candidate)| *candidate))?;
+    let best_distance = near
+        .iter()
+        .find(|(_, candidate)| *candidate == best)
+        .map_or(usize::MAX, |(distance, _)| *distance);
+    let ties = near.iter().filter(|(d, _)| *d == best_distance).count();
+    Some(Suggestion {
+        name: best,
+        certain: ties == 1 && best_distance <= 2 && same_rest(&words, 1, best),
+    })
 }
 
-/// The fields a near-miss suffix means, most likely first.
-fn meaning_of(name: &str) -> Option<&'static [Field]> {
-    let upper = name.to_ascii_uppercase();
-    let words: Vec<&str> = upper
-        .split(['_', '-', '.'])
-        .filter(|w| !w.is_empty())
-        .collect();
-    let last_two =
-        (words.len() >= 2).then(|| format!("{}{}", words[words.len() - 2], words[words.len() - 1]));
-    let last_one = words.last().map(|w| (*w).to_string());
+/// Whether `words` (a near-miss name, upper case) minus its last `used` words is the
+/// suggestion's own prefix and connection name: `NEON_POSTGRES_DB` → `NEON_POSTGRESQL_DATABASE`
+/// yes, `NEON_POSTGRESQL_ORDERS_DB` → `NEON_POSTGRESQL_DATABASE` no (another connection), and
+/// `NEON_…` → `AZURE_…` no (another database service).
+fn same_rest(words: &[String], used: usize, suggestion: &str) -> bool {
+    let Some(parsed) = parse_name(suggestion) else {
+        return false;
+    };
+    let head = &words[..words.len().saturating_sub(used)];
+    let Some((first, rest)) = head.split_first() else {
+        return false;
+    };
+    let target_word = match parsed.target {
+        Target::Neon => "NEON",
+        Target::AzurePostgresql => "AZURE",
+    };
+    if first != target_word {
+        return false;
+    }
+    let Some((family, connection)) = rest.split_first() else {
+        return false;
+    };
+    if !matches!(family.as_str(), "POSTGRESQL" | "POSTGRES" | "PG" | "PSQL") {
+        return false;
+    }
+    let connection = connection.join("_");
+    connection == parsed.connection.unwrap_or_default()
+}
+
+/// The fields a near-miss suffix means, most likely first, and how many of the name's last
+/// words said so. A misspelt field word (`DATABSE`, `PASWORD`) means what it misspells.
+fn meaning_of(words: &[String]) -> Option<(&'static [Field], usize)> {
+    let last_two = (words.len() >= 2).then(|| {
+        (
+            format!("{}{}", words[words.len() - 2], words[words.len() - 1]),
+            2,
+        )
+    });
+    let last_one = words.last().map(|w| (w.clone(), 1));
     // A two-word suffix (`DB_NAME`, `CONNECTION_STRING`, `CLIENT_ID`) is more specific.
-    [last_two, last_one]
+    let exact = [last_two.clone(), last_one.clone()]
         .into_iter()
         .flatten()
-        .find_map(|suffix| {
-            let fields: &'static [Field] = match suffix.as_str() {
-                "DB" | "DBNAME" | "DATABASE" | "DATABASENAME" => &[Field::Database, Field::Name],
-                "URL" | "URI" | "DSN" | "CONNSTR" | "CONNECTIONSTRING" | "CONNSTRING"
-                | "CONNECTIONURL" | "DATABASEURL" | "DBURL" => &[Field::ConnectionString],
-                "PASS" | "PWD" | "PASSWD" | "PASSWORD" | "DBPASS" | "DBPASSWORD" => {
-                    &[Field::Password]
-                }
-                "USER" | "USERNAME" | "LOGIN" | "UID" | "DBUSER" | "USERID" => {
-                    &[Field::User, Field::Username]
-                }
-                "HOST" | "HOSTNAME" | "SERVER" | "DBHOST" => &[Field::Host],
-                "PORT" | "DBPORT" => &[Field::Port],
-                "SSL" | "SSLMODE" | "TLS" => &[Field::Ssl],
-                "CLIENTID" | "APPID" => &[Field::ClientId],
-                "TENANTID" | "TENANT" => &[Field::TenantId],
-                "CLIENTSECRET" | "APPSECRET" => &[Field::ClientSecret],
-                _ => return None,
-            };
-            Some(fields)
-        })
+        .find_map(|(suffix, used)| meaning_of_word(&suffix).map(|fields| (fields, used)));
+    exact.or_else(|| {
+        // One letter off a field word of four letters or more: a typo of that word.
+        [last_two, last_one]
+            .into_iter()
+            .flatten()
+            .find_map(|(suffix, used)| {
+                MEANING_WORDS
+                    .iter()
+                    .filter(|word| word.len() >= 4)
+                    .find(|word| strsim::damerau_levenshtein(&suffix, word) == 1)
+                    .and_then(|word| meaning_of_word(word))
+                    .map(|fields| (fields, used))
+            })
+    })
 }
 
-fn suggest_by_meaning<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let fields = meaning_of(name)?;
-    fields.iter().find_map(|field| {
-        candidates.iter().copied().find(|candidate| {
-            parse_name(candidate).is_some_and(|parsed| parsed.field == *field)
-                && !candidate.eq_ignore_ascii_case(name)
-        })
-    })
+/// Every word [`meaning_of_word`] knows.
+const MEANING_WORDS: &[&str] = &[
+    "DB",
+    "DBNAME",
+    "DATABASE",
+    "DATABASENAME",
+    "URL",
+    "URI",
+    "DSN",
+    "CONNSTR",
+    "CONNECTIONSTRING",
+    "CONNSTRING",
+    "CONNECTIONURL",
+    "DATABASEURL",
+    "DBURL",
+    "PASS",
+    "PWD",
+    "PASSWD",
+    "PASSWORD",
+    "DBPASS",
+    "DBPASSWORD",
+    "USER",
+    "USERNAME",
+    "LOGIN",
+    "UID",
+    "DBUSER",
+    "USERID",
+    "HOST",
+    "HOSTNAME",
+    "SERVER",
+    "DBHOST",
+    "PORT",
+    "DBPORT",
+    "SSL",
+    "SSLMODE",
+    "TLS",
+    "CLIENTID",
+    "APPID",
+    "TENANTID",
+    "TENANT",
+    "CLIENTSECRET",
+    "APPSECRET",
+];
+
+fn meaning_of_word(suffix: &str) -> Option<&'static [Field]> {
+    let fields: &'static [Field] = match suffix {
+        "DB" | "DBNAME" | "DATABASE" | "DATABASENAME" => &[Field::Database, Field::Name],
+        "URL" | "URI" | "DSN" | "CONNSTR" | "CONNECTIONSTRING" | "CONNSTRING" | "CONNECTIONURL"
+        | "DATABASEURL" | "DBURL" => &[Field::ConnectionString],
+        "PASS" | "PWD" | "PASSWD" | "PASSWORD" | "DBPASS" | "DBPASSWORD" => &[Field::Password],
+        "USER" | "USERNAME" | "LOGIN" | "UID" | "DBUSER" | "USERID" => {
+            &[Field::User, Field::Username]
+        }
+        "HOST" | "HOSTNAME" | "SERVER" | "DBHOST" => &[Field::Host],
+        "PORT" | "DBPORT" => &[Field::Port],
+        "SSL" | "SSLMODE" | "TLS" => &[Field::Ssl],
+        "CLIENTID" | "APPID" => &[Field::ClientId],
+        "TENANTID" | "TENANT" => &[Field::TenantId],
+        "CLIENTSECRET" | "APPSECRET" => &[Field::ClientSecret],
+        _ => return None,
+    };
+    Some(fields)
 }
 
 /// JSON (LSP command results, `--format json`) spells targets, client types and auth types by

@@ -243,3 +243,86 @@ fn no_password_reaches_any_output_format() {
         assert!(all.contains("secret-logged"), "{format}: {all}");
     }
 }
+
+/// Issue 14 item 3, as a new user met it: a Node app reading near-miss names. `--diff` shows
+/// the safe renames (secrets masked) and writes nothing; `--fix` applies only the renames that
+/// keep the meaning — `_DB` → `_DATABASE`, `_PASS` → `_PASSWORD`, the .env typo `_DATABSE` —
+/// never `_URL` → `_SSL` or `_URI` → `_USER`, and lists the unsafe fixes it left;
+/// `--unsafe-fixes` applies those too.
+#[test]
+fn fix_renames_by_meaning_diff_shows_and_unsafe_fixes_wait_for_the_flag() {
+    const PASSWORD: &str = "Zq9-S3cr3tPa55";
+    let db_js = "const { Pool } = require(\"pg\");\nconst pool = new Pool({\n  connectionString: process.env.NEON_POSTGRESQL_URL,\n});\nconst fallback = process.env.NEON_POSTGRESQL_URI;\nconst database = process.env.NEON_POSTGRESQL_DB;\nconst password = process.env.NEON_POSTGRESQL_PASS;\nmodule.exports = { pool, fallback, database, password };\n";
+    let env = format!(
+        "NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech\nNEON_POSTGRESQL_USER=shop_owner\nNEON_POSTGRESQL_PASSWORD={PASSWORD}\nNEON_POSTGRESQL_DATABSE=shop\nNEON_POSTGRESQL_PORT=5432\nNEON_POSTGRESQL_SSL=true\n"
+    );
+    let files = [
+        (
+            "package.json",
+            "{\"name\":\"shop\",\"dependencies\":{\"pg\":\"^8.11.0\"}}\n",
+        ),
+        ("db.js", db_js),
+        (".env", env.as_str()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &files);
+
+    let diff = neon_lsp(&["check", ".", "--diff"], dir.path());
+    let shown = stdout(&diff);
+    assert!(
+        shown.contains("--- a/db.js") && shown.contains("+++ b/.env"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("+const database = process.env.NEON_POSTGRESQL_DATABASE;"),
+        "{shown}"
+    );
+    assert!(shown.contains("+NEON_POSTGRESQL_DATABASE="), "{shown}");
+    assert!(
+        !shown.contains(PASSWORD) && !stderr(&diff).contains(PASSWORD),
+        "{shown}"
+    );
+    assert!(
+        stderr(&diff).contains("would fix 3 problems in 2 files"),
+        "{}",
+        stderr(&diff)
+    );
+    assert_eq!(diff.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(dir.path().join("db.js")).unwrap(), db_js);
+
+    let fixed = neon_lsp(&["check", ".", "--fix"], dir.path());
+    let js = fs::read_to_string(dir.path().join("db.js")).unwrap();
+    assert!(js.contains("process.env.NEON_POSTGRESQL_DATABASE;"), "{js}");
+    assert!(js.contains("process.env.NEON_POSTGRESQL_PASSWORD;"), "{js}");
+    assert!(js.contains("process.env.NEON_POSTGRESQL_URL,"), "{js}");
+    assert!(js.contains("process.env.NEON_POSTGRESQL_URI;"), "{js}");
+    for wrong in [
+        "NEON_POSTGRESQL_SSL",
+        "NEON_POSTGRESQL_USER",
+        "NEON_POSTGRESQL_HOST",
+    ] {
+        assert!(!js.contains(wrong), "{wrong} in {js}");
+    }
+    let env_after = fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(
+        env_after.contains("NEON_POSTGRESQL_DATABASE=shop\n"),
+        "{env_after}"
+    );
+    let report = stderr(&fixed);
+    assert!(report.contains("fixed 3 problems"), "{report}");
+    assert!(
+        report.contains(
+            "2 unsafe fixes not applied because they need review (apply with --unsafe-fixes)"
+        ) && report.contains("db.js:3:")
+            && report.contains("db.js:5:"),
+        "{report}"
+    );
+
+    let unsafe_fixed = neon_lsp(&["check", ".", "--fix", "--unsafe-fixes"], dir.path());
+    let js = fs::read_to_string(dir.path().join("db.js")).unwrap();
+    assert_eq!(js.matches("// TODO(neon-lsp):").count(), 2, "{js}");
+    assert!(!stderr(&unsafe_fixed).contains("unsafe fixes not applied"));
+
+    let alone = neon_lsp(&["check", ".", "--unsafe-fixes"], dir.path());
+    assert_eq!(alone.status.code(), Some(2), "{}", stderr(&alone));
+}

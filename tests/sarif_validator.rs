@@ -306,8 +306,9 @@ fn json_output_has_exactly_the_documented_shape() {
             );
         }
         for fix in diagnostic["fixes"].as_array().unwrap() {
-            assert_eq!(keys(fix), ["edits", "title"]);
+            assert_eq!(keys(fix), ["applicability", "edits", "title"]);
             assert!(fix["title"].is_string());
+            assert!(["safe", "unsafe"].contains(&fix["applicability"].as_str().unwrap()));
             for edit in fix["edits"].as_array().unwrap() {
                 assert_eq!(
                     keys(edit),

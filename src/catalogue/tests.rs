@@ -496,3 +496,101 @@ fn suggestions_by_meaning() {
         assert_eq!(suggest(name, candidates), *expected, "{name}");
     }
 }
+
+/// Issue 14 item 3: a rename is safe only when one name of the client type means it and the
+/// rest of the name is the suggestion's own. The issue's Node app: `_URL`, `_URI` get no rename
+/// (Node gets components, not a string), `_DB` and `_PASS` their own field, never `_SSL` or
+/// `_HOST`; the .env typo `_DATABSE` is a certain rename.
+#[test]
+fn renames_are_certain_only_when_they_keep_the_meaning() {
+    let nodejs_neon = [
+        "NEON_POSTGRESQL_HOST",
+        "NEON_POSTGRESQL_PORT",
+        "NEON_POSTGRESQL_DATABASE",
+        "NEON_POSTGRESQL_USER",
+        "NEON_POSTGRESQL_PASSWORD",
+        "NEON_POSTGRESQL_SSL",
+    ];
+    let django_neon = [
+        "NEON_POSTGRESQL_HOST",
+        "NEON_POSTGRESQL_NAME",
+        "NEON_POSTGRESQL_USER",
+        "NEON_POSTGRESQL_PASSWORD",
+    ];
+    let all_neon = all_env_names(Target::Neon, None);
+    let all_neon: Vec<&str> = all_neon.iter().map(String::as_str).collect();
+    type Row<'a> = (&'a str, &'a [&'a str], Option<(&'a str, bool)>);
+    let table: &[Row] = &[
+        ("NEON_POSTGRESQL_URL", &nodejs_neon, None),
+        ("NEON_POSTGRESQL_URI", &nodejs_neon, None),
+        ("NEON_POSTGRESQL_DSN", &nodejs_neon, None),
+        (
+            "NEON_POSTGRESQL_DB",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_DATABASE", true)),
+        ),
+        (
+            "NEON_POSTGRESQL_PASS",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_PASSWORD", true)),
+        ),
+        (
+            "NEON_POSTGRESQL_PWD",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_PASSWORD", true)),
+        ),
+        (
+            "NEON_POSTGRESQL_DATABSE",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_DATABASE", true)),
+        ),
+        // A misspelt field word means what it misspells, in this client type's words.
+        (
+            "NEON_POSTGRESQL_DATABSE",
+            &django_neon,
+            Some(("NEON_POSTGRESQL_NAME", true)),
+        ),
+        (
+            "NEON_POSTGRESQL_PASWORD",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_PASSWORD", true)),
+        ),
+        (
+            "NEON_POSTGRES_HOST",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_HOST", true)),
+        ),
+        (
+            "NEON_PG_USERNAME",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_USER", true)),
+        ),
+        (
+            "NEON_POSTGRESQL_CONNECTION_STRING",
+            &["NEON_POSTGRESQL_CONNECTIONSTRING"],
+            Some(("NEON_POSTGRESQL_CONNECTIONSTRING", true)),
+        ),
+        // Another connection's name or another service's prefix: not the same meaning.
+        (
+            "NEON_POSTGRESQL_ORDERS_DB",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_DATABASE", false)),
+        ),
+        (
+            "AZURE_POSTGRESQL_HOST_NAME",
+            &nodejs_neon,
+            Some(("NEON_POSTGRESQL_HOST", false)),
+        ),
+        // Every name of the target (client type unknown): `_USER` and `_USERNAME` both fit.
+        (
+            "NEON_POSTGRESQL_LOGIN",
+            &all_neon,
+            Some(("NEON_POSTGRESQL_USER", false)),
+        ),
+        ("NEON_POSTGRESQL_REGION", &nodejs_neon, None),
+    ];
+    for (name, candidates, expected) in table {
+        let got = suggest_rename(name, candidates).map(|s| (s.name, s.certain));
+        assert_eq!(got, *expected, "{name}");
+    }
+}

@@ -1,7 +1,9 @@
-//! `neon-lsp check --fix`: applies the safe fixes of a report to the files on disk.
+//! `neon-lsp check --fix`: applies the safe fixes of a report to the files on disk
+//! (`--unsafe-fixes`: the unsafe ones too; `--diff`: prints what would change, writes nothing).
 //!
-//! Only [`Applicability::Safe`] fixes, the first one of each diagnostic (later ones are
-//! alternatives). A fix is applied whole or not at all: when one of its edits overlaps an edit
+//! The first applicable fix of each diagnostic (later ones are alternatives): the first
+//! [`Applicability::Safe`] one, or with `--unsafe-fixes` the first one of any kind. A diagnostic
+//! whose fixes are all unsafe is listed with its fix's title, so nothing is skipped silently. A fix is applied whole or not at all: when one of its edits overlaps an edit
 //! already taken, the whole fix is skipped and said so. Files are written atomically (a
 //! temporary file in the same directory, then a rename that keeps the permissions), and only
 //! when every file could be prepared, so an error never leaves half the fixes written.
@@ -24,24 +26,62 @@ pub struct FixOutcome {
     pub applied: usize,
     /// Fixes not applied: the file concerned and why.
     pub skipped: Vec<(String, String)>,
-    /// Files written, sorted.
+    /// Files written (with `--diff`: files that would change), sorted.
     pub files_written: Vec<String>,
+    /// Diagnostics whose only fixes are unsafe, not applied without `--unsafe-fixes`: the file
+    /// and the (masked) title of the fix that was not applied.
+    pub unsafe_skipped: Vec<(String, String)>,
+    /// With `--diff`: the unified diff of every change, secrets masked; nothing is written.
+    pub diff: Option<String>,
+}
+
+/// How `--fix` runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FixMode {
+    /// Also apply unsafe fixes (`--unsafe-fixes`).
+    pub unsafe_fixes: bool,
+    /// Print a diff instead of writing (`--diff`).
+    pub diff_only: bool,
 }
 
 /// Applies the safe fixes of `report` to the files under `root`.
 pub fn apply_fixes(root: &Path, report: &Report) -> FixOutcome {
+    run(root, report, FixMode::default())
+}
+
+/// Applies (or with [`FixMode::diff_only`] shows) the fixes of `report` under `root`.
+pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
     let mut outcome = FixOutcome::default();
-    let mut candidates: Vec<&Fix> = report
-        .diagnostics
-        .iter()
-        .filter_map(|diagnostic| {
-            diagnostic
-                .fixes
-                .iter()
-                .find(|fix| fix.applicability == Applicability::Safe)
-        })
-        .filter(|fix| !fix.edits.is_empty())
-        .collect();
+    let mut candidates: Vec<&Fix> = Vec::new();
+    for diagnostic in &report.diagnostics {
+        let usable = |fix: &&Fix| {
+            !fix.edits.is_empty() && (mode.unsafe_fixes || fix.applicability == Applicability::Safe)
+        };
+        match diagnostic.fixes.iter().find(usable) {
+            Some(fix) => candidates.push(fix),
+            // Hints' fixes (remove an unused variable) are offers, not problems left.
+            None if diagnostic.severity >= crate::diagnostic::Severity::Warning => {
+                if let Some(fix) = diagnostic.fixes.iter().find(|fix| !fix.edits.is_empty()) {
+                    let line = report.sources.get(&diagnostic.path).map_or(1, |text| {
+                        LineIndex::new(text)
+                            .human(text, diagnostic.range.start)
+                            .line
+                    });
+                    outcome.unsafe_skipped.push((
+                        format!("{}:{line}", diagnostic.path),
+                        format!(
+                            "{} ({})",
+                            crate::secrets::mask_value(&fix.title),
+                            diagnostic.rule
+                        ),
+                    ));
+                }
+            }
+            None => {}
+        }
+    }
+    outcome.unsafe_skipped.sort();
+    outcome.unsafe_skipped.dedup();
     // Deterministic: the same report always keeps the same one of two overlapping fixes.
     candidates.sort_by(|a, b| first_edit_key(a).cmp(&first_edit_key(b)));
 
@@ -107,6 +147,19 @@ pub fn apply_fixes(root: &Path, report: &Report) -> FixOutcome {
         accepted += 1;
     }
 
+    if mode.diff_only {
+        let mut diff = String::new();
+        for (path, edits) in &edits_by_file {
+            if let Some(file) = loaded.get(path) {
+                diff.push_str(&unified_diff(path, &file.original, edits));
+                outcome.files_written.push((*path).to_owned());
+            }
+        }
+        outcome.applied = accepted;
+        outcome.diff = Some(diff);
+        outcome.skipped.sort();
+        return outcome;
+    }
     // Write every new content beside its file first; rename only when all of them succeeded.
     let mut prepared: Vec<Prepared> = Vec::new();
     for (path, edits) in &edits_by_file {
@@ -275,18 +328,7 @@ fn prepare(
     file: &Loaded,
     edits: &[&FileEdit],
 ) -> Result<Prepared, String> {
-    let mut ordered: Vec<&FileEdit> = edits.to_vec();
-    // Stable: insertions at one point keep the order their fixes were accepted in.
-    ordered.sort_by_key(|edit| (edit.range.start, edit.range.end));
-    let original = file.original.as_str();
-    let mut text = String::with_capacity(original.len());
-    let mut cursor = 0;
-    for edit in ordered {
-        text.push_str(original.get(cursor..edit.range.start).unwrap_or_default());
-        text.push_str(&edit.new_text);
-        cursor = cursor.max(edit.range.end);
-    }
-    text.push_str(original.get(cursor..).unwrap_or_default());
+    let text = edited(&file.original, edits, |edit| &edit.new_text);
 
     let directory = file
         .destination
@@ -308,6 +350,45 @@ fn prepare(
         temporary,
         destination: file.destination.clone(),
     })
+}
+
+/// `original` with `edits` applied, each edit contributing `new_text(edit)`.
+fn edited<'e>(
+    original: &str,
+    edits: &[&'e FileEdit],
+    new_text: impl Fn(&'e FileEdit) -> &'e str,
+) -> String {
+    let mut ordered: Vec<&FileEdit> = edits.to_vec();
+    // Stable: insertions at one point keep the order their fixes were accepted in.
+    ordered.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut text = String::with_capacity(original.len());
+    let mut cursor = 0;
+    for edit in ordered {
+        text.push_str(original.get(cursor..edit.range.start).unwrap_or_default());
+        text.push_str(new_text(edit));
+        cursor = cursor.max(edit.range.end);
+    }
+    text.push_str(original.get(cursor..).unwrap_or_default());
+    text
+}
+
+/// The unified diff `--diff` prints for one file. Both sides are built from what may be shown
+/// (each edit's [`FileEdit::shown_text`]) and masked where a secret sits in that file's shape,
+/// so a password never reaches the diff, not even its length.
+fn unified_diff(path: &str, original: &str, edits: &[&FileEdit]) -> String {
+    let after = edited(original, edits, FileEdit::shown_text);
+    let before = crate::secrets::mask(original, &crate::secrets::secret_ranges(path, original));
+    let after = crate::secrets::mask(&after, &crate::secrets::secret_ranges(path, &after));
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 fn write_temporary(

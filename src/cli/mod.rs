@@ -98,6 +98,12 @@ struct CheckArgs {
     /// Apply the fixes that are safe to apply without review, then report what is left.
     #[arg(long)]
     fix: bool,
+    /// With --fix or --diff: also apply the fixes that need review (ruff's convention).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change (secrets masked), writing nothing.
+    #[arg(long)]
+    diff: bool,
     /// Colour in text output: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -266,9 +272,29 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(diagnostics) => diagnostics,
         Err(code) => return code,
     };
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!("error: --unsafe-fixes needs --fix or --diff");
+        return ExitCode::from(2);
+    }
+    let mode = fix::FixMode {
+        unsafe_fixes: args.unsafe_fixes,
+        diff_only: args.diff,
+    };
+    if args.diff {
+        let report = make_report(&collected, diagnostics.clone());
+        let outcome = fix::run(&collected.root, &report, mode);
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(outcome.diff.as_deref().unwrap_or_default().as_bytes());
+        eprintln!("{}", fix_summary(&outcome, mode));
+        return if outcome.files_written.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
     if args.fix {
         let report = make_report(&collected, diagnostics.clone());
-        let outcome = fix::apply_fixes(&collected.root, &report);
+        let outcome = fix::run(&collected.root, &report, mode);
         outcome_note = Some(outcome);
         collected = match walk::collect(&args.paths, &walk_options) {
             Ok(collected) => collected,
@@ -305,28 +331,57 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(rendered.as_bytes());
     if let Some(outcome) = outcome_note {
-        let mut line = format!(
-            "fixed {} problem{}",
-            outcome.applied,
-            if outcome.applied == 1 { "" } else { "s" }
+        let left = report.diagnostics.len();
+        eprintln!(
+            "{}\n{left} problem{} left",
+            fix_summary(&outcome, mode),
+            if left == 1 { "" } else { "s" }
         );
-        if !outcome.skipped.is_empty() {
-            line.push_str(&format!(
-                ", {} fix{} skipped:",
-                outcome.skipped.len(),
-                if outcome.skipped.len() == 1 { "" } else { "es" }
-            ));
-            for (path, reason) in &outcome.skipped {
-                line.push_str(&format!("\n  {path}: {reason}"));
-            }
-        }
-        eprintln!("{line}");
     }
     if has_errors {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What `--fix` / `--diff` did and did not do, for standard error.
+fn fix_summary(outcome: &fix::FixOutcome, mode: fix::FixMode) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut line = if mode.diff_only {
+        format!(
+            "would fix {} in {}",
+            plural(outcome.applied, "problem", "problems"),
+            plural(outcome.files_written.len(), "file", "files")
+        )
+    } else {
+        format!("fixed {}", plural(outcome.applied, "problem", "problems"))
+    };
+    if !outcome.skipped.is_empty() {
+        line.push_str(&format!(
+            ", {} skipped:",
+            plural(outcome.skipped.len(), "fix", "fixes")
+        ));
+        for (path, reason) in &outcome.skipped {
+            line.push_str(&format!("\n  {path}: {reason}"));
+        }
+    }
+    if !outcome.unsafe_skipped.is_empty() {
+        line.push_str(&format!(
+            "\n{} not applied because {} review (apply with --unsafe-fixes):",
+            plural(outcome.unsafe_skipped.len(), "unsafe fix", "unsafe fixes"),
+            if outcome.unsafe_skipped.len() == 1 {
+                "it needs"
+            } else {
+                "they need"
+            }
+        ));
+        for (path, title) in &outcome.unsafe_skipped {
+            line.push_str(&format!("\n  {path}: {title}"));
+        }
+    }
+    line
 }
 
 fn run_analysis(

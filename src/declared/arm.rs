@@ -139,8 +139,9 @@ impl<'n, 'a> Template<'n, 'a> {
             .map(|s| s.value.to_ascii_lowercase())
             .unwrap_or_default();
         let own_app = self.service_tag(resource).or(app).or_else(|| {
-            (type_name.starts_with("microsoft.web/sites")
+            ((type_name.starts_with("microsoft.web/sites")
                 || type_name.starts_with("microsoft.app/"))
+                && !type_name.contains("/providers/"))
             .then(|| {
                 resource
                     .get("name")
@@ -149,11 +150,19 @@ impl<'n, 'a> Template<'n, 'a> {
             })
             .flatten()
         });
+        let extension_syntax = type_name.ends_with("/providers/linkers");
         if type_name.ends_with("microsoft.servicelinker/linkers")
             || type_name == "linkers"
             || type_name.starts_with("microsoft.servicelinker/linkers")
+            || extension_syntax
         {
-            out.push(self.linker(resource, own_app.clone()));
+            // A top-level linker names its app in `scope` (or, in the older extension syntax
+            // `Microsoft.Web/sites/providers/linkers`, in the first segment of its name).
+            let scoped = match &own_app {
+                Some(app) => Some(app.clone()),
+                None => self.scope_app(resource, extension_syntax),
+            };
+            out.push(self.linker(resource, scoped));
         } else {
             self.settings(resource, own_app.clone(), out);
         }
@@ -162,6 +171,88 @@ impl<'n, 'a> Template<'n, 'a> {
                 self.resource(item, own_app.clone(), out);
             }
         }
+    }
+
+    /// The app a top-level linker's `scope` points at: `[resourceId('Microsoft.Web/sites', X)]`,
+    /// `[format('Microsoft.Web/sites/{0}', X)]`, `[concat('Microsoft.Web/sites/', X)]`, a
+    /// literal id, with X a literal, `parameters('x')` (its default) or `variables('x')`; then
+    /// the template's site or container app of that name gives its `azd-service-name` tag.
+    /// `None` (unknown) when the expression is anything else.
+    fn scope_app(&self, resource: &'n Object, extension_syntax: bool) -> Option<String> {
+        let site = if extension_syntax {
+            // `site/Microsoft.ServiceLinker/pg`, or `[concat(parameters('site'), '/Microsoft.ServiceLinker/pg')]`.
+            let raw = resource.get("name")?.as_str()?.literal()?;
+            match raw.strip_prefix('[') {
+                Some(expression) => self.argument(expression.trim_start_matches("concat("))?,
+                None => raw.split('/').next()?.to_string(),
+            }
+        } else {
+            let raw = resource.get("scope")?.as_str()?.literal()?;
+            self.site_in_scope(&raw)?
+        };
+        if site.is_empty() {
+            return None;
+        }
+        Some(self.app_named(&site).unwrap_or(site))
+    }
+
+    fn site_in_scope(&self, raw: &str) -> Option<String> {
+        let lower = raw.to_ascii_lowercase();
+        let (at, type_len) = ["microsoft.web/sites", "microsoft.app/containerapps"]
+            .iter()
+            .find_map(|t| lower.find(t).map(|i| (i, t.len())))?;
+        let after = &raw[at + type_len..];
+        if !raw.starts_with('[') {
+            // A literal id: `…/Microsoft.Web/sites/<name>[/…]`.
+            return after
+                .strip_prefix('/')
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_string);
+        }
+        // Inside an expression: the name is in the type literal or the next argument.
+        let quote = after.find('\'')?;
+        let in_literal = after[..quote].trim_start_matches('/');
+        if !in_literal.is_empty() && !in_literal.contains('{') {
+            return Some(in_literal.split('/').next()?.to_string());
+        }
+        let rest = after[quote + 1..].trim_start().strip_prefix(',')?;
+        self.argument(rest)
+    }
+
+    /// The value of the expression argument at the start of `text`: `'literal'`,
+    /// `parameters('x')` (its literal default) or `variables('x')` (a literal).
+    fn argument(&self, text: &str) -> Option<String> {
+        let text = text.trim_start();
+        if let Some(rest) = text.strip_prefix('\'') {
+            return Some(rest[..rest.find('\'')?].to_string());
+        }
+        let (function, rest) = text.split_once("('")?;
+        let name = &rest[..rest.find('\'')?];
+        let node = match function.trim() {
+            "parameters" => self.root.path(&["parameters", name, "defaultValue"])?,
+            "variables" => self.root.path(&["variables", name])?,
+            _ => return None,
+        };
+        let value = node.as_str()?.literal()?;
+        (!value.starts_with('[')).then_some(value)
+    }
+
+    /// The app a site or container app of this template named `site` stands for: its
+    /// `azd-service-name` tag, else its name.
+    fn app_named(&self, site: &str) -> Option<String> {
+        let Some(Node::Array { items, .. }) = self.root.get("resources") else {
+            return None;
+        };
+        items.iter().filter_map(Node::as_object).find_map(|r| {
+            let type_name = r.get("type").and_then(|n| self.string(n))?.value;
+            let type_name = type_name.to_ascii_lowercase();
+            if type_name != "microsoft.web/sites" && type_name != "microsoft.app/containerapps" {
+                return None;
+            }
+            let name = r.get("name").and_then(|n| self.string(n))?.value;
+            name.eq_ignore_ascii_case(site)
+                .then(|| self.service_tag(r).unwrap_or(name))
+        })
     }
 
     fn service_tag(&self, resource: &'n Object) -> Option<String> {
@@ -315,5 +406,109 @@ mod tests {
             Target::AzurePostgresql
         );
         assert_eq!(linker.app.as_deref(), Some("api"));
+    }
+
+    const TWO_APPS: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "webName": { "type": "string", "defaultValue": "bookshop-web" },
+    "apiName": { "type": "string", "defaultValue": "bookshop-orders" },
+    "otherName": { "type": "string" }
+  },
+  "variables": { "linkerName": "orders_db" },
+  "resources": [
+    {
+      "type": "Microsoft.Web/sites",
+      "apiVersion": "2022-09-01",
+      "name": "[parameters('webName')]",
+      "tags": { "azd-service-name": "web" }
+    },
+    {
+      "type": "Microsoft.App/containerApps",
+      "apiVersion": "2023-05-01",
+      "name": "[parameters('apiName')]"
+    },
+    {
+      "type": "Microsoft.ServiceLinker/linkers",
+      "apiVersion": "2024-04-01",
+      "scope": "[format('Microsoft.Web/sites/{0}', parameters('webName'))]",
+      "name": "web_db",
+      "properties": {
+        "clientType": "django",
+        "authInfo": { "authType": "systemAssignedIdentity" },
+        "configurationInfo": {
+          "customizedKeys": { "AZURE_POSTGRESQL_HOST": "DB_HOST", "AZURE_POSTGRESQL_NAME": "DB_NAME" }
+        }
+      }
+    },
+    {
+      "type": "Microsoft.ServiceLinker/linkers",
+      "apiVersion": "2024-04-01",
+      "scope": "[resourceId('Microsoft.App/containerApps', parameters('apiName'))]",
+      "name": "[variables('linkerName')]",
+      "properties": { "clientType": "nodejs", "authInfo": { "authType": "secret" } }
+    },
+    {
+      "type": "Microsoft.ServiceLinker/linkers",
+      "apiVersion": "2024-04-01",
+      "scope": "[resourceId('Microsoft.Web/sites', parameters('otherName'))]",
+      "name": "other_db",
+      "properties": { "clientType": "[parameters('otherName')]" }
+    },
+    {
+      "type": "Microsoft.Web/sites/providers/linkers",
+      "apiVersion": "2022-05-01",
+      "name": "legacy-app/Microsoft.ServiceLinker/legacy_db",
+      "properties": { "clientType": "java" }
+    }
+  ]
+}"#;
+
+    #[test]
+    fn top_level_linkers_follow_their_scope_to_the_app() {
+        let found = read("infra/azuredeploy.json", TWO_APPS);
+        let linkers: Vec<&Declaration> = found.iter().filter(|d| d.kind == Kind::Linker).collect();
+        assert_eq!(linkers.len(), 4, "{found:?}");
+        // `format('Microsoft.Web/sites/{0}', parameters('webName'))` → the site → its tag.
+        assert_eq!(linkers[0].app.as_deref(), Some("web"));
+        assert_eq!(linkers[0].name.as_ref().unwrap().value, "web_db");
+        assert!(linkers[0].name.as_ref().unwrap().literal);
+        assert_eq!(
+            linkers[0].customized_keys,
+            vec![
+                ("AZURE_POSTGRESQL_HOST".to_string(), "DB_HOST".to_string()),
+                ("AZURE_POSTGRESQL_NAME".to_string(), "DB_NAME".to_string())
+            ]
+        );
+        // `resourceId('Microsoft.App/containerApps', …)` → the container app, untagged: its name.
+        assert_eq!(linkers[1].app.as_deref(), Some("bookshop-orders"));
+        let name = linkers[1].name.as_ref().unwrap();
+        assert_eq!(name.value, "orders_db");
+        assert!(!name.literal, "resolved through a variable");
+        // A parameter without a default: the app and the client type are unknown, not wrong.
+        assert_eq!(linkers[2].app, None);
+        assert_eq!(linkers[2].client_type, None);
+        // The older extension syntax names the app in the linker's name.
+        assert_eq!(linkers[3].app.as_deref(), Some("legacy-app"));
+        assert_eq!(
+            linkers[3].client_type.as_ref().unwrap().value,
+            ClientType::Java
+        );
+    }
+
+    #[test]
+    fn scope_expressions() {
+        let found = read(
+            "azuredeploy.json",
+            r#"{"parameters": {}, "resources": [
+              {"type": "Microsoft.ServiceLinker/linkers", "scope": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/shop-web", "name": "a"},
+              {"type": "Microsoft.ServiceLinker/linkers", "scope": "[concat('Microsoft.Web/sites/', 'shop-api')]", "name": "b"},
+              {"type": "Microsoft.ServiceLinker/linkers", "scope": "[resourceId('Microsoft.Web/sites', uniqueString(resourceGroup().id))]", "name": "c"},
+              {"type": "Microsoft.ServiceLinker/linkers", "scope": "[resourceGroup().id]", "name": "d"}
+            ]}"#,
+        );
+        let apps: Vec<Option<&str>> = found.iter().map(|d| d.app.as_deref()).collect();
+        assert_eq!(apps, [Some("shop-web"), Some("shop-api"), None, None]);
     }
 }

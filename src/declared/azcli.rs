@@ -25,7 +25,7 @@ pub(super) fn read(path: &str, text: &str) -> Vec<Declaration> {
     let Some(command) = COMMAND.as_ref() else {
         return Vec::new();
     };
-    let blanked = blank_continuations(text);
+    let blanked = blank_continuations(text, backtick_continues(path, text));
     let locator = Locator::new(path, text);
     let mut out = Vec::new();
     for found in command.find_iter(&blanked) {
@@ -33,7 +33,7 @@ pub(super) fn read(path: &str, text: &str) -> Vec<Declaration> {
         let end = blanked[start..]
             .find('\n')
             .map_or(blanked.len(), |e| start + e);
-        let line = &blanked[start..end];
+        let line = blanked[start..end].trim_end_matches('\r');
         if is_commented(&blanked, start) {
             continue;
         }
@@ -44,9 +44,31 @@ pub(super) fn read(path: &str, text: &str) -> Vec<Declaration> {
     out
 }
 
-/// `\` + newline (and `\` + CRLF) become spaces, so a continued command is one line.
-fn blank_continuations(text: &str) -> String {
-    text.replace("\\\r\n", "   ").replace("\\\n", "  ")
+/// `\` + newline (and `\` + CRLF) become spaces, so a continued command is one line; with
+/// `backtick`, PowerShell's `` ` `` + newline too.
+fn blank_continuations(text: &str, backtick: bool) -> String {
+    let text = text.replace("\\\r\n", "   ").replace("\\\n", "  ");
+    if backtick {
+        text.replace("`\r\n", "   ").replace("`\n", "  ")
+    } else {
+        text
+    }
+}
+
+/// Where a backtick ends a line to continue the command: PowerShell scripts, CI YAML (whose
+/// `pwsh`/`powershell` steps and AzureCLI tasks with `scriptType: ps`/`pscore` run PowerShell)
+/// and Dockerfiles with the `# escape=`` ` directive. Not POSIX shell scripts, where a
+/// backtick opens a command substitution.
+fn backtick_continues(path: &str, text: &str) -> bool {
+    use crate::scan::Language;
+    match Language::for_path(path) {
+        Some(Language::Shell) => false,
+        Some(Language::Dockerfile) => text
+            .lines()
+            .take_while(|line| line.starts_with('#'))
+            .any(|line| line.replace(' ', "").eq_ignore_ascii_case("#escape=`")),
+        _ => true,
+    }
 }
 
 /// The command sits after a `#` on its line (a comment in shell, YAML and Dockerfiles).
@@ -205,5 +227,68 @@ mod tests {
             Some(SettingValue::Literal { value, .. }) if value == "npg_Xyz123example"
         ));
         assert!(read("x.sh", "az webapp connection create \"unterminated").len() <= 1);
+    }
+
+    #[test]
+    fn reads_powershell_backtick_continuations() {
+        let text = "param([string]$AppName, [securestring]$DbPassword)\r\n$ErrorActionPreference = 'Stop'\r\n# az webapp connection create postgres-flexible --client-type java\r\naz webapp connection create postgres-flexible `\r\n    --connection ledger_db --name $AppName --resource-group $env:RG `\r\n    --target-resource-group $env:RG --server psql-ledger --database ledger `\r\n    --client-type dotnet --secret name=ledger secret=$DbPassword `\r\n    --customized-keys AZURE_POSTGRESQL_CONNECTIONSTRING=ConnectionStrings__Ledger\r\nWrite-Host \"connected `\"$AppName`\"\"\r\n";
+        let found = read("deploy/Connect-Database.ps1", text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let d = &found[0];
+        assert_eq!(d.target.as_ref().unwrap().value, Target::AzurePostgresql);
+        let client = d.client_type.as_ref().unwrap();
+        assert_eq!(client.value, ClientType::DotNet);
+        assert_eq!(client.at.to_string(), "deploy/Connect-Database.ps1:7");
+        assert_eq!(&text[client.at.range.start..client.at.range.end], "dotnet");
+        assert_eq!(d.auth.as_ref().unwrap().value, AuthType::Secret);
+        assert_eq!(d.secret, Some(SettingValue::Protected));
+        assert_eq!(d.name.as_ref().unwrap().value, "ledger_db");
+        assert_eq!(
+            d.customized_keys,
+            vec![(
+                "AZURE_POSTGRESQL_CONNECTIONSTRING".into(),
+                "ConnectionStrings__Ledger".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn reads_pipelines_actions_and_dockerfiles() {
+        // Azure Pipelines: an AzureCLI task running PowerShell Core.
+        let pipeline = "steps:\n- task: AzureCLI@2\n  inputs:\n    azureSubscription: prod\n    scriptType: pscore\n    scriptLocation: inlineScript\n    inlineScript: |\n      az containerapp connection create postgres-flexible `\n        --client-type nodejs `\n        --user-identity client-id=$(UAMI_CLIENT_ID) subs-id=$(SUB)\n- script: az webapp connection create neon-postgres --client-type python --secret name=u secret=$(PG_PASSWORD)\n";
+        let found = read("azure-pipelines.yml", pipeline);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            found[0].client_type.as_ref().unwrap().value,
+            ClientType::NodeJs
+        );
+        assert_eq!(
+            found[0].auth.as_ref().unwrap().value,
+            AuthType::UserIdentity
+        );
+        assert_eq!(found[1].target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(found[1].secret, Some(SettingValue::Protected));
+        // GitHub Actions: a pwsh step.
+        let workflow = "jobs:\n  deploy:\n    runs-on: windows-latest\n    steps:\n      - shell: pwsh\n        run: |\n          az webapp connection create postgres-flexible `\n            --name app-web --client-type springBoot --system-identity\n";
+        let found = read(".github/workflows/deploy.yml", workflow);
+        assert_eq!(
+            found[0].client_type.as_ref().unwrap().value,
+            ClientType::SpringBoot
+        );
+        assert_eq!(found[0].app.as_deref(), Some("app-web"));
+        // Dockerfiles: `RUN` with `\`, and with the backtick escape directive.
+        let dockerfile = "FROM mcr.microsoft.com/azure-cli\nRUN az webapp connection create postgres-flexible \\\n    --client-type go --system-identity\n";
+        let found = read("deploy/Dockerfile", dockerfile);
+        assert_eq!(found[0].client_type.as_ref().unwrap().value, ClientType::Go);
+        let windows = "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN az webapp connection create postgres-flexible `\n    --client-type php --system-identity\n";
+        let found = read("Dockerfile", windows);
+        assert_eq!(
+            found[0].client_type.as_ref().unwrap().value,
+            ClientType::Php
+        );
+        // In a POSIX shell script a backtick is a command substitution, not a continuation.
+        let shell = "HOST=`hostname`\naz webapp connection create postgres-flexible --client-type go `\n--system-identity`\n";
+        let found = read("deploy.sh", shell);
+        assert_eq!(found[0].auth, None);
     }
 }

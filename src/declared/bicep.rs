@@ -544,6 +544,26 @@ impl<'f, 'a> Reader<'f, 'a> {
         {
             return Some(service);
         }
+        // azd's pattern: `resource web '…/sites@…' existing = { name: 'app-${resourceToken}' }`
+        // beside `module web './core/host/appservice.bicep' = { params: { name:
+        // 'app-${resourceToken}', tags: union(tags, { 'azd-service-name': 'web' }) } }`: the
+        // module that creates a resource of the same name expression carries the tag.
+        if resource.existing
+            && let Some(name) = name
+            && let Some(service) = self
+                .file(instance)
+                .modules
+                .iter()
+                .filter(|m| {
+                    m.body
+                        .as_object()
+                        .and_then(|b| b.path(&["params", "name"]))
+                        .is_some_and(|n| same_expression(n, name))
+                })
+                .find_map(|m| self.tag_service(&m.body, instance))
+        {
+            return Some(service);
+        }
         if let Some(service) = self.instance_service(instance) {
             return Some(service);
         }
@@ -709,6 +729,15 @@ impl<'f, 'a> Reader<'f, 'a> {
     }
 }
 
+/// Two values written alike: the same string pieces and interpolations, or the same expression.
+fn same_expression(a: &Node, b: &Node) -> bool {
+    match (a, b) {
+        (Node::Str(a), Node::Str(b)) => a.parts == b.parts,
+        (Node::Expr { text: a, .. }, Node::Expr { text: b, .. }) => a.trim() == b.trim(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,5 +819,16 @@ mod tests {
         assert_eq!(settings[0].name, "NEON_POSTGRESQL_CONNECTIONSTRING");
         assert_eq!(settings[0].value, SettingValue::Protected);
         assert_eq!(declarations[0].app.as_deref(), Some("api"));
+    }
+
+    #[test]
+    fn linkers_scoped_to_existing_sites_take_the_tag_of_the_module_that_creates_them() {
+        let text = "param resourceToken string\n\nmodule web './core/host/appservice.bicep' = {\n  name: 'web'\n  params: {\n    name: 'app-web-${resourceToken}'\n    tags: union(tags, { 'azd-service-name': 'web' })\n  }\n}\n\nmodule api './core/host/container-app.bicep' = {\n  name: 'api'\n  params: {\n    name: 'ca-api-${resourceToken}'\n    tags: union(tags, { 'azd-service-name': 'api' })\n  }\n}\n\nresource webSite 'Microsoft.Web/sites@2022-09-01' existing = {\n  name: 'app-web-${resourceToken}'\n}\n\nresource apiApp 'Microsoft.App/containerApps@2023-05-01' existing = {\n  name: 'ca-api-${resourceToken}'\n}\n\nresource webDb 'Microsoft.ServiceLinker/linkers@2024-04-01' = {\n  name: 'webdb'\n  scope: webSite\n  properties: { clientType: 'django' }\n}\n\nresource apiDb 'Microsoft.ServiceLinker/linkers@2024-04-01' = {\n  name: 'apidb'\n  scope: apiApp\n  properties: { clientType: 'nodejs' }\n}\n";
+        let declarations = read_files(&[("infra/main.bicep", text)]);
+        let apps: Vec<(&str, Option<&str>)> = declarations
+            .iter()
+            .map(|d| (d.name.as_ref().unwrap().value.as_str(), d.app.as_deref()))
+            .collect();
+        assert_eq!(apps, [("webdb", Some("web")), ("apidb", Some("api"))]);
     }
 }

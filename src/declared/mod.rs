@@ -196,6 +196,8 @@ pub enum IacKind {
     Terraform,
     /// azd's `azure.yaml`.
     AzureYaml,
+    /// A PowerShell script (`.ps1`, `.psm1`): read for `az … connection create` only.
+    PowerShell,
 }
 
 /// Classifies a path as infrastructure code by name. ARM templates are `.json` files in an
@@ -211,6 +213,9 @@ pub fn iac_kind(path: &str) -> Option<IacKind> {
     }
     if lower == "azure.yaml" || lower == "azure.yml" {
         return Some(IacKind::AzureYaml);
+    }
+    if lower.ends_with(".ps1") || lower.ends_with(".psm1") {
+        return Some(IacKind::PowerShell);
     }
     if lower.ends_with(".json") && !lower.ends_with(".parameters.json") {
         let in_infra = path.split('/').any(|segment| {
@@ -264,6 +269,9 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
             Some(IacKind::ArmJson) if is_arm_template(file.text) => {
                 out.extend(arm::read(file.path, file.text));
             }
+            Some(IacKind::PowerShell) if file.text.contains("connection create") => {
+                out.extend(azcli::read(file.path, file.text));
+            }
             Some(_) => {}
             None => {
                 if is_script(file.path) && file.text.contains("connection create") {
@@ -276,7 +284,8 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
     out
 }
 
-/// Scripts, workflows and Dockerfiles: where `az … connection create` commands are read.
+/// Shell scripts, workflows and Dockerfiles: where `az … connection create` commands are read
+/// (PowerShell scripts are [`IacKind::PowerShell`]).
 fn is_script(path: &str) -> bool {
     matches!(
         crate::scan::Language::for_path(path),
@@ -285,7 +294,7 @@ fn is_script(path: &str) -> bool {
                 | crate::scan::Language::Dockerfile
                 | crate::scan::Language::Yaml
         )
-    ) || path.to_ascii_lowercase().ends_with(".ps1")
+    )
 }
 
 /// Gives each declaration its app folder (see the module documentation).
@@ -328,7 +337,7 @@ fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Servi
             let service = declaration
                 .app
                 .as_deref()
-                .and_then(|app| project.iter().find(|s| s.name == app));
+                .and_then(|app| project.iter().find(|s| s.is_app(app, &project)));
             let one_app = apps.get(root).is_none_or(|named| named.len() <= 1);
             match (service, project.as_slice()) {
                 (Some(service), _) => AppScope::Folder(service.project.clone()),
@@ -482,6 +491,8 @@ mod tests {
         assert_eq!(iac_kind("azuredeploy.json"), Some(IacKind::ArmJson));
         assert_eq!(iac_kind("infra/main.parameters.json"), None);
         assert_eq!(iac_kind("src/data.json"), None);
+        assert_eq!(iac_kind("deploy/Deploy.PS1"), Some(IacKind::PowerShell));
+        assert_eq!(iac_kind("deploy/deploy.sh"), None);
         assert!(is_arm_template(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
         ));
@@ -520,6 +531,38 @@ mod tests {
         assert_eq!(
             target_from_text("Microsoft.DBforPostgreSQL/flexibleServers@2023-03-01-preview"),
             Some(Target::AzurePostgresql)
+        );
+    }
+
+    #[test]
+    fn arm_linkers_of_a_two_app_monorepo_map_to_their_services_folders() {
+        let template = include_str!(
+            "../../tests/fixtures/projects/monorepo-arm-two-linkers/infra/azuredeploy.json"
+        );
+        let azure_yaml =
+            include_str!("../../tests/fixtures/projects/monorepo-arm-two-linkers/azure.yaml");
+        let found = read(&[
+            Input {
+                path: "azure.yaml",
+                text: azure_yaml,
+            },
+            Input {
+                path: "infra/azuredeploy.json",
+                text: template,
+            },
+        ]);
+        let scopes: Vec<(&str, &AppScope)> = found
+            .iter()
+            .filter(|d| d.kind == Kind::Linker)
+            .map(|d| (d.name.as_ref().map_or("?", |n| n.value.as_str()), &d.scope))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                ("web_db", &AppScope::Folder("src/web".into())),
+                ("orders_db", &AppScope::Folder("src/orders".into())),
+                ("reports_db", &AppScope::Unknown),
+            ]
         );
     }
 }

@@ -400,6 +400,11 @@ mod tests {
         assert_eq!(link.target.as_ref().unwrap().value, Target::AzurePostgresql);
         assert_eq!(link.app.as_deref(), Some("api"));
         assert_eq!(link.at.line, 10);
+        // The connection's `name` (azurerm has no customized keys on *_connection resources).
+        let name = link.name.as_ref().unwrap();
+        assert_eq!(name.value, "pgconn");
+        assert_eq!(name.at.to_string(), "infra/main.tf:11");
+        assert!(name.literal);
         let broken = [Input {
             path: "x.tf",
             text: "resource \"azurerm_app_service_connection\" {",

@@ -459,6 +459,12 @@ impl<'a> Collector<'a> {
         if matches!(kind, FileKind::Source(_)) && !might_be_relevant(&bytes) {
             return;
         }
+        // PowerShell scripts matter only for the `az … connection create` commands they run.
+        if kind == FileKind::Infrastructure(crate::declared::IacKind::PowerShell)
+            && memchr::memmem::find(&bytes, b"connection create").is_none()
+        {
+            return;
+        }
         // `.json` files in infrastructure folders matter only when they are ARM templates.
         if kind == FileKind::Infrastructure(crate::declared::IacKind::ArmJson)
             && !crate::declared::is_arm_template(&String::from_utf8_lossy(head))
@@ -688,6 +694,20 @@ mod tests {
         assert_eq!(collected.files_scanned, 7);
         assert!(collected.notes.is_empty(), "{:?}", collected.notes);
         assert_eq!(collected.root, root);
+    }
+
+    #[test]
+    fn keeps_powershell_scripts_that_create_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "deploy/connect.ps1",
+            b"az webapp connection create postgres-flexible `\n  --client-type django --system-identity\n",
+        );
+        write(root, "deploy/build.ps1", b"dotnet publish -c Release\n");
+        let collected = collect_dir(root);
+        assert_eq!(paths(&collected), ["deploy/connect.ps1"]);
     }
 
     #[test]

@@ -127,6 +127,16 @@ pub(super) fn diagnostic(
         source: Some("neon-lsp".to_string()),
         message: diagnostic.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
+        // Ties the quick fixes to this diagnostic: the client sends it back in codeAction.
+        data: (!diagnostic.fixes.is_empty()).then(|| {
+            serde_json::json!({
+                "rule": diagnostic.rule.id(),
+                "fixes": diagnostic.fixes.iter().map(|fix| serde_json::json!({
+                    "title": crate::secrets::mask_value(&fix.title),
+                    "applicability": fix.applicability,
+                })).collect::<Vec<_>>(),
+            })
+        }),
         ..Default::default()
     }
 }

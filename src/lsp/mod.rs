@@ -115,6 +115,7 @@ const WATCHED_INFRASTRUCTURE: &[&str] = &[
     "**/.github/workflows/*.{yml,yaml}",
     "**/azure-pipelines*.{yml,yaml}",
     "**/*.sh",
+    "**/*.ps1",
 ];
 
 /// The globs the server asks the editor to watch: every .env name, neon-lsp.toml and every
@@ -841,7 +842,12 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
                     lsp::TextDocumentSyncKind::INCREMENTAL,
                 )),
-                code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
+                    lsp::CodeActionOptions {
+                        resolve_provider: Some(true),
+                        ..Default::default()
+                    },
+                )),
                 workspace: Some(lsp::WorkspaceServerCapabilities {
                     workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -1226,6 +1232,46 @@ impl LanguageServer for Backend {
         self.execute(params).await
     }
 
+    async fn code_action_resolve(&self, mut action: lsp::CodeAction) -> RpcResult<lsp::CodeAction> {
+        let Some(data) = action.data.clone() else {
+            return Ok(action);
+        };
+        let field = |name: &str| data.get(name).and_then(serde_json::Value::as_u64);
+        let (Some(uri), Some(rule), Some(start), Some(end), Some(fix)) = (
+            data.get("uri")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|uri| uri.parse::<Uri>().ok()),
+            data.get("rule").and_then(serde_json::Value::as_str),
+            field("start"),
+            field("end"),
+            field("fix"),
+        ) else {
+            return Ok(action);
+        };
+        let Some((index, path)) = self.relative(&uri) else {
+            return Ok(action);
+        };
+        let guard = lock(&self.state);
+        let encoding = guard.encoding.unwrap_or(PositionEncoding::Utf16);
+        let Some(state) = guard.roots.get(index) else {
+            return Ok(action);
+        };
+        let fix = state
+            .published
+            .get(&path)
+            .into_iter()
+            .flatten()
+            .find(|d| {
+                d.rule.id() == rule && d.range.start as u64 == start && d.range.end as u64 == end
+            })
+            .and_then(|d| d.fixes.get(usize::try_from(fix).ok()?));
+        if let Some(fix) = fix {
+            let mut positions = convert::Positions::new(&state.texts, encoding);
+            action.edit = convert::workspace_edit(fix, &mut positions, &state.path);
+        }
+        Ok(action)
+    }
+
     async fn code_action(
         &self,
         params: lsp::CodeActionParams,
@@ -1253,6 +1299,28 @@ impl LanguageServer for Backend {
             }
             let lsp_diagnostic = convert::diagnostic(diagnostic, &mut positions, root, &state_docs);
             for (index, fix) in diagnostic.fixes.iter().enumerate() {
+                if fix.edits.iter().any(|edit| edit.display_text.is_some()) {
+                    // The edit carries a secret (a connection string moved into .env): sent
+                    // only when the user picks the action (codeAction/resolve).
+                    actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                        title: crate::secrets::mask_value(&fix.title),
+                        kind: Some(lsp::CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![lsp_diagnostic.clone()]),
+                        is_preferred: Some(
+                            index == 0
+                                && fix.applicability == crate::diagnostic::Applicability::Safe,
+                        ),
+                        data: Some(serde_json::json!({
+                            "uri": params.text_document.uri.as_str(),
+                            "rule": diagnostic.rule.id(),
+                            "start": diagnostic.range.start,
+                            "end": diagnostic.range.end,
+                            "fix": index,
+                        })),
+                        ..Default::default()
+                    }));
+                    continue;
+                }
                 let Some(edit) = convert::workspace_edit(fix, &mut positions, root) else {
                     continue;
                 };

@@ -35,6 +35,12 @@ token (scope `https://ossrdbms-aad.database.windows.net/.default`) and use it as
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
         let Some(declared) = connection
             .declaration
@@ -77,4 +83,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             message,
         ));
     }
+}
+
+/// No edit can settle a contradiction: a note says which two sides disagree (issue 14).
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }

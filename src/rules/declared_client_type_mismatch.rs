@@ -43,6 +43,12 @@ applied by `check --fix`, because redeploying the connection changes the app's s
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
         let (Some(declaration), Some(client)) = (&connection.declaration, &connection.client_type)
         else {
@@ -113,4 +119,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(diagnostic);
     }
+}
+
+/// No edit can settle a contradiction: a note says which two sides disagree (issue 14).
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }

@@ -30,6 +30,12 @@ variables of the declared target.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for declaration in &context.declarations {
         let (Kind::Linker, Some(target), AppScope::Folder(folder)) =
             (&declaration.kind, &declaration.target, &declaration.scope)
@@ -66,4 +72,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+}
+
+/// No edit can settle a contradiction: a note says which two sides disagree (issue 14).
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }

@@ -26,6 +26,12 @@ Decide which one is right: redeploy the declaration, or update it to what is dep
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for connection in &context.connections {
         let (Some((linker, app)), Some(declaration)) =
             (&connection.deployed, &connection.declaration)
@@ -65,4 +71,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note the drift from the deployed connection",
+        |d| {
+            format!(
+                "{}; change the declaration or redeploy so they agree.",
+                d.message
+            )
+        },
+    );
 }

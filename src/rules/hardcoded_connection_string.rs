@@ -1,7 +1,7 @@
 //! `hardcoded-connection-string`: a connection string with a password as a literal in code.
 
 use crate::analysis::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
 
@@ -47,7 +47,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if !values::is_real_secret(password.expose()) {
             continue;
         }
-        out.push(Diagnostic::new(
+        let diagnostic = Diagnostic::new(
             Rule::HardcodedConnectionString,
             value.file.path,
             value.range,
@@ -56,6 +56,171 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 format.description(),
                 params.masked(format)
             ),
+        );
+        let target = if params
+            .hosts
+            .iter()
+            .any(|(host, _)| host.ends_with(".neon.tech"))
+        {
+            crate::catalogue::Target::Neon
+        } else {
+            crate::catalogue::Target::AzurePostgresql
+        };
+        out.push(match fix(context, &value, target) {
+            Some(fix) => diagnostic.with_fix(fix),
+            None => diagnostic,
+        });
+    }
+}
+
+/// Moves the literal into the .env file of the connection that covers the file (appended,
+/// unless that file already defines the variable; a new `.env` beside the code when there is
+/// none) and reads it back through the client type's connection-string variable, in the file's
+/// language. Unsafe: the value moves out of the code. The .env line's display text is masked.
+/// For a client type that gets no connection string (Node, Go, …) there is no single variable to
+/// read: the fix is a note naming that situation.
+fn fix(
+    context: &Context,
+    value: &values::ConnectionValue,
+    target: crate::catalogue::Target,
+) -> Option<Fix> {
+    use crate::catalogue::Field;
+    use crate::scan::Language;
+    let file = value.file;
+    let (language, literal) = context
+        .sources()
+        .find_map(|(_, source, language, scan, _)| {
+            (source.path == file.path)
+                .then(|| {
+                    scan.string_literals
+                        .iter()
+                        .find(|l| l.value_range == value.range)
+                })
+                .flatten()
+                .map(|literal| (language, literal))
+        })?;
+    let connection = context
+        .connections
+        .iter()
+        .filter(|c| c.target == target && c.covers_dir(file.dir))
+        .max_by_key(|c| c.scopes.iter().map(String::len).max().unwrap_or(0));
+    let name = match connection {
+        Some(connection) if connection.client_type.is_some() => connection
+            .env_variables()
+            .find(|v| v.field() == Some(Field::ConnectionString))
+            .map(|v| v.name.clone()),
+        Some(connection) => Some(crate::catalogue::env_name(
+            target,
+            connection.name.as_deref(),
+            Field::ConnectionString,
+        )),
+        None => Some(crate::catalogue::env_name(
+            target,
+            None,
+            Field::ConnectionString,
+        )),
+    };
+    let Some(name) = name else {
+        return crate::rules::fixes::note_fix(
+            file.path,
+            file.text,
+            value.range.start,
+            "Note where the hard-coded connection string must go",
+            "this client type gets the connection as separate variables (host, user, password, \
+             database, port), not one string: read those instead of this literal \
+             (`neon-lsp snippet` prints the code).",
+        );
+    };
+    let read = match language {
+        Language::Python => format!("os.environ[\"{name}\"]"),
+        Language::JavaScript => format!("process.env.{name}"),
+        Language::Go => format!("os.Getenv(\"{name}\")"),
+        Language::CSharp => format!("Environment.GetEnvironmentVariable(\"{name}\")"),
+        Language::Java | Language::Kotlin => format!("System.getenv(\"{name}\")"),
+        Language::Php => format!("getenv('{name}')"),
+        Language::Ruby => format!("ENV.fetch(\"{name}\")"),
+        Language::Shell => format!("\"${{{name}}}\""),
+        // Spring resolves `${NAME}` from the environment in application.properties / .yml.
+        Language::Properties => format!("${{{name}}}"),
+        Language::Yaml
+            if file
+                .path
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("application")) =>
+        {
+            format!("${{{name}}}")
+        }
+        Language::Yaml | Language::Dockerfile => {
+            return crate::rules::fixes::note_fix(
+                file.path,
+                file.text,
+                value.range.start,
+                "Note where the hard-coded connection string must go",
+                &format!(
+                    "set {name} from a secret (App Service setting, Key Vault, a Kubernetes Secret) instead of this literal; no edit here can choose the secret store."
+                ),
+            );
+        }
+    };
+    let replaced = if matches!(language, Language::Properties | Language::Yaml) {
+        value.range
+    } else {
+        literal.range
+    };
+    let mut edits = Vec::new();
+    if language == Language::Python
+        && !file.text.contains("import os\n")
+        && !file.text.contains("import os\r\n")
+    {
+        edits.push(FileEdit::new(
+            file.path,
+            crate::text::TextRange::empty(0),
+            "import os\n",
         ));
     }
+    edits.push(FileEdit::new(file.path, replaced, read));
+    let env_file = connection
+        .and_then(|c| c.env_files.first())
+        .map(|id| context.file(*id));
+    let defined = env_file.is_some_and(|env| {
+        env.text.lines().any(|line| {
+            line.trim_start()
+                .trim_start_matches("export ")
+                .starts_with(&format!("{name}="))
+        })
+    });
+    if !defined {
+        let (path, at, lead) = match env_file {
+            Some(env) => (
+                env.path.to_owned(),
+                env.text.len(),
+                if env.text.is_empty() || env.text.ends_with('\n') {
+                    ""
+                } else {
+                    "\n"
+                },
+            ),
+            None => {
+                let dir = file.dir.trim_end_matches('/');
+                let path = if dir.is_empty() {
+                    ".env".to_owned()
+                } else {
+                    format!("{dir}/.env")
+                };
+                (path, 0, "")
+            }
+        };
+        let line = format!("{lead}{name}='{}'\n", value.value.replace('\'', ""));
+        let mut edit = FileEdit::new(path, crate::text::TextRange::empty(at), line);
+        edit.display_text = Some(format!(
+            "{lead}{name}='<the connection string, password included>'\n"
+        ));
+        edits.push(edit);
+    }
+    Some(Fix {
+        title: format!("Move the connection string to .env and read {name}"),
+        edits,
+        applicability: Applicability::Unsafe,
+    })
 }

@@ -42,6 +42,12 @@ or a Key Vault reference (`@Microsoft.KeyVault(SecretUri=…)`), or a passwordle
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for declaration in &context.declarations {
         let mut found: Vec<(String, &SettingValue)> = Vec::new();
         if let Some(secret) = &declaration.secret {
@@ -75,4 +81,17 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note how to take the password out of the code",
+        |_| {
+            "no password belongs here: pass it as a @secure() parameter (Bicep), a sensitive variable (Terraform), a pipeline secret or a Key Vault reference; the value must come from outside the repository, so no edit can write it.".to_owned()
+        },
+    );
 }

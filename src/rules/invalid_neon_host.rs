@@ -2,7 +2,7 @@
 
 use crate::analysis::Context;
 use crate::catalogue::{self, Field, Target};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Severity};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
 use crate::text::TextRange;
@@ -33,6 +33,24 @@ NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    let known = known_hosts(context);
+    for diagnostic in &mut out[start..] {
+        if diagnostic.severity != Severity::Hint {
+            let text = context
+                .files
+                .iter()
+                .find(|file| file.path == diagnostic.path)
+                .map_or("", |file| file.text);
+            if let Some(fix) = fix(diagnostic, text, &known) {
+                diagnostic.fixes.push(fix);
+            }
+        }
+    }
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     let local = values::LocalHosts::of(context);
     for value in values::connection_string_values(context) {
         let Origin::Env(entry) = &value.origin else {
@@ -145,4 +163,134 @@ fn find_in(text: &str, range: TextRange, needle: &str) -> TextRange {
         .and_then(|slice| slice.find(needle))
         .map(|at| TextRange::new(range.start + at, range.start + at + needle.len()))
         .unwrap_or(range)
+}
+
+/// The valid hosts the workspace's .env files give each target (from `_HOST` variables and
+/// connection strings), to replace a wrong one with.
+fn known_hosts(context: &Context) -> Vec<(Target, String)> {
+    let mut hosts: Vec<(Target, String)> = Vec::new();
+    let mut add = |target: Target, host: &str| {
+        let host = host.trim();
+        if !host.is_empty()
+            && host_problem(target, host).is_none()
+            && !values::is_placeholder(host)
+            && !hosts.iter().any(|(t, h)| *t == target && h == host)
+        {
+            hosts.push((target, host.to_owned()));
+        }
+    };
+    for (_, _, env) in context.env_files() {
+        for entry in &env.entries {
+            let Some(parsed) = catalogue::parse_name(&entry.key) else {
+                continue;
+            };
+            match parsed.field {
+                Field::Host => add(parsed.target, &entry.value),
+                Field::ConnectionString => {
+                    if let Some(Ok((_, params))) = values::parse(&entry.value) {
+                        for (host, _) in &params.hosts {
+                            add(parsed.target, host);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    hosts
+}
+
+/// The host the connection's other variables give, when exactly one valid host of the target
+/// is known (safe: the same connection, written right elsewhere); else the nearest honest edit,
+/// a note saying what a host of the target looks like and where to get it — no edit can invent
+/// an endpoint id (`fix_tests::no_known_host_gives_a_note`).
+fn fix(diagnostic: &Diagnostic, text: &str, known: &[(Target, String)]) -> Option<Fix> {
+    let target = if diagnostic.message.starts_with("AZURE") {
+        Target::AzurePostgresql
+    } else {
+        Target::Neon
+    };
+    let candidates: Vec<&String> = known
+        .iter()
+        .filter(|(t, _)| *t == target)
+        .map(|(_, host)| host)
+        .collect();
+    if let [host] = candidates.as_slice() {
+        return Some(Fix {
+            title: format!("Use the host {host} from the connection's other variables"),
+            edits: vec![FileEdit::new(
+                &diagnostic.path,
+                diagnostic.range,
+                host.as_str(),
+            )],
+            applicability: Applicability::Safe,
+        });
+    }
+    let note = match target {
+        Target::Neon => {
+            "a Neon host looks like ep-<name>-<id>.<region>.aws.neon.tech: copy it from the Neon \
+             Console's Connect dialog, or run `neon-lsp pull` to write the connection."
+        }
+        Target::AzurePostgresql => {
+            "an Azure Database for PostgreSQL host looks like <server>.postgres.database.azure.com: \
+             copy it from the server's Overview page in the Azure portal."
+        }
+    };
+    crate::rules::fixes::note_fix(
+        &diagnostic.path,
+        text,
+        diagnostic.range.start,
+        "Note what the host must look like",
+        note,
+    )
+}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::*;
+
+    fn finding(message: &str) -> Diagnostic {
+        Diagnostic::new(
+            Rule::InvalidNeonHost,
+            ".env",
+            TextRange::new(21, 30),
+            message,
+        )
+    }
+
+    #[test]
+    fn a_known_host_replaces_the_wrong_one() {
+        let text = "NEON_POSTGRESQL_HOST=localhost\n";
+        let known = vec![(
+            Target::Neon,
+            "ep-cool-1.eu-central-1.aws.neon.tech".to_owned(),
+        )];
+        let fix = fix(&finding("NEON_POSTGRESQL_HOST: host …"), text, &known).unwrap();
+        assert_eq!(fix.applicability, Applicability::Safe);
+        assert_eq!(
+            fix.edits[0].new_text,
+            "ep-cool-1.eu-central-1.aws.neon.tech"
+        );
+    }
+
+    /// Two candidate hosts, or none: no edit can choose or invent the endpoint, so the fix is a
+    /// note and never applied by `--fix`.
+    #[test]
+    fn no_known_host_gives_a_note() {
+        let text = "NEON_POSTGRESQL_HOST=db.example.com\n";
+        let two = vec![
+            (Target::Neon, "ep-a-1.eu-central-1.aws.neon.tech".to_owned()),
+            (Target::Neon, "ep-b-2.eu-central-1.aws.neon.tech".to_owned()),
+        ];
+        for known in [vec![], two] {
+            let fix = fix(&finding("NEON_POSTGRESQL_HOST: host …"), text, &known).unwrap();
+            assert_eq!(fix.applicability, Applicability::Unsafe);
+            assert_eq!(fix.edits[0].range, TextRange::empty(0));
+            assert!(
+                fix.edits[0]
+                    .new_text
+                    .starts_with("# TODO(neon-lsp): a Neon host looks like")
+            );
+        }
+    }
 }

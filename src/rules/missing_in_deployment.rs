@@ -29,6 +29,12 @@ in step.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     let apps = &context.options.deployed;
     if apps.is_empty() {
         return;
@@ -101,4 +107,20 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note what the deployed app lacks",
+        |d| {
+            format!(
+                "{}; the deployed app is changed on Azure (the connection or its app settings), not in this file.",
+                d.message
+            )
+        },
+    );
 }

@@ -96,6 +96,7 @@ mod declared_target_mismatch;
 mod deployment_drift;
 mod duplicate_key;
 mod env_syntax;
+mod fixes;
 mod hardcoded_connection_string;
 mod iac_plaintext_secret;
 mod incomplete_variable_set;

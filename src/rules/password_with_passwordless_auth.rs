@@ -1,7 +1,8 @@
 //! `password-with-passwordless-auth`: a static password where auth is an identity or service principal.
 
-use crate::analysis::Context;
-use crate::diagnostic::Diagnostic;
+use crate::analysis::{Connection, Context, File};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
+use crate::dotenv::EnvEntry;
 use crate::rules::Rule;
 use crate::rules::plaintext_secret::holds_password;
 
@@ -43,17 +44,91 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if !entry.interpolated.is_empty() || !holds_password(&entry.key, &entry.value) {
                 continue;
             }
-            out.push(Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                 Rule::PasswordWithPasswordlessAuth,
                 file.path,
                 entry.inner_range,
                 format!(
                     "{} sets a static password, but the connection uses {} ({}): Service Connector injects no password — fetch an Entra token for https://ossrdbms-aad.database.windows.net/.default and use it as the password",
-                    entry.key,
-                    connection.auth.value,
-                    connection.auth.reason
+                    entry.key, connection.auth.value, connection.auth.reason
                 ),
-            ));
+            );
+            diagnostic.fixes = fixes(file, entry, connection);
+            out.push(diagnostic);
         }
     }
+}
+
+/// Two fixes, both unsafe (the app needs token code before it connects again): remove the
+/// password — the whole line for a password variable, the `password` parameter for a connection
+/// string, rendered again in its own format — and add the token-based snippet of the connection's
+/// client type ([`crate::snippet::generate`]) as a new file beside the .env.
+fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
+    let mut fixes = Vec::new();
+    let removal = match crate::connstr::parse(&entry.value) {
+        Ok((format, mut params)) if params.password.is_some() => {
+            params.password = None;
+            let rendered = params.render(format);
+            let new_text = if rendered.contains(char::is_whitespace) {
+                format!("\"{rendered}\"")
+            } else {
+                rendered
+            };
+            Some(FileEdit::new(file.path, entry.value_range, new_text))
+        }
+        _ => {
+            let (line, terminated) = crate::rules::fixes::line_at(file.text, entry.key_range.start);
+            let end = if terminated {
+                file.text[line.end..]
+                    .find('\n')
+                    .map_or(line.end, |at| line.end + at + 1)
+            } else {
+                line.end
+            };
+            Some(FileEdit::new(
+                file.path,
+                crate::text::TextRange::new(line.start, end),
+                "",
+            ))
+        }
+    };
+    if let Some(edit) = removal {
+        fixes.push(Fix {
+            title: format!("Remove the password from {}", entry.key),
+            edits: vec![edit],
+            applicability: Applicability::Unsafe,
+        });
+    }
+    if let Some(client_type) = connection.client_type.as_ref().map(|c| c.value) {
+        let request = crate::snippet::SnippetRequest {
+            target: connection.target,
+            client_type,
+            auth: connection.auth.value,
+            name: connection.name.clone(),
+        };
+        if let Ok(snippet) = crate::snippet::generate(&request) {
+            let dir = file.dir.trim_end_matches('/');
+            let edits = snippet
+                .files
+                .iter()
+                .map(|snippet_file| {
+                    let path = if dir.is_empty() {
+                        snippet_file.suggested_path.clone()
+                    } else {
+                        format!("{dir}/{}", snippet_file.suggested_path)
+                    };
+                    FileEdit::new(path, crate::text::TextRange::empty(0), &snippet_file.text)
+                })
+                .collect();
+            fixes.push(Fix {
+                title: format!(
+                    "Add the token-based connection code for {client_type} ({})",
+                    connection.auth.value
+                ),
+                edits,
+                applicability: Applicability::Unsafe,
+            });
+        }
+    }
+    fixes
 }

@@ -34,6 +34,12 @@ Add `.env` to `.gitignore` (`git rm --cached .env` if it is already tracked), co
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    fixes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     let local = values::LocalHosts::of(context);
     for (_, file, env) in context.env_files() {
         // A file whose every host is loopback or a compose service holds local development
@@ -102,4 +108,17 @@ fn looks_like_secret(value: &str) -> bool {
             .is_some_and(|authority| authority.contains('@'));
     }
     true
+}
+
+/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
+/// a note at the finding's line says what to change by hand.
+fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(
+        context,
+        diagnostics,
+        "Note how to take the password out of git",
+        |_| {
+            "this file holds a password and git tracks it or will commit it: add it to .gitignore (`git rm --cached` it if tracked), keep placeholders in a committed .env.example, and rotate the password if it was pushed; no edit here can do that for you.".to_owned()
+        },
+    );
 }

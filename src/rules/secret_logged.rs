@@ -1,7 +1,7 @@
 //! `secret-logged`: a connection string or password printed or logged.
 
 use crate::analysis::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::manual_connection_string_parsing::{SecretKind, Sensitive, Values};
 use crate::scan::{self, Scan, ValueFact, ValueKind, ValueOrigin, ValueRole};
@@ -49,21 +49,23 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 .text
                 .get(call.args_range.start..call.args_range.end)
                 .unwrap_or("");
+            // Every scanner that tracks values records what a log call's arguments hold
+            // (the regex scanner too, for names derived from a tainted local).
             let what = sensitive.named_in(call.args_range, args).or_else(|| {
-                flow.then(|| {
-                    values
-                        .first_in(call.args_range, |v| v.role == ValueRole::Logged)
-                        .map(|v| describe_value(file.text, scan, v))
-                })
-                .flatten()
+                values
+                    .first_in(call.args_range, |v| v.role == ValueRole::Logged)
+                    .map(|v| describe_value(file.text, scan, v))
             });
             let Some(what) = what else { continue };
-            out.push(Diagnostic::new(
-                Rule::SecretLogged,
-                file.path,
-                call.range,
-                format!("{} writes {what} to the output: connection strings and passwords end up in logs", call.callee),
-            ));
+            out.push(
+                Diagnostic::new(
+                    Rule::SecretLogged,
+                    file.path,
+                    call.range,
+                    format!("{} writes {what} to the output: connection strings and passwords end up in logs", call.callee),
+                )
+                .with_fix(fix(file.path, language, call)),
+            );
         }
     }
 }
@@ -112,5 +114,23 @@ fn kind_description(kind: ValueKind) -> &'static str {
         ValueKind::Password => "a password",
         ValueKind::Token => "an access token",
         ValueKind::Secret => "a secret",
+    }
+}
+
+/// Logs a non-secret form instead: the call's arguments become one string literal saying that
+/// the database connection details are not logged (in shell, a quoted word after `echo`).
+/// Unsafe: what the line logs changes, and a host or database name the author wanted to keep
+/// must be put back by hand — the arguments mix the secret with other text in ways no edit can
+/// take apart without the program's meaning (a format string, an f-string, concatenation).
+fn fix(path: &str, language: scan::Language, call: &scan::Call) -> Fix {
+    let message = "connecting to the database (connection details not logged: they hold a secret)";
+    let literal = match language {
+        scan::Language::Php | scan::Language::Shell => format!("'{message}'"),
+        _ => format!("\"{message}\""),
+    };
+    Fix {
+        title: "Log a message without the secret".to_owned(),
+        edits: vec![FileEdit::new(path, call.args_range, literal)],
+        applicability: Applicability::Unsafe,
     }
 }

@@ -6,6 +6,7 @@ use crate::connstr::{Format, SslMode};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
+use crate::text::TextRange;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -76,31 +77,8 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         let mut diagnostic =
             Diagnostic::new(Rule::TlsDisabled, value.file.path, value.range, message);
         diagnostic.severity = severity_for_target(target);
-        if let (Origin::Env(entry), false) = (&value.origin, value.file.lossy) {
-            let mut fixed = params.clone();
-            fixed.ssl_mode = Some(SslMode::Require);
-            let rendered = match value.key_order().filter(|_| format == Format::KeyValue) {
-                Some(keys) => fixed.render_key_value_ordered(keys),
-                None => fixed.render(format),
-            };
-            let mut edit = FileEdit::new(
-                value.file.path,
-                entry.value_range,
-                crate::dotenv::render_value(&rendered),
-            );
-            edit.display_text = Some(crate::dotenv::render_value(&fixed.masked(format)));
-            diagnostic = diagnostic.with_fix(Fix {
-                title: format!(
-                    "Set {setting}={}",
-                    if format == Format::Npgsql {
-                        "Require"
-                    } else {
-                        "require"
-                    }
-                ),
-                edits: vec![edit],
-                applicability: Applicability::Safe,
-            });
+        if let Some(fix) = require_tls_fix(&value, &params, format, setting) {
+            diagnostic = diagnostic.with_fix(fix);
         }
         out.push(diagnostic);
     }
@@ -167,9 +145,90 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 format!("`ssl: false` connects without TLS{}", neon_note(target)),
             );
             diagnostic.severity = severity_for_target(target);
+            diagnostic = diagnostic.with_fix(Fix {
+                title: "Set ssl: true".to_string(),
+                edits: vec![FileEdit::new(file.path, property.value_range, "true")],
+                applicability: Applicability::Safe,
+            });
             out.push(diagnostic);
         }
     }
+}
+
+/// `sslmode=require` written into the value: a .env entry re-rendered and re-quoted; in a
+/// literal in code or a properties/YAML value, only the sslmode value replaced or the parameter
+/// appended ([`literal_edit`]), so the edit never carries the password. The shown text is masked.
+fn require_tls_fix(
+    value: &values::ConnectionValue,
+    params: &crate::connstr::ConnectionParams,
+    format: Format,
+    setting: &str,
+) -> Option<Fix> {
+    if value.file.lossy {
+        return None;
+    }
+    let mut fixed = params.clone();
+    fixed.ssl_mode = Some(SslMode::Require);
+    let rendered = match value.key_order().filter(|_| format == Format::KeyValue) {
+        Some(keys) => fixed.render_key_value_ordered(keys),
+        None => fixed.render(format),
+    };
+    let masked = fixed.masked(format);
+    let edit = match &value.origin {
+        Origin::Env(entry) => {
+            let mut edit = FileEdit::new(
+                value.file.path,
+                entry.value_range,
+                crate::dotenv::render_value(&rendered),
+            );
+            edit.display_text = Some(crate::dotenv::render_value(&masked));
+            edit
+        }
+        Origin::Literal => literal_edit(value, format)?,
+    };
+    Some(Fix {
+        title: format!(
+            "Set {setting}={}",
+            if format == Format::Npgsql {
+                "Require"
+            } else {
+                "require"
+            }
+        ),
+        edits: vec![edit],
+        applicability: Applicability::Safe,
+    })
+}
+
+/// The smallest edit that requires TLS in a literal: the written sslmode value replaced, else
+/// the parameter appended in the format's own syntax.
+fn literal_edit(value: &values::ConnectionValue, format: Format) -> Option<FileEdit> {
+    let parsed = crate::connstr::parse_with_fields(value.value).ok()?;
+    let (require, field) = match format {
+        Format::Npgsql => ("Require", "Ssl Mode=Require"),
+        _ => ("require", "sslmode=require"),
+    };
+    let start = value.range.start;
+    if let Some(written) = parsed.field("sslmode") {
+        let range = TextRange::new(
+            start + written.value_range.start,
+            start + written.value_range.end,
+        );
+        return Some(FileEdit::new(value.file.path, range, require));
+    }
+    let text = value.value.trim_end();
+    let appended = match format {
+        Format::Npgsql if text.ends_with(';') => field.to_owned(),
+        Format::Npgsql => format!(";{field}"),
+        Format::KeyValue => format!(" {field}"),
+        _ if text.contains('?') => format!("&{field}"),
+        _ => format!("?{field}"),
+    };
+    Some(FileEdit::new(
+        value.file.path,
+        TextRange::empty(start + text.len()),
+        appended,
+    ))
 }
 
 fn neon_note(target: Option<Target>) -> &'static str {

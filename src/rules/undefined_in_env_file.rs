@@ -2,7 +2,7 @@
 
 use crate::analysis::{Context, File as SourceFile, FileData, NameStatus};
 use crate::catalogue::Target;
-use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Related};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Related, Severity};
 use crate::rules::Rule;
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -28,12 +28,15 @@ const user = process.env.NEON_POSTGRESQL_USER; // not in .env
 Add every variable the code reads to the .env file. The quick fix appends it with a placeholder
 value in the format Service Connector uses.
 
-Variables read only where the app runs on App Service or Container Apps are not asked for: code
-under `if os.getenv("WEBSITE_HOSTNAME"):` (or `"WEBSITE_HOSTNAME" in os.environ`,
-`process.env.WEBSITE_HOSTNAME`), and a settings module chosen there (Django's `production.py`
-selected in `settings.py`, `manage.py` or `wsgi.py`). The platform provides those, not .env —
-unless the .env file defines another variable read on the same path, which says it is meant
-for that code.
+Variables read only where the app runs on App Service, Container Apps or AKS are not asked for:
+code under `if os.getenv("WEBSITE_HOSTNAME"):` (or `"WEBSITE_HOSTNAME" in os.environ`,
+`process.env.WEBSITE_HOSTNAME`, `CONTAINER_APP_NAME`, `KUBERNETES_SERVICE_HOST`, a name assigned
+one of these such as `const onAzure = Boolean(process.env.WEBSITE_HOSTNAME)`, or
+`process.env.NODE_ENV === "production"`), and a settings module chosen there (Django's
+`production.py` selected in `settings.py`, `manage.py` or `wsgi.py`). The platform provides
+those, not .env — unless the .env file defines another variable of the same connection read on
+that path, which says it is meant for that code: then the missing ones are reported as
+information, with the reason.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -60,13 +63,15 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if defined {
             continue;
         }
-        // Read only where the app runs on App Service (`if os.getenv("WEBSITE_HOSTNAME"):`, or
-        // Django's production.py): the platform provides it, not .env. Unless the .env file is
-        // meant for that code: it defines another variable read on the same path.
+        // Read only where the app runs on the platform (`if os.getenv("WEBSITE_HOSTNAME"):`,
+        // `NODE_ENV === "production"`, Django's production.py): the platform provides it, not
+        // .env. Unless the .env file is meant for that code: it defines another variable of the
+        // same connection read on that path. Then say so, as information.
+        let mut meant = None;
         if on_platform_path(file, reference.index, &platform_modules) {
-            let meant_for_it = platform_names(file, &platform_modules)
-                .filter(|name| *name != reference.name)
-                .any(|name| {
+            meant = platform_names(file, &platform_modules)
+                .filter(|name| *name != reference.name && connection.variable(name).is_some())
+                .find(|name| {
                     connection
                         .env_files
                         .iter()
@@ -75,7 +80,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                             _ => false,
                         })
                 });
-            if !meant_for_it {
+            if meant.is_none() {
                 continue;
             }
         }
@@ -91,27 +96,37 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             .unwrap_or_default();
         let (range, text) =
             crate::dotenv::append_entry_edit(nearest.text, &reference.name, &placeholder);
+        let mut message = format!(
+            "{} is read here but defined in none of {}",
+            reference.name,
+            list_files(&names)
+        );
+        if let Some(other) = meant {
+            message.push_str(&format!(
+                " (read only where the app runs on Azure, which provides it; reported because the .env file defines {other} of the same connection)"
+            ));
+        }
+        let mut diagnostic = Diagnostic::new(
+            Rule::UndefinedInEnvFile,
+            file.path,
+            reference.range,
+            message,
+        );
+        if meant.is_some() {
+            diagnostic.severity = Severity::Info;
+        }
         out.push(
-            Diagnostic::new(
-                Rule::UndefinedInEnvFile,
-                file.path,
-                reference.range,
-                format!(
-                    "{} is read here but defined in none of {}",
-                    reference.name,
-                    list_files(&names)
-                ),
-            )
-            .with_fix(Fix {
-                title: format!("Add {} to {}", reference.name, nearest.path),
-                edits: vec![FileEdit::new(nearest.path, range, text)],
-                applicability: Applicability::Unsafe,
-            })
-            .with_related(Related {
-                path: nearest.path.to_string(),
-                range: crate::text::TextRange::empty(0),
-                message: format!("{} is missing here", reference.name),
-            }),
+            diagnostic
+                .with_fix(Fix {
+                    title: format!("Add {} to {}", reference.name, nearest.path),
+                    edits: vec![FileEdit::new(nearest.path, range, text)],
+                    applicability: Applicability::Unsafe,
+                })
+                .with_related(Related {
+                    path: nearest.path.to_string(),
+                    range: crate::text::TextRange::empty(0),
+                    message: format!("{} is missing here", reference.name),
+                }),
         );
     }
 }

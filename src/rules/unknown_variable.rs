@@ -34,37 +34,42 @@ typos (`_PASSWROD`).
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     // One suggestion per name and connection: a name read 250,000 times must not compute
     // 250,000 edit distances against every candidate.
-    let mut suggestions: HashMap<(&str, Option<usize>), Option<String>> = HashMap::new();
+    let mut suggestions: HashMap<(&str, Option<usize>), Rename> = HashMap::new();
     for (_, file, reference) in context.references() {
         if reference.status != NameStatus::Unknown {
             continue;
         }
         let suggestion = suggestions
             .entry((reference.name.as_str(), reference.connection))
-            .or_insert_with(|| suggestion_for(context, reference))
-            .as_deref();
+            .or_insert_with(|| rename_for(context, reference))
+            .clone();
         let why = why_unknown(&reference.name, reference.parsed.as_ref());
         let mut message = format!(
             "{} is not a variable Service Connector sets{why}",
             reference.name
         );
-        if let Some(suggestion) = suggestion {
+        if let Some((suggestion, _)) = &suggestion {
             message.push_str(&format!("; did you mean {suggestion}?"));
         }
-        let mut diagnostic =
+        let diagnostic =
             Diagnostic::new(Rule::UnknownVariable, file.path, reference.range, message);
-        if let Some(suggestion) = suggestion {
-            diagnostic = diagnostic.with_fix(Fix {
-                title: format!("Replace with {suggestion}"),
-                edits: vec![FileEdit::new(file.path, reference.range, suggestion)],
-                applicability: Applicability::Safe,
-            });
-        }
-        out.push(diagnostic);
+        out.push(with_rename_fix(
+            diagnostic,
+            file.text,
+            "Replace with",
+            suggestion,
+        ));
     }
     for (file_id, file, env) in context.env_files() {
         for entry in &env.entries {
             if !catalogue::looks_like_service_connector_name(&entry.key) {
+                continue;
+            }
+            // A name `customizedKeys` chose (`AZURE_POSTGRESQL_DBHOST`) is set by the linker.
+            if context
+                .connections_of_env_file(file_id)
+                .any(|(_, c)| c.original_name(&entry.key).is_some())
+            {
                 continue;
             }
             let parsed = catalogue::parse_name(&entry.key);
@@ -92,29 +97,30 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             let mut candidates: Vec<String> = connection
                 .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
                 .unwrap_or_default();
+            let narrowed =
+                !candidates.is_empty() && connection.is_some_and(|c| c.client_type.is_some());
             if candidates.is_empty() {
                 candidates = catalogue::all_env_names(target, None);
             }
             let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
-            let suggestion = catalogue::suggest(&entry.key, &names);
+            let suggestion = catalogue::suggest_rename(&entry.key, &names)
+                .map(|s| (s.name.to_string(), s.certain && narrowed));
             let mut message = format!(
                 "{} is not a variable Service Connector sets{}",
                 entry.key,
                 why_unknown(&entry.key, parsed.as_ref())
             );
-            if let Some(suggestion) = suggestion {
+            if let Some((suggestion, _)) = &suggestion {
                 message.push_str(&format!("; did you mean {suggestion}?"));
             }
-            let mut diagnostic =
+            let diagnostic =
                 Diagnostic::new(Rule::UnknownVariable, file.path, entry.key_range, message);
-            if let Some(suggestion) = suggestion {
-                diagnostic = diagnostic.with_fix(Fix {
-                    title: format!("Rename to {suggestion}"),
-                    edits: vec![FileEdit::new(file.path, entry.key_range, suggestion)],
-                    applicability: Applicability::Unsafe,
-                });
-            }
-            out.push(diagnostic);
+            out.push(with_rename_fix(
+                diagnostic,
+                file.text,
+                "Rename to",
+                suggestion,
+            ));
         }
     }
 }
@@ -122,6 +128,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// The Service Connector name a misspelt or near-miss read means, by meaning first
 /// ([`catalogue::suggest`]): `AZURE_POSTGRES_DB` → `AZURE_POSTGRESQL_DATABASE`.
 pub(crate) fn suggestion_for(context: &Context, reference: &Reference) -> Option<String> {
+    rename_for(context, reference).map(|(name, _)| name)
+}
+
+/// [`suggestion_for`] and whether the rename is certain to keep the meaning: one name of this
+/// connection's client type means it ([`catalogue::Suggestion::certain`]). Without a known
+/// client type the candidates are every name of the target, so no rename is certain.
+fn rename_for(context: &Context, reference: &Reference) -> Rename {
     let connection = reference.connection.map(|id| context.connection(id));
     let target = reference
         .parsed
@@ -132,12 +145,58 @@ pub(crate) fn suggestion_for(context: &Context, reference: &Reference) -> Option
     let mut candidates: Vec<String> = connection
         .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
         .unwrap_or_default();
+    let narrowed = !candidates.is_empty() && connection.is_some_and(|c| c.client_type.is_some());
     if candidates.is_empty() {
         candidates = catalogue::all_env_names(target, connection.and_then(|c| c.name.as_deref()));
     }
     let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
-    catalogue::suggest(&reference.name, &names).map(str::to_string)
+    catalogue::suggest_rename(&reference.name, &names)
+        .map(|s| (s.name.to_string(), s.certain && narrowed))
 }
+
+/// The rename fix (safe only when certain), else the nearest honest edit: a note where the name
+/// is read or defined saying that Service Connector sets no such variable. No rename is
+/// possible then — a URL for a client type that gets components is a set of variables, not
+/// one name (`catalogue::tests::renames_are_certain_only_when_they_keep_the_meaning`).
+fn with_rename_fix(
+    diagnostic: Diagnostic,
+    text: &str,
+    verb: &str,
+    suggestion: Rename,
+) -> Diagnostic {
+    match suggestion {
+        Some((name, certain)) => {
+            let fix = Fix {
+                title: format!("{verb} {name}"),
+                edits: vec![FileEdit::new(&diagnostic.path, diagnostic.range, &name)],
+                applicability: if certain {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                },
+            };
+            diagnostic.with_fix(fix)
+        }
+        None => {
+            let note = crate::rules::fixes::note_fix(
+                &diagnostic.path,
+                text,
+                diagnostic.range.start,
+                "Mark the read of a variable Service Connector never sets",
+                "Service Connector never sets the variable on the next line and no single \
+                 variable it sets means the same; read the ones it sets for this client type \
+                 (`neon-lsp snippet` prints them).",
+            );
+            match note {
+                Some(fix) => diagnostic.with_fix(fix),
+                None => diagnostic,
+            }
+        }
+    }
+}
+
+/// A suggested name and whether renaming to it is certain to keep the meaning.
+type Rename = Option<(String, bool)>;
 
 fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {
     if let Some(parsed) = parsed {

@@ -38,7 +38,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for entry in &env.entries {
-            if catalogue::parse_name(&entry.key).is_none() {
+            // A name `customizedKeys` gave a Service Connector variable (`DB_HOST`) is one too.
+            let renamed_from = connections
+                .iter()
+                .find_map(|c| context.connection(*c).original_name(&entry.key));
+            if catalogue::parse_name(&entry.key).is_none() && renamed_from.is_none() {
                 continue;
             }
             if connections
@@ -47,14 +51,24 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // Service Connector's own name, renamed away: say what the app reads instead.
+            let renamed_to = connections.iter().find_map(|c| {
+                let connection = context.connection(*c);
+                let to = connection.renamed_to(&entry.key)?;
+                Some(format!(
+                    " ({} renames it to {to})",
+                    connection.renames_source()?
+                ))
+            });
             out.push(
                 Diagnostic::new(
                     Rule::UnusedEnvVariable,
                     file.path,
                     entry.key_range,
                     format!(
-                        "{} is defined here but no code in scope reads it",
-                        entry.key
+                        "{} is defined here but no code in scope reads it{}",
+                        entry.key,
+                        renamed_to.unwrap_or_default()
                     ),
                 )
                 .with_fix(Fix {

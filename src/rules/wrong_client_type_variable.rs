@@ -68,7 +68,14 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if connection.wrong_only_by_declaration(&reference.name) {
             continue;
         }
-        let equivalent = equivalent_variable(connection, parsed.field);
+        // Renamed by `customizedKeys`: the app gets the variable under its new name.
+        let renamed = connection
+            .renamed_to(&reference.name)
+            .zip(connection.renames_source());
+        let equivalent = match renamed {
+            Some((to, _)) => Some(to.to_string()),
+            None => equivalent_variable(connection, parsed.field),
+        };
         let gets = connection
             .env_variables()
             .map(|v| v.name.as_str())
@@ -90,7 +97,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             assumed(connection),
             gets
         );
-        if let Some(auth) = other_auth {
+        if let Some((to, source)) = renamed {
+            message = format!(
+                "{} is not set for this connection: {source} renames it to {to} ({})",
+                reference.name,
+                assumed(connection)
+            );
+        } else if let Some(auth) = other_auth {
             message.push_str(&format!(". It is set with auth {auth}: if the app uses that, set `auth = \"{auth}\"` in neon-lsp.toml"));
         }
         let mut diagnostic = Diagnostic::new(

@@ -25,6 +25,7 @@ export const SCANNED_LANGUAGES: readonly string[] = [
   "dotenv",
   "bicep",
   "terraform",
+  "powershell",
 ];
 
 /** Files that matter whatever language VS Code gives them. */

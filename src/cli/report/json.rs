@@ -35,6 +35,8 @@ fn is_zero(count: &usize) -> bool {
 #[derive(Serialize)]
 struct JsonFix<'a> {
     title: String,
+    /// "safe" (`check --fix` applies it) or "unsafe" (`--unsafe-fixes`, or review).
+    applicability: crate::diagnostic::Applicability,
     edits: Vec<JsonEdit<'a>>,
 }
 
@@ -74,6 +76,7 @@ pub fn render_json(report: &Report) -> String {
                 .iter()
                 .map(|fix| JsonFix {
                     title: crate::secrets::mask_value(&fix.title),
+                    applicability: fix.applicability,
                     edits: fix
                         .edits
                         .iter()
@@ -133,7 +136,7 @@ mod tests {
                 "rule": "unknown-variable", "severity": "error", "path": "web app/src/db.js",
                 "line": 1, "column": column, "end_line": 1, "end_column": column + 18,
                 "message": "NEON_POSTGRES_HOST is never set by Service Connector; did you mean NEON_POSTGRESQL_HOST?",
-                "fixes": [{"title": "Replace with NEON_POSTGRESQL_HOST", "edits": [{
+                "fixes": [{"title": "Replace with NEON_POSTGRESQL_HOST", "applicability": "safe", "edits": [{
                     "path": "web app/src/db.js", "line": 1, "column": column, "end_line": 1,
                     "end_column": column + 18, "new_text": "NEON_POSTGRESQL_HOST"}]}]
             })

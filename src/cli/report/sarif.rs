@@ -159,7 +159,12 @@ pub fn render_sarif(report: &Report) -> String {
                             json!({ "artifactLocation": artifact_location(path), "replacements": replacements })
                         })
                         .collect();
-                    json!({ "description": { "text": crate::secrets::mask_value(&fix.title) }, "artifactChanges": changes })
+                    json!({
+                        "description": { "text": crate::secrets::mask_value(&fix.title) },
+                        "artifactChanges": changes,
+                        // SARIF has no applicability of its own; ruff's names, as a property.
+                        "properties": { "applicability": fix.applicability },
+                    })
                 })
                 .collect();
             result.insert("fixes".into(), Value::Array(fixes));

@@ -117,7 +117,7 @@ pub(super) fn run(builder: &mut Builder<'_, '_>) {
 }
 
 /// What an environment variable holds, by the shape of its name.
-fn env_kind(name: &str) -> Option<ValueKind> {
+pub(in crate::scan) fn env_kind(name: &str) -> Option<ValueKind> {
     let upper = name.to_ascii_uppercase();
     let database = ["DATABASE", "POSTGRES", "DB", "PG", "SQL"]
         .iter()
@@ -140,7 +140,7 @@ fn env_kind(name: &str) -> Option<ValueKind> {
 }
 
 /// `password`, `db_password`, `dbPassword`, `PGPASSWORD`, `pwd`, `db_pass` (lowercase input).
-fn is_password_name(lower: &str) -> bool {
+pub(in crate::scan) fn is_password_name(lower: &str) -> bool {
     let last = lower.rsplit(['.', '_']).next().unwrap_or(lower);
     lower.ends_with("password")
         || lower.ends_with("passwd")
@@ -389,6 +389,31 @@ impl Flow<'_, '_, '_> {
                     }
                 }
                 None
+            }
+            // An object or dict that holds a secret (`{ host, user, password }`,
+            // `{"password": pw}`, `{ ...config }`) holds it too.
+            "object" | "dictionary" => {
+                let mut cursor = node.walk();
+                let entries: Vec<Node<'_>> = node.named_children(&mut cursor).take(32).collect();
+                entries.into_iter().find_map(|entry| {
+                    let value = match entry.kind() {
+                        "pair" => entry.child_by_field_name("value")?,
+                        "shorthand_property_identifier" | "spread_element" | "dictionary_splat" => {
+                            entry
+                        }
+                        _ => return None,
+                    };
+                    if entry.kind() == "shorthand_property_identifier" {
+                        let at = range(entry);
+                        self.bindings
+                            .get(self.slice(value))
+                            .map(|v| Val { at, ..*v })
+                    } else if matches!(entry.kind(), "spread_element" | "dictionary_splat") {
+                        self.eval_within(value.named_child(0)?, budget)
+                    } else {
+                        self.eval_within(value, budget)
+                    }
+                })
             }
             "generator_expression"
             | "list_comprehension"

@@ -10,7 +10,7 @@
 //! `python.rs` and `javascript.rs`; the node kinds of both grammars do not collide, so the rest
 //! is shared.
 
-mod flow;
+pub(super) mod flow;
 mod javascript;
 mod python;
 #[cfg(test)]
@@ -145,6 +145,10 @@ pub(crate) struct Builder<'s, 't> {
     branches: HashMap<usize, bool>,
     code_paths: Vec<CodePath>,
     platform_modules: Vec<String>,
+    /// Names bound to a platform condition (`on_azure = "WEBSITE_HOSTNAME" in os.environ`,
+    /// `const isProduction = process.env.NODE_ENV === "production"`); `None` when two
+    /// assignments disagree.
+    platform_flags: HashMap<String, Option<bool>>,
 }
 
 impl<'s, 't> Builder<'s, 't> {
@@ -165,6 +169,7 @@ impl<'s, 't> Builder<'s, 't> {
             branches: HashMap::new(),
             code_paths: Vec::new(),
             platform_modules: Vec::new(),
+            platform_flags: HashMap::new(),
         }
     }
 
@@ -281,6 +286,10 @@ impl<'s, 't> Builder<'s, 't> {
         let Some(arguments) = call.child_by_field_name("arguments") else {
             return Vec::new();
         };
+        // `dict(p.split("=") for p in conn.split())`: a lone generator is the argument list.
+        if arguments.kind() == "generator_expression" {
+            return vec![arguments];
+        }
         if !matches!(arguments.kind(), "argument_list" | "arguments") {
             return Vec::new();
         }
@@ -327,6 +336,7 @@ impl<'s, 't> Builder<'s, 't> {
             Language::Python => self.python_aliases(&alias_nodes),
             _ => self.javascript_aliases(&alias_nodes),
         }
+        self.platform_flags(&alias_nodes);
         // Pass 2: facts. `paths` and `functions` hold (depth, value) of the enclosing branch and
         // function; entries at or below the visited node's depth belong to finished subtrees.
         let mut paths: Vec<(usize, bool)> = Vec::new();
@@ -748,6 +758,42 @@ impl<'s, 't> Builder<'s, 't> {
         }
     }
 
+    /// Names assigned a platform condition, so that `if on_azure:` is a platform branch too.
+    fn platform_flags(&mut self, nodes: &[Node<'t>]) {
+        for node in nodes {
+            let (target, value) = match node.kind() {
+                "assignment" => (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ),
+                "variable_declarator" => (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ),
+                _ => continue,
+            };
+            let (Some(target), Some(value)) = (target, value) else {
+                continue;
+            };
+            if target.kind() != "identifier" {
+                continue;
+            }
+            let name = self.slice(target);
+            let flag = self.platform_condition(value, 8);
+            match (self.platform_flags.get(name).copied(), flag) {
+                // Not a platform condition and never one before: nothing to remember.
+                (None, None) => {}
+                (None, Some(flag)) => {
+                    self.platform_flags.insert(name.to_owned(), Some(flag));
+                }
+                (Some(before), flag) if before != flag => {
+                    self.platform_flags.insert(name.to_owned(), None);
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Records the platform branches of an `if` or a conditional expression.
     fn branch(&mut self, node: Node<'t>) {
         let (condition, consequence, alternatives): (_, _, Vec<Node<'t>>) = match node.kind() {
@@ -807,11 +853,20 @@ impl<'s, 't> Builder<'s, 't> {
                     self.platform_condition(condition.child_by_field_name("argument")?, depth)?;
                 (operator == "!").then_some(!inner)
             }
-            "boolean_operator" => {
-                // `A and B` holds only where A does; `or` says nothing.
+            "boolean_operator" | "binary_expression"
+                if condition
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| matches!(self.slice(o), "and" | "or" | "&&" | "||")) =>
+            {
+                // `A and B` holds only where A does; `A or B` only where both sides say the
+                // platform (`CONTAINER_APP_NAME` or `WEBSITE_HOSTNAME`).
                 let operator = self.slice(condition.child_by_field_name("operator")?);
-                if operator != "and" {
-                    return None;
+                if matches!(operator, "or" | "||") {
+                    let left =
+                        self.platform_condition(condition.child_by_field_name("left")?, depth)?;
+                    let right =
+                        self.platform_condition(condition.child_by_field_name("right")?, depth)?;
+                    return (left && right).then_some(true);
                 }
                 let left = self.platform_condition(condition.child_by_field_name("left")?, depth);
                 left.filter(|p| *p).or_else(|| {
@@ -819,15 +874,18 @@ impl<'s, 't> Builder<'s, 't> {
                         .filter(|p| *p)
                 })
             }
-            "call"
+            "call" | "call_expression"
                 if self
                     .callee(condition)
-                    .is_some_and(|(n, r)| n == "bool" && r.is_none()) =>
+                    .is_some_and(|(n, r)| matches!(n, "bool" | "Boolean") && r.is_none()) =>
             {
                 let argument = *self.arguments(condition).first()?;
                 self.platform_condition(argument, depth)
             }
             "comparison_operator" | "binary_expression" => self.platform_comparison(condition),
+            "identifier" if self.platform_flags.contains_key(self.slice(condition)) => {
+                self.platform_flags.get(self.slice(condition)).copied()?
+            }
             _ => {
                 let name = self.env_read_name(condition)?;
                 is_platform_variable(name).then_some(true)
@@ -859,6 +917,10 @@ impl<'s, 't> Builder<'s, 't> {
             };
             return (environ && is_platform_variable(name)).then_some(operator == "in");
         }
+        // `process.env.NODE_ENV === "production"`, `os.getenv("FLASK_ENV") != "production"`.
+        if let Some(production) = self.production_comparison(left, right, &operator) {
+            return Some(production);
+        }
         // `os.getenv("WEBSITE_HOSTNAME") is not None`, `process.env.X !== undefined`.
         let name = self.env_read_name(left)?;
         if !is_platform_variable(name) {
@@ -874,6 +936,30 @@ impl<'s, 't> Builder<'s, 't> {
             "is" | "==" | "===" => Some(false),
             _ => None,
         }
+    }
+
+    /// An environment-name variable compared with `"production"` (either side): the equal
+    /// branch runs where the platform provides the configuration, the other one locally.
+    fn production_comparison(
+        &self,
+        left: Node<'t>,
+        right: Node<'t>,
+        operator: &str,
+    ) -> Option<bool> {
+        let equal = match operator {
+            "==" | "===" => true,
+            "!=" | "!==" => false,
+            _ => return None,
+        };
+        let (read, literal) = if self.plain_string(right).is_some() {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        let name = self.env_read_name(read)?;
+        let value = self.slice_range(self.plain_string(literal)?);
+        let production = matches!(value, "production" | "prod" | "Production");
+        (is_environment_name(name) && production).then_some(equal)
     }
 
     /// The variable an env-read node reads, if it is one.
@@ -1024,7 +1110,7 @@ pub(crate) fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t
     }
 }
 
-/// Variables only the platform sets: App Service and Container Apps.
+/// Variables only the platform sets: App Service, Container Apps and Kubernetes (AKS).
 fn is_platform_variable(name: &str) -> bool {
     matches!(
         name,
@@ -1034,6 +1120,27 @@ fn is_platform_variable(name: &str) -> bool {
             | "WEBSITE_RESOURCE_GROUP"
             | "CONTAINER_APP_NAME"
             | "CONTAINER_APP_REVISION"
+            | "KUBERNETES_SERVICE_HOST"
+    )
+}
+
+/// Variables that name the environment an app runs in (`production`, `development`).
+fn is_environment_name(name: &str) -> bool {
+    matches!(
+        name,
+        "NODE_ENV"
+            | "FLASK_ENV"
+            | "DJANGO_ENV"
+            | "APP_ENV"
+            | "APP_ENVIRONMENT"
+            | "ENVIRONMENT"
+            | "ENV"
+            | "PYTHON_ENV"
+            | "RAILS_ENV"
+            | "RACK_ENV"
+            | "ASPNETCORE_ENVIRONMENT"
+            | "DOTNET_ENVIRONMENT"
+            | "DEPLOY_ENV"
     )
 }
 

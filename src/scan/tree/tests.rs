@@ -437,3 +437,82 @@ fn prefiltered_cost() {
         relevant.len()
     );
 }
+
+#[test]
+fn platform_flags_and_production_comparisons() {
+    let text = r#"import os
+ON_AZURE = "WEBSITE_HOSTNAME" in os.environ
+IN_AKS = bool(os.getenv("KUBERNETES_SERVICE_HOST"))
+if ON_AZURE:
+    a = os.environ["AZURE_POSTGRESQL_HOST"]
+if not IN_AKS:
+    b = os.environ["LOCAL_B"]
+if os.getenv("FLASK_ENV") == "production":
+    c = os.environ["PROD_C"]
+else:
+    d = os.environ["DEV_D"]
+flip = "WEBSITE_HOSTNAME" in os.environ
+flip = False
+if flip:
+    e = os.environ["UNKNOWN_E"]
+if os.getenv("FLASK_ENV") == "development":
+    f = os.environ["DEV_F"]
+"#;
+    let scan = scan(Language::Python, text);
+    let on_platform: Vec<&str> = scan
+        .env_refs
+        .iter()
+        .filter(|r| r.platform_path)
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(on_platform, ["AZURE_POSTGRESQL_HOST", "PROD_C"]);
+    let local_b = scan
+        .env_refs
+        .iter()
+        .find(|r| r.name == "LOCAL_B")
+        .expect("LOCAL_B read");
+    assert_eq!(scan.platform_path_of(local_b.expr_range), Some(false));
+
+    let js = r#"const onAppService = Boolean(process.env.WEBSITE_HOSTNAME);
+const isProd = "production" === process.env.NODE_ENV;
+const pool = onAppService ? make(process.env.NEON_POSTGRESQL_HOST) : make(process.env.DATABASE_URL);
+if (isProd) { use(process.env.NEON_POSTGRESQL_USER); }
+if (process.env.NODE_ENV !== "production") { use(process.env.LOCAL_ONLY); }
+"#;
+    let scan = super::super::scan(Language::JavaScript, js);
+    let on_platform: Vec<&str> = scan
+        .env_refs
+        .iter()
+        .filter(|r| r.platform_path)
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(
+        on_platform,
+        ["NEON_POSTGRESQL_HOST", "NEON_POSTGRESQL_USER"]
+    );
+}
+
+#[test]
+fn objects_and_generator_arguments_hold_what_they_contain() {
+    let text = r#"import os
+conn_str = os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"]
+conn_dict = dict(item.split("=", 1) for item in conn_str.split(" "))
+print(conn_dict)
+print({"password": conn_dict["password"], "host": "x"})
+print({"host": conn_dict["host"]})
+"#;
+    let scan = scan(Language::Python, text);
+    assert_eq!(
+        logged(&scan, text),
+        ["conn_dict", "conn_dict[\"password\"]"]
+    );
+
+    let js = r#"const { AZURE_POSTGRESQL_PASSWORD: password, AZURE_POSTGRESQL_HOST: host } = process.env;
+const config = { host, password, port: 5432 };
+logger.info({ config }, "configured");
+logger.info({ host }, "host");
+console.log({ ...config });
+"#;
+    let scan = super::super::scan(Language::JavaScript, js);
+    assert_eq!(logged(&scan, js), ["config", "config"]);
+}

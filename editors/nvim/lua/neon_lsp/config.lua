@@ -30,6 +30,7 @@ M.filetypes = {
   "toml",
   "bicep",
   "terraform",
+  "ps1",
   "hcl",
 }
 

@@ -1,0 +1,186 @@
+//! What the rules' fix functions share (issue 14): the nearest honest edit where no mechanical
+//! fix exists — a `TODO(neon-lsp)` comment above the finding saying what to change and why it
+//! cannot be done for you — and the few facts about a file's syntax that edits need.
+
+use crate::diagnostic::{Applicability, FileEdit, Fix};
+use crate::text::TextRange;
+
+/// The line-comment marker of the file at `path`, if its format has one (JSON has none).
+pub(crate) fn comment_prefix(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let extension = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+    if name.starts_with(".env")
+        || name.ends_with(".env")
+        || name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || name == "gemfile"
+        || name == "requirements.txt"
+    {
+        return Some("#");
+    }
+    match extension {
+        "py" | "rb" | "sh" | "bash" | "zsh" | "ps1" | "yml" | "yaml" | "toml" | "properties"
+        | "tf" | "tfvars" | "txt" | "cfg" | "ini" | "conf" => Some("#"),
+        "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "go" | "java" | "kt"
+        | "cs" | "php" | "bicep" | "rs" | "scala" | "swift" | "c" | "cpp" | "groovy" | "gradle" => {
+            Some("//")
+        }
+        "sql" => Some("--"),
+        _ => None,
+    }
+}
+
+/// The range of the line holding `offset`, without its terminator, and whether a terminator
+/// follows.
+pub(crate) fn line_at(text: &str, offset: usize) -> (TextRange, bool) {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let (end, terminated) = text[offset..]
+        .find('\n')
+        .map_or((text.len(), false), |at| (offset + at, true));
+    let end = if text[..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
+    (TextRange::new(start, end), terminated)
+}
+
+/// An unsafe fix that inserts `// TODO(neon-lsp): <note>` (in the file's comment syntax, with
+/// the line's indentation) above the line holding `at`. `None` for a format without comments.
+/// The note is written by the rule: it never quotes a value from the file.
+pub(crate) fn note_fix(path: &str, text: &str, at: usize, title: &str, note: &str) -> Option<Fix> {
+    let prefix = comment_prefix(path)?;
+    let (line, _) = line_at(text, at);
+    let indent: String = text[line.start..line.end]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    // The line's own terminator: looking at the whole file per finding would be quadratic
+    // (250,000 notes in one file, tests/pathological.rs).
+    let ending = if text[line.end..].starts_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let note = note.replace(['\r', '\n'], " ");
+    Some(Fix {
+        title: title.to_owned(),
+        edits: vec![FileEdit::new(
+            path,
+            TextRange::empty(line.start),
+            format!("{indent}{prefix} TODO(neon-lsp): {note}{ending}"),
+        )],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+/// For the rules whose findings no edit can settle (what is declared in infrastructure code,
+/// deployed on Azure, or a secret that must leave a committed file): each of `diagnostics`
+/// without a fix gets a note at its line, `note(diagnostic)` saying what to change by hand.
+pub(crate) fn add_notes(
+    context: &crate::analysis::Context,
+    diagnostics: &mut [crate::diagnostic::Diagnostic],
+    title: &str,
+    note: impl Fn(&crate::diagnostic::Diagnostic) -> String,
+) {
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.fixes.is_empty()) {
+        let Some(file) = context.files.iter().find(|f| f.path == diagnostic.path) else {
+            continue;
+        };
+        if file.lossy {
+            continue;
+        }
+        if let Some(fix) = note_fix(
+            &diagnostic.path,
+            file.text,
+            diagnostic.range.start,
+            title,
+            &note(diagnostic),
+        ) {
+            diagnostic.fixes.push(fix);
+        }
+    }
+}
+
+/// The note for a declaration that contradicts the code (declared-*): which side is right is
+/// the author's decision, so no edit can be made for them.
+pub(crate) fn add_contradiction_notes(
+    context: &crate::analysis::Context,
+    diagnostics: &mut [crate::diagnostic::Diagnostic],
+) {
+    add_notes(
+        context,
+        diagnostics,
+        "Note the contradiction to settle",
+        |d| {
+            format!(
+                "{}; decide which side is right and change the declaration or the code.",
+                d.message
+            )
+        },
+    );
+}
+
+/// The edits that turn `old` (the text at `at` in the file) into `new`, as small as a
+/// character diff makes them: unchanged text — a password kept as it was — appears in no edit,
+/// so no output that shows an edit (a code action, a diff, JSON) carries it.
+pub(crate) fn minimal_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<FileEdit> {
+    let old_chars: Vec<(usize, char)> = old.char_indices().collect();
+    let new_chars: Vec<char> = new.chars().collect();
+    let old_only: Vec<char> = old_chars.iter().map(|(_, c)| *c).collect();
+    let byte = |index: usize| old_chars.get(index).map_or(old.len(), |(at, _)| *at);
+    similar::capture_diff_slices(similar::Algorithm::Myers, &old_only, &new_chars)
+        .into_iter()
+        .filter(|op| op.tag() != similar::DiffTag::Equal)
+        .map(|op| {
+            let old_range = op.old_range();
+            let range = TextRange::new(at + byte(old_range.start), at + byte(old_range.end));
+            FileEdit::new(
+                path,
+                range,
+                new_chars[op.new_range()].iter().collect::<String>(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_follow_the_file_syntax_and_indentation() {
+        let text = "def f():\n    print(dsn)\n";
+        let fix = note_fix("app.py", text, 15, "Explain", "say why").unwrap();
+        assert_eq!(fix.edits[0].range, TextRange::empty(9));
+        assert_eq!(fix.edits[0].new_text, "    # TODO(neon-lsp): say why\n");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        let fix = note_fix("src/db.ts", "x\r\ny\r\n", 3, "Explain", "a\nb").unwrap();
+        assert_eq!(fix.edits[0].new_text, "// TODO(neon-lsp): a b\r\n");
+        assert_eq!(fix.edits[0].range, TextRange::empty(3));
+        // JSON has no comments: no honest edit there.
+        assert!(note_fix("azuredeploy.json", "{}", 0, "Explain", "x").is_none());
+        assert_eq!(comment_prefix("web/.env.local"), Some("#"));
+        assert_eq!(comment_prefix("infra/main.bicep"), Some("//"));
+    }
+
+    #[test]
+    fn minimal_edits_leave_unchanged_text_out() {
+        let old = "P=\"Rc6Hj2Nq";
+        let new = "P='Rc6Hj2Nq'";
+        let edits = minimal_edits(".env", 10, old, new);
+        assert!(edits.iter().all(|e| !e.new_text.contains("Rc6")));
+        let mut text = format!("0123456789{old}");
+        for edit in edits.iter().rev() {
+            text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        }
+        assert_eq!(text, format!("0123456789{new}"));
+    }
+
+    #[test]
+    fn line_at_finds_the_line() {
+        assert_eq!(line_at("a\nbc\r\nd", 3), (TextRange::new(2, 4), true));
+        assert_eq!(line_at("a\nbc\r\nd", 6), (TextRange::new(6, 7), false));
+    }
+}
