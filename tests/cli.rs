@@ -320,7 +320,9 @@ fn fix_renames_by_meaning_diff_shows_and_unsafe_fixes_wait_for_the_flag() {
 
     let unsafe_fixed = neon_lsp(&["check", ".", "--fix", "--unsafe-fixes"], dir.path());
     let js = fs::read_to_string(dir.path().join("db.js")).unwrap();
-    assert_eq!(js.matches("// TODO(neon-lsp):").count(), 2, "{js}");
+    // Two notes for the URL/URI reads, and one from incomplete-variable-set, which the renames
+    // of the first run brought out (the component set is read only in part).
+    assert_eq!(js.matches("// TODO(neon-lsp):").count(), 3, "{js}");
     assert!(!stderr(&unsafe_fixed).contains("unsafe fixes not applied"));
 
     let alone = neon_lsp(&["check", ".", "--unsafe-fixes"], dir.path());

@@ -98,13 +98,21 @@ fn serious(diagnostic: &Diagnostic) -> bool {
 }
 
 /// (rule, path, message) → count, for errors and warnings.
+/// A message without the line numbers it cites ("from infra/main.tf:33"): a fix that inserts a
+/// line above a declaration moves them, and that is not a new finding.
+fn without_line_numbers(message: &str) -> String {
+    static LINE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\.[A-Za-z]+):\d+").unwrap());
+    LINE.replace_all(message, "$1:N").into_owned()
+}
+
 fn tally(diagnostics: &[Diagnostic]) -> BTreeMap<(String, String, String), usize> {
     let mut out = BTreeMap::new();
     for diagnostic in diagnostics.iter().filter(|d| serious(d)) {
         *out.entry((
             diagnostic.rule.id().to_owned(),
             diagnostic.path.clone(),
-            diagnostic.message.clone(),
+            without_line_numbers(&diagnostic.message),
         ))
         .or_insert(0) += 1;
     }
@@ -120,7 +128,20 @@ fn apply(root: &Path, fix: &Fix) -> Result<Vec<PathBuf>, String> {
     let mut touched = Vec::new();
     for (path, mut edits) in by_file {
         let full = root.join(path);
-        let mut text = std::fs::read_to_string(&full).map_err(|e| format!("{path}: {e}"))?;
+        // As `check --fix` does: a file that does not exist is created by insertions at its start.
+        let mut text = match std::fs::read_to_string(&full) {
+            Ok(text) => text,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && edits.iter().all(|edit| edit.range.end == 0) =>
+            {
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| format!("{path}: {e}"))?;
+                }
+                String::new()
+            }
+            Err(e) => return Err(format!("{path}: {e}")),
+        };
         edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start));
         for edit in edits {
             let (start, end) = (edit.range.start, edit.range.end);
@@ -142,6 +163,7 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
     let mut with_fix = 0usize;
     let mut applied = 0usize;
     let mut passed = 0usize;
+    let mut notes = 0usize;
     let mut parsed_files = 0usize;
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut without_fix: BTreeMap<String, usize> = BTreeMap::new();
@@ -197,9 +219,17 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
                 let key = (
                     diagnostic.rule.id().to_owned(),
                     diagnostic.path.clone(),
-                    diagnostic.message.clone(),
+                    without_line_numbers(&diagnostic.message),
                 );
-                if after_tally.get(&key).copied().unwrap_or(0) >= before_tally[&key] {
+                // A note (a `TODO(neon-lsp)` comment where no edit can settle the finding) leaves
+                // the finding by design; it must still parse and add nothing.
+                let is_note = fix
+                    .edits
+                    .iter()
+                    .all(|e| e.new_text.contains("TODO(neon-lsp):"));
+                if is_note {
+                    notes += 1;
+                } else if after_tally.get(&key).copied().unwrap_or(0) >= before_tally[&key] {
                     problems.push("the finding is still there".to_owned());
                 }
                 for (key, count) in &after_tally {
@@ -231,7 +261,7 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
     );
     eprintln!("findings without a fix, by rule: {without_fix:?}");
     eprintln!(
-        "fix application success: {passed}/{applied} ({:.1}%); {parsed_files} fixed files checked by their language's parser",
+        "fix application success: {passed}/{applied} ({:.1}%), of which {notes} are notes (a TODO comment where no edit settles the finding); {parsed_files} fixed files checked by their language's parser",
         percent(passed, applied)
     );
     let known = known_gaps();

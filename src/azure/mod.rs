@@ -11,6 +11,7 @@
 //! (`crate::deployed`) handed to `analysis::Options`. Secret values are never fetched into the
 //! model (see `arm`).
 
+pub mod apps;
 pub mod arm;
 pub mod credential;
 

@@ -13,8 +13,9 @@
 
 use super::log::Level;
 use super::{Backend, lock};
+use crate::audience::Audience;
 use crate::azure::AppTarget;
-use crate::cli::azure::{self as cli_azure, AzureArgs};
+use crate::azure::apps::{self as apps, AzureArgs};
 use crate::deployed::{ConfigurationName, DeployedApp, DeployedLinker, ResourceId};
 use crate::workspace::Workspace;
 use serde::{Deserialize, Serialize};
@@ -140,7 +141,7 @@ impl Backend {
     /// Reads the root's apps (or falls back to the cache), stores them, sends the status.
     async fn read_deployed(&self, _index: usize, root: &Path, workspace: &Workspace) -> Value {
         let args = AzureArgs::default();
-        let outcome = match cli_azure::targets_in(&args, root, workspace) {
+        let outcome = match apps::targets_in(&args, root, workspace, Audience::Editor) {
             Err(message) => Outcome::Unavailable(message),
             Ok(targets) => {
                 let client = self.client.clone();
@@ -153,7 +154,7 @@ impl Backend {
                             .await;
                     });
                 });
-                match cli_azure::read_targets(&args, &targets, notice).await {
+                match apps::read_targets(&args, &targets, notice).await {
                     Ok(apps) => {
                         let now = unix_now();
                         for (target, app) in targets.iter().zip(&apps) {
@@ -277,7 +278,7 @@ pub(super) fn status_text(apps: &[DeployedApp]) -> String {
 /// One line per app and connection (names only).
 fn tooltip(apps: &[DeployedApp]) -> String {
     apps.iter()
-        .map(cli_azure::summary)
+        .map(apps::summary)
         .collect::<Vec<_>>()
         .join("\n")
 }

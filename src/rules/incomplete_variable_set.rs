@@ -58,6 +58,24 @@ added mechanically).
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    // Where no rewrite applies (a language or shape without one), the nearest honest edit: a
+    // note at the line saying what to change by hand (issue 14: every finding carries a fix).
+    crate::rules::fixes::add_notes(
+        context,
+        &mut out[start..],
+        "Note the reads to add",
+        |diagnostic| {
+            format!(
+                "add the missing reads by hand next to the others ({})",
+                diagnostic.message
+            )
+        },
+    );
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (id, connection) in context.connections.iter().enumerate() {
         if connection.client_type.is_none() {
             continue;

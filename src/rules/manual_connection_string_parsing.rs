@@ -213,6 +213,24 @@ impl<'a> Values<'a> {
 }
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    // Where no rewrite applies (a language or shape without one), the nearest honest edit: a
+    // note at the line saying what to change by hand (issue 14: every finding carries a fix).
+    crate::rules::fixes::add_notes(
+        context,
+        &mut out[start..],
+        "Note how to stop splitting the string",
+        |diagnostic| {
+            format!(
+                "hand the whole string to the driver (pg_connect/PDO take it as is; Npgsql has NpgsqlConnectionStringBuilder; pgx/lib/pq parse it) instead of splitting it by hand ({})",
+                diagnostic.message
+            )
+        },
+    );
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, language, scan, refs) in context.sources() {
         // With a syntax tree, the value flow knows which receivers hold a connection string,
         // inside blocks, functions and methods too.

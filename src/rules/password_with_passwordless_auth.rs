@@ -105,6 +105,7 @@ fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
             client_type,
             auth: connection.auth.value,
             name: connection.name.clone(),
+            customized_keys: connection.renames().to_vec(),
         };
         if let Ok(snippet) = crate::snippet::generate(&request) {
             let dir = file.dir.trim_end_matches('/');

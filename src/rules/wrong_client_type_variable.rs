@@ -53,6 +53,24 @@ Spring properties read the `spring.datasource.*` properties Service Connector se
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    // Where no rewrite applies (a language or shape without one), the nearest honest edit: a
+    // note at the line saying what to change by hand (issue 14: every finding carries a fix).
+    crate::rules::fixes::add_notes(
+        context,
+        &mut out[start..],
+        "Note what to read instead",
+        |diagnostic| {
+            format!(
+                "no rewrite of this read is mechanical here: change it by hand to what this client type gets ({})",
+                diagnostic.message
+            )
+        },
+    );
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     // One parse per file, however many reads it has.
     let mut source: Option<(usize, rewrite::Source<'_>, Vec<TextRange>)> = None;
     for (file_id, file, reference) in context.references() {
