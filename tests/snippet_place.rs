@@ -387,12 +387,15 @@ fn parses(path: &str, text: &str) -> bool {
         // (the snapshots pin them).
         _ => return false,
     };
+    // gofmt has no version flag: it formats an empty standard input instead.
+    let probe: &[&str] = match program {
+        "javac" => &["-version"],
+        "gofmt" => &["-l"],
+        _ => &["--version"],
+    };
     let works = Command::new(program)
-        .arg(if program == "javac" {
-            "-version"
-        } else {
-            "--version"
-        })
+        .args(probe)
+        .stdin(std::process::Stdio::null())
         .output()
         .is_ok_and(|o| o.status.success());
     if !works {
