@@ -18,6 +18,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::Rule;
+use crate::text::TextRange;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
@@ -30,10 +31,11 @@ pub(crate) struct Collector<'k> {
     /// The running rule's raw findings.
     pending: Vec<Diagnostic>,
     kept: Vec<Diagnostic>,
-    /// Findings listed so far per file and rule.
-    listed: HashMap<(String, Rule), usize>,
-    /// The summary finding (index into `kept`) per file, rule and severity.
-    summaries: HashMap<(String, Rule, Severity), usize>,
+    /// Findings listed so far per file and rule, and the summary finding (index into `kept`)
+    /// per file, rule and severity; keyed by path first so a lookup allocates nothing.
+    files: HashMap<String, FileCounts>,
+    /// The diagnostic [`Collector::push_with`] filters before building the real one.
+    probe: Option<Diagnostic>,
 }
 
 impl<'k> Collector<'k> {
@@ -42,8 +44,8 @@ impl<'k> Collector<'k> {
             keep,
             pending: Vec::new(),
             kept: Vec::new(),
-            listed: HashMap::new(),
-            summaries: HashMap::new(),
+            files: HashMap::new(),
+            probe: None,
         }
     }
 
@@ -58,52 +60,127 @@ impl<'k> Collector<'k> {
         batch.sort_unstable_by(|a, b| {
             (&a.path, a.omitted > 0, a.range.start).cmp(&(&b.path, b.omitted > 0, b.range.start))
         });
-        for mut diagnostic in batch {
-            if !(self.keep)(&mut diagnostic) {
-                continue;
-            }
-            let listed = self
-                .listed
-                .entry((diagnostic.path.clone(), diagnostic.rule))
-                .or_insert(0);
-            if *listed < MAX_PER_RULE_AND_FILE && diagnostic.omitted == 0 {
-                *listed += 1;
-                self.kept.push(diagnostic);
-                continue;
-            }
+        for diagnostic in batch {
+            self.admit(diagnostic);
+        }
+    }
+
+    /// Filters one finding and lists it, or counts it in its summary past the cap.
+    fn admit(&mut self, mut diagnostic: Diagnostic) {
+        if !(self.keep)(&mut diagnostic) {
+            return;
+        }
+        if diagnostic.omitted == 0 && self.listed_count(&diagnostic.path, diagnostic.rule) {
+            self.kept.push(diagnostic);
+        } else {
             let stands_for = diagnostic.omitted.max(1);
-            let key = (
-                diagnostic.path.clone(),
+            self.summarise(
                 diagnostic.rule,
+                &diagnostic.path,
+                diagnostic.range,
                 diagnostic.severity,
+                stands_for,
             );
-            match self.summaries.get(&key) {
-                Some(&index) => self.kept[index].omitted += stands_for,
-                None => {
-                    let mut summary = Diagnostic::new(
-                        diagnostic.rule,
-                        diagnostic.path,
-                        diagnostic.range,
-                        String::new(),
-                    );
-                    summary.severity = diagnostic.severity;
-                    summary.omitted = stands_for;
-                    self.summaries.insert(key, self.kept.len());
-                    self.kept.push(summary);
-                }
-            }
+        }
+    }
+
+    /// The counts of `path`, created on first use.
+    fn counts(&mut self, path: &str) -> &mut FileCounts {
+        if !self.files.contains_key(path) {
+            self.files.insert(path.to_string(), FileCounts::default());
+        }
+        self.files.get_mut(path).expect("inserted above")
+    }
+
+    /// Whether one more finding of `rule` in `path` is listed one by one (it is then counted).
+    fn listed_count(&mut self, path: &str, rule: Rule) -> bool {
+        let listed = self.counts(path).listed.entry(rule).or_insert(0);
+        if *listed < MAX_PER_RULE_AND_FILE {
+            *listed += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counts a finding past the cap (or a rule's own summary, `stands_for` findings) in its
+    /// file's summary, which starts at the first one left out.
+    fn summarise(
+        &mut self,
+        rule: Rule,
+        path: &str,
+        range: TextRange,
+        severity: Severity,
+        stands_for: usize,
+    ) {
+        let next = self.kept.len();
+        let index = *self
+            .counts(path)
+            .summaries
+            .entry((rule, severity))
+            .or_insert(next);
+        if index == next {
+            let mut summary = Diagnostic::new(rule, path, range, String::new());
+            summary.severity = severity;
+            self.kept.push(summary);
+        }
+        self.kept[index].omitted += stands_for;
+    }
+
+    /// For a rule whose findings can run into the hundreds of thousands: a finding of `rule` at
+    /// `range` in `path` is filtered and counted first, and `build` (its message, fixes) runs
+    /// only when it is listed. Past the cap it costs a counter, not a diagnostic, so 250,000
+    /// reads of one misspelt name build 1,000 messages and fixes. Findings are listed in the
+    /// order they are pushed: the rule pushes them in file order.
+    pub(crate) fn push_with(
+        &mut self,
+        rule: Rule,
+        path: &str,
+        range: TextRange,
+        build: impl FnOnce() -> Diagnostic,
+    ) {
+        self.settle();
+        // One probe per file and rule, reused: filtering costs no allocation per finding.
+        let probe = match &mut self.probe {
+            Some(probe) if probe.rule == rule && probe.path == path => probe,
+            slot => slot.insert(Diagnostic::new(rule, path, range, String::new())),
+        };
+        probe.range = range;
+        probe.severity = rule.default_severity();
+        if !(self.keep)(probe) {
+            return;
+        }
+        let severity = probe.severity;
+        if self.listed_count(path, rule) {
+            let mut diagnostic = build();
+            debug_assert!(diagnostic.rule == rule && diagnostic.range == range);
+            diagnostic.severity = severity;
+            self.kept.push(diagnostic);
+        } else {
+            self.summarise(rule, path, range, severity, 1);
         }
     }
 
     /// Every kept finding, the summaries worded with their final counts.
     pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
         self.settle();
-        for &index in self.summaries.values() {
+        let summaries = self
+            .files
+            .values()
+            .flat_map(|counts| counts.summaries.values());
+        for &index in summaries {
             let summary = &mut self.kept[index];
             summary.message = summary_message(summary.rule, summary.omitted);
         }
         self.kept
     }
+}
+
+/// What the collector counts per file.
+#[derive(Default)]
+struct FileCounts {
+    listed: HashMap<Rule, usize>,
+    summaries: HashMap<(Rule, Severity), usize>,
 }
 
 fn summary_message(rule: Rule, omitted: usize) -> String {

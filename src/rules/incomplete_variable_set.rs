@@ -86,6 +86,7 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         // A wrong-client-type read whose fix is the missing member is one mistake, reported
         // once by wrong-client-type-variable.
         let mut fixed_elsewhere: Vec<String> = Vec::new();
+        let mut suggested: std::collections::HashSet<&str> = std::collections::HashSet::new();
         // TLS written into the code (`ssl: true`, `sslmode=require` in a URL it builds):
         // the _SSL variable is not needed at all.
         let mut tls_hard_coded = false;
@@ -99,7 +100,11 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
             for reference in refs.iter().filter(|r| r.connection == Some(id)) {
                 // A misspelt member (`…_PASSWROD`, `AZURE_POSTGRES_DB`) is reported by
                 // unknown-variable with the member as its suggestion: one mistake, one report.
+                // Once per name: a name read 250,000 times is one suggestion (issue 16).
                 if reference.status == NameStatus::Unknown {
+                    if !suggested.insert(reference.name.as_str()) {
+                        continue;
+                    }
                     if let Some(suggestion) = suggestion_for(context, reference) {
                         fixed_elsewhere.push(suggestion);
                     }

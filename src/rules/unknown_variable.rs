@@ -1,9 +1,10 @@
 //! `unknown-variable`: a Service Connector-looking name that Service Connector never sets.
 
-use crate::analysis::{Context, NameStatus, Reference};
+use crate::analysis::{Context, File, FileId, NameStatus, Reference};
 use crate::catalogue::{self, Target};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use crate::rules::collect::Collector;
 use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -31,35 +32,45 @@ connection: by meaning first (`_DB` → the database field, `_URL`/`_DSN` → th
 typos (`_PASSWROD`).
 "#;
 
-pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-    // One suggestion per name and connection: a name read 250,000 times must not compute
-    // 250,000 edit distances against every candidate.
-    let mut suggestions: HashMap<(&str, Option<usize>), Rename> = HashMap::new();
-    for (_, file, reference) in context.references() {
-        if reference.status != NameStatus::Unknown {
-            continue;
-        }
-        let suggestion = suggestions
-            .entry((reference.name.as_str(), reference.connection))
-            .or_insert_with(|| rename_for(context, reference))
-            .clone();
-        let why = why_unknown(&reference.name, reference.parsed.as_ref());
-        let mut message = format!(
-            "{} is not a variable Service Connector sets{why}",
-            reference.name
-        );
-        if let Some((suggestion, _)) = &suggestion {
-            message.push_str(&format!("; did you mean {suggestion}?"));
-        }
-        let diagnostic =
-            Diagnostic::new(Rule::UnknownVariable, file.path, reference.range, message);
-        out.push(with_rename_fix(
-            diagnostic,
-            file.text,
-            "Replace with",
-            suggestion,
-        ));
+pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
+    // One suggestion and message per name and connection: a name read 250,000 times must not
+    // compute 250,000 edit distances against every candidate. The collector counts the reads
+    // past its per-file cap without building their diagnostics at all (`Collector::push_with`).
+    let mut worded: HashMap<(&str, Option<usize>), (String, Rename)> = HashMap::new();
+    let mut unknown: Vec<(FileId, &File<'_>, &Reference)> = context
+        .references()
+        .filter(|(_, _, reference)| reference.status == NameStatus::Unknown)
+        .collect();
+    // Listed in file order: the first reads in a file are the ones shown one by one.
+    if !unknown.is_sorted_by_key(|(id, _, reference)| (*id, reference.range.start)) {
+        unknown.sort_by_key(|(id, _, reference)| (*id, reference.range.start));
     }
+    for (_, file, reference) in unknown {
+        out.push_with(Rule::UnknownVariable, file.path, reference.range, || {
+            let (message, suggestion) = worded
+                .entry((reference.name.as_str(), reference.connection))
+                .or_insert_with(|| {
+                    let suggestion = rename_for(context, reference);
+                    let why = why_unknown(&reference.name, reference.parsed.as_ref());
+                    let mut message = format!(
+                        "{} is not a variable Service Connector sets{why}",
+                        reference.name
+                    );
+                    if let Some((suggestion, _)) = &suggestion {
+                        message.push_str(&format!("; did you mean {suggestion}?"));
+                    }
+                    (message, suggestion)
+                });
+            let diagnostic = Diagnostic::new(
+                Rule::UnknownVariable,
+                file.path,
+                reference.range,
+                message.clone(),
+            );
+            with_rename_fix(diagnostic, file.text, "Replace with", suggestion.clone())
+        });
+    }
+    let mut env_worded: HashMap<(FileId, &str), (String, Rename)> = HashMap::new();
     for (file_id, file, env) in context.env_files() {
         for entry in &env.entries {
             if !catalogue::looks_like_service_connector_name(&entry.key) {
@@ -85,44 +96,56 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if parsed.is_some() && !neon_identity {
                 continue;
             }
-            let target = if entry.key.to_ascii_uppercase().starts_with("AZURE") {
-                Target::AzurePostgresql
-            } else {
-                Target::Neon
-            };
-            let connection = context
-                .connections_of_env_file(file_id)
-                .map(|(_, c)| c)
-                .find(|c| c.target == target);
-            let mut candidates: Vec<String> = connection
-                .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
-                .unwrap_or_default();
-            let narrowed =
-                !candidates.is_empty() && connection.is_some_and(|c| c.client_type.is_some());
-            if candidates.is_empty() {
-                candidates = catalogue::all_env_names(target, None);
-            }
-            let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
-            let suggestion = catalogue::suggest_rename(&entry.key, &names)
-                .map(|s| (s.name.to_string(), s.certain && narrowed));
-            let mut message = format!(
-                "{} is not a variable Service Connector sets{}",
-                entry.key,
-                why_unknown(&entry.key, parsed.as_ref())
-            );
-            if let Some((suggestion, _)) = &suggestion {
-                message.push_str(&format!("; did you mean {suggestion}?"));
-            }
-            let diagnostic =
-                Diagnostic::new(Rule::UnknownVariable, file.path, entry.key_range, message);
-            out.push(with_rename_fix(
-                diagnostic,
-                file.text,
-                "Rename to",
-                suggestion,
-            ));
+            out.push_with(Rule::UnknownVariable, file.path, entry.key_range, || {
+                let (message, suggestion) = env_worded
+                    .entry((file_id, entry.key.as_str()))
+                    .or_insert_with(|| word_env_key(context, file_id, &entry.key, parsed.as_ref()));
+                let diagnostic = Diagnostic::new(
+                    Rule::UnknownVariable,
+                    file.path,
+                    entry.key_range,
+                    message.clone(),
+                );
+                with_rename_fix(diagnostic, file.text, "Rename to", suggestion.clone())
+            });
         }
     }
+}
+
+/// The message and suggestion for a .env key Service Connector never sets.
+fn word_env_key(
+    context: &Context,
+    file_id: FileId,
+    key: &str,
+    parsed: Option<&catalogue::ParsedName>,
+) -> (String, Rename) {
+    let target = if key.to_ascii_uppercase().starts_with("AZURE") {
+        Target::AzurePostgresql
+    } else {
+        Target::Neon
+    };
+    let connection = context
+        .connections_of_env_file(file_id)
+        .map(|(_, c)| c)
+        .find(|c| c.target == target);
+    let mut candidates: Vec<String> = connection
+        .map(|c| c.env_variables().map(|v| v.name.clone()).collect())
+        .unwrap_or_default();
+    let narrowed = !candidates.is_empty() && connection.is_some_and(|c| c.client_type.is_some());
+    if candidates.is_empty() {
+        candidates = catalogue::all_env_names(target, None);
+    }
+    let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    let suggestion =
+        catalogue::suggest_rename(key, &names).map(|s| (s.name.to_string(), s.certain && narrowed));
+    let mut message = format!(
+        "{key} is not a variable Service Connector sets{}",
+        why_unknown(key, parsed)
+    );
+    if let Some((suggestion, _)) = &suggestion {
+        message.push_str(&format!("; did you mean {suggestion}?"));
+    }
+    (message, suggestion)
 }
 
 /// The Service Connector name a misspelt or near-miss read means, by meaning first
