@@ -1,0 +1,164 @@
+//! Publishing: analyse a root's snapshot off the request path and publish what changed.
+
+use super::log::Level;
+use super::{Backend, convert, lock, snapshot};
+use crate::analysis::analyse;
+use crate::diagnostic::Diagnostic;
+use crate::text::PositionEncoding;
+use std::collections::HashMap;
+use tower_lsp_server::ls_types as lsp;
+
+impl Backend {
+    /// Re-analyses a snapshot off the request path and publishes what changed.
+    pub(super) async fn republish_all(&self) {
+        let count = lock(&self.state).roots.len();
+        for index in 0..count {
+            self.republish(index).await;
+        }
+    }
+
+    pub(super) async fn republish(&self, index: usize) {
+        let generation = {
+            let mut state = lock(&self.state);
+            let settings_known = state.settings_known;
+            let Some(root) = state.roots.get_mut(index) else {
+                return;
+            };
+            root.generation += 1;
+            // A root's first diagnostics wait for its settings and its first scan: published
+            // earlier, they would follow the wrong client type or miss the .env files, and
+            // flash in the editor before the right ones replace them. The scan's end
+            // publishes (`read_workspace`); edits until then are kept, not analysed.
+            if !(settings_known && root.scanned) {
+                return;
+            }
+            root.generation
+        };
+        // Coalesce bursts: let queued changes land first, and leave the work to the newest.
+        tokio::task::yield_now().await;
+        let (snapshot, root, options) = {
+            let state = lock(&self.state);
+            let Some(root) = state.roots.get(index) else {
+                return;
+            };
+            if root.generation != generation {
+                return;
+            }
+            (snapshot(root), root.path.clone(), state.options.clone())
+        };
+        let options = self.with_deployed(index, &root, &snapshot, options);
+        let analysis = tokio::task::spawn_blocking(move || {
+            let texts: HashMap<String, String> = snapshot
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone()))
+                .collect();
+            (analyse(&snapshot, &options), texts)
+        })
+        .await;
+        let (result, texts) = match analysis {
+            Ok(result) => result,
+            Err(error) => {
+                self.logger
+                    .log(
+                        &self.client,
+                        Level::Error,
+                        format!("neon-lsp: the analysis failed: {error}"),
+                    )
+                    .await;
+                return;
+            }
+        };
+        let diagnostics = match result {
+            Ok(diagnostics) => diagnostics,
+            Err(error) => {
+                // A broken neon-lsp.toml is reported on the file itself.
+                vec![config_diagnostic(error)]
+            }
+        };
+        let mut by_path: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+        for diagnostic in diagnostics {
+            by_path
+                .entry(diagnostic.path.clone())
+                .or_default()
+                .push(diagnostic);
+        }
+        // Convert outside the lock, each file's line index built once.
+        let encoding = lock(&self.state)
+            .encoding
+            .unwrap_or(PositionEncoding::Utf16);
+        let mut converted: HashMap<String, Vec<lsp::Diagnostic>> = {
+            let mut positions = convert::Positions::new(&texts, encoding);
+            let docs = lock(&self.state).docs.clone();
+            by_path
+                .iter()
+                .map(|(path, diagnostics)| {
+                    let list = diagnostics
+                        .iter()
+                        .map(|d| convert::diagnostic(d, &mut positions, &root, &docs))
+                        .collect();
+                    (path.clone(), list)
+                })
+                .collect()
+        };
+        let to_publish = {
+            let mut state = lock(&self.state);
+            let Some(state) = state.roots.get_mut(index) else {
+                return;
+            };
+            if state.generation != generation {
+                return; // a newer change is being analysed
+            }
+            let mut paths: Vec<String> = by_path.keys().cloned().collect();
+            // Stale findings are cleared, and open documents always get a (possibly empty)
+            // list, so the editor knows they were checked.
+            let extra: Vec<String> = state
+                .published
+                .keys()
+                .chain(state.open.keys())
+                .filter(|p| !by_path.contains_key(*p))
+                .cloned()
+                .collect();
+            for path in extra {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+            let publish: Vec<(String, Option<i32>, Vec<lsp::Diagnostic>)> = paths
+                .into_iter()
+                .map(|path| {
+                    let version = state.open.get(&path).map(|(version, _)| *version);
+                    let diagnostics = converted.remove(&path).unwrap_or_default();
+                    (path, version, diagnostics)
+                })
+                .collect();
+            state.published = by_path;
+            state.texts = texts;
+            publish
+        };
+        for (path, version, diagnostics) in to_publish {
+            if let Some(uri) = self.uri_of(&root, &path) {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, version)
+                    .await;
+            }
+        }
+    }
+}
+
+fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
+    Diagnostic {
+        rule: crate::rules::Rule::EnvSyntax,
+        severity: crate::diagnostic::Severity::Error,
+        path: if error.path.is_empty() {
+            crate::workspace::CONFIG_FILE_NAME.to_string()
+        } else {
+            error.path
+        },
+        range: error.range,
+        message: format!("neon-lsp.toml: {}", error.message),
+        fixes: Vec::new(),
+        related: Vec::new(),
+        omitted: 0,
+    }
+}
