@@ -17,8 +17,8 @@ mod support;
 
 use neon_lsp::analysis::{Options, analyse};
 use neon_lsp::catalogue::ClientType;
-use neon_lsp::cli::walk::{WalkOptions, collect};
 use neon_lsp::diagnostic::{Diagnostic, Fix, Severity};
+use neon_lsp::disk::walk::{WalkOptions, collect};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use support::pg::PgCluster;

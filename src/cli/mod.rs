@@ -12,9 +12,7 @@ pub mod report;
 pub mod snippet;
 pub mod test_connection;
 
-// Moved to `crate::disk` (issue 15). Re-exported for one session so branches written against
-// `cli::walk` / `cli::git` still build after their merge; remove next session.
-pub use crate::disk::{git, walk};
+use crate::disk::{git, walk};
 
 use crate::analysis::{Options, analyse};
 use crate::catalogue::{AuthType, ClientType, Target};

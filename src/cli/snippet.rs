@@ -116,12 +116,12 @@ fn into_file(args: &SnippetArgs, into: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let absolute = super::walk::normalize(&std::path::absolute(into).unwrap_or(into.into()));
+    let absolute = crate::disk::walk::normalize(&std::path::absolute(into).unwrap_or(into.into()));
     let root = project_root(&absolute);
     let relative = absolute
         .strip_prefix(&root)
         .ok()
-        .and_then(super::walk::slash_separated)
+        .and_then(crate::disk::walk::slash_separated)
         .unwrap_or_else(|| shown.to_string());
     if !place::supports(&relative) {
         eprintln!(
@@ -136,9 +136,9 @@ fn into_file(args: &SnippetArgs, into: &Path) -> ExitCode {
         auth: args.auth,
         ..Options::default()
     };
-    let collected = match super::walk::collect(
+    let collected = match crate::disk::walk::collect(
         std::slice::from_ref(&root),
-        &super::walk::WalkOptions::default(),
+        &crate::disk::walk::WalkOptions::default(),
     ) {
         Ok(collected) => collected,
         Err(error) => {

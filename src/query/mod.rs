@@ -6,10 +6,22 @@
 //!   target, name, auth and client type it tests with.
 //! - [`env_precedence`] / [`in_precedence_order`]: the one ranking of .env file names.
 //!
-//! `analysis::connections_at` (the connection description) and `analysis::variable_at` (hover)
-//! are the other queries; they live in `analysis` beside the context they read.
+//! - [`connections_at`] / [`neon_connection_for_pull`] (`connection.rs`): the connection
+//!   description (status bar, `describeConnection`, both `pull`s, snippets).
+//! - [`variable_at`] (`hover.rs`): hover, definition and references.
+//! - [`completions_at`] (`completion.rs`): variable names where code reads the environment.
 
-use crate::analysis::{Options, connections_at, parent_dir};
+mod completion;
+mod connection;
+#[cfg(test)]
+mod editor_tests;
+mod hover;
+
+pub use completion::{Completion, completions_at};
+pub use connection::{ConnectionSummary, connections_at, neon_connection_for_pull};
+pub use hover::{VariableInfo, masked_value, secret_ranges, variable_at};
+
+use crate::analysis::{Options, parent_dir};
 use crate::catalogue::{AuthType, ClientType, Target, normalise_connection_name};
 use crate::workspace::{FileKind, Workspace, classify};
 
