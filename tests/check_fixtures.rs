@@ -10,42 +10,28 @@
 //! Not here: the behaviour of single rules in isolation (unit tests beside each rule) or the
 //! text, SARIF and GitHub output formats.
 
+#[allow(dead_code)] // the emulator's request log and builders serve tests/azure_check.rs
+#[path = "support/arm.rs"]
+mod arm;
+#[path = "support/azure_fixture.rs"]
+mod azure_fixture;
 #[path = "support/fixture.rs"]
 mod fixture;
+#[path = "support/http.rs"]
+mod http;
 
 use fixture::{
-    EXPECTED_FILE, Finding, Reported, display, prepare_copy, repository_root, run_check,
-    subdirectories,
+    EXPECTED_FILE, Finding, Reported, display, prepare_copy, repository_root, subdirectories,
 };
+use neon_lsp::rules::Rule;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const RULE_IDS: &[&str] = &[
-    "unknown-variable",
-    "wrong-client-type-variable",
-    "incomplete-variable-set",
-    "undefined-in-env-file",
-    "unused-env-variable",
-    "connection-string-format",
-    "malformed-connection-string",
-    "tls-disabled",
-    "invalid-neon-host",
-    "plaintext-secret",
-    "hardcoded-connection-string",
-    "password-with-passwordless-auth",
-    "manual-connection-string-parsing",
-    "secret-logged",
-    "wrong-token-scope",
-    "string-ssl-flag",
-    "duplicate-key",
-    "env-syntax",
-    "declared-client-type-mismatch",
-    "declared-auth-mismatch",
-    "declared-target-mismatch",
-    "iac-plaintext-secret",
-    "tls-not-required",
-];
+/// Every rule id, from the registry: a rule added there needs its fixtures here.
+fn rule_ids() -> Vec<&'static str> {
+    Rule::ALL.iter().map(|rule| rule.id()).collect()
+}
 
 const SEVERITIES: &[&str] = &["error", "warning", "info", "hint"];
 
@@ -94,7 +80,7 @@ fn parse_expected(text: &str) -> Result<Vec<ExpectedLine>, String> {
         }
         let (path, line_number) = location.rsplit_once(':').ok_or_else(bad)?;
         let line_number: u64 = line_number.parse().map_err(|_| bad())?;
-        if !RULE_IDS.contains(&rule) {
+        if !rule_ids().contains(&rule) {
             return Err(format!(
                 "expected.txt line {}: unknown rule id `{rule}`",
                 number + 1
@@ -131,7 +117,7 @@ fn read_expected(fixture: &Path) -> Result<Vec<ExpectedLine>, String> {
 fn check_fixture(fixture: &Path) -> Result<(), String> {
     let expected = read_expected(fixture)?;
     let (_temp, copy) = prepare_copy(fixture)?;
-    let (reported, exit_code, json) = run_check(&copy)?;
+    let (reported, exit_code, json) = azure_fixture::check_fixture_copy(fixture, &copy)?;
 
     // Multiset difference: a finding reported twice where it is expected once is a failure.
     let mut balance: BTreeMap<&Finding, i64> = BTreeMap::new();
@@ -237,23 +223,31 @@ fn bundled_example_reports_exactly_what_it_expects() {
     check_all("example", &example_fixtures());
 }
 
-/// The fixtures themselves stay complete: every rule has a positive fixture that lists it and a
-/// negative one that does not, fires in at least one project, and no `-ok` project expects
-/// anything above a hint.
+/// The fixtures themselves stay complete: every rule of the registry (`Rule::ALL`) has a
+/// positive fixture that lists it and a negative one that does not, fires in at least one
+/// project, and no `-ok` project expects anything above a hint.
 #[test]
 fn fixtures_cover_every_rule() {
     let rules_dir = repository_root().join("tests/fixtures/rules");
+    let rule_ids = rule_ids();
     let mut problems = Vec::new();
     for dir in subdirectories(&rules_dir) {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !RULE_IDS.contains(&name.as_str()) {
+        if !rule_ids.contains(&name.as_str()) {
             problems.push(format!("tests/fixtures/rules/{name} is not a rule id"));
         }
     }
-    for rule in RULE_IDS {
+    for rule in &rule_ids {
+        if !rules_dir.join(rule).is_dir() {
+            problems.push(format!(
+                "rule {rule} has no fixture: add tests/fixtures/rules/{rule}/positive and \
+                 negative (tests/fixtures/README.md)"
+            ));
+            continue;
+        }
         for (kind, must_list) in [("positive", true), ("negative", false)] {
             let fixture = rules_dir.join(rule).join(kind);
             match read_expected(&fixture) {
@@ -295,7 +289,7 @@ fn fixtures_cover_every_rule() {
             Err(error) => problems.push(format!("{name}: {error}")),
         }
     }
-    for rule in RULE_IDS {
+    for rule in &rule_ids {
         if !fired_in_projects.iter().any(|fired| fired == rule) {
             problems.push(format!("no project fixture expects {rule}"));
         }

@@ -41,7 +41,7 @@ impl<'a> Context<'a> {
         Self::build(workspace, config, options)
     }
 
-    pub(super) fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
+    pub(crate) fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
         let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
         let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace

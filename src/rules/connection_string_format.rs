@@ -80,3 +80,59 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         out.push(diagnostic);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::diagnostic::Applicability;
+    use crate::rules::testing::Case;
+
+    const CSPROJ: (&str, &str) = (
+        "Ping.csproj",
+        "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n    <PackageReference Include=\"Npgsql\" Version=\"8.0.3\" />\n  </ItemGroup>\n</Project>\n",
+    );
+    const PROGRAM: (&str, &str) = (
+        "Program.cs",
+        "using Npgsql;\n\nawait using var dataSource = NpgsqlDataSource.Create(\n    Environment.GetEnvironmentVariable(\"NEON_POSTGRESQL_CONNECTIONSTRING\")!);\n",
+    );
+    const KEY_VALUE: &str = "NEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 dbname=orders sslmode=require user=orders_owner password=npg_Xyz123example\"\n";
+
+    #[test]
+    fn a_libpq_string_for_npgsql_is_converted_with_the_password_masked() {
+        let case = Case::new(&[CSPROJ, PROGRAM, (".env", KEY_VALUE)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, ".env");
+        assert!(
+            found[0].message.contains("client type dotnet"),
+            "{}",
+            found[0].message
+        );
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Safe);
+        assert!(fix.edits[0].new_text.contains("Password=npg_Xyz123example"));
+        let shown = fix.edits[0].shown_text();
+        assert!(!shown.contains("npg_Xyz123example"), "{shown}");
+    }
+
+    #[test]
+    fn an_npgsql_string_for_npgsql_is_right() {
+        let npgsql = "NEON_POSTGRESQL_CONNECTIONSTRING=\"Server=ep-still-mud-a12aa123.eastus2.azure.neon.tech;Database=orders;Port=5432;Ssl Mode=Require;User Id=orders_owner;Password=npg_Xyz123example;\"\n";
+        let case = Case::new(&[CSPROJ, PROGRAM, (".env", npgsql)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The client type decides the format: the same key-value string is what Python gets.
+    #[test]
+    fn the_same_string_is_right_for_python() {
+        let case = Case::new(&[
+            ("requirements.txt", "psycopg2-binary==2.9.9\n"),
+            (
+                "app.py",
+                "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+            ),
+            (".env", KEY_VALUE),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -89,3 +89,58 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
     crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+
+    fn terraform(auth: &str) -> String {
+        format!(
+            "resource \"azurerm_linux_web_app\" \"api\" {{\n  name                = \"app-orders\"\n  resource_group_name = \"rg-orders\"\n  location            = \"eastus2\"\n  service_plan_id     = \"plan\"\n  site_config {{}}\n}}\n\nresource \"azurerm_app_service_connection\" \"db\" {{\n  name               = \"ordersdb\"\n  app_service_id     = azurerm_linux_web_app.api.id\n  target_resource_id = azurerm_postgresql_flexible_server_database.orders.id\n  client_type        = \"nodejs\"\n  authentication {{\n    type = \"{auth}\"\n  }}\n}}\n"
+        )
+    }
+
+    fn db(password: bool) -> String {
+        let password = if password {
+            "  password: process.env.AZURE_POSTGRESQL_PASSWORD,\n"
+        } else {
+            ""
+        };
+        format!(
+            "const {{ Pool }} = require(\"pg\");\nconst pool = new Pool({{\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USER,\n{password}  database: process.env.AZURE_POSTGRESQL_DATABASE,\n}});\n"
+        )
+    }
+
+    #[test]
+    fn a_declared_identity_with_code_reading_a_password_is_reported() {
+        let (tf, db) = (terraform("systemAssignedIdentity"), db(true));
+        let case = Case::new(&[PACKAGE_JSON, ("infra/main.tf", &tf), ("src/db.js", &db)]);
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("infra/main.tf:15 "), "{found:?}");
+        let message = &case.check(check)[0].message;
+        assert!(message.contains("AZURE_POSTGRESQL_PASSWORD"), "{message}");
+    }
+
+    #[test]
+    fn a_declared_secret_with_code_reading_the_password_is_fine() {
+        let (tf, db) = (terraform("secret"), db(true));
+        let case = Case::new(&[PACKAGE_JSON, ("infra/main.tf", &tf), ("src/db.js", &db)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// What the code reads decides: the same identity declaration is right for code that
+    /// reads no password.
+    #[test]
+    fn the_identity_is_right_for_code_without_a_password() {
+        let (tf, db) = (terraform("systemAssignedIdentity"), db(false));
+        let case = Case::new(&[PACKAGE_JSON, ("infra/main.tf", &tf), ("src/db.js", &db)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -125,3 +125,48 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
     crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const REPORT_PY: (&str, &str) = (
+        "report.py",
+        "import os\nimport psycopg2\n\nconn = psycopg2.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"])\n",
+    );
+
+    fn bicep(client_type: &str) -> String {
+        format!(
+            "resource web 'Microsoft.Web/sites@2022-09-01' existing = {{\n  name: 'app-reports'\n}}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-11-01-preview' = {{\n  name: 'reports'\n  scope: web\n  properties: {{\n    clientType: '{client_type}'\n    authInfo: {{ authType: 'secret' }}\n    targetService: {{ type: 'AzureResource', id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-reports/databases/reports' }}\n  }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn nodejs_declared_for_python_code_is_reported_at_the_declaration() {
+        let bicep = bicep("nodejs");
+        let case = Case::new(&[REPORT_PY, ("infra/main.bicep", &bicep)]);
+        assert_eq!(case.found(check), ["infra/main.bicep:9 nodejs"]);
+        let fix = &case.check(check)[0].fixes[0];
+        assert_eq!(fix.edits[0].new_text, "python");
+    }
+
+    #[test]
+    fn python_declared_for_python_code_is_fine() {
+        let bicep = bicep("python");
+        let case = Case::new(&[REPORT_PY, ("infra/main.bicep", &bicep)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// A declaration is judged by the code it serves: without any read of the connection
+    /// there is nothing to contradict.
+    #[test]
+    fn a_declaration_with_no_code_reading_it_is_not_judged() {
+        let bicep = bicep("nodejs");
+        let case = Case::new(&[
+            ("report.py", "print('no database here')\n"),
+            ("infra/main.bicep", &bicep),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

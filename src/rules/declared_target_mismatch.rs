@@ -78,3 +78,48 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
     crate::rules::fixes::add_contradiction_notes(context, diagnostics);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "catalog", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+
+    fn db(prefix: &str) -> String {
+        format!(
+            "const {{ Client }} = require(\"pg\");\nconst client = new Client({{\n  host: process.env.{prefix}_HOST,\n  user: process.env.{prefix}_USER,\n  database: process.env.{prefix}_DATABASE,\n}});\n"
+        )
+    }
+
+    const AZURE_DEPLOY: &str = "#!/bin/sh\nset -eu\naz webapp connection create postgres-flexible --connection pg --source-id \"$APP_ID\" --target-id \"$DB_ID\" --client-type nodejs --system-identity\n";
+
+    #[test]
+    fn an_azure_postgresql_linker_for_code_reading_neon_is_reported() {
+        let db = db("NEON_POSTGRESQL");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db), ("deploy.sh", AZURE_DEPLOY)]);
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("deploy.sh:3 "), "{found:?}");
+    }
+
+    #[test]
+    fn a_neon_linker_for_code_reading_neon_is_fine() {
+        let db = db("NEON_POSTGRESQL");
+        let deploy = "#!/bin/sh\nset -eu\naz webapp connection create neon-postgres --connection pg --source-id \"$APP_ID\" --server ep-still-mud-a12aa123.eastus2.azure.neon.tech --database app --secret name=app secret=\"$NEON_PASSWORD\" --client-type nodejs\n";
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db), ("deploy.sh", deploy)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The variables read decide the target the code expects: the same linker is right for
+    /// code reading Azure Database for PostgreSQL's names.
+    #[test]
+    fn the_same_linker_is_right_for_code_reading_azure_postgresql() {
+        let db = db("AZURE_POSTGRESQL");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db), ("deploy.sh", AZURE_DEPLOY)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

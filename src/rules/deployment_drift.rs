@@ -88,3 +88,73 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::{
+        AZURE_POSTGRESQL_DATABASE_ID, Case, deployed_app, deployed_linker,
+    };
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0", "@azure/identity": "^4.4.1"}}"#,
+    );
+    const DB_JS: (&str, &str) = (
+        "src/db.js",
+        "const { Pool } = require(\"pg\");\nconst pool = new Pool({\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USER,\n  database: process.env.AZURE_POSTGRESQL_DATABASE,\n  ssl: true,\n});\n",
+    );
+    const VARIABLES: &[&str] = &[
+        "AZURE_POSTGRESQL_HOST",
+        "AZURE_POSTGRESQL_USER",
+        "AZURE_POSTGRESQL_DATABASE",
+        "AZURE_POSTGRESQL_PORT",
+        "AZURE_POSTGRESQL_SSL",
+    ];
+
+    fn bicep(auth: &str) -> String {
+        format!(
+            "resource web 'Microsoft.Web/sites@2022-09-01' = {{\n  name: 'app-orders-api'\n  location: 'eastus2'\n}}\n\nresource ordersDb 'Microsoft.ServiceLinker/linkers@2022-05-01' = {{\n  name: 'pg_orders'\n  scope: web\n  properties: {{\n    clientType: 'nodejs'\n    authInfo: {{\n      authType: '{auth}'\n    }}\n    targetService: {{\n      type: 'AzureResource'\n      id: '{AZURE_POSTGRESQL_DATABASE_ID}'\n    }}\n  }}\n}}\n"
+        )
+    }
+
+    fn case(declared_auth: &str, deployed: bool) -> Case {
+        let bicep = bicep(declared_auth);
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("infra/main.bicep", &bicep)]);
+        if !deployed {
+            return case;
+        }
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        case.deployed(vec![deployed_app("app-orders-api", vec![linker], &[])])
+    }
+
+    #[test]
+    fn a_declared_secret_against_a_deployed_identity_is_reported_at_the_declaration() {
+        let case = case("secret", true);
+        assert_eq!(case.found(check), ["infra/main.bicep:12 secret"]);
+        let message = &case.check(check)[0].message;
+        assert!(
+            message.contains("deployed connection pg_orders of app-orders-api"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_declaration_that_matches_the_deployment_is_fine() {
+        let case = case("systemAssignedIdentity", true);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Without `check --azure` nothing is known of the deployment: no drift to report.
+    #[test]
+    fn nothing_is_reported_without_the_deployed_configuration() {
+        let case = case("secret", false);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

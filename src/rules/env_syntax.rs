@@ -413,3 +413,56 @@ mod fix_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    #[test]
+    fn lines_loaders_reject_or_misread_are_reported() {
+        let env = "DEBUG true\nUPLOAD_DIR=${MEDIA_ROOT!}\nAPP_NAME=\"orders service\n";
+        let case = Case::new(&[(".env", env)]);
+        let lines: Vec<String> = case
+            .found(check)
+            .iter()
+            .map(|found| found.split(' ').next().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(lines, [".env:1", ".env:2", ".env:3"]);
+    }
+
+    #[test]
+    fn comments_export_quotes_and_defaults_are_valid() {
+        let env = "# Local settings\nexport PORT=8000 # the dev server's port\nAPP_NAME='orders \"beta\"'\nACCENT_COLOR=\"#1a7f37\"\nSENTRY_DSN=\nCACHE_URL=${REDIS_URL:-redis://localhost:6379/0}\n";
+        let case = Case::new(&[(".env", env)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The project's loader decides: an unquoted value with a space is fine for python-dotenv
+    /// (named in requirements.txt) and an error for dotenvy, assumed when nothing says.
+    #[test]
+    fn an_unquoted_space_depends_on_the_loader() {
+        let env = (".env", "STORE_NAME=Corner Books\n");
+        let case = Case::new(&[env]);
+        assert_eq!(case.found(check), [".env:1 Books"]);
+        assert!(case.check(check)[0].message.contains("dotenvy"));
+        let case = Case::new(&[env, ("requirements.txt", "python-dotenv==1.0.1\n")]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Line endings and a byte order mark from Windows editors are not syntax errors, and a
+    /// password on a bad line is never quoted in the message.
+    #[test]
+    fn crlf_and_bom_are_valid_and_a_bad_line_is_not_quoted() {
+        let case = Case::new(&[(".env", "\u{feff}PORT=8000\r\nDEBUG=1\r\n")]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+        let case = Case::new(&[(".env", "NEON_POSTGRESQL_PASSWORD \"npg_Xyz123example\"\n")]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            !found[0].message.contains("npg_Xyz123example"),
+            "{}",
+            found[0].message
+        );
+    }
+}

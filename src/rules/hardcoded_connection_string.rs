@@ -224,3 +224,40 @@ fn fix(
         applicability: Applicability::Unsafe,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    #[test]
+    fn a_uri_with_a_password_in_code_is_reported_masked() {
+        let seed = "import psycopg2\n\nconn = psycopg2.connect(\n    \"postgresql://neondb_owner:npg_Xyz123example@ep-still-mud-a12aa123.eastus2.azure.neon.tech/neondb?sslmode=require\"\n)\n";
+        let case = Case::new(&[("scripts/seed.py", seed)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(case.found(check)[0].starts_with("scripts/seed.py:4 "));
+        assert!(
+            found[0].message.contains("neondb_owner:****@"),
+            "{}",
+            found[0].message
+        );
+        assert!(!found[0].message.contains("npg_Xyz123example"));
+    }
+
+    #[test]
+    fn reads_placeholders_and_passwordless_uris_are_fine() {
+        let seed = "import os\nimport psycopg2\n\nUSAGE = \"set NEON_POSTGRESQL_CONNECTIONSTRING to 'host=<host> user=<user> password=<password>'\"\nREPLICA = \"postgresql://readonly@ep-still-mud-a12aa123.eastus2.azure.neon.tech/neondb?sslmode=require\"\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n";
+        let case = Case::new(&[("scripts/seed.py", seed)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Where it connects decides: a throwaway local test database is not an Azure or Neon
+    /// connection, whatever its password.
+    #[test]
+    fn a_local_test_database_is_not_reported() {
+        let conftest = "import psycopg2\n\nTEST_DSN = \"postgresql://postgres:postgres@localhost:5432/products_test\"\n";
+        let case = Case::new(&[("tests/conftest.py", conftest)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

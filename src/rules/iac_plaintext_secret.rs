@@ -95,3 +95,56 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const APP: (&str, &str) = (
+        "app.py",
+        "import os\nimport psycopg\n\nconn = psycopg.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+    );
+
+    fn bicep(head: &str, value: &str) -> String {
+        format!(
+            "{head}resource web 'Microsoft.Web/sites@2022-09-01' = {{\n  name: 'app-notes'\n  properties: {{\n    siteConfig: {{\n      appSettings: [\n        {{\n          name: 'NEON_POSTGRESQL_CONNECTIONSTRING'\n          value: {value}\n        }}\n      ]\n    }}\n  }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn a_password_written_into_an_app_setting_is_reported_masked() {
+        let bicep = bicep(
+            "",
+            "'postgresql://notes:npg_Xyz123example@ep-still-mud-a12aa123.eastus2.azure.neon.tech/notes?sslmode=require'",
+        );
+        let case = Case::new(&[APP, ("infra/main.bicep", &bicep)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(case.found(check)[0].starts_with("infra/main.bicep:8 "));
+        assert!(
+            !found[0].message.contains("npg_Xyz123example"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_secure_parameter_is_fine() {
+        let bicep = bicep("@secure()\nparam databaseUrl string\n\n", "databaseUrl");
+        let case = Case::new(&[APP, ("infra/main.bicep", &bicep)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The value decides, not the setting's name: a connection string without a password
+    /// (the identity connects) holds nothing to hide.
+    #[test]
+    fn a_connection_string_without_a_password_is_fine() {
+        let bicep = bicep(
+            "",
+            "'postgresql://notes@ep-still-mud-a12aa123.eastus2.azure.neon.tech/notes?sslmode=require'",
+        );
+        let case = Case::new(&[APP, ("infra/main.bicep", &bicep)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

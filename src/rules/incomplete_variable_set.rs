@@ -278,3 +278,66 @@ fn hard_codes_tls(scan: &Scan) -> bool {
     });
     property || literal
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "report-worker", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+
+    fn pool(ssl: &str) -> String {
+        format!(
+            "const {{ Pool }} = require(\"pg\");\nmodule.exports = new Pool({{\n  host: process.env.NEON_POSTGRESQL_HOST,\n  user: process.env.NEON_POSTGRESQL_USER,\n  password: process.env.NEON_POSTGRESQL_PASSWORD,\n  database: process.env.NEON_POSTGRESQL_DATABASE,\n{ssl}}});\n"
+        )
+    }
+
+    #[test]
+    fn node_without_the_ssl_variable_is_reported_once_at_the_first_read() {
+        let text = pool("");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &text)]);
+        assert_eq!(case.found(check), ["db.js:3 NEON_POSTGRESQL_HOST"]);
+        let message = &case.check(check)[0].message;
+        assert!(message.contains("NEON_POSTGRESQL_SSL"), "{message}");
+    }
+
+    /// TLS switched on in code needs no _SSL variable.
+    #[test]
+    fn node_with_tls_on_in_code_is_complete() {
+        let text = pool("  ssl: true,\n");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &text)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The auth type decides the set: a user-assigned identity needs its client id, the
+    /// system identity does not.
+    #[test]
+    fn a_user_identity_needs_the_client_id_the_system_identity_does_not() {
+        let app = (
+            "db.py",
+            "import os\nimport psycopg\n\ndef connect(token):\n    return psycopg.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"], password=token)\n",
+        );
+        let config = |auth: &str| {
+            format!(
+                "[[connection]]\ntarget = \"azure-postgresql\"\nclient-type = \"python\"\nauth = \"{auth}\"\n"
+            )
+        };
+        let user = config("user-identity");
+        let case = Case::new(&[("neon-lsp.toml", &user), app]);
+        assert_eq!(
+            case.found(check),
+            ["db.py:5 AZURE_POSTGRESQL_CONNECTIONSTRING"]
+        );
+        assert!(
+            case.check(check)[0]
+                .message
+                .contains("AZURE_POSTGRESQL_CLIENTID")
+        );
+        let system = config("system-identity");
+        let case = Case::new(&[("neon-lsp.toml", &system), app]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

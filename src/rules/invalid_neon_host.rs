@@ -294,3 +294,63 @@ mod fix_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+    const DB_JS: (&str, &str) = (
+        "db.js",
+        "const { Pool } = require(\"pg\");\nmodule.exports = new Pool({\n  host: process.env.NEON_POSTGRESQL_HOST,\n  user: process.env.NEON_POSTGRESQL_USER,\n  password: process.env.NEON_POSTGRESQL_PASSWORD,\n  database: process.env.NEON_POSTGRESQL_DATABASE,\n  ssl: true,\n});\n",
+    );
+
+    fn env(host: &str) -> String {
+        format!(
+            "NEON_POSTGRESQL_HOST={host}\nNEON_POSTGRESQL_USER=neondb_owner\nNEON_POSTGRESQL_PASSWORD=npg_Xyz123example\nNEON_POSTGRESQL_DATABASE=neondb\n"
+        )
+    }
+
+    #[test]
+    fn an_azure_postgresql_host_for_neon_is_reported() {
+        let env = env("myserver.postgres.database.azure.com");
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, (".env", &env)]);
+        assert_eq!(
+            case.found(check),
+            [".env:1 myserver.postgres.database.azure.com"]
+        );
+    }
+
+    #[test]
+    fn a_neon_pooler_endpoint_is_a_neon_host() {
+        let env = env("ep-still-mud-a12aa123-pooler.eastus2.azure.neon.tech");
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, (".env", &env)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// A docker compose service (or loopback) is a local database, not a wrong Neon endpoint:
+    /// a hint that says so.
+    #[test]
+    fn a_compose_service_is_a_local_database() {
+        let env = env("db");
+        let compose = "services:\n  api:\n    build: .\n  db:\n    image: postgres:16\n";
+        let case = Case::new(&[
+            PACKAGE_JSON,
+            DB_JS,
+            (".env", &env),
+            ("docker-compose.yml", compose),
+        ]);
+        assert_eq!(case.found(check), [".env:1 db"]);
+        let finding = &case.check(check)[0];
+        assert_eq!(finding.severity, crate::diagnostic::Severity::Hint);
+        assert!(
+            finding.message.contains("is a local database"),
+            "{}",
+            finding.message
+        );
+    }
+}

@@ -232,3 +232,74 @@ mod tests {
         assert!(usage("pw = os.environ['AZURE_POSTGRESQL_PASSWORD']").is_none());
     }
 }
+
+#[cfg(test)]
+mod check_tests {
+    use super::check;
+    use crate::rules::testing::{
+        AZURE_POSTGRESQL_DATABASE_ID, Case, deployed_app, deployed_linker,
+    };
+
+    const REQUIREMENTS: (&str, &str) = (
+        "requirements.txt",
+        "psycopg[binary]==3.2.1\nazure-identity==1.17.1\nazure-keyvault-secrets==4.8.0\n",
+    );
+    const FETCHES_BY_NAME: (&str, &str) = (
+        "db.py",
+        "import os\nimport psycopg\n\ndef connect(vault):\n    conninfo = vault.get_secret(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]).value\n    return psycopg.connect(conninfo)\n",
+    );
+
+    fn deployed(key_vault: bool) -> Vec<crate::deployed::DeployedApp> {
+        let mut linker = deployed_linker(
+            "pg_orders",
+            "python",
+            "secret",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            &["AZURE_POSTGRESQL_CONNECTIONSTRING"],
+        );
+        // A secret store on the linker: listConfigurations marks the value `KeyVaultSecret`.
+        if key_vault {
+            linker.key_vault_id = Some("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.KeyVault/vaults/kv-orders".to_string());
+            for configuration in linker.configurations.iter_mut().flatten() {
+                configuration.key_vault_reference = true;
+            }
+        }
+        vec![deployed_app("app-orders-api", vec![linker], &[])]
+    }
+
+    #[test]
+    fn fetching_a_secret_named_by_a_resolved_variable_is_reported() {
+        let case = Case::new(&[REQUIREMENTS, FETCHES_BY_NAME]).deployed(deployed(true));
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("db.py:5 "), "{found:?}");
+        let message = &case.check(check)[0].message;
+        assert!(message.contains("keeps it in Key Vault"), "{message}");
+    }
+
+    #[test]
+    fn reading_the_value_directly_is_fine() {
+        let direct = (
+            "db.py",
+            "import os\nimport psycopg\n\ndef connect():\n    return psycopg.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"])\n",
+        );
+        let case = Case::new(&[REQUIREMENTS, direct]).deployed(deployed(true));
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Where the deployed connection keeps the secret decides the wording (a plain value is
+    /// just as wrong to fetch by name); with no deployment known the rule is silent.
+    #[test]
+    fn a_plain_deployed_value_is_reported_too_and_no_deployment_says_nothing() {
+        let case = Case::new(&[REQUIREMENTS, FETCHES_BY_NAME]).deployed(deployed(false));
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("which sets it as a plain value"),
+            "{}",
+            found[0].message
+        );
+        let case = Case::new(&[REQUIREMENTS, FETCHES_BY_NAME]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

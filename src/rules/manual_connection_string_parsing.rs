@@ -280,3 +280,39 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    #[test]
+    fn splitting_the_connection_string_by_hand_is_reported() {
+        let app = "import os\n\nconn_str = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nparts = conn_str.split(\" \")\nhost = next(p[5:] for p in parts if p.startswith(\"host=\"))\n";
+        let case = Case::new(&[("app.py", app)]);
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("app.py:4 "), "{found:?}");
+    }
+
+    #[test]
+    fn the_drivers_parser_and_unrelated_splits_are_fine() {
+        let app = "import os\n\nfrom psycopg2.extensions import parse_dsn\n\nconn_str = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nhost = parse_dsn(conn_str)[\"host\"]\norigins = os.environ.get(\"ALLOWED_ORIGINS\", \"\").split(\",\")\n\ndef greeting(full_name):\n    first, _ = full_name.split(\" \", 1)\n    return first\n";
+        let case = Case::new(&[("app.py", app)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The value flows: a split inside a function, of a name bound to the connection string
+    /// in a branch, is the same hand parsing.
+    #[test]
+    fn a_split_of_a_derived_name_inside_blocks_is_reported() {
+        let app = "import os\n\ndef settings():\n    dsn = os.environ.get(\"NEON_POSTGRESQL_CONNECTIONSTRING\")\n    if dsn:\n        fields = dict(item.split(\"=\", 1) for item in dsn.split())\n        return fields\n    return {}\n";
+        let case = Case::new(&[("app.py", app)]);
+        let found = case.found(check);
+        assert!(!found.is_empty(), "{found:?}");
+        assert!(
+            found.iter().all(|f| f.starts_with("app.py:6 ")),
+            "{found:?}"
+        );
+    }
+}

@@ -124,3 +124,66 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::{
+        AZURE_POSTGRESQL_DATABASE_ID, Case, deployed_app, deployed_linker,
+    };
+
+    const REQUIREMENTS: (&str, &str) =
+        ("requirements.txt", "Flask==3.0.3\npsycopg[binary]==3.2.1\n");
+    const APP: (&str, &str) = (
+        "app.py",
+        "import os\nimport psycopg\n\ndef connect():\n    return psycopg.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"])\n",
+    );
+
+    #[test]
+    fn a_read_no_deployed_connection_or_setting_provides_is_reported() {
+        let app = deployed_app(
+            "app-orders-staging",
+            Vec::new(),
+            &["SCM_DO_BUILD_DURING_DEPLOYMENT"],
+        );
+        let case = Case::new(&[REQUIREMENTS, APP]).deployed(vec![app]);
+        assert_eq!(
+            case.found(check),
+            ["app.py:5 AZURE_POSTGRESQL_CONNECTIONSTRING"]
+        );
+        let message = &case.check(check)[0].message;
+        assert!(
+            message.contains("the deployed app app-orders-staging does not have"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_variable_the_deployed_linker_sets_is_fine() {
+        let linker = deployed_linker(
+            "pg_orders",
+            "python",
+            "secret",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            &["AZURE_POSTGRESQL_CONNECTIONSTRING"],
+        );
+        let app = deployed_app("app-orders-staging", vec![linker], &[]);
+        let case = Case::new(&[REQUIREMENTS, APP]).deployed(vec![app]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// An app setting of the same name provides it as well (set by hand or by Bicep), and
+    /// without `check --azure` nothing is known of the deployment.
+    #[test]
+    fn an_app_setting_provides_it_and_no_deployment_says_nothing() {
+        let app = deployed_app(
+            "app-orders-staging",
+            Vec::new(),
+            &["AZURE_POSTGRESQL_CONNECTIONSTRING"],
+        );
+        let case = Case::new(&[REQUIREMENTS, APP]).deployed(vec![app]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+        let case = Case::new(&[REQUIREMENTS, APP]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -109,6 +109,8 @@ mod password_with_passwordless_auth;
 mod plaintext_secret;
 mod secret_logged;
 mod string_ssl_flag;
+#[cfg(test)]
+pub(crate) mod testing;
 mod tls_disabled;
 mod tls_not_required;
 mod undefined_in_env_file;

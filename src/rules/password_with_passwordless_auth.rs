@@ -133,3 +133,47 @@ fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
     }
     fixes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const DB_PY: (&str, &str) = (
+        "db.py",
+        "import os\nimport psycopg\n\ndef connect(token):\n    return psycopg.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"], password=token)\n",
+    );
+    const WITH_PASSWORD: &str = "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=orders host=myserver.postgres.database.azure.com port=5432 sslmode=require user=aad_orders_conn password=Sup3rS3cret-example\"\n";
+
+    fn config(auth: &str) -> String {
+        format!(
+            "[[connection]]\ntarget = \"azure-postgresql\"\nclient-type = \"python\"\nauth = \"{auth}\"\n"
+        )
+    }
+
+    #[test]
+    fn a_password_with_the_system_identity_is_reported() {
+        let config = config("system-identity");
+        let case = Case::new(&[("neon-lsp.toml", &config), DB_PY, (".env", WITH_PASSWORD)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, ".env");
+        assert!(!found[0].message.contains("Sup3rS3cret-example"));
+    }
+
+    #[test]
+    fn a_passwordless_string_with_a_service_principal_is_fine() {
+        let config = config("service-principal");
+        let env = "AZURE_POSTGRESQL_CLIENTID=6e3c4f9a-0b2d-4e8f-a1c7-5d9b8e2f4a10\nAZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=orders host=myserver.postgres.database.azure.com port=5432 sslmode=require user=aad_orders_conn\"\n";
+        let case = Case::new(&[("neon-lsp.toml", &config), DB_PY, (".env", env)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The auth type decides: the same password is right for a connection with a secret.
+    #[test]
+    fn the_same_password_with_secret_auth_is_fine() {
+        let config = config("secret");
+        let case = Case::new(&[("neon-lsp.toml", &config), DB_PY, (".env", WITH_PASSWORD)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

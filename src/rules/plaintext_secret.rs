@@ -122,3 +122,61 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+    use crate::workspace::GitState;
+
+    const REQUIREMENTS: (&str, &str) = ("requirements.txt", "psycopg2-binary==2.9.9\n");
+    const APP: (&str, &str) = (
+        "app.py",
+        "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+    );
+    const ENV: &str = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=require user=neondb_owner password=npg_Xyz123example\"\nDBPASS=Qm7vT2xRk9pL4wZ\n";
+
+    #[test]
+    fn passwords_in_a_tracked_env_file_are_reported_without_quoting_them() {
+        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Tracked);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|d| d.path == ".env"));
+        for finding in &found {
+            assert!(
+                finding.message.contains("git tracks this file"),
+                "{}",
+                finding.message
+            );
+            assert!(!finding.message.contains("npg_Xyz123example"));
+            assert!(!finding.message.contains("Qm7vT2xRk9pL4wZ"));
+        }
+    }
+
+    #[test]
+    fn an_ignored_env_file_and_placeholders_are_fine() {
+        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Ignored);
+        assert_eq!(case.found(check), Vec::<String>::new());
+        let example =
+            "DB_PASSWORD=your_password\nNEON_POSTGRESQL_PASSWORD=<password>\nJWT_SECRET=xxx\n";
+        let case = Case::new(&[REQUIREMENTS, APP, (".env.example", example)])
+            .git(".env.example", GitState::Tracked);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Git's view decides: untracked but not ignored is one `git add .` away from a commit;
+    /// outside a repository there is nothing to commit to.
+    #[test]
+    fn untracked_and_not_ignored_is_reported_outside_git_is_not() {
+        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Untracked);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].message.contains("git does not ignore"),
+            "{}",
+            found[0].message
+        );
+        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -97,3 +97,53 @@ fn strip_coercion(value: &str) -> &str {
     }
     value.strip_prefix("!!").map(str::trim).unwrap_or(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+
+    fn pool(ssl: &str) -> String {
+        format!(
+            "const {{ Pool }} = require(\"pg\");\nmodule.exports = new Pool({{\n  host: process.env.NEON_POSTGRESQL_HOST,\n  ssl: {ssl},\n}});\n"
+        )
+    }
+
+    #[test]
+    fn passing_the_string_to_ssl_is_reported_with_a_comparison() {
+        let db = pool("process.env.NEON_POSTGRESQL_SSL");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db)]);
+        assert_eq!(
+            case.found(check),
+            ["db.js:4 process.env.NEON_POSTGRESQL_SSL"]
+        );
+        let fix = &case.check(check)[0].fixes[0];
+        assert_eq!(
+            fix.edits[0].new_text,
+            "process.env.NEON_POSTGRESQL_SSL === \"true\""
+        );
+    }
+
+    #[test]
+    fn a_comparison_is_fine() {
+        let db = pool("process.env.NEON_POSTGRESQL_SSL === \"true\"");
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// TypeScript is Node too: the same property in a .ts file is the same mistake.
+    #[test]
+    fn typescript_is_judged_like_javascript() {
+        let db = pool("process.env.NEON_POSTGRESQL_SSL");
+        let case = Case::new(&[PACKAGE_JSON, ("src/db.ts", &db)]);
+        assert_eq!(
+            case.found(check),
+            ["src/db.ts:4 process.env.NEON_POSTGRESQL_SSL"]
+        );
+    }
+}

@@ -248,3 +248,55 @@ pub(crate) fn target_of_host(host: &str) -> Option<Target> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::diagnostic::Severity;
+    use crate::rules::testing::Case;
+
+    const REQUIREMENTS: (&str, &str) = ("requirements.txt", "psycopg2-binary==2.9.9\n");
+
+    fn app(variable: &str) -> String {
+        format!("import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"{variable}\"])\n")
+    }
+
+    #[test]
+    fn sslmode_disable_to_neon_is_an_error() {
+        let app = app("NEON_POSTGRESQL_CONNECTIONSTRING");
+        let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=disable user=neondb_owner password=npg_Xyz123example\"\n";
+        let case = Case::new(&[REQUIREMENTS, ("app.py", &app), (".env", env)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(case.found(check)[0].starts_with(".env:1 "));
+    }
+
+    /// verify-full is stricter than Service Connector's require; a local test database
+    /// without TLS is not a Neon or Azure connection.
+    #[test]
+    fn verify_full_and_a_local_test_database_are_fine() {
+        let app = app("NEON_POSTGRESQL_CONNECTIONSTRING");
+        let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=verify-full user=neondb_owner password=npg_Xyz123example\"\n";
+        let conftest = "import psycopg2\n\nTEST_DSN = \"postgresql://postgres:postgres@localhost:5432/products_test?sslmode=disable\"\n";
+        let case = Case::new(&[
+            REQUIREMENTS,
+            ("app.py", &app),
+            (".env", env),
+            ("tests/conftest.py", conftest),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The target decides the severity: Neon refuses plain connections (an error), Azure
+    /// Database for PostgreSQL may only be configured to (a warning).
+    #[test]
+    fn the_same_setting_to_azure_postgresql_is_a_warning() {
+        let app = app("AZURE_POSTGRESQL_CONNECTIONSTRING");
+        let env = "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=orders host=myserver.postgres.database.azure.com sslmode=disable user=orders password=Sup3rS3cret-example\"\n";
+        let case = Case::new(&[REQUIREMENTS, ("app.py", &app), (".env", env)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+    }
+}

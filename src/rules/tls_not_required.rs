@@ -149,3 +149,48 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod check_tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const REQUIREMENTS: (&str, &str) = (
+        "requirements.txt",
+        "Django==5.0.6\npsycopg2-binary==2.9.9\n",
+    );
+
+    fn settings(prefix: &str, options: &str) -> String {
+        format!(
+            "import os\n\nDATABASES = {{\n    \"default\": {{\n        \"ENGINE\": \"django.db.backends.postgresql\",\n        \"NAME\": os.environ[\"{prefix}_NAME\"],\n        \"HOST\": os.environ[\"{prefix}_HOST\"],\n        \"USER\": os.environ[\"{prefix}_USER\"],\n        \"PASSWORD\": os.environ[\"{prefix}_PASSWORD\"],\n{options}    }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn django_without_sslmode_to_azure_is_a_hint() {
+        let settings = settings("AZURE_POSTGRESQL", "");
+        let case = Case::new(&[REQUIREMENTS, ("shop/settings.py", &settings)]);
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("shop/settings.py:"), "{found:?}");
+    }
+
+    #[test]
+    fn django_with_sslmode_require_is_fine() {
+        let settings = settings(
+            "AZURE_POSTGRESQL",
+            "        \"OPTIONS\": {\"sslmode\": \"require\"},\n",
+        );
+        let case = Case::new(&[REQUIREMENTS, ("shop/settings.py", &settings)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// A settings module that reads no Service Connector connection (a local database) is not
+    /// a connection to Azure or Neon.
+    #[test]
+    fn django_settings_for_another_database_are_not_judged() {
+        let settings = settings("LOCAL_DB", "");
+        let case = Case::new(&[REQUIREMENTS, ("shop/settings.py", &settings)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -210,3 +210,64 @@ fn list_files(names: &[&str]) -> String {
         names.len() - SHOWN
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const REQUIREMENTS: (&str, &str) = (
+        "requirements.txt",
+        "psycopg2-binary==2.9.9\npython-dotenv==1.0.1\n",
+    );
+    const APP: (&str, &str) = (
+        "app.py",
+        "import os\nimport psycopg2\nfrom dotenv import load_dotenv\n\nload_dotenv()\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+    );
+
+    #[test]
+    fn a_read_no_env_file_defines_is_reported_with_an_entry_to_add() {
+        let case = Case::new(&[REQUIREMENTS, APP, (".env", "DEBUG=1\nLOG_LEVEL=info\n")]);
+        assert_eq!(
+            case.found(check),
+            ["app.py:6 NEON_POSTGRESQL_CONNECTIONSTRING"]
+        );
+        let finding = &case.check(check)[0];
+        assert!(finding.message.contains(".env"), "{}", finding.message);
+        assert!(
+            finding.fixes[0].edits[0]
+                .new_text
+                .starts_with("NEON_POSTGRESQL_CONNECTIONSTRING="),
+            "{:?}",
+            finding.fixes
+        );
+    }
+
+    #[test]
+    fn a_read_another_env_file_in_scope_defines_is_fine() {
+        let case = Case::new(&[
+            REQUIREMENTS,
+            APP,
+            (".env", "DEBUG=1\n"),
+            (
+                ".env.local",
+                "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=require user=neondb_owner password=npg_Xyz123example\"\n",
+            ),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// No .env in scope: nothing to compare with. A read only on the platform's path (App
+    /// Service sets WEBSITE_HOSTNAME) is the platform's to provide, not .env's.
+    #[test]
+    fn no_env_file_or_a_read_on_the_platform_path_is_not_reported() {
+        let case = Case::new(&[REQUIREMENTS, APP]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+        let on_azure = (
+            "app.py",
+            "import os\nimport psycopg2\n\nif os.getenv(\"WEBSITE_HOSTNAME\"):\n    conn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\nelse:\n    conn = psycopg2.connect(\"dbname=dev host=localhost\")\n",
+        );
+        let case = Case::new(&[REQUIREMENTS, on_azure, (".env", "DEBUG=1\n")]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

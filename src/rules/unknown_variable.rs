@@ -240,3 +240,68 @@ fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {
     }
     String::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Context;
+    use crate::diagnostic::Diagnostic;
+    use crate::rules::collect::Collector;
+    use crate::rules::testing::Case;
+
+    /// The rule's check through a collector that keeps everything, as `run_all` runs it.
+    fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+        let keep = |_: &mut Diagnostic| true;
+        let mut collector = Collector::new(&keep);
+        super::check(context, &mut collector);
+        out.extend(collector.finish());
+    }
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+
+    #[test]
+    fn a_near_miss_of_a_service_connector_name_is_unknown_and_corrected() {
+        let case = Case::new(&[
+            PACKAGE_JSON,
+            ("index.js", "const host = process.env.NEON_POSTGRES_HOST;\n"),
+        ]);
+        assert_eq!(case.found(check), ["index.js:1 NEON_POSTGRES_HOST"]);
+        let finding = &case.check(check)[0];
+        assert!(
+            finding
+                .message
+                .contains("did you mean NEON_POSTGRESQL_HOST?"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(finding.fixes[0].edits[0].new_text, "NEON_POSTGRESQL_HOST");
+    }
+
+    #[test]
+    fn neon_api_variables_real_names_and_comments_are_not_judged() {
+        let case = Case::new(&[
+            PACKAGE_JSON,
+            (
+                "index.js",
+                "const key = process.env.NEON_API_KEY;\nconst project = process.env.NEON_PROJECT_ID;\nconst url = process.env.DATABASE_URL;\nconst host = process.env.NEON_POSTGRESQL_HOST;\n// older deployments read process.env.NEON_POSTGRES_HOST\n",
+            ),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Whether a name exists depends on its target: Neon has no Entra identities, so an
+    /// identity variable under Neon's prefix is never set; Azure Database for PostgreSQL's is.
+    #[test]
+    fn identity_variables_are_unknown_for_neon_only() {
+        let case = Case::new(&[
+            PACKAGE_JSON,
+            (
+                ".env",
+                "NEON_POSTGRESQL_CLIENTID=6e3c4f9a-0b2d-4e8f-a1c7-5d9b8e2f4a10\nAZURE_POSTGRESQL_CLIENTID=6e3c4f9a-0b2d-4e8f-a1c7-5d9b8e2f4a10\n",
+            ),
+        ]);
+        assert_eq!(case.found(check), [".env:1 NEON_POSTGRESQL_CLIENTID"]);
+    }
+}

@@ -80,3 +80,48 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::diagnostic::Applicability;
+    use crate::rules::testing::Case;
+
+    const GO_MOD: (&str, &str) = (
+        "go.mod",
+        "module github.com/contoso/orders\n\ngo 1.22\n\nrequire github.com/jackc/pgx/v5 v5.6.0\n",
+    );
+    const MAIN_GO: (&str, &str) = (
+        "main.go",
+        "package main\n\nimport (\n\t\"context\"\n\t\"os\"\n\n\t\"github.com/jackc/pgx/v5\"\n)\n\nfunc main() {\n\tconn, _ := pgx.Connect(context.Background(), os.Getenv(\"NEON_POSTGRESQL_CONNECTIONSTRING\"))\n\tdefer conn.Close(context.Background())\n}\n",
+    );
+    const CONNECTION_STRING: &str = "NEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech dbname=orders sslmode=require user=orders_owner password=npg_Xyz123example\"\n";
+
+    #[test]
+    fn a_service_connector_key_no_code_reads_is_a_hint_with_an_unsafe_removal() {
+        let env = format!("{CONNECTION_STRING}NEON_POSTGRESQL_PASSWORD=npg_Xyz123example\n");
+        let case = Case::new(&[GO_MOD, MAIN_GO, (".env", &env)]);
+        assert_eq!(case.found(check), [".env:2 NEON_POSTGRESQL_PASSWORD"]);
+        let fix = &case.check(check)[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert_eq!(fix.edits[0].new_text, "");
+    }
+
+    #[test]
+    fn keys_that_are_not_service_connector_variables_are_not_judged() {
+        let env = format!(
+            "{CONNECTION_STRING}PORT=8080\nLOG_LEVEL=debug\nNEON_API_KEY=napi_exampleexampleexample\n"
+        );
+        let case = Case::new(&[GO_MOD, MAIN_GO, (".env", &env)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// A root .env file serves the code in every folder below it: a read in a subfolder
+    /// uses the key.
+    #[test]
+    fn a_read_in_a_subfolder_uses_the_root_env_file() {
+        let env = format!("{CONNECTION_STRING}NEON_POSTGRESQL_PASSWORD=npg_Xyz123example\n");
+        let case = Case::new(&[GO_MOD, ("cmd/server/main.go", MAIN_GO.1), (".env", &env)]);
+        assert_eq!(case.found(check), [".env:2 NEON_POSTGRESQL_PASSWORD"]);
+    }
+}

@@ -270,3 +270,59 @@ fn other_auth_sets_it(connection: &Connection, name: &str) -> Option<catalogue::
                 .is_ok_and(|vars| vars.iter().any(|v| v.name == name))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::Case;
+
+    const PACKAGE_JSON: (&str, &str) = (
+        "package.json",
+        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
+    );
+    const READS_CONNECTION_STRING: &str = "const { Pool } = require(\"pg\");\nconst pool = new Pool({ connectionString: process.env.NEON_POSTGRESQL_CONNECTIONSTRING });\n";
+
+    #[test]
+    fn node_reading_the_connection_string_is_told_what_it_gets() {
+        let case = Case::new(&[PACKAGE_JSON, ("db.js", READS_CONNECTION_STRING)]);
+        assert_eq!(
+            case.found(check),
+            ["db.js:2 NEON_POSTGRESQL_CONNECTIONSTRING"]
+        );
+        let message = &case.check(check)[0].message;
+        assert!(message.contains("client type nodejs"), "{message}");
+        assert!(
+            message.contains("Service Connector sets NEON_POSTGRESQL_HOST"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn client_type_none_reads_its_own_names() {
+        let case = Case::new(&[
+            (
+                "neon-lsp.toml",
+                "[[connection]]\ntarget = \"neon\"\nclient-type = \"none\"\n",
+            ),
+            (
+                "connect.sh",
+                "#!/usr/bin/env bash\nPGPASSWORD=\"$NEON_POSTGRESQL_PASSWORD\" exec psql \"host=$NEON_POSTGRESQL_HOST port=$NEON_POSTGRESQL_PORT dbname=$NEON_POSTGRESQL_DATABASE user=$NEON_POSTGRESQL_USERNAME sslmode=require\"\n",
+            ),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The manifest decides the client type: the read that is wrong for Node is the one
+    /// Service Connector sets for Python.
+    #[test]
+    fn the_same_read_is_right_for_python() {
+        let case = Case::new(&[
+            ("requirements.txt", "psycopg2-binary==2.9.9\n"),
+            (
+                "app.py",
+                "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+            ),
+        ]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

@@ -104,3 +104,52 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::diagnostic::Applicability;
+    use crate::rules::testing::Case;
+
+    const CONFIG: (&str, &str) = (
+        "neon-lsp.toml",
+        "[[connection]]\ntarget = \"azure-postgresql\"\nclient-type = \"nodejs\"\nauth = \"system-identity\"\n",
+    );
+
+    fn db(scope: &str) -> String {
+        format!(
+            "const {{ DefaultAzureCredential }} = require(\"@azure/identity\");\nconst credential = new DefaultAzureCredential();\nconst host = process.env.AZURE_POSTGRESQL_HOST;\nasync function token() {{\n  return (await credential.getToken(\"{scope}\")).token;\n}}\n"
+        )
+    }
+
+    #[test]
+    fn the_azure_sql_scope_is_replaced_by_the_postgresql_one() {
+        let db = db("https://database.windows.net/.default");
+        let case = Case::new(&[CONFIG, ("db.js", &db)]);
+        let found = case.found(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("db.js:5 "), "{found:?}");
+        let fix = &case.check(check)[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Safe);
+        assert_eq!(
+            fix.edits[0].new_text,
+            "https://ossrdbms-aad.database.windows.net/.default"
+        );
+    }
+
+    #[test]
+    fn the_postgresql_scope_is_right() {
+        let db = db("https://ossrdbms-aad.database.windows.net/.default");
+        let case = Case::new(&[CONFIG, ("db.js", &db)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// A token for another service in the same file (Key Vault, Storage) is not a database
+    /// token.
+    #[test]
+    fn tokens_for_other_services_are_not_judged() {
+        let db = db("https://vault.azure.net/.default");
+        let case = Case::new(&[CONFIG, ("db.js", &db)]);
+        assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}

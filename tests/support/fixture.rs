@@ -19,10 +19,13 @@ pub const GIT_TRACKED_FILE: &str = "git-tracked.txt";
 /// Becomes the repository's `.gitignore`: a real `.gitignore` in the fixture would make the
 /// repository that holds the fixtures ignore the fixture's own files.
 pub const GIT_IGNORE_FILE: &str = "git-ignore.txt";
+/// What Azure has deployed for a fixture that runs `check --azure` (tests/support/azure_fixture.rs).
+pub const AZURE_FILE: &str = "azure.json";
 pub const CONTROL_FILES: &[&str] = &[
     EXPECTED_FILE,
     GIT_TRACKED_FILE,
     GIT_IGNORE_FILE,
+    AZURE_FILE,
     "README.md",
 ];
 
@@ -164,13 +167,36 @@ pub fn prepare_copy(fixture: &Path) -> Result<(tempfile::TempDir, PathBuf), Stri
     Ok((temp, copy))
 }
 
+/// The diagnostics, the exit code and the JSON of one `check --format json` run.
+pub type CheckRun = (Vec<Reported>, Option<i32>, serde_json::Value);
+
 /// Runs `neon-lsp check <root> --format json`: the diagnostics, the exit code and the JSON.
-pub fn run_check(root: &Path) -> Result<(Vec<Reported>, Option<i32>, serde_json::Value), String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+pub fn run_check(root: &Path) -> Result<CheckRun, String> {
+    run_check_with(root, &[], &[], &[])
+}
+
+/// `run_check` with more arguments, without the environment variables `removed`, with `env`
+/// (`check --azure` against a local emulator).
+pub fn run_check_with(
+    root: &Path,
+    args: &[&str],
+    removed: &[&str],
+    env: &[(&str, String)],
+) -> Result<CheckRun, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_neon-lsp"));
+    command
         .arg("check")
         .arg(root)
         .args(["--format", "json"])
-        .env("NO_COLOR", "1")
+        .args(args)
+        .env("NO_COLOR", "1");
+    for name in removed {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command
         .output()
         .map_err(|error| format!("cannot run neon-lsp: {error}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
