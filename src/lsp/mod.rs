@@ -76,6 +76,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 cancellable: Arc::default(),
                 neon: Arc::default(),
                 deployed: Arc::default(),
+                analysing: Arc::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -190,6 +191,9 @@ struct Backend {
     neon: Arc<neon::NeonState>,
     /// The deployed configuration per root, behind `neon-lsp.azure.deployed` (`deployed`).
     deployed: Arc<deployed::DeployedState>,
+    /// Taken for each analysis: one runs at a time, so a burst (a scan's end and a `didOpen`
+    /// together) does not analyse a 20 MB document twice side by side (issue 16).
+    analysing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end
@@ -271,6 +275,8 @@ impl Backend {
         };
         // Coalesce bursts: let queued changes land first, and leave the work to the newest.
         tokio::task::yield_now().await;
+        // Waits for a running analysis; a change that came meanwhile leaves this one stale.
+        let turn = self.analysing.lock().await;
         let (snapshot, root, options) = {
             let state = lock(&self.state);
             let Some(root) = state.roots.get(index) else {
@@ -283,14 +289,17 @@ impl Backend {
         };
         let options = self.with_deployed(index, &root, &snapshot, options);
         let analysis = tokio::task::spawn_blocking(move || {
+            let result = analyse(&snapshot, &options);
+            // The snapshot's texts themselves, not a copy held through the analysis.
             let texts: HashMap<String, String> = snapshot
                 .files
-                .iter()
-                .map(|f| (f.path.clone(), f.text.clone()))
+                .into_iter()
+                .map(|f| (f.path, f.text))
                 .collect();
-            (analyse(&snapshot, &options), texts)
+            (result, texts)
         })
         .await;
+        drop(turn);
         let (result, texts) = match analysis {
             Ok(result) => result,
             Err(error) => {
