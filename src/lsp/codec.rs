@@ -23,6 +23,9 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 /// a 20 MB document sent in `didOpen`, JSON escapes included.
 pub const MAX_BODY: usize = 64 << 20;
 
+/// A body at least this long is handed over in the buffer's own allocation (`take_body`).
+const BIG_BODY: usize = 1 << 20;
+
 /// A header block longer than this is garbage, not headers (real ones are under 100 bytes).
 const MAX_HEADER: usize = 4096;
 
@@ -98,6 +101,11 @@ impl Framer {
                             self.start += consumed;
                             match length {
                                 Ok(length) => {
+                                    // Room for exactly this body: a 20 MB `didOpen` takes
+                                    // 20 MB, not the 32 MB that doubling would reach.
+                                    let missing =
+                                        (self.start + length).saturating_sub(self.buffer.len());
+                                    self.buffer.reserve_exact(missing);
                                     self.state = State::Body { length, checked: 0 };
                                 }
                                 Err(problem) => {
@@ -110,8 +118,7 @@ impl Framer {
                 }
                 State::Body { length, checked } => {
                     if available.len() >= length {
-                        let body = available[..length].to_vec();
-                        self.start += length;
+                        let body = self.take_body(length);
                         self.state = State::Header;
                         if body.is_empty() {
                             return Some(Frame::Malformed(
@@ -161,6 +168,24 @@ impl Framer {
                 },
             }
         }
+    }
+
+    /// Cuts the `length` bytes at `start` out of the buffer. A big body takes the buffer's
+    /// allocation with it (no copy), and the buffer starts afresh with what followed: the
+    /// framer does not keep a body-sized allocation for the rest of the session.
+    fn take_body(&mut self, length: usize) -> Vec<u8> {
+        let end = self.start + length;
+        if length < BIG_BODY {
+            let body = self.buffer[self.start..end].to_vec();
+            self.start = end;
+            return body;
+        }
+        let rest = self.buffer[end..].to_vec();
+        let mut body = std::mem::replace(&mut self.buffer, rest);
+        body.truncate(end);
+        body.drain(..self.start);
+        self.start = 0;
+        body
     }
 
     /// At the end of the stream: what was left unread, if anything (for the log).

@@ -36,6 +36,8 @@ impl Backend {
         };
         // Coalesce bursts: let queued changes land first, and leave the work to the newest.
         tokio::task::yield_now().await;
+        // Waits for a running analysis; a change that came meanwhile leaves this one stale.
+        let turn = self.analysing.lock().await;
         let (snapshot, root, options) = {
             let state = lock(&self.state);
             let Some(root) = state.roots.get(index) else {
@@ -48,14 +50,17 @@ impl Backend {
         };
         let options = self.with_deployed(index, &root, &snapshot, options);
         let analysis = tokio::task::spawn_blocking(move || {
+            let result = analyse(&snapshot, &options);
+            // The snapshot's texts themselves, not a copy held through the analysis.
             let texts: HashMap<String, String> = snapshot
                 .files
-                .iter()
-                .map(|f| (f.path.clone(), f.text.clone()))
+                .into_iter()
+                .map(|f| (f.path, f.text))
                 .collect();
-            (analyse(&snapshot, &options), texts)
+            (result, texts)
         })
         .await;
+        drop(turn);
         let (result, texts) = match analysis {
             Ok(result) => result,
             Err(error) => {

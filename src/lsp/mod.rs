@@ -86,6 +86,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 cancellable: Arc::default(),
                 neon: Arc::default(),
                 deployed: Arc::default(),
+                analysing: Arc::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -167,6 +168,9 @@ struct Backend {
     neon: Arc<neon::NeonState>,
     /// The deployed configuration per root, behind `neon-lsp.azure.deployed` (`deployed`).
     deployed: Arc<deployed::DeployedState>,
+    /// Taken for each analysis: one runs at a time, so a burst (a scan's end and a `didOpen`
+    /// together) does not analyse a 20 MB document twice side by side (issue 16).
+    analysing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end

@@ -64,17 +64,20 @@ pub(crate) fn scan_code(language: Language, text: &str) -> Scan {
     for (new, &old) in order.iter().enumerate() {
         position_of[old] = new;
     }
-    let mut sorted: Vec<Option<EnvRef>> = std::mem::take(&mut scan.env_refs)
-        .into_iter()
-        .map(Some)
-        .collect();
-    scan.env_refs = order.iter().filter_map(|&old| sorted[old].take()).collect();
     for (local, local_range, old) in destructured_locals {
         scan.assignments.push(Assignment {
             local,
             local_range,
             env_ref: position_of[old],
         });
+    }
+    // Permuted in place (each swap puts one ref where it belongs): no second vector of refs.
+    for index in 0..position_of.len() {
+        while position_of[index] != index {
+            let target = position_of[index];
+            scan.env_refs.swap(index, target);
+            position_of.swap(index, target);
+        }
     }
     for index in 0..scan.env_refs.len() {
         if scan.env_refs[index].form == RefForm::JsEnvDestructuring {
