@@ -7,7 +7,7 @@ use super::{
     ConnectionParams, Format, ParseError, ParseErrorKind, ParsedConnectionString, Password,
     SslMode, is_ipv6_literal,
     keywords::{JDBC_PROPERTIES, OPTION_SPELLINGS},
-    render::Secrets,
+    render::{Secrets, push_query, url_value},
     shared::{
         Collector, bad_libpq_ssl_mode, non_empty, parse_port, percent_decode, percent_encode,
         slice, unknown_key_error,
@@ -284,25 +284,10 @@ impl ConnectionParams {
             query.push(format!("user={}", percent_encode(user)));
         }
         if let Some((password, masked)) = self.password_text(secrets) {
-            let password = if masked {
-                password
-            } else {
-                percent_encode(&password)
-            };
-            query.push(format!("password={password}"));
+            query.push(format!("password={}", url_value(password, masked)));
         }
-        for (key, value, masked) in self.rendered_options(Format::Jdbc, secrets) {
-            let value = if masked {
-                value
-            } else {
-                percent_encode(&value)
-            };
-            query.push(format!("{key}={value}"));
-        }
-        if !query.is_empty() {
-            out.push('?');
-            out.push_str(&query.join("&"));
-        }
+        query.extend(self.url_query_options(Format::Jdbc, secrets));
+        push_query(&mut out, &query);
         out
     }
 }

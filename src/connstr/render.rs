@@ -10,6 +10,7 @@ use super::{
         JDBC_PROPERTIES, LIBPQ_KEYWORDS, NPGSQL_KEYWORDS, OPTION_SPELLINGS, is_libpq_keyword,
         is_secret_option, libpq_enum_to_npgsql,
     },
+    shared::percent_encode,
 };
 
 /// Whether a rendering shows secrets or masks them.
@@ -97,6 +98,14 @@ impl ConnectionParams {
             })
             .collect()
     }
+
+    /// The options a URL (libpq URI, pgjdbc) carries, as `key=value` query parameters.
+    pub(super) fn url_query_options(&self, format: Format, secrets: Secrets) -> Vec<String> {
+        self.rendered_options(format, secrets)
+            .into_iter()
+            .map(|(key, value, masked)| format!("{key}={}", url_value(value, masked)))
+            .collect()
+    }
 }
 
 /// The key an option has in `format`, and whether its values switch to Npgsql enum spelling.
@@ -127,5 +136,22 @@ fn option_key_in(key: &str, format: Format) -> Option<(Cow<'static, str>, bool)>
                 .find(|name| **name == key)
                 .map(|name| (Cow::Borrowed(*name), false)),
         },
+    }
+}
+
+/// A value written into a URL: percent-encoded, unless it is the mask, which stays readable.
+pub(super) fn url_value(value: String, masked: bool) -> String {
+    if masked {
+        value
+    } else {
+        percent_encode(&value)
+    }
+}
+
+/// Appends the query (`?a=b&c=d`), or nothing when there are no parameters.
+pub(super) fn push_query(out: &mut String, query: &[String]) {
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(&query.join("&"));
     }
 }

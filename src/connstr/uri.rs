@@ -7,7 +7,7 @@ use super::{
     ConnectionParams, Format, ParseError, ParseErrorKind, ParsedConnectionString, Password,
     SslMode, is_ipv6_literal,
     keywords::is_secret_option,
-    render::Secrets,
+    render::{Secrets, push_query, url_value},
     shared::{
         Collector, Pair, char_end, non_empty, parse_port, percent_decode, percent_encode,
         secret_quoting_hint, slice,
@@ -267,11 +267,7 @@ impl ConnectionParams {
             out.push_str(&percent_encode(self.user.as_deref().unwrap_or("")));
             if let Some((password, masked)) = password {
                 out.push(':');
-                out.push_str(&if masked {
-                    password
-                } else {
-                    percent_encode(&password)
-                });
+                out.push_str(&url_value(password, masked));
             }
             out.push('@');
         }
@@ -302,18 +298,8 @@ impl ConnectionParams {
             (Some(mode), _) => query.push(format!("sslmode={}", mode.libpq_name())),
             (None, _) => {}
         }
-        for (key, value, masked) in self.rendered_options(Format::Uri, secrets) {
-            let value = if masked {
-                value
-            } else {
-                percent_encode(&value)
-            };
-            query.push(format!("{key}={value}"));
-        }
-        if !query.is_empty() {
-            out.push('?');
-            out.push_str(&query.join("&"));
-        }
+        query.extend(self.url_query_options(Format::Uri, secrets));
+        push_query(&mut out, &query);
         out
     }
 }

@@ -67,10 +67,14 @@ DATABASES = {{
             AuthType::ServicePrincipal => (
                 "ClientSecretCredential",
                 format!(
-                    "\n    tenant_id={},\n    client_id={},\n    client_secret={},\n",
-                    read(Field::TenantId),
-                    read(Field::ClientId),
-                    read(Field::ClientSecret)
+                    r#"
+    tenant_id={tenant_id},
+    client_id={client_id},
+    client_secret={client_secret},
+"#,
+                    tenant_id = read(Field::TenantId),
+                    client_id = read(Field::ClientId),
+                    client_secret = read(Field::ClientSecret),
                 ),
             ),
             _ => ("ManagedIdentityCredential", String::new()),
@@ -78,8 +82,18 @@ DATABASES = {{
         let reads_variables = auth != AuthType::SystemIdentity;
         let (import_os, helper) = if reads_variables {
             (
-                "import os\n\n",
-                "\n\ndef _required(name, value):\n    if not value:\n        raise RuntimeError(\n            f\"{name} is not set: Azure Service Connector sets it for client type django\"\n        )\n    return value\n",
+                r#"import os
+
+"#,
+                r#"
+
+def _required(name, value):
+    if not value:
+        raise RuntimeError(
+            f"{name} is not set: Azure Service Connector sets it for client type django"
+        )
+    return value
+"#,
             )
         } else {
             ("", "")

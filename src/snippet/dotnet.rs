@@ -33,18 +33,25 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
                     "new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)".to_owned()
                 }
                 AuthType::UserIdentity => format!(
-                    "new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(\n        {}))",
-                    read(Field::ClientId)
+                    r#"new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(
+        {client_id}))"#,
+                    client_id = read(Field::ClientId),
                 ),
                 _ => format!(
-                    "new ClientSecretCredential(\n        {},\n        {},\n        {})",
-                    read(Field::TenantId),
-                    read(Field::ClientId),
-                    read(Field::ClientSecret)
+                    r#"new ClientSecretCredential(
+        {tenant_id},
+        {client_id},
+        {client_secret})"#,
+                    tenant_id = read(Field::TenantId),
+                    client_id = read(Field::ClientId),
+                    client_secret = read(Field::ClientSecret),
                 ),
             };
             (
-                "using Azure.Core;\nusing Azure.Identity;\n".to_owned(),
+                r#"using Azure.Core;
+using Azure.Identity;
+"#
+                .to_owned(),
                 format!(
                     r#"    TokenCredential credential = {credential};
 "#

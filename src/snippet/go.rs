@@ -21,17 +21,37 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         AuthType::UserIdentity => (
             String::new(),
             format!(
-                "\tclientID, err := {}\n\tif err != nil {{\n\t\treturn nil, err\n\t}}\n\tcredential, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{{\n\t\tID: azidentity.ClientID(clientID),\n\t}})\n",
-                read(Field::ClientId)
+                r#"	clientID, err := {client_id}
+	if err != nil {{
+		return nil, err
+	}}
+	credential, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{{
+		ID: azidentity.ClientID(clientID),
+	}})
+"#,
+                client_id = read(Field::ClientId),
             ),
         ),
         AuthType::ServicePrincipal => (
             String::new(),
             format!(
-                "\ttenantID, err := {}\n\tif err != nil {{\n\t\treturn nil, err\n\t}}\n\tclientID, err := {}\n\tif err != nil {{\n\t\treturn nil, err\n\t}}\n\tsecret, err := {}\n\tif err != nil {{\n\t\treturn nil, err\n\t}}\n\tcredential, err := azidentity.NewClientSecretCredential(tenantID, clientID, secret, nil)\n",
-                read(Field::TenantId),
-                read(Field::ClientId),
-                read(Field::ClientSecret),
+                r#"	tenantID, err := {tenant_id}
+	if err != nil {{
+		return nil, err
+	}}
+	clientID, err := {client_id}
+	if err != nil {{
+		return nil, err
+	}}
+	secret, err := {client_secret}
+	if err != nil {{
+		return nil, err
+	}}
+	credential, err := azidentity.NewClientSecretCredential(tenantID, clientID, secret, nil)
+"#,
+                tenant_id = read(Field::TenantId),
+                client_id = read(Field::ClientId),
+                client_secret = read(Field::ClientSecret),
             ),
         ),
     };
@@ -39,10 +59,21 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         dependencies.push("github.com/Azure/azure-sdk-for-go/sdk/azidentity");
         (
             format!(
-                "{imports}\n\t\"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy\"\n\t\"github.com/Azure/azure-sdk-for-go/sdk/azidentity\""
+                r#"{imports}
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity""#
             ),
             format!(
-                "{credential}\tif err != nil {{\n\t\treturn nil, err\n\t}}\n\t// The Entra token is the password; it expires, so fetch one per new connection.\n\ttoken, err := credential.GetToken(ctx, policy.TokenRequestOptions{{Scopes: []string{{tokenScope}}}})\n\tif err != nil {{\n\t\treturn nil, fmt.Errorf(\"no Entra token: %w\", err)\n\t}}\n\tconninfo += \" password='\" + strings.NewReplacer(`\\`, `\\\\`, `'`, `\\'`).Replace(token.Token) + \"'\"\n"
+                r#"{credential}	if err != nil {{
+		return nil, err
+	}}
+	// The Entra token is the password; it expires, so fetch one per new connection.
+	token, err := credential.GetToken(ctx, policy.TokenRequestOptions{{Scopes: []string{{tokenScope}}}})
+	if err != nil {{
+		return nil, fmt.Errorf("no Entra token: %w", err)
+	}}
+	conninfo += " password='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(token.Token) + "'"
+"#
             ),
         )
     } else {
@@ -50,7 +81,10 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
     };
     let scope = if auth.is_passwordless() {
         format!(
-            "\n// The Entra scope of Azure Database for PostgreSQL.\nconst tokenScope = \"{TOKEN_SCOPE}\"\n"
+            r#"
+// The Entra scope of Azure Database for PostgreSQL.
+const tokenScope = "{TOKEN_SCOPE}"
+"#
         )
     } else {
         String::new()

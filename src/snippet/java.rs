@@ -17,7 +17,10 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         _ => {
             dependencies.push("com.azure:azure-identity-extensions");
             let mut properties = format!(
-                "        // The plugin fetches an Entra token for this scope and sends it as the password.\n        url += \"&authenticationPluginClassName=com.azure.identity.extensions.jdbc.postgresql.AzurePostgresqlAuthenticationPlugin\"\n            + \"&azure.scopes=\" + URLEncoder.encode(\"{TOKEN_SCOPE}\", StandardCharsets.UTF_8);\n"
+                r#"        // The plugin fetches an Entra token for this scope and sends it as the password.
+        url += "&authenticationPluginClassName=com.azure.identity.extensions.jdbc.postgresql.AzurePostgresqlAuthenticationPlugin"
+            + "&azure.scopes=" + URLEncoder.encode("{TOKEN_SCOPE}", StandardCharsets.UTF_8);
+"#
             );
             match auth {
                 AuthType::UserIdentity => properties.push_str(&format!(
@@ -25,10 +28,13 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
                     read(Field::ClientId)
                 )),
                 AuthType::ServicePrincipal => properties.push_str(&format!(
-                    "        url += \"&azure.tenantId=\" + {}\n            + \"&azure.clientId=\" + {}\n            + \"&azure.clientSecret=\" + URLEncoder.encode({}, StandardCharsets.UTF_8);\n",
-                    read(Field::TenantId),
-                    read(Field::ClientId),
-                    read(Field::ClientSecret),
+                    r#"        url += "&azure.tenantId=" + {tenant_id}
+            + "&azure.clientId=" + {client_id}
+            + "&azure.clientSecret=" + URLEncoder.encode({client_secret}, StandardCharsets.UTF_8);
+"#,
+                    tenant_id = read(Field::TenantId),
+                    client_id = read(Field::ClientId),
+                    client_secret = read(Field::ClientSecret),
                 )),
                 _ => {}
             }
@@ -36,7 +42,9 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         }
     };
     let imports = if auth.is_passwordless() {
-        "import java.net.URLEncoder;\nimport java.nio.charset.StandardCharsets;\n"
+        r#"import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+"#
     } else {
         ""
     };

@@ -24,24 +24,34 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
             imports
                 .push_str("const { ManagedIdentityCredential } = require(\"@azure/identity\");\n");
             token.push_str(&format!(
-                "  const credential = new ManagedIdentityCredential({{\n    clientId: {},\n  }});\n",
-                read(Field::ClientId)
+                r#"  const credential = new ManagedIdentityCredential({{
+    clientId: {client_id},
+  }});
+"#,
+                client_id = read(Field::ClientId),
             ));
         }
         AuthType::ServicePrincipal => {
             imports.push_str("const { ClientSecretCredential } = require(\"@azure/identity\");\n");
             token.push_str(&format!(
-                "  const credential = new ClientSecretCredential(\n    {},\n    {},\n    {},\n  );\n",
-                read(Field::TenantId),
-                read(Field::ClientId),
-                read(Field::ClientSecret),
+                r#"  const credential = new ClientSecretCredential(
+    {tenant_id},
+    {client_id},
+    {client_secret},
+  );
+"#,
+                tenant_id = read(Field::TenantId),
+                client_id = read(Field::ClientId),
+                client_secret = read(Field::ClientSecret),
             ));
         }
     }
     let password = if auth.is_passwordless() {
         dependencies.push("@azure/identity");
         token.push_str(
-            "  // The Entra token is the password; it expires, so fetch one per new connection.\n  const { token } = await credential.getToken(TOKEN_SCOPE);\n",
+            r#"  // The Entra token is the password; it expires, so fetch one per new connection.
+  const { token } = await credential.getToken(TOKEN_SCOPE);
+"#,
         );
         "token".to_owned()
     } else {
@@ -49,7 +59,10 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
     };
     let scope = if auth.is_passwordless() {
         format!(
-            "// The Entra scope of Azure Database for PostgreSQL.\nconst TOKEN_SCOPE = \"{TOKEN_SCOPE}\";\n\n"
+            r#"// The Entra scope of Azure Database for PostgreSQL.
+const TOKEN_SCOPE = "{TOKEN_SCOPE}";
+
+"#
         )
     } else {
         String::new()

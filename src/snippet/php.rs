@@ -80,7 +80,9 @@ function accessToken(string|false $body): string
         String::new()
     };
     let add_token = if auth.is_passwordless() {
-        "    // The Entra token is the password; it expires, so fetch one per new connection.\n    $conninfo .= \" password='\" . addcslashes(entraToken(), \"'\\\\\") . \"'\";\n"
+        r#"    // The Entra token is the password; it expires, so fetch one per new connection.
+    $conninfo .= " password='" . addcslashes(entraToken(), "'\\") . "'";
+"#
     } else {
         ""
     };

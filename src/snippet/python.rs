@@ -27,22 +27,31 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         AuthType::ServicePrincipal => {
             imports.push_str("from azure.identity import ClientSecretCredential\n");
             token.push_str(&format!(
-                "    credential = ClientSecretCredential(\n        tenant_id={},\n        client_id={},\n        client_secret={},\n    )\n",
-                read(context.var(Field::TenantId).unwrap_or_default()),
-                read(context.var(Field::ClientId).unwrap_or_default()),
-                read(context.var(Field::ClientSecret).unwrap_or_default()),
+                r#"    credential = ClientSecretCredential(
+        tenant_id={tenant_id},
+        client_id={client_id},
+        client_secret={client_secret},
+    )
+"#,
+                tenant_id = read(context.var(Field::TenantId).unwrap_or_default()),
+                client_id = read(context.var(Field::ClientId).unwrap_or_default()),
+                client_secret = read(context.var(Field::ClientSecret).unwrap_or_default()),
             ));
         }
     }
     if auth.is_passwordless() {
         dependencies.push("azure-identity");
         token.push_str(
-            "    # The Entra token is the password; it expires, so fetch one per new connection.\n    dsn = make_dsn(dsn, password=credential.get_token(TOKEN_SCOPE).token)\n",
+            r#"    # The Entra token is the password; it expires, so fetch one per new connection.
+    dsn = make_dsn(dsn, password=credential.get_token(TOKEN_SCOPE).token)
+"#,
         );
     }
     let scope = if auth.is_passwordless() {
         format!(
-            "# The Entra scope of Azure Database for PostgreSQL.\nTOKEN_SCOPE = \"{TOKEN_SCOPE}\"\n"
+            r#"# The Entra scope of Azure Database for PostgreSQL.
+TOKEN_SCOPE = "{TOKEN_SCOPE}"
+"#
         )
     } else {
         String::new()

@@ -58,7 +58,10 @@ end
     };
     let (requires, helpers, add_token) = if auth.is_passwordless() {
         (
-            "require \"json\"\nrequire \"net/http\"\nrequire \"uri\"\n",
+            r#"require "json"
+require "net/http"
+require "uri"
+"#,
             format!(
                 r##"{token}
 def access_token(response)
@@ -68,7 +71,9 @@ def access_token(response)
 end
 "##
             ),
-            "  # The Entra token is the password; it expires, so fetch one per new connection.\n  conninfo += \" password='#{entra_token.gsub(/['\\\\]/) { |c| \"\\\\#{c}\" }}'\"\n",
+            r#"  # The Entra token is the password; it expires, so fetch one per new connection.
+  conninfo += " password='#{entra_token.gsub(/['\\]/) { |c| "\\#{c}" }}'"
+"#,
         )
     } else {
         ("", String::new(), "")

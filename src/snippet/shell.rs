@@ -32,15 +32,25 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
             let client_id = if auth == AuthType::UserIdentity {
                 checks.push_str(&check(Field::ClientId));
                 format!(
-                    " \\\n  --data-urlencode \"client_id=${}\"",
+                    r#" \
+  --data-urlencode "client_id=${}""#,
                     name(Field::ClientId)
                 )
             } else {
                 String::new()
             };
-            checks.push_str("required IDENTITY_ENDPOINT \"${IDENTITY_ENDPOINT:-}\"\nrequired IDENTITY_HEADER \"${IDENTITY_HEADER:-}\"\n");
+            checks.push_str(
+                r#"required IDENTITY_ENDPOINT "${IDENTITY_ENDPOINT:-}"
+required IDENTITY_HEADER "${IDENTITY_HEADER:-}"
+"#,
+            );
             format!(
-                "# The Entra token is the password; it expires, so fetch one per connection.\ntoken=$(curl --fail --silent --show-error --max-time 10 --get \"$IDENTITY_ENDPOINT\" \\\n  -H \"X-IDENTITY-HEADER: $IDENTITY_HEADER\" \\\n  --data-urlencode \"resource={TOKEN_RESOURCE}\" \\\n  --data-urlencode \"api-version=2019-08-01\"{client_id} | jq -er .access_token)\nPGPASSWORD=\"$token\""
+                r#"# The Entra token is the password; it expires, so fetch one per connection.
+token=$(curl --fail --silent --show-error --max-time 10 --get "$IDENTITY_ENDPOINT" \
+  -H "X-IDENTITY-HEADER: $IDENTITY_HEADER" \
+  --data-urlencode "resource={TOKEN_RESOURCE}" \
+  --data-urlencode "api-version=2019-08-01"{client_id} | jq -er .access_token)
+PGPASSWORD="$token""#
             )
         }
         AuthType::ServicePrincipal => {
@@ -48,7 +58,14 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
                 checks.push_str(&check(field));
             }
             format!(
-                "# The Entra token is the password; it expires, so fetch one per connection.\nauthority=\"${{AZURE_AUTHORITY_HOST:-https://login.microsoftonline.com}}\"\ntoken=$(curl --fail --silent --show-error --max-time 10 \"${{authority%/}}/${tenant}/oauth2/v2.0/token\" \\\n  --data-urlencode \"grant_type=client_credentials\" \\\n  --data-urlencode \"client_id=${client}\" \\\n  --data-urlencode \"client_secret=${secret}\" \\\n  --data-urlencode \"scope={TOKEN_SCOPE}\" | jq -er .access_token)\nPGPASSWORD=\"$token\"",
+                r#"# The Entra token is the password; it expires, so fetch one per connection.
+authority="${{AZURE_AUTHORITY_HOST:-https://login.microsoftonline.com}}"
+token=$(curl --fail --silent --show-error --max-time 10 "${{authority%/}}/${tenant}/oauth2/v2.0/token" \
+  --data-urlencode "grant_type=client_credentials" \
+  --data-urlencode "client_id=${client}" \
+  --data-urlencode "client_secret=${secret}" \
+  --data-urlencode "scope={TOKEN_SCOPE}" | jq -er .access_token)
+PGPASSWORD="$token""#,
                 tenant = name(Field::TenantId),
                 client = name(Field::ClientId),
                 secret = name(Field::ClientSecret),

@@ -32,13 +32,19 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
     }
     let passwordless_note = if auth.is_passwordless() {
         format!(
-            "# Passwordless: spring-cloud-azure-starter-jdbc-postgresql fetches an Entra token for\n# {TOKEN_SCOPE} and uses it as the password, refreshed as it expires.\n"
+            r#"# Passwordless: spring-cloud-azure-starter-jdbc-postgresql fetches an Entra token for
+# {TOKEN_SCOPE} and uses it as the password, refreshed as it expires.
+"#
         )
     } else {
         String::new()
     };
     let header = format!(
-        "# {title}\n# Dependencies: {dependencies}\n#\n# Set by Service Connector as app settings (they win over this file; keep values out of it):\n{set_by_service_connector}{passwordless_note}",
+        r#"# {title}
+# Dependencies: {dependencies}
+#
+# Set by Service Connector as app settings (they win over this file; keep values out of it):
+{set_by_service_connector}{passwordless_note}"#,
         title = context.title(),
         dependencies = dependencies.join(", "),
     );
@@ -48,9 +54,23 @@ pub(super) fn generate(context: &Context<'_>) -> Snippet {
         crate::catalogue::Target::Neon => "a Neon compute scales to zero",
         crate::catalogue::Target::AzurePostgresql => "the server closes an idle connection",
     };
-    properties.push_str(&format!("\n# The pool: small, and connections re-validated after {idle}.\nspring.datasource.hikari.maximum-pool-size=5\nspring.datasource.hikari.keepalive-time=60000\n"));
+    properties.push_str(&format!(
+        r#"
+# The pool: small, and connections re-validated after {idle}.
+spring.datasource.hikari.maximum-pool-size=5
+spring.datasource.hikari.keepalive-time=60000
+"#
+    ));
     let mut yaml = header;
-    yaml.push_str("\nspring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n      keepalive-time: 60000\n");
+    yaml.push_str(
+        r#"
+spring:
+  datasource:
+    hikari:
+      maximum-pool-size: 5
+      keepalive-time: 60000
+"#,
+    );
     if !fixed.is_empty() {
         properties.push_str(
             "# Also set by Service Connector; repeated so that local runs behave the same.\n",

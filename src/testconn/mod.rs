@@ -102,11 +102,56 @@ impl FailureKind {
     }
 }
 
+/// A step of the test, in order. Its id is the name users see ("dns failed (timeout): …") and
+/// what the JSON report's `failure.phase` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Fetching the Entra token (passwordless auth only).
+    Token,
+    Dns,
+    Connect,
+    Tls,
+    /// The startup message and authentication, after TLS if any.
+    Auth,
+    /// The first query.
+    Query,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 6] = [
+        Phase::Token,
+        Phase::Dns,
+        Phase::Connect,
+        Phase::Tls,
+        Phase::Auth,
+        Phase::Query,
+    ];
+
+    /// Stable id: "token" | "dns" | "connect" | "tls" | "auth" | "query".
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::Token => "token",
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Tls => "tls",
+            Phase::Auth => "auth",
+            Phase::Query => "query",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     pub kind: FailureKind,
-    /// The phase that failed: dns, connect, token, tls, auth, query.
-    pub phase: &'static str,
+    /// The phase that failed.
+    pub phase: Phase,
     /// The server's SQLSTATE, when the server answered with an error.
     pub sqlstate: Option<String>,
     /// What went wrong, with the server's own message when there is one.
@@ -167,12 +212,12 @@ fn millis(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
 
-/// Runs the test; `phase` hears each step as it starts ("resolving ep-….neon.tech").
+/// Runs the test; `progress` hears each step as it starts ("resolving ep-….neon.tech").
 /// Configuration errors (nothing to connect to, an unreadable root certificate) are `Err`.
 pub async fn run(
     settings: &Settings,
     options: &TestOptions,
-    mut phase: impl FnMut(&str) + Send,
+    mut progress: impl FnMut(&str) + Send,
 ) -> Result<Report, ConfigError> {
     let started = Instant::now();
     let deadline = started + options.timeout;
@@ -219,7 +264,7 @@ pub async fn run(
         tls_config,
         deadline,
         &mut report,
-        &mut phase,
+        &mut progress,
     )
     .await;
     report.timings_ms.total = millis(started.elapsed());
@@ -256,89 +301,144 @@ fn remaining(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(Instant::now())
 }
 
-fn timeout_failure(phase: &'static str, what: &str, options: &TestOptions) -> Failure {
+/// Waits for `future` until the deadline; past it, `phase` fails with a timeout that says what
+/// did not answer (`waited_for`: "from DNS").
+async fn within<T>(
+    deadline: Instant,
+    options: &TestOptions,
+    phase: Phase,
+    waited_for: &str,
+    future: impl std::future::Future<Output = T>,
+) -> Result<T, Failure> {
+    tokio::time::timeout(remaining(deadline), future)
+        .await
+        .map_err(|_| timeout_failure(phase, waited_for, options))
+}
+
+fn timeout_failure(phase: Phase, waited_for: &str, options: &TestOptions) -> Failure {
     Failure {
         kind: FailureKind::Timeout,
         phase,
         sqlstate: None,
         message: format!(
-            "no answer within {} s {what}",
+            "no answer within {} s {waited_for}",
             options.timeout.as_secs_f64()
         ),
         next_step: match phase {
-            "connect" => "a firewall may drop the packets: check the server's firewall rules (Azure: allow your client IP; Neon: IP Allow list) and the port".to_owned(),
-            "tls" | "auth" => format!("the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so {}", options.audience.longer_timeout_hint()),
-            _ => format!("{}; check the network path to the server", options.audience.longer_timeout_hint()),
+            Phase::Connect => "a firewall may drop the packets: check the server's firewall rules (Azure: allow your client IP; Neon: IP Allow list) and the port".to_owned(),
+            Phase::Tls | Phase::Auth => format!("the port answers but not as PostgreSQL: check the host and port; a Neon compute that is starting can take a few seconds, so {}", options.audience.longer_timeout_hint()),
+            Phase::Token | Phase::Dns | Phase::Query => format!("{}; check the network path to the server", options.audience.longer_timeout_hint()),
         },
     }
 }
 
+/// The phases in order, each `?`-chained: the first failure ends the test.
 async fn attempt(
     settings: &Settings,
     options: &TestOptions,
     tls_config: Option<rustls::ClientConfig>,
     deadline: Instant,
     report: &mut Report,
-    phase: &mut (impl FnMut(&str) + Send),
+    progress: &mut (impl FnMut(&str) + Send),
 ) -> Result<ServerInfo, Failure> {
-    let host = report.host.clone();
-    let port = report.port;
-
-    // Token first: a passwordless app fetches it before it connects.
-    let password = match &settings.credential {
-        Credential::Password => settings.params.password.clone(),
-        credential => {
-            phase("fetching an Entra token");
-            let started = Instant::now();
-            let token =
-                tokio::time::timeout(remaining(deadline), token::fetch(credential, options))
-                    .await
-                    .map_err(|_| timeout_failure("token", "from the token endpoint", options))?;
-            report.timings_ms.token = Some(millis(started.elapsed()));
-            Some(token?)
-        }
+    let mut attempt = Attempt {
+        settings,
+        options,
+        deadline,
+        report,
+        progress,
     };
+    let password = attempt.token().await?;
+    let addresses = attempt.resolve().await?;
+    let stream = attempt.connect(&addresses).await?;
+    let client = attempt.handshake(stream, password, tls_config).await?;
+    attempt.first_query(&client).await
+}
 
-    phase(&format!("resolving {host}"));
-    let started = Instant::now();
-    let addresses: Vec<std::net::SocketAddr> = tokio::time::timeout(
-        remaining(deadline),
-        tokio::net::lookup_host((host.as_str(), port)),
-    )
-    .await
-    .map_err(|_| timeout_failure("dns", "from DNS", options))?
-    .map_err(|error| Failure {
-        kind: FailureKind::Dns,
-        phase: "dns",
-        sqlstate: None,
-        message: format!("cannot resolve {host}: {error}"),
-        next_step: dns_next_step(&host),
-    })?
-    .collect();
-    report.timings_ms.dns = Some(millis(started.elapsed()));
+/// One run of the test: each phase is a method that tells `progress` what it is doing, times
+/// itself into the report, and fails with a [`Failure`] naming its [`Phase`].
+struct Attempt<'a, P> {
+    settings: &'a Settings,
+    options: &'a TestOptions,
+    deadline: Instant,
+    report: &'a mut Report,
+    progress: &'a mut P,
+}
 
-    let started = Instant::now();
-    let mut last_error = None;
-    let mut stream = None;
-    for address in &addresses {
-        phase(&format!("connecting to {address}"));
-        match tokio::time::timeout(remaining(deadline), TcpStream::connect(address)).await {
-            Err(_) => {
-                return Err(timeout_failure(
-                    "connect",
-                    &format!("from {address}"),
-                    options,
-                ));
-            }
-            Ok(Ok(connected)) => {
-                report.address = Some(address.to_string());
-                stream = Some(connected);
-                break;
-            }
-            Ok(Err(error)) => last_error = Some((address, error)),
-        }
+impl<P: FnMut(&str) + Send> Attempt<'_, P> {
+    /// [`Phase::Token`]: a passwordless app fetches its token before it connects, and uses it as
+    /// the password. With password auth, the password from the settings.
+    async fn token(&mut self) -> Result<Option<Password>, Failure> {
+        let settings = self.settings;
+        let credential = match &settings.credential {
+            Credential::Password => return Ok(settings.params.password.clone()),
+            credential => credential,
+        };
+        (self.progress)("fetching an Entra token");
+        let started = Instant::now();
+        let token = within(
+            self.deadline,
+            self.options,
+            Phase::Token,
+            "from the token endpoint",
+            token::fetch(credential, self.options),
+        )
+        .await?;
+        self.report.timings_ms.token = Some(millis(started.elapsed()));
+        Ok(Some(token?))
     }
-    let Some(stream) = stream else {
+
+    /// [`Phase::Dns`]: the host's addresses.
+    async fn resolve(&mut self) -> Result<Vec<std::net::SocketAddr>, Failure> {
+        let host = self.report.host.clone();
+        (self.progress)(&format!("resolving {host}"));
+        let started = Instant::now();
+        let addresses = within(
+            self.deadline,
+            self.options,
+            Phase::Dns,
+            "from DNS",
+            tokio::net::lookup_host((host.as_str(), self.report.port)),
+        )
+        .await?
+        .map_err(|error| Failure {
+            kind: FailureKind::Dns,
+            phase: Phase::Dns,
+            sqlstate: None,
+            message: format!("cannot resolve {host}: {error}"),
+            next_step: dns_next_step(&host),
+        })?
+        .collect();
+        self.report.timings_ms.dns = Some(millis(started.elapsed()));
+        Ok(addresses)
+    }
+
+    /// [`Phase::Connect`]: TCP to each address in turn until one accepts; a silent address
+    /// (dropped packets) ends the test with a timeout.
+    async fn connect(&mut self, addresses: &[std::net::SocketAddr]) -> Result<TcpStream, Failure> {
+        let started = Instant::now();
+        let mut last_error = None;
+        for address in addresses {
+            (self.progress)(&format!("connecting to {address}"));
+            let connected = within(
+                self.deadline,
+                self.options,
+                Phase::Connect,
+                &format!("from {address}"),
+                TcpStream::connect(address),
+            )
+            .await?;
+            match connected {
+                Ok(stream) => {
+                    self.report.address = Some(address.to_string());
+                    let _ = stream.set_nodelay(true);
+                    self.report.timings_ms.connect = Some(millis(started.elapsed()));
+                    return Ok(stream);
+                }
+                Err(error) => last_error = Some((address, error)),
+            }
+        }
+        let (host, port) = (&self.report.host, self.report.port);
         let (kind, message) = match &last_error {
             Some((address, error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => (
                 FailureKind::Refused,
@@ -350,25 +450,191 @@ async fn attempt(
             ),
             None => (FailureKind::Dns, format!("{host} resolves to no address")),
         };
-        return Err(Failure {
+        Err(Failure {
             kind,
-            phase: "connect",
+            phase: Phase::Connect,
             sqlstate: None,
             message,
             next_step: format!(
                 "check that PostgreSQL listens on {host}:{port} (the port in the connection string) and that no firewall rejects you"
             ),
-        });
-    };
-    let _ = stream.set_nodelay(true);
-    report.timings_ms.connect = Some(millis(started.elapsed()));
+        })
+    }
 
+    /// [`Phase::Tls`] then [`Phase::Auth`]: the startup message over `stream`, TLS first unless
+    /// `sslmode=disable`. Which of the two failed is told by how far the TLS handshake got.
+    async fn handshake(
+        &mut self,
+        stream: TcpStream,
+        password: Option<Password>,
+        tls_config: Option<rustls::ClientConfig>,
+    ) -> Result<tokio_postgres::Client, Failure> {
+        let host = self.report.host.clone();
+        let ssl_mode = self.report.ssl_mode;
+        let config = postgres_config(
+            self.settings,
+            &host,
+            self.report.port,
+            password.as_ref(),
+            ssl_mode,
+        );
+        let tls_done: Arc<Mutex<Option<Instant>>> = Arc::default();
+        // Whether the server answered the SSLRequest at all (with `prefer`, an 'N' means the
+        // session goes on unencrypted, and a later close is not a TLS failure).
+        let server_spoke: Arc<AtomicBool> = Arc::default();
+        let tls_started: Arc<AtomicBool> = Arc::default();
+        let handshake_started = Instant::now();
+        (self.progress)(if tls_config.is_some() {
+            "TLS handshake and authentication"
+        } else {
+            "authentication (no TLS)"
+        });
+        let connected = match tls_config {
+            Some(tls_config) => {
+                let mut maker = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+                let inner = <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<
+                    TcpStream,
+                >>::make_tls_connect(&mut maker, &host)
+                .map_err(|error| Failure {
+                    kind: FailureKind::Tls,
+                    phase: Phase::Tls,
+                    sqlstate: None,
+                    message: format!("{host} is not a valid TLS server name: {error}"),
+                    next_step: "check the host name".to_owned(),
+                })?;
+                let timed = TimedTls {
+                    inner,
+                    done: tls_done.clone(),
+                    started: tls_started.clone(),
+                };
+                let stream = CountReads {
+                    inner: stream,
+                    read: server_spoke.clone(),
+                };
+                tokio::time::timeout(remaining(self.deadline), config.connect_raw(stream, timed))
+                    .await
+                    .map(|result| {
+                        result.map(|(client, connection)| {
+                            tokio::spawn(connection);
+                            client
+                        })
+                    })
+            }
+            None => tokio::time::timeout(
+                remaining(self.deadline),
+                config.connect_raw(stream, tokio_postgres::NoTls),
+            )
+            .await
+            .map(|result| {
+                result.map(|(client, connection)| {
+                    tokio::spawn(connection);
+                    client
+                })
+            }),
+        };
+        let tls_finished = *tls_done.lock().unwrap_or_else(|p| p.into_inner());
+        // Recorded before the outcome is known: when authentication fails, how long TLS took
+        // (and that it completed) is still part of the explanation.
+        if let Some(at) = tls_finished {
+            self.report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
+        }
+        let tls_declined = tls_finished.is_none()
+            && matches!(ssl_mode, SslMode::Allow | SslMode::Prefer)
+            && server_spoke.load(Ordering::SeqCst)
+            && !tls_started.load(Ordering::SeqCst);
+        let phase = if tls_finished.is_none() && ssl_mode != SslMode::Disable && !tls_declined {
+            Phase::Tls
+        } else {
+            Phase::Auth
+        };
+        let client = match connected {
+            Err(_) => {
+                let waited_for = match phase {
+                    Phase::Tls => "to the TLS handshake",
+                    _ => "to the startup message",
+                };
+                return Err(timeout_failure(phase, waited_for, self.options));
+            }
+            Ok(Err(error)) => {
+                let mut failure = classify(&error, phase, self.settings);
+                if tls_declined {
+                    failure.message = format!(
+                        "the server declined TLS (sslmode={} went on unencrypted), then: {}",
+                        ssl_mode.as_str(),
+                        failure.message
+                    );
+                }
+                return Err(failure);
+            }
+            Ok(Ok(client)) => client,
+        };
+        let authenticated = Instant::now();
+        let auth_started = tls_finished.unwrap_or(handshake_started);
+        self.report.timings_ms.auth = Some(millis(authenticated.duration_since(auth_started)));
+        Ok(client)
+    }
+
+    /// [`Phase::Query`]: one simple query, which also reads from `pg_stat_ssl` whether and how
+    /// the session is encrypted.
+    async fn first_query(
+        &mut self,
+        client: &tokio_postgres::Client,
+    ) -> Result<ServerInfo, Failure> {
+        (self.progress)("running the first query");
+        let started = Instant::now();
+        let rows = within(
+            self.deadline,
+            self.options,
+            Phase::Query,
+            "to the first query",
+            client.simple_query(
+                "select current_setting('server_version'), current_user, current_database(), \
+                 (select version from pg_stat_ssl where pid = pg_backend_pid()), \
+                 (select cipher from pg_stat_ssl where pid = pg_backend_pid())",
+            ),
+        )
+        .await?
+        .map_err(|error| classify(&error, Phase::Query, self.settings))?;
+        self.report.timings_ms.first_query = Some(millis(started.elapsed()));
+        let row = rows
+            .iter()
+            .find_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
+                _ => None,
+            })
+            .ok_or_else(|| Failure {
+                kind: FailureKind::Other,
+                phase: Phase::Query,
+                sqlstate: None,
+                message: "the first query returned no row".to_owned(),
+                next_step: "a connection pooler or proxy answered unexpectedly; try the direct (non-pooler) host".to_owned(),
+            })?;
+        let column = |index: usize| row.get(index).map(str::to_owned);
+        Ok(ServerInfo {
+            server_version: column(0).unwrap_or_default(),
+            current_user: column(1).unwrap_or_default(),
+            current_database: column(2).unwrap_or_default(),
+            tls_version: column(3),
+            tls_cipher: column(4),
+        })
+    }
+}
+
+/// The tokio-postgres configuration the settings mean, as libpq would read the same parameters
+/// (the TLS connector itself is the caller's).
+fn postgres_config(
+    settings: &Settings,
+    host: &str,
+    port: u16,
+    password: Option<&Password>,
+    ssl_mode: SslMode,
+) -> tokio_postgres::Config {
     let mut config = tokio_postgres::Config::new();
-    config.host(&host).port(port);
+    config.host(host).port(port);
     if let Some(user) = &settings.params.user {
         config.user(user);
     }
-    if let Some(password) = &password {
+    if let Some(password) = password {
         config.password(password.expose());
     }
     if let Some(database) = &settings.params.database {
@@ -388,150 +654,18 @@ async fn attempt(
         Some("disable") => tokio_postgres::config::ChannelBinding::Disable,
         _ => tokio_postgres::config::ChannelBinding::Prefer,
     });
-    config.ssl_mode(match report.ssl_mode {
+    config.ssl_mode(match ssl_mode {
         SslMode::Disable => tokio_postgres::config::SslMode::Disable,
         SslMode::Allow | SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
         SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
             tokio_postgres::config::SslMode::Require
         }
     });
-
-    let tls_done: Arc<Mutex<Option<Instant>>> = Arc::default();
-    // Whether the server answered the SSLRequest at all (with `prefer`, an 'N' means the
-    // session goes on unencrypted, and a later close is not a TLS failure).
-    let server_spoke: Arc<AtomicBool> = Arc::default();
-    let tls_started: Arc<AtomicBool> = Arc::default();
-    let handshake_started = Instant::now();
-    phase(if tls_config.is_some() {
-        "TLS handshake and authentication"
-    } else {
-        "authentication (no TLS)"
-    });
-    let connected = match tls_config {
-        Some(tls_config) => {
-            let mut maker = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
-            let inner = <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<TcpStream>>::make_tls_connect(&mut maker, &host)
-                .map_err(|error| Failure {
-                    kind: FailureKind::Tls,
-                    phase: "tls",
-                    sqlstate: None,
-                    message: format!("{host} is not a valid TLS server name: {error}"),
-                    next_step: "check the host name".to_owned(),
-                })?;
-            let timed = TimedTls {
-                inner,
-                done: tls_done.clone(),
-                started: tls_started.clone(),
-            };
-            let stream = CountReads {
-                inner: stream,
-                read: server_spoke.clone(),
-            };
-            tokio::time::timeout(remaining(deadline), config.connect_raw(stream, timed))
-                .await
-                .map(|result| {
-                    result.map(|(client, connection)| {
-                        tokio::spawn(connection);
-                        client
-                    })
-                })
-        }
-        None => tokio::time::timeout(
-            remaining(deadline),
-            config.connect_raw(stream, tokio_postgres::NoTls),
-        )
-        .await
-        .map(|result| {
-            result.map(|(client, connection)| {
-                tokio::spawn(connection);
-                client
-            })
-        }),
-    };
-    let tls_finished = *tls_done.lock().unwrap_or_else(|p| p.into_inner());
-    // Recorded before the outcome is known: when authentication fails, how long TLS took
-    // (and that it completed) is still part of the explanation.
-    if let Some(at) = tls_finished {
-        report.timings_ms.tls = Some(millis(at.duration_since(handshake_started)));
-    }
-    let tls_declined = tls_finished.is_none()
-        && matches!(report.ssl_mode, SslMode::Allow | SslMode::Prefer)
-        && server_spoke.load(Ordering::SeqCst)
-        && !tls_started.load(Ordering::SeqCst);
-    let handshake_phase =
-        if tls_finished.is_none() && report.ssl_mode != SslMode::Disable && !tls_declined {
-            "tls"
-        } else {
-            "auth"
-        };
-    let client = match connected {
-        Err(_) => {
-            return Err(timeout_failure(
-                handshake_phase,
-                if handshake_phase == "tls" {
-                    "to the TLS handshake"
-                } else {
-                    "to the startup message"
-                },
-                options,
-            ));
-        }
-        Ok(Err(error)) => {
-            let mut failure = classify(&error, handshake_phase, settings);
-            if tls_declined {
-                failure.message = format!(
-                    "the server declined TLS (sslmode={} went on unencrypted), then: {}",
-                    report.ssl_mode.as_str(),
-                    failure.message
-                );
-            }
-            return Err(failure);
-        }
-        Ok(Ok(client)) => client,
-    };
-    let authenticated = Instant::now();
-    let auth_started = tls_finished.unwrap_or(handshake_started);
-    report.timings_ms.auth = Some(millis(authenticated.duration_since(auth_started)));
-
-    phase("running the first query");
-    let started = Instant::now();
-    let rows = tokio::time::timeout(
-        remaining(deadline),
-        client.simple_query(
-            "select current_setting('server_version'), current_user, current_database(), \
-             (select version from pg_stat_ssl where pid = pg_backend_pid()), \
-             (select cipher from pg_stat_ssl where pid = pg_backend_pid())",
-        ),
-    )
-    .await
-    .map_err(|_| timeout_failure("query", "to the first query", options))?
-    .map_err(|error| classify(&error, "query", settings))?;
-    report.timings_ms.first_query = Some(millis(started.elapsed()));
-    let row = rows
-        .iter()
-        .find_map(|message| match message {
-            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
-            _ => None,
-        })
-        .ok_or_else(|| Failure {
-            kind: FailureKind::Other,
-            phase: "query",
-            sqlstate: None,
-            message: "the first query returned no row".to_owned(),
-            next_step: "a connection pooler or proxy answered unexpectedly; try the direct (non-pooler) host".to_owned(),
-        })?;
-    let column = |index: usize| row.get(index).map(str::to_owned);
-    Ok(ServerInfo {
-        server_version: column(0).unwrap_or_default(),
-        current_user: column(1).unwrap_or_default(),
-        current_database: column(2).unwrap_or_default(),
-        tls_version: column(3),
-        tls_cipher: column(4),
-    })
+    config
 }
 
 /// Classifies a tokio-postgres error from the handshake or the first query.
-fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Settings) -> Failure {
+fn classify(error: &tokio_postgres::Error, phase: Phase, settings: &Settings) -> Failure {
     let user = settings.params.user.as_deref().unwrap_or("the user");
     let database = settings.params.database.as_deref().unwrap_or(user);
     if let Some(db) = error.as_db_error() {
@@ -568,7 +702,7 @@ fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Setti
         return Failure {
             kind,
             phase: if matches!(kind, FailureKind::Tls) {
-                "tls"
+                Phase::Tls
             } else {
                 phase
             },
@@ -590,7 +724,7 @@ fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Setti
         };
         return Failure {
             kind: FailureKind::Tls,
-            phase: "tls",
+            phase: Phase::Tls,
             sqlstate: None,
             message: format!("TLS handshake failed: {tls}"),
             next_step,
@@ -599,7 +733,7 @@ fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Setti
     if chain.contains("server does not support TLS") {
         return Failure {
             kind: FailureKind::Tls,
-            phase: "tls",
+            phase: Phase::Tls,
             sqlstate: None,
             message: "the server does not support TLS".to_owned(),
             next_step: "this server cannot encrypt: Neon and Azure always can, so check that you reach the right server; for a local server without TLS use sslmode=disable".to_owned(),
@@ -611,14 +745,14 @@ fn classify(error: &tokio_postgres::Error, phase: &'static str, settings: &Setti
         || chain.contains("reset by peer");
     if closed {
         return Failure {
-            kind: if phase == "tls" { FailureKind::Tls } else { FailureKind::Other },
+            kind: if phase == Phase::Tls { FailureKind::Tls } else { FailureKind::Other },
             phase,
             sqlstate: None,
-            message: format!("the server closed the connection during the {} ({chain})", if phase == "tls" { "TLS handshake" } else { "handshake" }),
+            message: format!("the server closed the connection during the {} ({chain})", if phase == Phase::Tls { "TLS handshake" } else { "handshake" }),
             next_step: "the port is open but did not speak PostgreSQL to the end: check the host and port, and for Neon that the host carries the endpoint id (SNI); older clients need options=endpoint%3D<id>".to_owned(),
         };
     }
-    let kind = if phase == "tls" {
+    let kind = if phase == Phase::Tls {
         FailureKind::Tls
     } else {
         FailureKind::Other
@@ -878,6 +1012,52 @@ mod tests {
 
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn phases_keep_the_names_users_see_in_text_and_json() {
+        let ids: Vec<&str> = Phase::ALL.iter().map(|phase| phase.id()).collect();
+        assert_eq!(ids, ["token", "dns", "connect", "tls", "auth", "query"]);
+        for phase in Phase::ALL {
+            assert_eq!(phase.to_string(), phase.id());
+            assert_eq!(
+                serde_json::to_value(phase).ok(),
+                Some(serde_json::Value::from(phase.id()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_timeout_names_the_phase_and_words_the_retry_for_its_audience() {
+        for audience in [Audience::Cli, Audience::Editor] {
+            let options = TestOptions {
+                audience,
+                ..TestOptions::default()
+            };
+            for phase in Phase::ALL {
+                let failure = timeout_failure(phase, "from DNS", &options);
+                assert_eq!((failure.kind, failure.phase), (FailureKind::Timeout, phase));
+                assert!(
+                    failure.message.ends_with("s from DNS"),
+                    "{}",
+                    failure.message
+                );
+                let retry = failure.next_step.contains(audience.longer_timeout_hint());
+                assert_eq!(
+                    retry,
+                    phase != Phase::Connect,
+                    "{phase}: {}",
+                    failure.next_step
+                );
+                let flag = failure.next_step.contains("--timeout");
+                assert_eq!(
+                    flag,
+                    retry && audience == Audience::Cli,
+                    "{}",
+                    failure.next_step
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_connections_env_files_are_read_nearest_folder_first_then_by_precedence() {

@@ -7,7 +7,7 @@
 //! `https://ossrdbms-aad.database.windows.net/.default`. The token is used as the password and
 //! never shown; errors name the endpoint, not the token or the secret.
 
-use super::{Credential, Failure, FailureKind, TestOptions};
+use super::{Credential, Failure, FailureKind, Phase, TestOptions};
 use crate::catalogue::{TOKEN_RESOURCE, TOKEN_SCOPE};
 use crate::connstr::Password;
 
@@ -17,7 +17,7 @@ pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 fn failure(message: String, next_step: &str) -> Failure {
     Failure {
         kind: FailureKind::Auth,
-        phase: "token",
+        phase: Phase::Token,
         sqlstate: None,
         message,
         next_step: next_step.to_owned(),
