@@ -85,7 +85,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::check;
     use crate::diagnostic::Applicability;
-    use crate::rules::testing::Case;
+    use crate::rules::testing::{Case, PSYCOPG2_APP, PSYCOPG2_REQUIREMENTS};
 
     const CSPROJ: (&str, &str) = (
         "Ping.csproj",
@@ -125,14 +125,7 @@ mod tests {
     /// The client type decides the format: the same key-value string is what Python gets.
     #[test]
     fn the_same_string_is_right_for_python() {
-        let case = Case::new(&[
-            ("requirements.txt", "psycopg2-binary==2.9.9\n"),
-            (
-                "app.py",
-                "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
-            ),
-            (".env", KEY_VALUE),
-        ]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", KEY_VALUE)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 }

@@ -86,17 +86,12 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
-
-    const APP: (&str, &str) = (
-        "app.py",
-        "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
-    );
+    use crate::rules::testing::{Case, PSYCOPG2_APP};
 
     #[test]
     fn the_later_definition_is_reported() {
         let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech user=neondb_owner\"\nDEBUG=1\nNEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech user=dev_user\"\n";
-        let case = Case::new(&[APP, (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_APP, (".env", env)]);
         assert_eq!(
             case.found(check),
             [".env:3 NEON_POSTGRESQL_CONNECTIONSTRING"]
@@ -107,7 +102,7 @@ mod tests {
     fn a_commented_out_line_and_another_file_are_not_duplicates() {
         let env = "# NEON_POSTGRESQL_CONNECTIONSTRING=\"host=old user=old_user\"\nNEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech user=neondb_owner\"\n";
         let local = "NEON_POSTGRESQL_CONNECTIONSTRING=\"host=ep-still-mud-a12aa123.eastus2.azure.neon.tech user=dev_user\"\n";
-        let case = Case::new(&[APP, (".env", env), (".env.local", local)]);
+        let case = Case::new(&[PSYCOPG2_APP, (".env", env), (".env.local", local)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -115,7 +110,7 @@ mod tests {
     #[test]
     fn an_exported_key_is_the_same_key() {
         let env = "export DEBUG=1\nDEBUG=0\n";
-        let case = Case::new(&[APP, (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_APP, (".env", env)]);
         assert_eq!(case.found(check), [".env:2 DEBUG"]);
     }
 }

@@ -298,12 +298,8 @@ mod fix_tests {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
+    use crate::rules::testing::{Case, PG_PACKAGE_JSON};
 
-    const PACKAGE_JSON: (&str, &str) = (
-        "package.json",
-        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
-    );
     const DB_JS: (&str, &str) = (
         "db.js",
         "const { Pool } = require(\"pg\");\nmodule.exports = new Pool({\n  host: process.env.NEON_POSTGRESQL_HOST,\n  user: process.env.NEON_POSTGRESQL_USER,\n  password: process.env.NEON_POSTGRESQL_PASSWORD,\n  database: process.env.NEON_POSTGRESQL_DATABASE,\n  ssl: true,\n});\n",
@@ -318,7 +314,7 @@ mod tests {
     #[test]
     fn an_azure_postgresql_host_for_neon_is_reported() {
         let env = env("myserver.postgres.database.azure.com");
-        let case = Case::new(&[PACKAGE_JSON, DB_JS, (".env", &env)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, DB_JS, (".env", &env)]);
         assert_eq!(
             case.found(check),
             [".env:1 myserver.postgres.database.azure.com"]
@@ -328,7 +324,7 @@ mod tests {
     #[test]
     fn a_neon_pooler_endpoint_is_a_neon_host() {
         let env = env("ep-still-mud-a12aa123-pooler.eastus2.azure.neon.tech");
-        let case = Case::new(&[PACKAGE_JSON, DB_JS, (".env", &env)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, DB_JS, (".env", &env)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -339,7 +335,7 @@ mod tests {
         let env = env("db");
         let compose = "services:\n  api:\n    build: .\n  db:\n    image: postgres:16\n";
         let case = Case::new(&[
-            PACKAGE_JSON,
+            PG_PACKAGE_JSON,
             DB_JS,
             (".env", &env),
             ("docker-compose.yml", compose),

@@ -84,18 +84,12 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
-
-    const REQUIREMENTS: (&str, &str) = ("requirements.txt", "psycopg2-binary==2.9.9\n");
-    const APP: (&str, &str) = (
-        "app.py",
-        "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
-    );
+    use crate::rules::testing::{Case, PSYCOPG2_APP, PSYCOPG2_REQUIREMENTS};
 
     #[test]
     fn a_bad_port_is_pointed_at() {
         let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432x sslmode=require user=neondb_owner password=npg_Xyz123example\"\n";
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", env)]);
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with(".env:1 "), "{found:?}");
@@ -111,7 +105,7 @@ mod tests {
     #[test]
     fn a_quoted_password_with_spaces_and_equals_signs_parses() {
         let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech port=5432 sslmode=require user=neondb_owner password='npg Xyz=123example'\"\n";
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", env)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -122,7 +116,7 @@ mod tests {
             "db.py",
             "import psycopg2\n\nTEMPLATE = \"postgresql://{user}:{password}@{host}:{port}/{db}\"\nREPLICA = \"postgresql://reader@ep-still-mud-a12aa123.eastus2.azure.neon.tech:5432x/neondb\"\n",
         );
-        let case = Case::new(&[REQUIREMENTS, APP, code]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, code]);
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("db.py:4 "), "{found:?}");

@@ -191,7 +191,6 @@ pub fn rules_markdown() -> String {
     out
 }
 
-/// Runs every rule over the analysis context.
 /// Runs every rule into `out`, which settles (filters and caps) each rule's findings before
 /// the next rule runs (`collect`).
 pub(crate) fn run_all(context: &Context, out: &mut collect::Collector<'_>) {

@@ -126,19 +126,15 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
+    use crate::rules::testing::{Case, PSYCOPG2_APP, PSYCOPG2_REQUIREMENTS};
     use crate::workspace::GitState;
 
-    const REQUIREMENTS: (&str, &str) = ("requirements.txt", "psycopg2-binary==2.9.9\n");
-    const APP: (&str, &str) = (
-        "app.py",
-        "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
-    );
     const ENV: &str = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=require user=neondb_owner password=npg_Xyz123example\"\nDBPASS=Qm7vT2xRk9pL4wZ\n";
 
     #[test]
     fn passwords_in_a_tracked_env_file_are_reported_without_quoting_them() {
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Tracked);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", ENV)])
+            .git(".env", GitState::Tracked);
         let found = case.check(check);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found.iter().all(|d| d.path == ".env"));
@@ -155,12 +151,17 @@ mod tests {
 
     #[test]
     fn an_ignored_env_file_and_placeholders_are_fine() {
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Ignored);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", ENV)])
+            .git(".env", GitState::Ignored);
         assert_eq!(case.found(check), Vec::<String>::new());
         let example =
             "DB_PASSWORD=your_password\nNEON_POSTGRESQL_PASSWORD=<password>\nJWT_SECRET=xxx\n";
-        let case = Case::new(&[REQUIREMENTS, APP, (".env.example", example)])
-            .git(".env.example", GitState::Tracked);
+        let case = Case::new(&[
+            PSYCOPG2_REQUIREMENTS,
+            PSYCOPG2_APP,
+            (".env.example", example),
+        ])
+        .git(".env.example", GitState::Tracked);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -168,7 +169,8 @@ mod tests {
     /// outside a repository there is nothing to commit to.
     #[test]
     fn untracked_and_not_ignored_is_reported_outside_git_is_not() {
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]).git(".env", GitState::Untracked);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", ENV)])
+            .git(".env", GitState::Untracked);
         let found = case.check(check);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(
@@ -176,7 +178,7 @@ mod tests {
             "{}",
             found[0].message
         );
-        let case = Case::new(&[REQUIREMENTS, APP, (".env", ENV)]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP, (".env", ENV)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 }

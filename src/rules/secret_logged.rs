@@ -138,17 +138,12 @@ fn fix(path: &str, language: scan::Language, call: &scan::Call) -> Fix {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
-
-    const PACKAGE_JSON: (&str, &str) = (
-        "package.json",
-        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
-    );
+    use crate::rules::testing::{Case, PG_PACKAGE_JSON, PSYCOPG2_REQUIREMENTS};
 
     #[test]
     fn logging_the_password_is_reported() {
         let db = "const password = process.env.NEON_POSTGRESQL_PASSWORD;\nconsole.log(`connecting as ${process.env.NEON_POSTGRESQL_USER} with ${password}`);\n";
-        let case = Case::new(&[PACKAGE_JSON, ("db.js", db)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("db.js", db)]);
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("db.js:2 "), "{found:?}");
@@ -157,7 +152,7 @@ mod tests {
     #[test]
     fn logging_host_database_and_user_is_fine() {
         let db = "const password = process.env.NEON_POSTGRESQL_PASSWORD;\nconsole.log(`connecting to ${process.env.NEON_POSTGRESQL_HOST}/${process.env.NEON_POSTGRESQL_DATABASE} as ${process.env.NEON_POSTGRESQL_USER}`);\n";
-        let case = Case::new(&[PACKAGE_JSON, ("db.js", db)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("db.js", db)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -166,10 +161,7 @@ mod tests {
     #[test]
     fn what_a_log_call_evaluates_decides() {
         let app = "import os\n\nconn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nprint(len(conn))\nprint(\"conn is set\")\nprint(conn)\n";
-        let case = Case::new(&[
-            ("requirements.txt", "psycopg2-binary==2.9.9\n"),
-            ("app.py", app),
-        ]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, ("app.py", app)]);
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("app.py:6 "), "{found:?}");

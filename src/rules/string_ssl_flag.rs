@@ -101,12 +101,7 @@ fn strip_coercion(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
-
-    const PACKAGE_JSON: (&str, &str) = (
-        "package.json",
-        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
-    );
+    use crate::rules::testing::{Case, PG_PACKAGE_JSON};
 
     fn pool(ssl: &str) -> String {
         format!(
@@ -117,7 +112,7 @@ mod tests {
     #[test]
     fn passing_the_string_to_ssl_is_reported_with_a_comparison() {
         let db = pool("process.env.NEON_POSTGRESQL_SSL");
-        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("db.js", &db)]);
         assert_eq!(
             case.found(check),
             ["db.js:4 process.env.NEON_POSTGRESQL_SSL"]
@@ -132,7 +127,7 @@ mod tests {
     #[test]
     fn a_comparison_is_fine() {
         let db = pool("process.env.NEON_POSTGRESQL_SSL === \"true\"");
-        let case = Case::new(&[PACKAGE_JSON, ("db.js", &db)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("db.js", &db)]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 
@@ -140,7 +135,7 @@ mod tests {
     #[test]
     fn typescript_is_judged_like_javascript() {
         let db = pool("process.env.NEON_POSTGRESQL_SSL");
-        let case = Case::new(&[PACKAGE_JSON, ("src/db.ts", &db)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("src/db.ts", &db)]);
         assert_eq!(
             case.found(check),
             ["src/db.ts:4 process.env.NEON_POSTGRESQL_SSL"]

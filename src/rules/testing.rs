@@ -143,3 +143,19 @@ pub(crate) fn deployed_linker(
 
 /// The resource id of an Azure Database for PostgreSQL flexible server's database.
 pub(crate) const AZURE_POSTGRESQL_DATABASE_ID: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-orders/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-orders/databases/orders";
+
+/// A Node app's manifest naming pg: client type nodejs.
+pub(crate) const PG_PACKAGE_JSON: (&str, &str) = (
+    "package.json",
+    r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
+);
+
+/// A Python app's manifest naming psycopg2: client type python.
+pub(crate) const PSYCOPG2_REQUIREMENTS: (&str, &str) =
+    ("requirements.txt", "psycopg2-binary==2.9.9\n");
+
+/// A Python app reading Neon's connection string, line 3.
+pub(crate) const PSYCOPG2_APP: (&str, &str) = (
+    "app.py",
+    "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
+);

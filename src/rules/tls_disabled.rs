@@ -253,9 +253,7 @@ pub(crate) fn target_of_host(host: &str) -> Option<Target> {
 mod tests {
     use super::check;
     use crate::diagnostic::Severity;
-    use crate::rules::testing::Case;
-
-    const REQUIREMENTS: (&str, &str) = ("requirements.txt", "psycopg2-binary==2.9.9\n");
+    use crate::rules::testing::{Case, PSYCOPG2_REQUIREMENTS};
 
     fn app(variable: &str) -> String {
         format!("import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"{variable}\"])\n")
@@ -265,7 +263,7 @@ mod tests {
     fn sslmode_disable_to_neon_is_an_error() {
         let app = app("NEON_POSTGRESQL_CONNECTIONSTRING");
         let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=disable user=neondb_owner password=npg_Xyz123example\"\n";
-        let case = Case::new(&[REQUIREMENTS, ("app.py", &app), (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, ("app.py", &app), (".env", env)]);
         let found = case.check(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].severity, Severity::Error);
@@ -280,7 +278,7 @@ mod tests {
         let env = "NEON_POSTGRESQL_CONNECTIONSTRING=\"dbname=neondb host=ep-still-mud-a12aa123.eastus2.azure.neon.tech sslmode=verify-full user=neondb_owner password=npg_Xyz123example\"\n";
         let conftest = "import psycopg2\n\nTEST_DSN = \"postgresql://postgres:postgres@localhost:5432/products_test?sslmode=disable\"\n";
         let case = Case::new(&[
-            REQUIREMENTS,
+            PSYCOPG2_REQUIREMENTS,
             ("app.py", &app),
             (".env", env),
             ("tests/conftest.py", conftest),
@@ -294,7 +292,7 @@ mod tests {
     fn the_same_setting_to_azure_postgresql_is_a_warning() {
         let app = app("AZURE_POSTGRESQL_CONNECTIONSTRING");
         let env = "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=orders host=myserver.postgres.database.azure.com sslmode=disable user=orders password=Sup3rS3cret-example\"\n";
-        let case = Case::new(&[REQUIREMENTS, ("app.py", &app), (".env", env)]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, ("app.py", &app), (".env", env)]);
         let found = case.check(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].severity, Severity::Warning);

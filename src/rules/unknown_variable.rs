@@ -246,7 +246,7 @@ mod tests {
     use crate::analysis::Context;
     use crate::diagnostic::Diagnostic;
     use crate::rules::collect::Collector;
-    use crate::rules::testing::Case;
+    use crate::rules::testing::{Case, PG_PACKAGE_JSON};
 
     /// The rule's check through a collector that keeps everything, as `run_all` runs it.
     fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -256,15 +256,10 @@ mod tests {
         out.extend(collector.finish());
     }
 
-    const PACKAGE_JSON: (&str, &str) = (
-        "package.json",
-        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
-    );
-
     #[test]
     fn a_near_miss_of_a_service_connector_name_is_unknown_and_corrected() {
         let case = Case::new(&[
-            PACKAGE_JSON,
+            PG_PACKAGE_JSON,
             ("index.js", "const host = process.env.NEON_POSTGRES_HOST;\n"),
         ]);
         assert_eq!(case.found(check), ["index.js:1 NEON_POSTGRES_HOST"]);
@@ -282,7 +277,7 @@ mod tests {
     #[test]
     fn neon_api_variables_real_names_and_comments_are_not_judged() {
         let case = Case::new(&[
-            PACKAGE_JSON,
+            PG_PACKAGE_JSON,
             (
                 "index.js",
                 "const key = process.env.NEON_API_KEY;\nconst project = process.env.NEON_PROJECT_ID;\nconst url = process.env.DATABASE_URL;\nconst host = process.env.NEON_POSTGRESQL_HOST;\n// older deployments read process.env.NEON_POSTGRES_HOST\n",
@@ -296,7 +291,7 @@ mod tests {
     #[test]
     fn identity_variables_are_unknown_for_neon_only() {
         let case = Case::new(&[
-            PACKAGE_JSON,
+            PG_PACKAGE_JSON,
             (
                 ".env",
                 "NEON_POSTGRESQL_CLIENTID=6e3c4f9a-0b2d-4e8f-a1c7-5d9b8e2f4a10\nAZURE_POSTGRESQL_CLIENTID=6e3c4f9a-0b2d-4e8f-a1c7-5d9b8e2f4a10\n",

@@ -274,17 +274,13 @@ fn other_auth_sets_it(connection: &Connection, name: &str) -> Option<catalogue::
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::Case;
+    use crate::rules::testing::{Case, PG_PACKAGE_JSON, PSYCOPG2_APP, PSYCOPG2_REQUIREMENTS};
 
-    const PACKAGE_JSON: (&str, &str) = (
-        "package.json",
-        r#"{"name": "orders-api", "dependencies": {"pg": "^8.12.0"}}"#,
-    );
     const READS_CONNECTION_STRING: &str = "const { Pool } = require(\"pg\");\nconst pool = new Pool({ connectionString: process.env.NEON_POSTGRESQL_CONNECTIONSTRING });\n";
 
     #[test]
     fn node_reading_the_connection_string_is_told_what_it_gets() {
-        let case = Case::new(&[PACKAGE_JSON, ("db.js", READS_CONNECTION_STRING)]);
+        let case = Case::new(&[PG_PACKAGE_JSON, ("db.js", READS_CONNECTION_STRING)]);
         assert_eq!(
             case.found(check),
             ["db.js:2 NEON_POSTGRESQL_CONNECTIONSTRING"]
@@ -316,13 +312,7 @@ mod tests {
     /// Service Connector sets for Python.
     #[test]
     fn the_same_read_is_right_for_python() {
-        let case = Case::new(&[
-            ("requirements.txt", "psycopg2-binary==2.9.9\n"),
-            (
-                "app.py",
-                "import os\nimport psycopg2\nconn = psycopg2.connect(os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"])\n",
-            ),
-        ]);
+        let case = Case::new(&[PSYCOPG2_REQUIREMENTS, PSYCOPG2_APP]);
         assert_eq!(case.found(check), Vec::<String>::new());
     }
 }
