@@ -18,6 +18,7 @@ mod guard;
 mod lens;
 mod lifecycle;
 mod log;
+mod markdown;
 mod neon;
 mod roots;
 mod scan;
@@ -1052,13 +1053,7 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
-        let mut markdown = info.description.clone();
-        for (path, _, value) in &info.definitions {
-            markdown.push_str(&format!("\n\nDefined in `{path}`: `{value}`"));
-        }
-        if info.definitions.is_empty() {
-            markdown.push_str("\n\nNot defined in any .env file in scope.");
-        }
+        let markdown = markdown::hover(&info);
         let path = self
             .relative(&position.text_document.uri)
             .map(|(_, path)| path)
