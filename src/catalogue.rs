@@ -58,7 +58,8 @@ impl Target {
         }
     }
 
-    /// The documented example host, for placeholders (N1, P1).
+    /// The documented example host, for placeholders (N1, P1); it fits [`Target::host_shape`]
+    /// (`catalogue/hosts.rs` pins both).
     pub fn example_host(self) -> &'static str {
         match self {
             Target::Neon => "ep-still-mud-a12aa123.eastus2.azure.neon.tech",
@@ -1162,6 +1163,9 @@ macro_rules! serialize_as_id {
     )*};
 }
 serialize_as_id!(Target, ClientType, AuthType);
+
+mod hosts;
+pub use hosts::{HostFit, host_fit, is_complete_host, neon_endpoint_id};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! textDocument/hover: the variable under the cursor, its connection and its definitions.
 
-use super::{Backend, convert};
+use super::{Backend, convert, markdown};
 use tower_lsp_server::jsonrpc::Result as RpcResult;
 use tower_lsp_server::ls_types as lsp;
 
@@ -17,13 +17,7 @@ impl Backend {
         else {
             return Ok(None);
         };
-        let mut markdown = info.description.clone();
-        for (path, _, value) in &info.definitions {
-            markdown.push_str(&format!("\n\nDefined in `{path}`: `{value}`"));
-        }
-        if info.definitions.is_empty() {
-            markdown.push_str("\n\nNot defined in any .env file in scope.");
-        }
+        let markdown = markdown::hover(&info);
         let path = self
             .relative(&position.text_document.uri)
             .map(|(_, path)| path)

@@ -24,6 +24,7 @@ mod initialize;
 mod lens;
 mod lifecycle;
 mod log;
+mod markdown;
 mod navigation;
 mod neon;
 mod roots;

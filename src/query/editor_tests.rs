@@ -78,10 +78,8 @@ fn declared_connections_name_their_source_in_descriptions_hover_and_completion()
     let at = settings.find("DB_HOST").unwrap();
     let hover = variable_at(&workspace, &options, "app/settings.py", at).unwrap();
     assert!(
-        hover.description.contains("Set by Azure Service Connector")
-            && hover.description.contains("from infra/main.bicep:9"),
-        "{}",
-        hover.description
+        matches!(&hover.about, About::Set { connection, .. } if connection.contains("from infra/main.bicep:9")),
+        "{hover:?}"
     );
     let names: Vec<String> =
         completions_at(&workspace, &options, "app/settings.py", settings.len())
@@ -209,13 +207,10 @@ fn customized_keys_rename_the_connection_for_env_files_hover_and_completion() {
     );
     // A renamed key in .env belongs to the connection: hover explains it.
     let hover = variable_at(&workspace, &options, "app/.env", 2).unwrap();
-    assert!(
-        hover.description.contains("Set by Azure Service Connector")
-            && hover.description.contains(
-                "DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:5"
-            ),
-        "{}",
-        hover.description
+    assert!(matches!(hover.about, About::Set { .. }), "{hover:?}");
+    assert_eq!(
+        hover.rename.as_deref(),
+        Some("DB_HOST is AZURE_POSTGRESQL_HOST renamed by customizedKeys of infra/main.bicep:5")
     );
     assert_eq!(hover.readers.len(), 1);
     // Completion in .env offers the renamed names and says so.

@@ -11,12 +11,39 @@ pub struct VariableInfo {
     pub name: String,
     /// The range of the name under the cursor.
     pub range: TextRange,
-    /// Markdown: what Service Connector sets it to for this connection, and its format.
-    pub description: String,
+    /// What Service Connector sets it to for this connection, and its format.
+    pub about: About,
+    /// How `customizedKeys` renames it, when it does: "DB_HOST is AZURE_POSTGRESQL_HOST renamed
+    /// by customizedKeys of infra/main.bicep:55".
+    pub rename: Option<String>,
     /// Where .env files in scope define it: (path, key range, value with secrets masked).
     pub definitions: Vec<(String, TextRange, String)>,
     /// Every code reference to it: (path, name range).
     pub readers: Vec<(String, TextRange)>,
+}
+
+/// What the catalogue says about a variable for the connection it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// Service Connector sets it for this connection.
+    Set {
+        target: Target,
+        /// "client type nodejs, from package.json", with "; auth …" for Azure PostgreSQL.
+        connection: String,
+        /// The value's format ("libpq key-value connection string (…)").
+        format: &'static str,
+        /// The documented example value.
+        example: &'static str,
+        /// Its tag in service-connector.md.
+        source: &'static str,
+    },
+    /// It looks like a Service Connector name, but this connection does not get it.
+    NotSetFor {
+        /// "client type nodejs, from package.json"
+        connection: String,
+    },
+    /// No connection claims it.
+    NotServiceConnector,
 }
 
 /// The variable at `offset` in `path` (a read in code or a key in a .env file), if any.
@@ -56,30 +83,30 @@ pub fn variable_at(
         }
         FileData::Other => return None,
     };
-    let mut description = format!("**{name}**\n\n");
-    match connection.and_then(|c| c.variable(&name).map(|v| (c, v))) {
-        Some((connection, variable)) => {
-            description.push_str(&format!(
-                "Set by Azure Service Connector for {} ({}{}).\n\nFormat: {}\n\nDocumented example: `{}` (source {})",
-                connection.target.display_name(),
-                connection.client_description(),
-                if connection.target == Target::AzurePostgresql { format!("; {}", connection.auth_description()) } else { String::new() },
-                variable.entry.format.describe(),
-                variable.entry.example,
-                variable.entry.source
-            ));
-        }
-        None => match connection {
-            Some(connection) => description.push_str(&format!(
-                "Not set by Service Connector for this connection ({}).",
+    let about = match connection.and_then(|c| c.variable(&name).map(|v| (c, v))) {
+        Some((connection, variable)) => About::Set {
+            target: connection.target,
+            connection: if connection.target == Target::AzurePostgresql {
+                format!(
+                    "{}; {}",
+                    connection.client_description(),
+                    connection.auth_description()
+                )
+            } else {
                 connection.client_description()
-            )),
-            None => description.push_str("Not a Service Connector variable."),
+            },
+            format: variable.entry.format.describe(),
+            example: variable.entry.example,
+            source: variable.entry.source,
         },
-    }
-    if let Some(note) = connection.and_then(|c| c.rename_note(&name)) {
-        description.push_str(&format!("\n\n{note}."));
-    }
+        None => match connection {
+            Some(connection) => About::NotSetFor {
+                connection: connection.client_description(),
+            },
+            None => About::NotServiceConnector,
+        },
+    };
+    let rename = connection.and_then(|c| c.rename_note(&name));
     let env_scope: Vec<FileId> = connection.map(|c| c.env_files.clone()).unwrap_or_default();
     let mut definitions = Vec::new();
     for (id, env_file, env) in context.env_files() {
@@ -99,7 +126,8 @@ pub fn variable_at(
     Some(VariableInfo {
         name,
         range,
-        description,
+        about,
+        rename,
         definitions,
         readers,
     })

@@ -19,7 +19,7 @@ mod hover;
 
 pub use completion::{Completion, completions_at};
 pub use connection::{ConnectionSummary, connections_at, neon_connection_for_pull};
-pub use hover::{VariableInfo, masked_value, secret_ranges, variable_at};
+pub use hover::{About, VariableInfo, masked_value, secret_ranges, variable_at};
 
 use crate::analysis::{Options, parent_dir};
 use crate::catalogue::{AuthType, ClientType, Target, normalise_connection_name};

@@ -57,11 +57,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 params.masked(format)
             ),
         );
-        let target = if params
-            .hosts
-            .iter()
-            .any(|(host, _)| host.ends_with(".neon.tech"))
-        {
+        let target = if params.hosts.iter().any(|(host, _)| {
+            crate::catalogue::Target::of_host(host) == Some(crate::catalogue::Target::Neon)
+        }) {
             crate::catalogue::Target::Neon
         } else {
             crate::catalogue::Target::AzurePostgresql

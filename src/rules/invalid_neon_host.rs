@@ -133,27 +133,22 @@ fn diagnostic(
 }
 
 pub(crate) fn host_problem(target: Target, host: &str) -> Option<String> {
-    let lower = host.to_ascii_lowercase();
     if values::is_placeholder(host) {
         return None;
     }
-    match target {
-        Target::Neon => {
-            if !lower.ends_with(".neon.tech") {
-                Some(format!(
-                    "\"{host}\" is not a Neon endpoint: Neon hosts look like ep-<name>-<id>.<region>.neon.tech (see the Connect dialog in the Neon Console)"
-                ))
-            } else if !lower.starts_with("ep-") {
-                Some(format!(
-                    "\"{host}\" has no endpoint id: Neon routes on the ep-… name (SNI), so use the endpoint host from the Connect dialog"
-                ))
-            } else {
-                None
-            }
-        }
-        Target::AzurePostgresql => (!lower.ends_with(".postgres.database.azure.com")).then(|| {
-            format!("\"{host}\" is not an Azure Database for PostgreSQL server: expected <server>.postgres.database.azure.com")
-        }),
+    match (target, catalogue::host_fit(target, host)) {
+        (_, catalogue::HostFit::Fits) => None,
+        (Target::Neon, catalogue::HostFit::NoEndpointId) => Some(format!(
+            "\"{host}\" has no endpoint id: Neon routes on the ep-… name (SNI), so use the endpoint host from the Connect dialog"
+        )),
+        (Target::Neon, _) => Some(format!(
+            "\"{host}\" is not a Neon endpoint: Neon hosts look like {} (see the Connect dialog in the Neon Console)",
+            target.host_shape()
+        )),
+        (Target::AzurePostgresql, _) => Some(format!(
+            "\"{host}\" is not an Azure Database for PostgreSQL server: expected {}",
+            target.host_shape()
+        )),
     }
 }
 
@@ -227,21 +222,23 @@ fn fix(diagnostic: &Diagnostic, text: &str, known: &[(Target, String)]) -> Optio
         });
     }
     let note = match target {
-        Target::Neon => {
-            "a Neon host looks like ep-<name>-<id>.<region>.aws.neon.tech: copy it from the Neon \
-             Console's Connect dialog, or run `neon-lsp pull` to write the connection."
-        }
-        Target::AzurePostgresql => {
-            "an Azure Database for PostgreSQL host looks like <server>.postgres.database.azure.com: \
-             copy it from the server's Overview page in the Azure portal."
-        }
+        Target::Neon => format!(
+            "a Neon host looks like {}: copy it from the Neon Console's Connect dialog, or run \
+             `neon-lsp pull` to write the connection.",
+            target.host_shape()
+        ),
+        Target::AzurePostgresql => format!(
+            "an Azure Database for PostgreSQL host looks like {}: copy it from the server's \
+             Overview page in the Azure portal.",
+            target.host_shape()
+        ),
     };
     crate::rules::fixes::note_fix(
         &diagnostic.path,
         text,
         diagnostic.range.start,
         "Note what the host must look like",
-        note,
+        &note,
     )
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             params
                 .hosts
                 .first()
-                .and_then(|(host, _)| target_of_host(host))
+                .and_then(|(host, _)| Target::of_host(host))
         });
         let explicit = params.ssl_mode.is_some();
         let setting = match format {
@@ -235,17 +235,6 @@ fn neon_note(target: Option<Target>) -> &'static str {
     match target {
         Some(Target::Neon) => "; Neon refuses unencrypted connections — use sslmode=require",
         _ => "; use sslmode=require",
-    }
-}
-
-pub(crate) fn target_of_host(host: &str) -> Option<Target> {
-    let host = host.to_ascii_lowercase();
-    if host.ends_with(".neon.tech") {
-        Some(Target::Neon)
-    } else if host.ends_with(".postgres.database.azure.com") {
-        Some(Target::AzurePostgresql)
-    } else {
-        None
     }
 }
 

@@ -952,7 +952,11 @@ pub fn load_sources_with(
 /// well formed: a well-formed Neon or Azure host name that does not resolve points at DNS, the
 /// network or a deleted server, not at the spelling.
 fn dns_next_step(host: &str) -> String {
-    const SHAPES: &str = "Neon hosts look like ep-<name>-<id>.<region>.<cloud>.neon.tech, Azure ones <server>.postgres.database.azure.com";
+    let shapes = format!(
+        "Neon hosts look like {}, Azure ones {}",
+        Target::Neon.host_shape(),
+        Target::AzurePostgresql.host_shape()
+    );
     let lower = host.to_ascii_lowercase();
     let labels: Vec<&str> = lower.split('.').collect();
     let well_formed_label = |label: &&str| {
@@ -965,18 +969,19 @@ fn dns_next_step(host: &str) -> String {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     if !labels.iter().all(well_formed_label) {
-        return format!("{host} is not a valid host name: check it for typos; {SHAPES}");
+        return format!("{host} is not a valid host name: check it for typos; {shapes}");
     }
-    let neon = lower.ends_with(".neon.tech");
-    let azure = lower.ends_with(".postgres.database.azure.com");
-    if neon && labels.len() >= 4 && labels[0].starts_with("ep-") {
+    let target = Target::of_host(&lower);
+    if target == Some(Target::Neon) && crate::catalogue::is_complete_host(Target::Neon, &lower) {
         return "the host name is well formed but does not resolve from here: check this machine's DNS and network (VPN, proxy, firewall), and that the endpoint still exists in the Neon Console (a deleted endpoint's name stops resolving)".to_owned();
     }
-    if azure && labels.len() == 5 {
+    if target == Some(Target::AzurePostgresql)
+        && crate::catalogue::is_complete_host(Target::AzurePostgresql, &lower)
+    {
         return "the host name is well formed but does not resolve from here: check this machine's DNS and network, that the server still exists, and, for a server with private access, that this machine is inside its virtual network".to_owned();
     }
-    if neon || azure || lower.contains("neon") || lower.contains("azure") {
-        return format!("check the host name for typos; {SHAPES}");
+    if target.is_some() || lower.contains("neon") || lower.contains("azure") {
+        return format!("check the host name for typos; {shapes}");
     }
     "check the host name, and that this machine's DNS can resolve it".to_owned()
 }

@@ -140,22 +140,10 @@ pub struct NeonEndpoint {
 }
 
 impl NeonEndpoint {
+    /// The endpoint a Neon host names (its shape is the catalogue's, `catalogue/hosts.rs`).
     pub fn parse(host: &str) -> Option<NeonEndpoint> {
-        let lower = host.to_ascii_lowercase();
-        let first = lower.split('.').next()?;
-        if !first.starts_with("ep-") || !lower.ends_with(".neon.tech") {
-            return None;
-        }
-        Some(match first.strip_suffix("-pooler") {
-            Some(id) => NeonEndpoint {
-                id: id.to_owned(),
-                pooled: true,
-            },
-            None => NeonEndpoint {
-                id: first.to_owned(),
-                pooled: false,
-            },
-        })
+        let (id, pooled) = crate::catalogue::neon_endpoint_id(host)?;
+        Some(NeonEndpoint { id, pooled })
     }
 }
 
