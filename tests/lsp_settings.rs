@@ -203,3 +203,36 @@ fn test_connection_reports_on_the_editors_own_progress_token() {
     assert_eq!(response["error"]["code"], -32800, "{response}");
     server.stop();
 }
+
+#[test]
+fn a_misspelt_setting_is_shown_with_its_name_and_an_unknown_key_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    python_project(&root);
+    let mut server = Server::start_with(&root, json!({"clientType": "nodej", "envFile": [".env"]}));
+    let shown = server.received_or_wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(
+        shown["params"]["message"].as_str().unwrap_or_default(),
+        format!(
+            "neon-lsp settings: \"clientType\": {}",
+            neon_lsp::config::parse_word::<neon_lsp::catalogue::ClientType>("nodej").unwrap_err()
+        ),
+        "{shown}"
+    );
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    let logged = server.received_or_wait_for(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("\"envFile\""))
+    });
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did you mean \"envFiles\"?"),
+        "{logged}"
+    );
+    assert_eq!(logged["params"]["type"], 2, "a warning: {logged}");
+    server.stop();
+}
