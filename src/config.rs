@@ -188,6 +188,12 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// The code a neon-lsp.toml error carries in the editor and on the command line. Not a
+    /// rule: no `[rules]` level or suppression comment can turn it off.
+    pub const CODE: &'static str = "config";
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {

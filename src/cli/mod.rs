@@ -383,9 +383,14 @@ fn run_analysis(
                 .map(|f| f.text.as_str())
                 .unwrap_or("");
             let position = LineIndex::new(text).human(text, error.range.start);
+            // As the text reporter writes a finding, under the code the editor shows too.
             eprintln!(
-                "error: {}:{}:{}: {}",
-                error.path, position.line, position.column, error.message
+                "{}:{}:{}: error[{}]: {}",
+                error.path,
+                position.line,
+                position.column,
+                crate::config::ConfigError::CODE,
+                error.message
             );
         }
         ExitCode::from(2)
