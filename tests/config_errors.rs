@@ -51,7 +51,9 @@ fn the_editor_shows_a_broken_neon_lsp_toml_under_config_until_it_is_fixed() {
         .iter()
         .map(|rule| (rule.id().to_owned(), json!("off")))
         .collect();
-    let mut server = Server::start_with(&root, json!({ "rules": off }));
+    let mut server = Server::builder(&root)
+        .settings(json!({ "rules": off }))
+        .start();
     let config = uri(&root, "neon-lsp.toml");
     let diagnostics =
         server.diagnostics_for(&config, |d| d.as_array().is_some_and(|d| !d.is_empty()));
