@@ -51,6 +51,125 @@ impl RuleLevel {
     }
 }
 
+/// A word of the settings vocabulary: a target, client type, auth type, rule id or rule level.
+///
+/// The command line (clap's value parsers), neon-lsp.toml and the editor settings all read
+/// these through [`parse_word`], so one spelling is accepted by all three or by none, and a
+/// misspelling gets the same "did you mean" everywhere (`tests/settings_vocabulary.rs`).
+pub trait Word: Sized + Copy + 'static {
+    /// What a value is called in messages ("client type").
+    const WHAT: &'static str;
+    /// Every spelling, in the order messages list them.
+    fn spellings() -> Vec<&'static str>;
+    /// The value a spelling names (each type's own `from_id`).
+    fn from_spelling(word: &str) -> Option<Self>;
+}
+
+impl Word for Target {
+    const WHAT: &'static str = "target";
+    fn spellings() -> Vec<&'static str> {
+        Target::ALL.iter().map(|t| t.id()).collect()
+    }
+    fn from_spelling(word: &str) -> Option<Self> {
+        Target::from_id(word)
+    }
+}
+
+impl Word for ClientType {
+    const WHAT: &'static str = "client type";
+    fn spellings() -> Vec<&'static str> {
+        ClientType::ALL.iter().map(|c| c.id()).collect()
+    }
+    fn from_spelling(word: &str) -> Option<Self> {
+        ClientType::from_id(word)
+    }
+}
+
+impl Word for AuthType {
+    const WHAT: &'static str = "auth type";
+    fn spellings() -> Vec<&'static str> {
+        AuthType::ALL.iter().map(|a| a.id()).collect()
+    }
+    fn from_spelling(word: &str) -> Option<Self> {
+        AuthType::from_id(word)
+    }
+}
+
+impl Word for Rule {
+    const WHAT: &'static str = "rule";
+    fn spellings() -> Vec<&'static str> {
+        Rule::ALL.iter().map(|r| r.id()).collect()
+    }
+    fn from_spelling(word: &str) -> Option<Self> {
+        Rule::from_id(word)
+    }
+}
+
+impl Word for RuleLevel {
+    const WHAT: &'static str = "rule level";
+    fn spellings() -> Vec<&'static str> {
+        vec!["off", "hint", "info", "warning", "error"]
+    }
+    fn from_spelling(word: &str) -> Option<Self> {
+        RuleLevel::from_id(word)
+    }
+}
+
+/// A value that is not a word of its vocabulary, with the nearest spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownWord {
+    pub what: &'static str,
+    pub value: String,
+    pub suggestion: Option<&'static str>,
+    pub expected: Vec<&'static str>,
+}
+
+impl std::fmt::Display for UnknownWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A long value is cut: the message must stay one readable line.
+        let value: String = self.value.chars().take(60).collect();
+        let cut = if value.len() < self.value.len() {
+            "…"
+        } else {
+            ""
+        };
+        write!(f, "unknown {} \"{value}{cut}\": ", self.what)?;
+        if let Some(suggestion) = self.suggestion {
+            write!(f, "did you mean \"{suggestion}\"? ")?;
+        }
+        let expected: Vec<String> = self.expected.iter().map(|s| format!("\"{s}\"")).collect();
+        write!(f, "expected one of {}", expected.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownWord {}
+
+/// Parses one word of the settings vocabulary: the one parser behind clap, neon-lsp.toml and
+/// the editor settings.
+pub fn parse_word<T: Word>(value: &str) -> Result<T, UnknownWord> {
+    T::from_spelling(value).ok_or_else(|| {
+        let expected = T::spellings();
+        UnknownWord {
+            what: T::WHAT,
+            value: value.to_owned(),
+            suggestion: crate::catalogue::closest(value, expected.iter().copied()),
+            expected,
+        }
+    })
+}
+
+/// The target and auth type set together must be a combination Service Connector offers; the
+/// message says what to change (neon-lsp.toml and the editor settings both ask).
+pub fn check_target_auth(target: Target, auth: AuthType) -> Result<(), String> {
+    if target.auth_types().contains(&auth) {
+        return Ok(());
+    }
+    Err(format!(
+        "{}; remove the auth type or set it to \"secret\"",
+        crate::catalogue::UnsupportedCombination { target, auth }
+    ))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     pub connections: Vec<ConnectionConfig>,
@@ -67,6 +186,12 @@ pub struct ConfigError {
     pub path: String,
     pub range: TextRange,
     pub message: String,
+}
+
+impl ConfigError {
+    /// The code a neon-lsp.toml error carries in the editor and on the command line. Not a
+    /// rule: no `[rules]` level or suppression comment can turn it off.
+    pub const CODE: &'static str = "config";
 }
 
 #[derive(Deserialize)]
@@ -97,29 +222,12 @@ struct RawConnection {
     azure_resource_id: Option<Spanned<String>>,
 }
 
-fn choice<T: Copy>(
-    path: &str,
-    value: &Spanned<String>,
-    what: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    all: &[&str],
-) -> Result<T, ConfigError> {
-    parse(value.get_ref()).ok_or_else(|| {
-        let suggestion = crate::catalogue::closest(value.get_ref(), all.iter().copied())
-            .map(|s| format!("did you mean \"{s}\"? "))
-            .unwrap_or_default();
-        ConfigError {
-            path: path.to_string(),
-            range: span(value),
-            message: format!(
-                "unknown {what} \"{}\": {suggestion}expected one of {}",
-                value.get_ref(),
-                all.iter()
-                    .map(|s| format!("\"{s}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+/// A word of the settings vocabulary read from the file: the error points at its value.
+fn choice<T: Word>(path: &str, value: &Spanned<String>) -> Result<T, ConfigError> {
+    parse_word(value.get_ref()).map_err(|error| ConfigError {
+        path: path.to_string(),
+        range: span(value),
+        message: error.to_string(),
     })
 }
 
@@ -164,9 +272,6 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         }
     })?;
     let mut config = Config::default();
-    let targets: Vec<&str> = Target::ALL.iter().map(|t| t.id()).collect();
-    let clients: Vec<&str> = ClientType::ALL.iter().map(|c| c.id()).collect();
-    let auths: Vec<&str> = AuthType::ALL.iter().map(|a| a.id()).collect();
     for table in &raw.connection {
         let raw_connection = table.get_ref();
         let mut connection = ConnectionConfig {
@@ -174,28 +279,20 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             ..ConnectionConfig::default()
         };
         if let Some(value) = &raw_connection.target {
-            connection.target = Some(choice(path, value, "target", Target::from_id, &targets)?);
+            connection.target = Some(choice(path, value)?);
         }
         if let Some(value) = &raw_connection.client_type {
-            connection.client_type = Some(choice(
-                path,
-                value,
-                "client-type",
-                ClientType::from_id,
-                &clients,
-            )?);
+            connection.client_type = Some(choice(path, value)?);
         }
         if let Some(value) = &raw_connection.auth {
-            let auth = choice(path, value, "auth", AuthType::from_id, &auths)?;
+            let auth = choice(path, value)?;
             if let Some(target) = connection.target
-                && !target.auth_types().contains(&auth)
+                && let Err(message) = check_target_auth(target, auth)
             {
                 return Err(ConfigError {
                     path: path.to_string(),
                     range: span(value),
-                    message: format!(
-                        "auth \"{auth}\" is not available for target \"{target}\": Service Connector connects to Neon with secret (connection string) auth only; remove `auth` or set it to \"secret\""
-                    ),
+                    message,
                 });
             }
             connection.auth = Some(auth);
@@ -249,22 +346,9 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         config.azure_resource_id = Some(resource_id(path, value)?);
     }
     check_duplicate_connections(path, &raw, &config)?;
-    let rule_ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
     for (id, level) in &raw.rules {
-        let rule = choice(path, id, "rule", Rule::from_id, &rule_ids)?;
-        let level = match RuleLevel::from_id(level.get_ref()) {
-            Some(level) => level,
-            None => {
-                let other = level.get_ref();
-                return Err(ConfigError {
-                    path: path.to_string(),
-                    range: span(level),
-                    message: format!(
-                        "unknown level \"{other}\" for rule {rule}: expected \"off\", \"hint\", \"info\", \"warning\" or \"error\""
-                    ),
-                });
-            }
-        };
+        let rule = choice(path, id)?;
+        let level = choice(path, level)?;
         config.rules.insert(rule, level);
     }
     Ok(config)

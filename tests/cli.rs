@@ -53,7 +53,7 @@ fn explain_lists_and_documents_every_rule() {
     let output = neon_lsp(&["explain", "tls-disable"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("Did you mean tls-disabled?"),
+        stderr(&output).contains("did you mean \"tls-disabled\"?"),
         "{}",
         stderr(&output)
     );

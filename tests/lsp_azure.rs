@@ -58,18 +58,14 @@ fn project(root: &Path) {
 
 fn start(root: &Path, arm: &ArmEmulator, options: Value) -> Server {
     let url = arm.url();
-    Server::start_env(
-        &[root],
-        options,
-        &[],
-        &[
-            ("AZURE_TENANT_ID", arm::TENANT),
-            ("AZURE_CLIENT_ID", arm::CLIENT_ID),
-            ("AZURE_CLIENT_SECRET", arm::CLIENT_SECRET),
-            ("AZURE_AUTHORITY_HOST", &url),
-            ("NEON_LSP_ARM_URL", &url),
-        ],
-    )
+    Server::builder(root)
+        .settings(options)
+        .env("AZURE_TENANT_ID", arm::TENANT)
+        .env("AZURE_CLIENT_ID", arm::CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", arm::CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", &url)
+        .env("NEON_LSP_ARM_URL", &url)
+        .start()
 }
 
 fn is_status(message: &Value) -> bool {

@@ -74,14 +74,14 @@ impl Editor {
             (neon::env::CLIENT_ID, String::new()),
         ];
         env.extend(environment.iter().cloned());
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let server = Server::start_capable(
-            &[&root],
-            Value::Null,
-            &["--log-file", log.to_str().unwrap(), "--log-level", "debug"],
-            &env,
-            capabilities,
-        );
+        let server = env
+            .iter()
+            .fold(Server::builder(&root), |server, (key, value)| {
+                server.env(key, value)
+            })
+            .args(&["--log-file", log.to_str().unwrap(), "--log-level", "debug"])
+            .capabilities(capabilities)
+            .start();
         let advertised =
             server.initialized["capabilities"]["executeCommandProvider"]["commands"].to_string();
         for command in [SIGN_IN, SIGN_IN_WITH_REDIRECT, SIGN_OUT, PULL] {

@@ -143,7 +143,9 @@ fn every_malformed_input_is_answered_or_skipped_and_the_next_request_is_served()
     std::fs::write(root.join(".env"), "PGHOST=localhost\n").unwrap();
     let log = root.join("server.log");
     let log_arg = log.to_str().unwrap();
-    let mut server = Server::start_full(&root, Value::Null, &["--log-file", log_arg]);
+    let mut server = Server::builder(&root)
+        .args(&["--log-file", log_arg])
+        .start();
     let hover = json!({"textDocument": {"uri": uri(&root, ".env")}, "position": {"line": 0, "character": 0}});
     let inputs = bad_inputs();
     for (what, bytes, expected) in &inputs {

@@ -39,7 +39,9 @@ fn the_first_diagnostics_wait_for_pulled_settings_and_name_them_as_the_reason() 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
     python_project(&root);
-    let mut server = Server::start_with(&root, json!({"pull": [{"clientType": "nodejs"}]}));
+    let mut server = Server::builder(&root)
+        .pulled_settings(json!({"clientType": "nodejs"}))
+        .start();
     // The editor is slow to answer workspace/configuration (VS Code reads its settings files):
     // the request is held while the file is opened and the server answers other requests.
     let configuration = server.wait_for(|m| m["method"] == "workspace/configuration");
@@ -97,7 +99,9 @@ fn initialization_options_apply_to_the_first_diagnostics_too() {
     let root = dir.path().canonicalize().unwrap();
     python_project(&root);
     // Neovim's lsp/neon_lsp.lua and VS Code send the settings at initialize as well.
-    let mut server = Server::start_with(&root, json!({"clientType": "nodejs", "auth": "secret"}));
+    let mut server = Server::builder(&root)
+        .settings(json!({"clientType": "nodejs", "auth": "secret"}))
+        .start();
     let app = uri(&root, "app.py");
     server.notify(
         "textDocument/didOpen",
@@ -201,5 +205,40 @@ fn test_connection_reports_on_the_editors_own_progress_token() {
     server.notify("$/cancelRequest", json!({"id": id}));
     let response = server.wait_for(|m| m["id"] == id && m.get("method").is_none());
     assert_eq!(response["error"]["code"], -32800, "{response}");
+    server.stop();
+}
+
+#[test]
+fn a_misspelt_setting_is_shown_with_its_name_and_an_unknown_key_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    python_project(&root);
+    let mut server = Server::builder(&root)
+        .settings(json!({"clientType": "nodej", "envFile": [".env"]}))
+        .start();
+    let shown = server.received_or_wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(
+        shown["params"]["message"].as_str().unwrap_or_default(),
+        format!(
+            "neon-lsp settings: \"clientType\": {}",
+            neon_lsp::config::parse_word::<neon_lsp::catalogue::ClientType>("nodej").unwrap_err()
+        ),
+        "{shown}"
+    );
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    let logged = server.received_or_wait_for(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("\"envFile\""))
+    });
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("did you mean \"envFiles\"?"),
+        "{logged}"
+    );
+    assert_eq!(logged["params"]["type"], 2, "a warning: {logged}");
     server.stop();
 }

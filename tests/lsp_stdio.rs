@@ -228,7 +228,9 @@ fn editor_settings_override_inference_and_reload() {
     std::fs::write(root.join("package.json"), "{}").unwrap();
     let source = "const h = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
     std::fs::write(root.join("db.js"), source).unwrap();
-    let mut server = Server::start_with(&root, json!({"clientType": "python"}));
+    let mut server = Server::builder(&root)
+        .settings(json!({"clientType": "python"}))
+        .start();
     let db = uri(&root, "db.js");
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
     // client type python (from the settings): a connection string is right.
@@ -272,11 +274,9 @@ fn the_log_file_records_the_server_but_no_secret() {
     )
     .unwrap();
     let log_arg = log.to_string_lossy().to_string();
-    let mut server = Server::start_full(
-        &root,
-        Value::Null,
-        &["--log-file", &log_arg, "--log-level", "debug"],
-    );
+    let mut server = Server::builder(&root)
+        .args(&["--log-file", &log_arg, "--log-level", "debug"])
+        .start();
     let logged = server.wait_for(|m| {
         m["method"] == "window/logMessage"
             && m["params"]["message"]
@@ -304,7 +304,9 @@ fn settings_are_pulled_with_workspace_configuration() {
     let source = "const h = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
     std::fs::write(root.join("db.js"), source).unwrap();
     // The client answers workspace/configuration with client-type python.
-    let mut server = Server::start_with(&root, json!({"pull": [{"client-type": "python"}]}));
+    let mut server = Server::builder(&root)
+        .pulled_settings(json!({"client-type": "python"}))
+        .start();
     let db = uri(&root, "db.js");
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
     let diagnostics = server.diagnostics_for(&db, |_| true);
@@ -338,7 +340,7 @@ fn each_workspace_folder_is_analysed_on_its_own() {
     let read_py = "import os\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\n";
     std::fs::write(web.join("db.js"), read_js).unwrap();
     std::fs::write(jobs.join("job.py"), read_py).unwrap();
-    let mut server = Server::start_folders(&[&web, &jobs], Value::Null, &[]);
+    let mut server = Server::builder(&web).folder(&jobs).start();
     let js = uri(&web, "db.js");
     let py = uri(&jobs, "job.py");
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": js, "languageId": "javascript", "version": 1, "text": read_js}}));
@@ -360,12 +362,10 @@ fn a_panicking_handler_is_answered_with_an_error_and_the_server_keeps_serving() 
     let source = "const url = process.env.NEON_POSTGRESQL_CONNECTIONSTRING;\n";
     std::fs::write(root.join("db.js"), source).unwrap();
     let log = root.join("server.log");
-    let mut server = Server::start_env(
-        &[&root],
-        Value::Null,
-        &["--log-file", log.to_str().unwrap()],
-        &[("NEON_LSP_TEST_PANIC", "textDocument/hover")],
-    );
+    let mut server = Server::builder(&root)
+        .args(&["--log-file", log.to_str().unwrap()])
+        .env("NEON_LSP_TEST_PANIC", "textDocument/hover")
+        .start();
     let file = uri(&root, "db.js");
     server.notify(
         "textDocument/didOpen",

@@ -8,7 +8,7 @@
 
 mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::lsp::{Server, uri};
@@ -155,11 +155,9 @@ fn language_server_shows_no_planted_password() {
     let log = dir.path().join("server.log");
     let log_arg = log.to_str().unwrap().to_owned();
     let files = files(dir.path());
-    let mut server = Server::start_full(
-        dir.path(),
-        Value::Null,
-        &["--log-level", "debug", "--log-file", &log_arg],
-    );
+    let mut server = Server::builder(dir.path())
+        .args(&["--log-level", "debug", "--log-file", &log_arg])
+        .start();
     let mut shown = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(dir.path().join(file)).unwrap();

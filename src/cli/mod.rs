@@ -132,31 +132,18 @@ enum ColorChoice {
     Never,
 }
 
-fn parse_target(value: &str) -> Result<Target, String> {
-    Target::from_id(value).ok_or_else(|| {
-        format!(
-            "expected one of: {}",
-            Target::ALL.map(|t| t.id()).join(", ")
-        )
-    })
+// The settings vocabulary's one parser (`config::parse_word`): a flag accepts what
+// neon-lsp.toml and the editor settings accept, with the same "did you mean".
+fn parse_target(value: &str) -> Result<Target, crate::config::UnknownWord> {
+    crate::config::parse_word(value)
 }
 
-pub(crate) fn parse_client_type(value: &str) -> Result<ClientType, String> {
-    ClientType::from_id(value).ok_or_else(|| {
-        format!(
-            "expected one of: {}",
-            ClientType::ALL.map(|c| c.id()).join(", ")
-        )
-    })
+pub(crate) fn parse_client_type(value: &str) -> Result<ClientType, crate::config::UnknownWord> {
+    crate::config::parse_word(value)
 }
 
-fn parse_auth(value: &str) -> Result<AuthType, String> {
-    AuthType::from_id(value).ok_or_else(|| {
-        format!(
-            "expected one of: {}",
-            AuthType::ALL.map(|a| a.id()).join(", ")
-        )
-    })
+fn parse_auth(value: &str) -> Result<AuthType, crate::config::UnknownWord> {
+    crate::config::parse_word(value)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -208,17 +195,13 @@ fn explain(rule: Option<&str>, all: bool) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     };
-    match Rule::from_id(id) {
-        Some(rule) => {
+    match crate::config::parse_word::<Rule>(id) {
+        Ok(rule) => {
             print!("{}", rule.explain());
             ExitCode::SUCCESS
         }
-        None => {
-            let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-            let hint = crate::catalogue::closest(id, ids.iter().copied())
-                .map(|s| format!(" Did you mean {s}?"))
-                .unwrap_or_default();
-            eprintln!("error: unknown rule \"{id}\".{hint} Run `neon-lsp explain` for the list.");
+        Err(error) => {
+            eprintln!("error: {error}");
             ExitCode::from(2)
         }
     }
@@ -398,9 +381,14 @@ fn run_analysis(
                 .map(|f| f.text.as_str())
                 .unwrap_or("");
             let position = LineIndex::new(text).human(text, error.range.start);
+            // As the text reporter writes a finding, under the code the editor shows too.
             eprintln!(
-                "error: {}:{}:{}: {}",
-                error.path, position.line, position.column, error.message
+                "{}:{}:{}: error[{}]: {}",
+                error.path,
+                position.line,
+                position.column,
+                crate::config::ConfigError::CODE,
+                error.message
             );
         }
         ExitCode::from(2)

@@ -3,6 +3,7 @@
 use super::log::Level;
 use super::{Backend, convert, lock, snapshot};
 use crate::analysis::analyse;
+use crate::config::ConfigError;
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
 use std::collections::HashMap;
@@ -74,12 +75,10 @@ impl Backend {
                 return;
             }
         };
-        let diagnostics = match result {
-            Ok(diagnostics) => diagnostics,
-            Err(error) => {
-                // A broken neon-lsp.toml is reported on the file itself.
-                vec![config_diagnostic(error)]
-            }
+        let (diagnostics, config_error) = match result {
+            Ok(diagnostics) => (diagnostics, None),
+            // A broken neon-lsp.toml is reported on the file itself, under its own code.
+            Err(error) => (Vec::new(), Some(error)),
         };
         let mut by_path: HashMap<String, Vec<Diagnostic>> = HashMap::new();
         for diagnostic in diagnostics {
@@ -88,6 +87,10 @@ impl Backend {
                 .or_default()
                 .push(diagnostic);
         }
+        if let Some(error) = &config_error {
+            // Listed (with no rule findings) so it is published now and cleared once fixed.
+            by_path.entry(config_path(error)).or_default();
+        }
         // Convert outside the lock, each file's line index built once.
         let encoding = lock(&self.state)
             .encoding
@@ -95,7 +98,7 @@ impl Backend {
         let mut converted: HashMap<String, Vec<lsp::Diagnostic>> = {
             let mut positions = convert::Positions::new(&texts, encoding);
             let docs = lock(&self.state).docs.clone();
-            by_path
+            let mut converted: HashMap<String, Vec<lsp::Diagnostic>> = by_path
                 .iter()
                 .map(|(path, diagnostics)| {
                     let list = diagnostics
@@ -104,7 +107,13 @@ impl Backend {
                         .collect();
                     (path.clone(), list)
                 })
-                .collect()
+                .collect();
+            if let Some(error) = &config_error {
+                let path = config_path(error);
+                let diagnostic = config_diagnostic(error, positions.range(&path, error.range));
+                converted.entry(path).or_default().push(diagnostic);
+            }
+            converted
         };
         let to_publish = {
             let mut state = lock(&self.state);
@@ -151,19 +160,25 @@ impl Backend {
     }
 }
 
-fn config_diagnostic(error: crate::config::ConfigError) -> Diagnostic {
-    Diagnostic {
-        rule: crate::rules::Rule::EnvSyntax,
-        severity: crate::diagnostic::Severity::Error,
-        path: if error.path.is_empty() {
-            crate::workspace::CONFIG_FILE_NAME.to_string()
-        } else {
-            error.path
-        },
-        range: error.range,
-        message: format!("neon-lsp.toml: {}", error.message),
-        fixes: Vec::new(),
-        related: Vec::new(),
-        omitted: 0,
+/// Where a neon-lsp.toml error is shown: the file, or neon-lsp.toml at the root for one that
+/// names no file (options that do not fit together).
+fn config_path(error: &ConfigError) -> String {
+    if error.path.is_empty() {
+        crate::workspace::CONFIG_FILE_NAME.to_string()
+    } else {
+        error.path.clone()
+    }
+}
+
+/// A neon-lsp.toml error in the editor: code `config` (not a rule, so no rule level or
+/// suppression turns it off), the message the command line prints too.
+fn config_diagnostic(error: &ConfigError, range: lsp::Range) -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        range,
+        severity: Some(lsp::DiagnosticSeverity::ERROR),
+        code: Some(lsp::NumberOrString::String(ConfigError::CODE.to_string())),
+        source: Some("neon-lsp".to_string()),
+        message: error.message.clone(),
+        ..Default::default()
     }
 }

@@ -2,8 +2,9 @@
 //! initialized (file watchers, the first settings pull, the first scan).
 
 use super::log::Level;
+use super::settings::EditorSettings;
 use super::{Backend, Root, commands, docs, documents::watched_globs, lock};
-use crate::analysis::Options;
+
 use crate::text::PositionEncoding;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,17 +42,17 @@ impl Backend {
         } else {
             (PositionEncoding::Utf16, lsp::PositionEncodingKind::UTF16)
         };
-        let options = match &params.initialization_options {
-            Some(settings) => self.read_settings(settings).await.unwrap_or_default(),
-            None => Options::default(),
+        let settings = match &params.initialization_options {
+            Some(settings) => self.read_settings(settings).await,
+            None => None,
         };
-        let docs_url = params
-            .initialization_options
+        let options = settings
             .as_ref()
-            .and_then(|o| o.get("docsUrl").or_else(|| o.get("docs-url")))
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned);
+            .map(EditorSettings::options)
+            .unwrap_or_default();
+        let docs_url = settings
+            .and_then(|settings| settings.docs_url)
+            .filter(|url| !url.is_empty());
         let docs = match docs_url {
             Some(template) => docs::RuleDocs::from_template(&template),
             None => tokio::task::spawn_blocking(|| {

@@ -36,7 +36,7 @@ mod task;
 use documents::snapshot;
 use log::Logger;
 pub use log::{Level as LogLevel, LogOptions};
-pub use settings::SETTING_KEYS;
+pub use settings::{EditorSettings, SETTING_KEYS};
 
 use crate::analysis::Options;
 use crate::diagnostic::Diagnostic;

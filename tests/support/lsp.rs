@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -24,90 +24,113 @@ pub struct Server {
     pub initialized: Value,
 }
 
-impl Server {
-    pub fn start(root: &Path) -> Server {
-        Server::start_with(root, Value::Null)
+/// How a test starts its server: `Server::builder(root)` then what differs from the defaults,
+/// then [`Builder::start`]. The defaults: one workspace folder, no initializationOptions, no
+/// `workspace/configuration` support, UTF-16 positions, progress and dynamic file watchers.
+pub struct Builder {
+    folders: Vec<PathBuf>,
+    initialization_options: Value,
+    pulled_settings: Option<Value>,
+    args: Vec<String>,
+    environment: Vec<(String, String)>,
+    capabilities: Value,
+}
+
+impl Builder {
+    /// Another workspace folder (multi-root workspaces).
+    pub fn folder(mut self, folder: &Path) -> Builder {
+        self.folders.push(folder.to_path_buf());
+        self
     }
 
-    pub fn start_with(root: &Path, initialization_options: Value) -> Server {
-        Server::start_full(root, initialization_options, &[])
+    /// The editor settings sent as initializationOptions.
+    pub fn settings(mut self, settings: Value) -> Builder {
+        self.initialization_options = settings;
+        self
     }
 
-    pub fn start_full(root: &Path, initialization_options: Value, args: &[&str]) -> Server {
-        Server::start_folders(&[root], initialization_options, args)
+    /// The client answers `workspace/configuration` (and says so in its capabilities) with
+    /// these settings; initializationOptions stay empty, as in VS Code.
+    pub fn pulled_settings(mut self, settings: Value) -> Builder {
+        self.pulled_settings = Some(settings);
+        self
     }
 
-    pub fn start_folders(
-        folders: &[&Path],
-        initialization_options: Value,
-        args: &[&str],
-    ) -> Server {
-        Server::start_env(folders, initialization_options, args, &[])
+    /// Arguments after `neon-lsp serve` (e.g. `--log-file`).
+    pub fn args(mut self, args: &[&str]) -> Builder {
+        self.args.extend(args.iter().map(|arg| (*arg).to_owned()));
+        self
     }
 
-    pub fn start_env(
-        folders: &[&Path],
-        initialization_options: Value,
-        args: &[&str],
-        environment: &[(&str, &str)],
-    ) -> Server {
-        Server::start_capable(
-            folders,
-            initialization_options,
-            args,
-            environment,
-            json!({}),
-        )
+    /// An environment variable of the server process.
+    pub fn env(mut self, key: &str, value: &str) -> Builder {
+        self.environment.push((key.to_owned(), value.to_owned()));
+        self
     }
 
-    /// Like [`Server::start_env`], with `capabilities`' top-level members (e.g. `window`) added
-    /// to the client capabilities the test client declares.
-    pub fn start_capable(
-        folders: &[&Path],
-        initialization_options: Value,
-        args: &[&str],
-        environment: &[(&str, &str)],
-        capabilities: Value,
-    ) -> Server {
-        let extra_capabilities = capabilities;
-        let root = folders[0];
-        let mut server = Server::launch(args, environment);
-        let configuration = initialization_options
-            .get("pull")
-            .cloned()
-            .unwrap_or(json!([null]));
-        let pulls = initialization_options.get("pull").is_some();
-        let mut capabilities = if pulls {
-            json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}}})
-        } else {
-            json!({"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}, "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}})
-        };
-        if let Some(extra) = extra_capabilities.as_object() {
+    /// Top-level members (e.g. `window`) that replace the defaults of the client capabilities.
+    pub fn capabilities(mut self, capabilities: Value) -> Builder {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// Starts the server, sends `initialize` and `initialized`.
+    pub fn start(self) -> Server {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let environment: Vec<(&str, &str)> = self
+            .environment
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        let mut server = Server::launch(&args, &environment);
+        let mut capabilities = json!({
+            "general": {"positionEncodings": ["utf-16"]},
+            "window": {"workDoneProgress": true},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        });
+        if let Some(settings) = self.pulled_settings {
+            capabilities["workspace"]["configuration"] = json!(true);
+            server.configuration = json!([settings]);
+        }
+        if let Some(extra) = self.capabilities.as_object() {
             for (key, value) in extra {
                 capabilities[key] = value.clone();
             }
         }
-        let initialization_options = if pulls {
-            Value::Null
-        } else {
-            initialization_options
-        };
-        server.configuration = configuration;
-        let uri = uri(root, "");
+        let root = &self.folders[0];
         let result = server.request(
             "initialize",
             json!({
                 "processId": null,
-                "rootUri": uri,
-                "workspaceFolders": folders.iter().map(|f| json!({"uri": self::uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
+                "rootUri": uri(root, ""),
+                "workspaceFolders": self.folders.iter().map(|f| json!({"uri": uri(f, ""), "name": "fixture"})).collect::<Vec<_>>(),
                 "capabilities": capabilities,
-                "initializationOptions": initialization_options
+                "initializationOptions": self.initialization_options
             }),
         );
         assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
         server.initialized = result;
         server.notify("initialized", json!({}));
         server
+    }
+}
+
+impl Server {
+    /// A server on `root` with the defaults ([`Builder`]).
+    pub fn start(root: &Path) -> Server {
+        Server::builder(root).start()
+    }
+
+    /// A server on `root` with what the test sets ([`Builder`]).
+    pub fn builder(root: &Path) -> Builder {
+        Builder {
+            folders: vec![root.to_path_buf()],
+            initialization_options: Value::Null,
+            pulled_settings: None,
+            args: Vec::new(),
+            environment: Vec::new(),
+            capabilities: json!({}),
+        }
     }
 
     /// Starts `neon-lsp serve` without initializing it (tests of the lifecycle itself).
