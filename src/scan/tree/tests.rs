@@ -432,6 +432,44 @@ fn prefiltered_cost() {
         let _ = crate::scan::scan_regex(*language, text);
     }
     let regex = started.elapsed();
+    // The gate: which files keep the regex scanner's answer, and what the tree would have
+    // found in them that a rule reads (values, platform paths, env reads).
+    let (mut gated, mut gated_bytes) = (0usize, 0usize);
+    for (language, text) in &relevant {
+        let dialect = if *language == Language::Python {
+            super::Dialect::Python
+        } else {
+            super::Dialect::JavaScriptOrTypeScript
+        };
+        let quick = crate::scan::scan_regex(*language, text);
+        if super::needs_tree(*language, text, &quick) || text.len() > super::MAX_TREE_BYTES {
+            continue;
+        }
+        gated += 1;
+        gated_bytes += text.len();
+        let full = super::scan_tree(dialect, *language, text);
+        if !full.values.is_empty() || full.platform.is_some() || !full.env_refs.is_empty() {
+            let lost: Vec<String> = full
+                .values
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        &text[v.range.start..v.range.end],
+                        v.kind,
+                        v.origin,
+                        v.role
+                    )
+                })
+                .collect();
+            eprintln!(
+                "lost by the gate: refs {} platform {} values {lost:?}",
+                full.env_refs.len(),
+                full.platform.is_some()
+            );
+        }
+    }
+    eprintln!("gate: {gated} files ({gated_bytes} bytes) keep the regex scan");
     eprintln!(
         "{files} files, {bytes} bytes; {} pass the prefilter ({relevant_bytes} bytes): syntax trees {tree:?} (parse alone {parse:?}, C at -O3), regex {regex:?} (debug build)",
         relevant.len()
