@@ -177,6 +177,32 @@ pub(crate) fn minimal_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<
         .collect()
 }
 
+/// The findings of `rule` when the files `(path, text)` are analysed: what the rules' fix tests
+/// start from.
+#[cfg(test)]
+pub(crate) fn findings_of(
+    rule: crate::rules::Rule,
+    files: &[(&str, &str)],
+) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::workspace::{GitState, Workspace, WorkspaceFile};
+    let workspace = Workspace {
+        files: files
+            .iter()
+            .map(|(path, text)| WorkspaceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+                git: GitState::Untracked,
+                lossy: false,
+            })
+            .collect(),
+    };
+    crate::analysis::analyse(&workspace, &crate::analysis::Options::default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.rule == rule)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

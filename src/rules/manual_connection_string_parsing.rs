@@ -311,27 +311,10 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod fix_tests {
-    use crate::analysis::{Options, analyse};
     use crate::diagnostic::Applicability;
-    use crate::workspace::{GitState, Workspace, WorkspaceFile};
 
     fn findings(files: &[(&str, &str)]) -> Vec<crate::diagnostic::Diagnostic> {
-        let workspace = Workspace {
-            files: files
-                .iter()
-                .map(|(path, text)| WorkspaceFile {
-                    path: (*path).to_owned(),
-                    text: (*text).to_owned(),
-                    git: GitState::Untracked,
-                    lossy: false,
-                })
-                .collect(),
-        };
-        analyse(&workspace, &Options::default())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|d| d.rule == crate::rules::Rule::ManualConnectionStringParsing)
-            .collect()
+        crate::rules::fixes::findings_of(crate::rules::Rule::ManualConnectionStringParsing, files)
     }
 
     /// Why a chain that indexes into the split pairs gets a note and no rewrite: two strings

@@ -225,28 +225,15 @@ fn fix(path: &str, language: scan::Language, call: &scan::Call) -> Fix {
 
 #[cfg(test)]
 mod fix_tests {
-    use crate::analysis::{Options, analyse};
-    use crate::workspace::{GitState, Workspace, WorkspaceFile};
-
     /// The file after the first fix of each secret-logged finding.
     fn fixed(path: &str, manifest: (&str, &str), code: &str) -> String {
-        let workspace = Workspace {
-            files: [manifest, (path, code)]
-                .iter()
-                .map(|(path, text)| WorkspaceFile {
-                    path: (*path).to_owned(),
-                    text: (*text).to_owned(),
-                    git: GitState::Untracked,
-                    lossy: false,
-                })
-                .collect(),
-        };
-        let mut edits: Vec<crate::diagnostic::FileEdit> = analyse(&workspace, &Options::default())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|d| d.rule == crate::rules::Rule::SecretLogged)
-            .flat_map(|d| d.fixes[0].edits.clone())
-            .collect();
+        let mut edits: Vec<crate::diagnostic::FileEdit> = crate::rules::fixes::findings_of(
+            crate::rules::Rule::SecretLogged,
+            &[manifest, (path, code)],
+        )
+        .into_iter()
+        .flat_map(|d| d.fixes[0].edits.clone())
+        .collect();
         assert!(!edits.is_empty(), "no secret-logged finding in {code}");
         edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
         let mut text = code.to_owned();
