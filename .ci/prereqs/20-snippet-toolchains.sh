@@ -8,6 +8,6 @@ apt_install php-cli php-pgsql ruby ruby-pg libpostgresql-jdbc-java golang-go gol
 command -v javac >/dev/null || apt_install default-jdk-headless
 python3 -c "import psycopg2, azure.identity, django" 2>/dev/null \
   || python3 -m pip install --quiet psycopg2-binary azure-identity Django
-if [ ! -d tests/toolchains/node/node_modules/pg ] || [ ! -d tests/toolchains/node/node_modules/@azure/identity ]; then
+if [ ! -d tests/toolchains/node/node_modules/pg ] || [ ! -d tests/toolchains/node/node_modules/@azure/identity ] || [ ! -d tests/toolchains/node/node_modules/typescript ]; then
   (cd tests/toolchains/node && npm ci --no-audit --no-fund --silent)
 fi

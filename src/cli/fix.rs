@@ -2,7 +2,8 @@
 //! (`--unsafe-fixes`: the unsafe ones too; `--diff`: prints what would change, writes nothing).
 //!
 //! The first applicable fix of each diagnostic (later ones are alternatives): the first
-//! [`Applicability::Safe`] one, or with `--unsafe-fixes` the first one of any kind. A diagnostic
+//! [`Applicability::Safe`] one, or with `--unsafe-fixes` the first one of any kind for an error
+//! or warning (a hint's unsafe fix, such as removing an unused .env variable, stays an offer). A diagnostic
 //! whose fixes are all unsafe is listed with its fix's title, so nothing is skipped silently. A fix is applied whole or not at all: when one of its edits overlaps an edit
 //! already taken, the whole fix is skipped and said so. Files are written atomically (a
 //! temporary file in the same directory, then a rename that keeps the permissions), and only
@@ -54,8 +55,12 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
     let mut outcome = FixOutcome::default();
     let mut candidates: Vec<&Fix> = Vec::new();
     for diagnostic in &report.diagnostics {
+        // `--unsafe-fixes` is for problems: a hint's unsafe fix (removing an unused .env
+        // variable) is an offer the editor shows, never applied in bulk.
+        let problem = diagnostic.severity >= crate::diagnostic::Severity::Warning;
         let usable = |fix: &&Fix| {
-            !fix.edits.is_empty() && (mode.unsafe_fixes || fix.applicability == Applicability::Safe)
+            !fix.edits.is_empty()
+                && (fix.applicability == Applicability::Safe || (mode.unsafe_fixes && problem))
         };
         match diagnostic.fixes.iter().find(usable) {
             Some(fix) => candidates.push(fix),
@@ -546,6 +551,45 @@ mod tests {
             "Overlapping: changes the same text as another fix in src/db.js at line 1, which is applied now; run `neon-lsp check --fix` again to apply this one if its finding remains"
         );
         assert!(leftovers(dir.path()).is_empty());
+    }
+
+    /// `--unsafe-fixes` applies unsafe fixes of problems only: removing an unused variable (a
+    /// hint) may delete a value someone needs, so it stays an offer in the editor.
+    #[test]
+    fn unsafe_fixes_leave_hints_alone() {
+        let text = "NEON_POSTGRESQL_SSL=true\nNEON_POSTGRES_HOST=x\n";
+        let (dir, sources) = setup(&[(".env", text)]);
+        let mut hint = fix(
+            "Remove NEON_POSTGRESQL_SSL",
+            vec![edit(".env", 0, 25, "")],
+            Applicability::Unsafe,
+        );
+        hint.rule = Rule::UnusedEnvVariable;
+        hint.severity = crate::diagnostic::Severity::Hint;
+        let problem = fix(
+            "Use NEON_POSTGRESQL_HOST",
+            vec![edit(".env", 25, 43, "NEON_POSTGRESQL_HOST")],
+            Applicability::Unsafe,
+        );
+        let report = Report {
+            diagnostics: vec![hint, problem],
+            sources,
+            ..Report::default()
+        };
+        let outcome = run(
+            dir.path(),
+            &report,
+            FixMode {
+                unsafe_fixes: true,
+                diff_only: false,
+            },
+        );
+        assert_eq!(outcome.applied, 1);
+        assert_eq!(
+            read(&dir, ".env"),
+            "NEON_POSTGRESQL_SSL=true\nNEON_POSTGRESQL_HOST=x\n"
+        );
+        assert!(outcome.unsafe_skipped.is_empty(), "{outcome:?}");
     }
 
     #[test]

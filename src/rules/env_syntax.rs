@@ -65,7 +65,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             if !finding.rejects {
                 diagnostic.severity = Severity::Warning;
             }
-            if let Some(fix) = fix_line(file.path, file.text, finding.range.start) {
+            if let Some(fix) = fix_line(file.path, file.text, env, finding.range.start) {
                 diagnostic = diagnostic.with_fix(fix);
             }
             out.push(diagnostic);
@@ -128,7 +128,7 @@ const LOADERS: [Loader; 8] = [
 /// line means ([`DOCUMENTATION`]). Safe only when the new line parses, under every loader, with
 /// no finding and to the value meant. The value may be a password: the edit's display text is
 /// masked.
-fn fix_line(path: &str, text: &str, at: usize) -> Option<Fix> {
+fn fix_line(path: &str, text: &str, env: &EnvFile, at: usize) -> Option<Fix> {
     let (line, terminated) = crate::rules::fixes::line_at(text, at);
     let raw = &text[line.start..line.end];
     let ending = if terminated { "" } else { "\n" };
@@ -139,8 +139,8 @@ fn fix_line(path: &str, text: &str, at: usize) -> Option<Fix> {
         None => (format!("# {raw}"), false),
     };
     new_line.push_str(ending);
+    let parsed = crate::dotenv::parse(&new_line);
     if safe {
-        let parsed = crate::dotenv::parse(&new_line);
         safe = parsed.errors.is_empty()
             && LOADERS
                 .iter()
@@ -149,13 +149,63 @@ fn fix_line(path: &str, text: &str, at: usize) -> Option<Fix> {
     if new_line == raw {
         return None;
     }
-    let edits = crate::rules::fixes::minimal_edits(path, line.start, raw, &new_line);
+    let mut edits = crate::rules::fixes::minimal_edits(path, line.start, raw, &new_line);
+    let mut also = Vec::new();
+    // A quote this line opens and a later `KEY=…` line closes: once this line is closed, that
+    // line is read alone, and its stray quote must go too.
+    if let Some((closing, stray)) = closing_line(text, line) {
+        let closing_raw = &text[closing.start..closing.end];
+        let mut unquoted = closing_raw.to_owned();
+        unquoted.remove(stray - closing.start);
+        if let Some((rewritten, _)) = rewrite_line(&unquoted) {
+            edits.extend(crate::rules::fixes::minimal_edits(
+                path,
+                closing.start,
+                closing_raw,
+                &rewritten,
+            ));
+            safe = false;
+            also.push("and the later line that closed its quote".to_owned());
+        }
+    }
+    // The rewritten line defines its key again: the other definitions are commented out, so
+    // no loader has two values to choose from (they disagree on which one wins).
+    if let Some(key) = parsed.entries.first().map(|entry| entry.key.as_str()) {
+        let others: Vec<&crate::dotenv::EnvEntry> = env
+            .entries
+            .iter()
+            .filter(|entry| entry.key == key && !line.contains(entry.entry_range.start))
+            .filter(|entry| !text[entry.entry_range.start..entry.entry_range.end].contains('\n'))
+            .collect();
+        for entry in &others {
+            edits.push(crate::diagnostic::FileEdit::new(
+                path,
+                crate::text::TextRange::empty(entry.entry_range.start),
+                "# ",
+            ));
+        }
+        if let Some(first) = others.first() {
+            safe = false;
+            also.push(format!(
+                "and comment out {key}'s other definition on line {}",
+                first.line + 1
+            ));
+        }
+    }
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let title = if safe {
+        "Quote the value so every loader reads it as written".to_owned()
+    } else {
+        let mut title = "Rewrite the line in quoting every loader reads alike".to_owned();
+        for part in &also {
+            title.push(' ');
+            title.push_str(part);
+        }
+        title.push_str(" (review the value)");
+        title
+    };
     Some(Fix {
-        title: if safe {
-            "Quote the value so every loader reads it as written".to_owned()
-        } else {
-            "Rewrite the line in quoting every loader reads alike (review the value)".to_owned()
-        },
+        title,
         edits,
         applicability: if safe {
             Applicability::Safe
@@ -163,6 +213,62 @@ fn fix_line(path: &str, text: &str, at: usize) -> Option<Fix> {
             Applicability::Unsafe
         },
     })
+}
+
+/// When the line `line` of `text` opens a quote it does not close and a later line that
+/// looks like an entry of its own (`KEY=…`) holds the quote loaders close it with: that line's
+/// range and the offset of the stray quote in it (its last unescaped one).
+fn closing_line(
+    text: &str,
+    line: crate::text::TextRange,
+) -> Option<(crate::text::TextRange, usize)> {
+    let raw = &text[line.start..line.end];
+    let (_, value) = raw.split_once('=')?;
+    let value = value.trim_start();
+    let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    if !unescaped_quotes(&value[1..], quote).is_empty() {
+        return None;
+    }
+    let mut at = line.end;
+    while let Some(newline) = text[at..].find('\n') {
+        let (next, _) = crate::rules::fixes::line_at(text, at + newline + 1);
+        at = next.end;
+        let next_raw = &text[next.start..next.end];
+        let quotes = unescaped_quotes(next_raw, quote);
+        let Some(last) = quotes.last() else {
+            continue;
+        };
+        let looks_like_entry = next_raw.split_once('=').is_some_and(|(key, _)| {
+            let key = key.trim().trim_start_matches("export ").trim();
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        });
+        // Alone, the line must be broken: one that parses by itself (its own quotes closed)
+        // is read right once this line is closed.
+        if !looks_like_entry || crate::dotenv::parse(next_raw).errors.is_empty() {
+            return None;
+        }
+        return Some((next, next.start + last));
+    }
+    None
+}
+
+/// Offsets of the unescaped `quote` characters in `text` (`\"` is an escape in double quotes).
+fn unescaped_quotes(text: &str, quote: char) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut escaped = false;
+    for (at, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quote == '"' {
+            escaped = true;
+        } else if c == quote {
+            found.push(at);
+        }
+    }
+    found
 }
 
 /// `raw` (one line) rewritten: the new text and whether the rewrite is certain to mean what the
@@ -234,6 +340,12 @@ fn meant_value(value: &str) -> (String, Option<&str>, bool, bool) {
                 let inner = value[1..].trim_end();
                 return (inner.to_owned(), None, expands, !inner.contains('\\'));
             }
+            let (content, repaired) = if expands {
+                repair_references(&content)
+            } else {
+                (content, false)
+            };
+            let plain = plain && !repaired;
             let rest = rest.trim();
             if rest.is_empty() {
                 return (content, None, expands, plain && pieces == 1);
@@ -249,9 +361,11 @@ fn meant_value(value: &str) -> (String, Option<&str>, bool, bool) {
                 Some(at) => (value[..at].trim_end(), Some(value[at..].trim_start())),
                 None => (value, None),
             };
-            let sure =
-                !value.contains(['\\', '"', '\'']) && !value.contains("${") || well_braced(value);
-            (braced(value), comment, true, sure)
+            let (repaired, changed) = repair_references(value);
+            let sure = !changed
+                && (!value.contains(['\\', '"', '\'']) && !value.contains("${")
+                    || well_braced(value));
+            (braced(&repaired), comment, true, sure)
         }
     }
 }
@@ -311,6 +425,68 @@ fn shell_word(value: &str) -> (String, usize, &str, bool) {
     (word, pieces, "", true)
 }
 
+/// Every `${…}` of `value` made a reference every expanding loader reads alike, and whether
+/// one changed: `${NAME-default}` (and `:=`, `=`) becomes `${NAME:-default}`; a default that
+/// is itself a reference cannot be written inside `${…}` for python-dotenv, so only `${NAME}`
+/// stays; other text between the name and `}` (`${NAME!}`) is dropped; an unclosed `${NAME`
+/// is closed after the name (`${A${B}` → `${A}${B}`); `${}` is dropped. Each of these is what
+/// the loaders read today (an empty value) or the nearest reference to what the line says, so
+/// the fix is offered for review.
+fn repair_references(value: &str) -> (String, bool) {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    let mut changed = false;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let body = &rest[at + 2..];
+        let name_len = body
+            .char_indices()
+            .find(|&(index, c)| {
+                !(c == '_' || c.is_ascii_alphabetic() || (index > 0 && c.is_ascii_digit()))
+            })
+            .map_or(body.len(), |(index, _)| index);
+        let name = &body[..name_len];
+        let after = &body[name_len..];
+        let close = after.find('}');
+        let next_open = after.find("${");
+        let reference = |out: &mut String| {
+            if !name.is_empty() {
+                out.push_str("${");
+                out.push_str(name);
+                out.push('}');
+            }
+        };
+        match close {
+            Some(close) if next_open.is_none_or(|open| open > close) => {
+                let inner = &after[..close];
+                let default = [":-", ":=", "-", "="]
+                    .iter()
+                    .find_map(|op| inner.strip_prefix(op).map(|d| (*op, d)));
+                match default {
+                    _ if name.is_empty() => changed = true,
+                    None if inner.is_empty() => reference(&mut out),
+                    Some((op, default)) if !default.contains('$') => {
+                        out.push_str(&format!("${{{name}:-{default}}}"));
+                        changed |= op != ":-";
+                    }
+                    _ => {
+                        reference(&mut out);
+                        changed = true;
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                reference(&mut out);
+                changed = true;
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, changed)
+}
+
 /// `$NAME_X` → `${NAME_X}`: every loader that expands reads the braced form the same way.
 fn braced(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 4);
@@ -365,7 +541,7 @@ mod fix_tests {
 
     fn fixed(line: &str) -> Option<(String, Applicability)> {
         let text = format!("{line}\nNEXT=1\n");
-        let fix = fix_line(".env", &text, 0)?;
+        let fix = fix_line(".env", &text, &crate::dotenv::parse(&text), 0)?;
         let mut new = text.clone();
         for edit in fix.edits.iter().rev() {
             new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
@@ -395,6 +571,20 @@ mod fix_tests {
             ("MY-KEY=1", "MY_KEY='1'", Unsafe),
             ("JUST A LINE", "# JUST A LINE", Unsafe),
             ("K=\"a\\tb\"", "K=\"a\\\\tb\"", Unsafe),
+            // Malformed `${…}`: the nearest reference every expanding loader reads.
+            (
+                "UPLOAD_DIR=${MEDIA_ROOT!}",
+                "UPLOAD_DIR=\"${MEDIA_ROOT}\"",
+                Unsafe,
+            ),
+            ("P=${ABC-$APP_ENV}", "P=\"${ABC}\"", Unsafe),
+            ("P=${ABC-dev}/x", "P=\"${ABC:-dev}/x\"", Unsafe),
+            (
+                "M=${SHORTENER${APP_ENV}",
+                "M=\"${SHORTENER}${APP_ENV}\"",
+                Unsafe,
+            ),
+            ("M=\"a${}b\"", "M='ab'", Unsafe),
         ];
         for (line, expected, applicability) in table {
             let (new_text, got) = fixed(line).unwrap_or_else(|| panic!("no fix for {line}"));
@@ -403,10 +593,48 @@ mod fix_tests {
         }
     }
 
+    fn apply(text: &str, at: usize) -> (String, Fix) {
+        let fix = fix_line(".env", text, &crate::dotenv::parse(text), at).unwrap();
+        let mut new = text.to_owned();
+        for edit in fix.edits.iter().rev() {
+            new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        }
+        (new, fix)
+    }
+
+    #[test]
+    fn a_later_line_that_closed_the_quote_is_rewritten_too() {
+        let text =
+            "MOTD=\"Metrics collector\nALERT_EMAIL=ops@example.com\nFOOTER=see you soon\"\nX=1\n";
+        let (new, fix) = apply(text, 5);
+        assert_eq!(
+            new,
+            "MOTD='Metrics collector'\nALERT_EMAIL=ops@example.com\nFOOTER='see you soon'\nX=1\n"
+        );
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        // A multi-line value whose last line is no entry of its own is left to the review.
+        let text = "MOTD=\"Metrics\ncollector\"\n";
+        let (new, _) = apply(text, 5);
+        assert_eq!(new, "MOTD='Metrics'\ncollector\"\n");
+        // A later line that parses alone keeps its own quotes.
+        let text = "A=\"x\nB=\"y\"\n";
+        let (new, _) = apply(text, 2);
+        assert_eq!(new, "A='x'\nB=\"y\"\n");
+    }
+
+    #[test]
+    fn another_definition_of_the_key_is_commented_out() {
+        let text = "LOG_LEVEL=info\nNAME=x\nLOG_LEVEL='debug\n";
+        let (new, fix) = apply(text, 24);
+        assert_eq!(new, "# LOG_LEVEL=info\nNAME=x\nLOG_LEVEL='debug'\n");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert!(fix.title.contains("line 1"), "{}", fix.title);
+    }
+
     #[test]
     fn the_value_is_masked_where_it_is_shown() {
         let text = "NEON_POSTGRESQL_PASSWORD=\"npg_Xyz123example\n";
-        let fix = fix_line(".env", text, 0).unwrap();
+        let fix = fix_line(".env", text, &crate::dotenv::parse(text), 0).unwrap();
         assert!(!fix.edits.is_empty());
         for edit in &fix.edits {
             assert!(!edit.shown_text().contains("Xyz"), "{edit:?}");

@@ -122,6 +122,38 @@ pub(crate) fn add_contradiction_notes(
     );
 }
 
+/// The byte range of lines `start..end` (0-based, end exclusive) of `text`.
+pub(crate) fn line_range(text: &str, start: usize, end: usize) -> TextRange {
+    let line_start = |n: usize| {
+        if n == 0 {
+            0
+        } else {
+            text.match_indices('\n')
+                .nth(n - 1)
+                .map_or(text.len(), |(at, _)| at + 1)
+        }
+    };
+    TextRange::new(line_start(start), line_start(end.max(start)))
+}
+
+/// The edit that gives the file `path` the import `statement` (`import os`, `import "os"`),
+/// merged into its own imports by [`crate::snippet::place`] — after a module docstring,
+/// `from __future__` or the package clause, never a duplicate. `None` when the file has it or
+/// is not of `client_type`'s language.
+pub(crate) fn import_edit(
+    path: &str,
+    text: &str,
+    client_type: crate::catalogue::ClientType,
+    statement: &str,
+) -> Option<FileEdit> {
+    let edit = crate::snippet::place::add_imports(path, client_type, text, &[statement]).ok()??;
+    Some(FileEdit::new(
+        path,
+        line_range(text, edit.start, edit.end),
+        edit.text,
+    ))
+}
+
 /// The edits that turn `old` (the text at `at` in the file) into `new`, as small as a
 /// character diff makes them: unchanged text — a password kept as it was — appears in no edit,
 /// so no output that shows an edit (a code action, a diff, JSON) carries it.
@@ -142,6 +174,32 @@ pub(crate) fn minimal_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<
                 new_chars[op.new_range()].iter().collect::<String>(),
             )
         })
+        .collect()
+}
+
+/// The findings of `rule` when the files `(path, text)` are analysed: what the rules' fix tests
+/// start from.
+#[cfg(test)]
+pub(crate) fn findings_of(
+    rule: crate::rules::Rule,
+    files: &[(&str, &str)],
+) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::workspace::{GitState, Workspace, WorkspaceFile};
+    let workspace = Workspace {
+        files: files
+            .iter()
+            .map(|(path, text)| WorkspaceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+                git: GitState::Untracked,
+                lossy: false,
+            })
+            .collect(),
+    };
+    crate::analysis::analyse(&workspace, &crate::analysis::Options::default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.rule == rule)
         .collect()
 }
 
@@ -176,6 +234,43 @@ mod tests {
             text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
         }
         assert_eq!(text, format!("0123456789{new}"));
+    }
+
+    #[test]
+    fn imports_go_after_docstrings_and_the_package_clause() {
+        use crate::catalogue::ClientType;
+        let apply = |text: &str, client, statement| {
+            let edit = import_edit("app.py", text, client, statement);
+            let mut new = text.to_owned();
+            if let Some(edit) = edit {
+                new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+            }
+            new
+        };
+        let text = "\"\"\"Seeds the\ncatalogue.\"\"\"\n\nfrom __future__ import annotations\n\nimport psycopg2\n\nconn = 1\n";
+        let new = apply(text, ClientType::Python, "import os");
+        assert!(
+            new.contains("from __future__ import annotations\n\nimport psycopg2\nimport os\n"),
+            "{new}"
+        );
+        let text = "import os\nx = 1\n";
+        assert_eq!(apply(text, ClientType::Python, "import os"), text);
+        let go = |text: &str| {
+            let edit = import_edit("main.go", text, ClientType::Go, "import \"os\"").unwrap();
+            let mut new = text.to_owned();
+            new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+            new
+        };
+        let new = go("package main\n\nimport (\n\t\"database/sql\"\n)\n\nfunc main() {}\n");
+        assert!(new.contains("\"os\""), "{new}");
+        assert_eq!(new.matches("import").count(), 1, "{new}");
+        let new = go("package main\n\nfunc main() {}\n");
+        assert!(
+            new.starts_with("package main\n\nimport (\n\t\"os\"\n)\n\nfunc"),
+            "{new}"
+        );
+        assert_eq!(line_range("a\nb\nc", 1, 2), TextRange::new(2, 4));
+        assert_eq!(line_range("a\nb\n", 2, 2), TextRange::new(4, 4));
     }
 
     #[test]

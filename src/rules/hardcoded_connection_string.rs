@@ -64,7 +64,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             crate::catalogue::Target::AzurePostgresql
         };
-        out.push(match fix(context, &value, target) {
+        out.push(match fix(context, &value, target, &params) {
             Some(fix) => diagnostic.with_fix(fix),
             None => diagnostic,
         });
@@ -81,6 +81,7 @@ fn fix(
     context: &Context,
     value: &values::ConnectionValue,
     target: crate::catalogue::Target,
+    params: &crate::connstr::ConnectionParams,
 ) -> Option<Fix> {
     use crate::catalogue::Field;
     use crate::scan::Language;
@@ -167,15 +168,18 @@ fn fix(
         literal.range
     };
     let mut edits = Vec::new();
-    if language == Language::Python
-        && !file.text.contains("import os\n")
-        && !file.text.contains("import os\r\n")
+    // The module the read needs, merged into the file's imports (after a docstring or
+    // `from __future__`, into Go's import block).
+    let import = match language {
+        Language::Python => Some((crate::catalogue::ClientType::Python, "import os")),
+        Language::Go => Some((crate::catalogue::ClientType::Go, "import \"os\"")),
+        _ => None,
+    };
+    if let Some((client_type, statement)) = import
+        && let Some(edit) =
+            crate::rules::fixes::import_edit(file.path, file.text, client_type, statement)
     {
-        edits.push(FileEdit::new(
-            file.path,
-            crate::text::TextRange::empty(0),
-            "import os\n",
-        ));
+        edits.push(edit);
     }
     edits.push(FileEdit::new(file.path, replaced, read));
     let env_file = connection
@@ -209,7 +213,40 @@ fn fix(
                 (path, 0, "")
             }
         };
-        let line = format!("{lead}{name}='{}'\n", value.value.replace('\'', ""));
+        // In the format Service Connector sets this variable in for the client type (a URI
+        // literal becomes Python's key-value string), unless converting changes where the
+        // driver connects.
+        // With no connection yet, the client type the file's language implies (the one the
+        // new .env will be checked against unless a manifest says otherwise).
+        let variable = connection
+            .and_then(|c| c.variable(&name))
+            .cloned()
+            .or_else(|| {
+                let client = crate::infer::client_type_from_language(language)?;
+                crate::catalogue::variables(
+                    target,
+                    client,
+                    crate::catalogue::AuthType::Secret,
+                    None,
+                )
+                .ok()?
+                .into_iter()
+                .find(|v| v.name == name)
+            });
+        let expected = variable
+            .as_ref()
+            .and_then(|v| values::format_of(v.entry.format));
+        let rendered = match (expected, variable.as_ref().map(|v| v.entry.format)) {
+            (Some(expected), _) if params.conversion_hazard(expected).is_some() => {
+                value.value.to_owned()
+            }
+            (Some(_), Some(crate::catalogue::ValueFormat::KeyValue(keys))) => {
+                params.render_key_value_ordered(keys)
+            }
+            (Some(expected), _) => params.render(expected),
+            (None, _) => value.value.to_owned(),
+        };
+        let line = format!("{lead}{name}={}\n", crate::dotenv::render_value(&rendered));
         let mut edit = FileEdit::new(path, crate::text::TextRange::empty(at), line);
         edit.display_text = Some(format!(
             "{lead}{name}='<the connection string, password included>'\n"

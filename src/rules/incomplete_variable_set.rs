@@ -82,6 +82,9 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         let mut first = None;
         let mut first_file = None;
+        // A misspelt member read alone still leaves the others unread: the set is incomplete
+        // whether or not its rename is applied (and renaming it must not reveal a new finding).
+        let mut first_misspelt = None;
         let mut read: Vec<&str> = Vec::new();
         // A wrong-client-type read whose fix is the missing member is one mistake, reported
         // once by wrong-client-type-variable.
@@ -106,6 +109,9 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     if let Some(suggestion) = suggestion_for(context, reference) {
+                        if first_misspelt.is_none() && connection.variable(&suggestion).is_some() {
+                            first_misspelt = Some((file.path, reference.range, file_id));
+                        }
                         fixed_elsewhere.push(suggestion);
                     }
                     continue;
@@ -127,6 +133,12 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                 }
                 read.push(&reference.name);
             }
+        }
+        if first.is_none()
+            && let Some((path, range, file_id)) = first_misspelt
+        {
+            first = Some((path, range));
+            first_file = Some(file_id);
         }
         let Some((path, range)) = first else { continue };
         let missing: Vec<&str> = connection
@@ -200,11 +212,18 @@ fn code_fix(
     let mut source = rewrite::Source::new(file.path, file.text, *language);
     let present: Vec<_> = refs
         .iter()
-        .filter(|r| r.status == NameStatus::Valid)
-        .filter(|r| connection.variable(&r.name).is_some())
         .filter_map(|r| {
+            let field = match r.status {
+                NameStatus::Valid if connection.variable(&r.name).is_some() => {
+                    r.parsed.as_ref()?.field
+                }
+                // A misspelt member stands where its rename will: the reads go beside it.
+                NameStatus::Unknown if r.connection.is_some() => {
+                    connection.variable(&suggestion_for(context, r)?)?.field()?
+                }
+                _ => return None,
+            };
             let read = scan.env_refs.get(r.index)?;
-            let field = r.parsed.as_ref()?.field;
             Some(source.site(read.expr_range, read.name_range, field))
         })
         .collect();

@@ -230,6 +230,23 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     );
 }
 
+/// The note for a chain that indexes into the split pairs and splits one again
+/// (`s.split(" ")[1].split("=")[1]`): pair 1 is whichever key the string happens to list second,
+/// and equivalent strings list their keys in any order, so no rewrite by a key name keeps what
+/// the code does (`tests::a_pair_index_names_no_key`).
+const PAIR_INDEX_NOTE: &str = "this chain picks a pair of the split string by its position and     splits it again: which key sits at that position depends on the order the string lists its     keys in, so no rewrite can name the key meant. Parse the string once with the driver's     parser (psycopg's conninfo_to_dict, pg-connection-string's parse,     NpgsqlConnectionStringBuilder) and read the key by name.";
+
+/// Whether `split`'s result is indexed (`[n]`) and split again by a later call of the chain.
+fn indexes_pairs(text: &str, scan: &scan::Scan, split: &scan::SplitCall) -> bool {
+    let indexed = text
+        .get(split.range.end..)
+        .is_some_and(|rest| rest.trim_start().starts_with('['));
+    indexed
+        && scan.split_calls.iter().any(|outer| {
+            outer.receiver_range.contains_range(split.range) && outer.range != split.range
+        })
+}
+
 fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, language, scan, refs) in context.sources() {
         // With a syntax tree, the value flow knows which receivers hold a connection string,
@@ -273,7 +290,18 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                     "{what} is split by hand: quoted values and `=`, `;` or spaces in a password break this — hand the string to the driver or parse it with the driver's own parser"
                 ),
             );
-            if let Some(fix) = source.hand_parse(split.range, split.receiver_range, None) {
+            let fix = if indexes_pairs(file.text, scan, split) {
+                crate::rules::fixes::note_fix(
+                    file.path,
+                    file.text,
+                    split.range.start,
+                    "Note why this split chain cannot be rewritten",
+                    PAIR_INDEX_NOTE,
+                )
+            } else {
+                source.hand_parse(split.range, split.receiver_range, None)
+            };
+            if let Some(fix) = fix {
                 diagnostic = diagnostic.with_fix(fix);
             }
             out.push(diagnostic);
@@ -312,6 +340,55 @@ mod tests {
         assert!(!found.is_empty(), "{found:?}");
         assert!(
             found.iter().all(|f| f.starts_with("app.py:6 ")),
+
+#[cfg(test)]
+mod fix_tests {
+    use crate::diagnostic::Applicability;
+
+    fn findings(files: &[(&str, &str)]) -> Vec<crate::diagnostic::Diagnostic> {
+        crate::rules::fixes::findings_of(crate::rules::Rule::ManualConnectionStringParsing, files)
+    }
+
+    /// Why a chain that indexes into the split pairs gets a note and no rewrite: two strings
+    /// that mean the same connection (libpq reads them alike) put different keys at the same
+    /// position, so `[1]` names no key a rewrite could read by name.
+    #[test]
+    fn a_pair_index_names_no_key() {
+        let (_, params) = crate::connstr::parse(
+            "host=ep-still-mud-a12aa123.eastus2.azure.neon.tech dbname=neondb user=app sslmode=require",
+        )
+        .unwrap();
+        let one = params.render_key_value_ordered(&["dbname", "host", "user", "sslmode"]);
+        let other = params.render_key_value_ordered(&["host", "dbname", "user", "sslmode"]);
+        assert_eq!(
+            crate::connstr::parse(&one).unwrap().1,
+            crate::connstr::parse(&other).unwrap().1
+        );
+        let second_key = |s: &str| {
+            s.split(' ')
+                .nth(1)
+                .and_then(|p| p.split('=').next())
+                .map(str::to_owned)
+        };
+        assert_ne!(second_key(&one), second_key(&other));
+
+        let code = "import os\n\nconninfo = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nDB_HOST = conninfo.split(\" \")[1].split(\"=\")[1]\n";
+        let found = findings(&[("requirements.txt", "psycopg2\n"), ("settings.py", code)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert!(fix.edits.iter().all(|e| {
+            e.new_text
+                .contains("TODO(neon-lsp): this chain picks a pair")
+        }));
+        // A split whose result is used whole still gets the driver's parser.
+        let code = "import os\n\nconninfo = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nparts = dict(p.split(\"=\") for p in conninfo.split(\" \"))\n";
+        let found = findings(&[("requirements.txt", "psycopg2\n"), ("settings.py", code)]);
+        assert!(
+            found.iter().all(|d| d.fixes.iter().all(|f| f
+                .edits
+                .iter()
+                .all(|e| !e.new_text.contains("TODO(neon-lsp)")))),
             "{found:?}"
         );
     }

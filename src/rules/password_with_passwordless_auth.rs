@@ -61,8 +61,9 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 
 /// Two fixes, both unsafe (the app needs token code before it connects again): remove the
 /// password — the whole line for a password variable, the `password` parameter for a connection
-/// string, rendered again in its own format — and add the token-based snippet of the connection's
-/// client type ([`crate::snippet::generate`]) as a new file beside the .env.
+/// string, rendered again in its own format — and, the second, remove it and add the token-based
+/// snippet of the connection's client type ([`crate::snippet::generate`]) as a new file beside
+/// the .env.
 fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
     let mut fixes = Vec::new();
     let removal = match crate::connstr::parse(&entry.value) {
@@ -92,10 +93,10 @@ fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
             ))
         }
     };
-    if let Some(edit) = removal {
+    if let Some(edit) = &removal {
         fixes.push(Fix {
             title: format!("Remove the password from {}", entry.key),
-            edits: vec![edit],
+            edits: vec![edit.clone()],
             applicability: Applicability::Unsafe,
         });
     }
@@ -109,21 +110,22 @@ fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
         };
         if let Ok(snippet) = crate::snippet::generate(&request) {
             let dir = file.dir.trim_end_matches('/');
-            let edits = snippet
-                .files
-                .iter()
-                .map(|snippet_file| {
+            // The token code replaces the password: the fix removes it too, so that applied
+            // alone it settles the finding.
+            let edits = removal
+                .into_iter()
+                .chain(snippet.files.iter().map(|snippet_file| {
                     let path = if dir.is_empty() {
                         snippet_file.suggested_path.clone()
                     } else {
                         format!("{dir}/{}", snippet_file.suggested_path)
                     };
                     FileEdit::new(path, crate::text::TextRange::empty(0), &snippet_file.text)
-                })
+                }))
                 .collect();
             fixes.push(Fix {
                 title: format!(
-                    "Add the token-based connection code for {client_type} ({})",
+                    "Remove the password and add the token-based connection code for {client_type} ({})",
                     connection.auth.value
                 ),
                 edits,

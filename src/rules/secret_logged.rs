@@ -5,6 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::manual_connection_string_parsing::{SecretKind, Sensitive, Values};
 use crate::scan::{self, Scan, ValueFact, ValueKind, ValueOrigin, ValueRole};
+use crate::text::TextRange;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -64,7 +65,10 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     call.range,
                     format!("{} writes {what} to the output: connection strings and passwords end up in logs", call.callee),
                 )
-                .with_fix(fix(file.path, language, call)),
+                .with_fix(
+                    in_place(file.path, file.text, language, call, &values)
+                        .unwrap_or_else(|| fix(file.path, language, call)),
+                ),
             );
         }
     }
@@ -117,6 +121,90 @@ fn kind_description(kind: ValueKind) -> &'static str {
     }
 }
 
+/// The call with each secret it logs replaced where it stands, the rest of the message kept:
+/// an argument (or a term of a concatenation) becomes a string literal naming what is not
+/// logged, a `${…}` of a template literal or a `{…}` of an f-string becomes that text. `None`
+/// when a secret sits anywhere else (a format spec, a method call's receiver …) or the scanner
+/// tracks no value there: then [`fix`] rewrites the whole message.
+fn in_place(
+    path: &str,
+    text: &str,
+    language: scan::Language,
+    call: &scan::Call,
+    values: &Values,
+) -> Option<Fix> {
+    let quote = match language {
+        scan::Language::Python | scan::Language::JavaScript | scan::Language::Ruby => '"',
+        scan::Language::Php => '\'',
+        _ => return None,
+    };
+    let mut edits: Vec<FileEdit> = Vec::new();
+    let args = call.args_range;
+    let mut from = args.start;
+    while let Some(value) = values.first_in(TextRange::new(from, args.end), |v| {
+        v.role == ValueRole::Logged
+    }) {
+        from = value.range.end.max(from + 1);
+        if edits
+            .last()
+            .is_some_and(|e| e.range.contains_range(value.range))
+        {
+            continue;
+        }
+        let hidden = format!("<{} not logged>", hidden_kind(value.kind));
+        let before = text[args.start..value.range.start].trim_end();
+        let after = text[value.range.end..args.end].trim_start();
+        let edit = if before.ends_with("${") && after.starts_with('}') {
+            // A template literal's substitution: plain text in the template.
+            let start = before.len() - 2 + args.start;
+            let end = value.range.end + (text[value.range.end..].find('}')? + 1);
+            FileEdit::new(path, TextRange::new(start, end), hidden)
+        } else if after.starts_with('}')
+            && ((language == scan::Language::Python
+                && before.ends_with('{')
+                && !before.ends_with("{{"))
+                || (language == scan::Language::Ruby && before.ends_with("#{")))
+        {
+            // An f-string's or Ruby string's interpolation: plain text in the string.
+            let open = if language == scan::Language::Ruby {
+                2
+            } else {
+                1
+            };
+            let start = before.len() - open + args.start;
+            let end = value.range.end + (text[value.range.end..].find('}')? + 1);
+            FileEdit::new(path, TextRange::new(start, end), hidden)
+        } else if (before.is_empty() || before.ends_with([',', '(', '+', '.']))
+            && (after.is_empty() || after.starts_with([',', ')', '+', '.']))
+            && !(before.ends_with('.') && language != scan::Language::Php)
+            && !(after.starts_with('.') && language != scan::Language::Php)
+        {
+            FileEdit::new(path, value.range, format!("{quote}{hidden}{quote}"))
+        } else {
+            return None;
+        };
+        edits.push(edit);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(Fix {
+        title: "Log the message without the secret".to_owned(),
+        edits,
+        applicability: Applicability::Unsafe,
+    })
+}
+
+fn hidden_kind(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::ConnectionString => "connection string",
+        ValueKind::ParsedConnection => "connection details",
+        ValueKind::Password => "password",
+        ValueKind::Token => "access token",
+        ValueKind::Secret => "secret",
+    }
+}
+
 /// Logs a non-secret form instead: the call's arguments become one string literal saying that
 /// the database connection details are not logged (in shell, a quoted word after `echo`).
 /// Unsafe: what the line logs changes, and a host or database name the author wanted to keep
@@ -165,5 +253,41 @@ mod tests {
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("app.py:6 "), "{found:?}");
+
+#[cfg(test)]
+mod fix_tests {
+    /// The file after the first fix of each secret-logged finding.
+    fn fixed(path: &str, manifest: (&str, &str), code: &str) -> String {
+        let mut edits: Vec<crate::diagnostic::FileEdit> = crate::rules::fixes::findings_of(
+            crate::rules::Rule::SecretLogged,
+            &[manifest, (path, code)],
+        )
+        .into_iter()
+        .flat_map(|d| d.fixes[0].edits.clone())
+        .collect();
+        assert!(!edits.is_empty(), "no secret-logged finding in {code}");
+        edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+        let mut text = code.to_owned();
+        for edit in edits {
+            text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        }
+        text
+    }
+
+    /// The message around the secret stays: only the secret is replaced, where it stands.
+    #[test]
+    fn the_context_of_the_message_is_kept() {
+        let python = ("requirements.txt", "psycopg2\n");
+        let code = "import os\n\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nprint(\"connecting with\", dsn, \"now\")\nprint(f\"dsn={dsn}!\")\n";
+        assert_eq!(
+            fixed("app.py", python, code),
+            "import os\n\ndsn = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nprint(\"connecting with\", \"<connection string not logged>\", \"now\")\nprint(f\"dsn=<connection string not logged>!\")\n"
+        );
+        let node = ("package.json", "{\"dependencies\": {\"pg\": \"^8\"}}\n");
+        let code = "const password = process.env.NEON_POSTGRESQL_PASSWORD;\nconsole.log(`user ${process.env.NEON_POSTGRESQL_USER} with ${password}`);\n";
+        assert_eq!(
+            fixed("db.js", node, code),
+            "const password = process.env.NEON_POSTGRESQL_PASSWORD;\nconsole.log(`user ${process.env.NEON_POSTGRESQL_USER} with <password not logged>`);\n"
+        );
     }
 }

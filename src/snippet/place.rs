@@ -243,6 +243,46 @@ pub fn place(
     })
 }
 
+/// The edit that adds `imports` (each as the language writes it: `import os`, `import "os"`,
+/// `using System;`) to the file `path` of `client`'s language, merged into its own imports
+/// without duplicates, after its prologue (a module docstring, `from __future__`, the package
+/// clause) — what a fix needs when the code it writes uses a module. `Ok(None)` when the file
+/// has them all.
+pub fn add_imports(
+    path: &str,
+    client: ClientType,
+    text: &str,
+    imports: &[&str],
+) -> Result<Option<LineEdit>, PlaceError> {
+    let kind = kind_of(path, client, text)?;
+    let old = Lines::new(text);
+    let mut notes = Vec::new();
+    let mut placer = Placer {
+        kind,
+        quote: '"',
+        lines: old.lines.clone(),
+        notes: &mut notes,
+        path,
+    };
+    let leading = placer.leading();
+    let (import_end, after_leading) = Placer::import_point(&leading);
+    let wanted: Vec<String> = imports
+        .iter()
+        .map(|import| match kind {
+            // Go's import specs as `split` hands them over: the path alone.
+            Kind::Go => import.trim_start_matches("import").trim().to_owned(),
+            _ => (*import).to_owned(),
+        })
+        .collect();
+    placer.insert_imports(&wanted, &leading, import_end, after_leading);
+    let new_lines = placer.lines;
+    let mut edit = line_edit(&old.lines, &new_lines, old.trailing_newline);
+    if let Some(edit) = edit.as_mut().filter(|_| text.contains("\r\n")) {
+        edit.text = edit.text.replace('\n', "\r\n");
+    }
+    Ok(edit)
+}
+
 /// A text as lines, remembering whether it ended with a newline.
 struct Lines {
     lines: Vec<String>,
@@ -477,25 +517,7 @@ impl Placer<'_> {
     fn code(&mut self, snippet: &str, anchor: Anchor) -> Result<(), PlaceError> {
         let parts = self.split(snippet);
         let leading = self.leading();
-        let import_end = leading
-            .iter()
-            .filter(|s| s.lead == Lead::Import)
-            .map(|s| s.end)
-            .max();
-        // After the imports, else after the prologue and the comments not attached to code.
-        let after_leading = import_end.unwrap_or_else(|| {
-            let mut end = 0;
-            for (index, stmt) in leading.iter().enumerate() {
-                let attached = stmt.lead == Lead::Comment
-                    && leading
-                        .get(index + 1)
-                        .is_none_or(|next| next.lead != Lead::Blank);
-                if stmt.lead != Lead::Blank && !attached {
-                    end = stmt.end;
-                }
-            }
-            end
-        });
+        let (import_end, after_leading) = Self::import_point(&leading);
         let mut insert_at = after_leading;
         let mut body = self.restyle(parts.body);
         let mut header = parts.header.clone();
@@ -580,7 +602,44 @@ impl Placer<'_> {
             }
             None => self.insert_block(insert_at, block),
         }
-        let new_imports = self.merge_imports(&parts.imports, &leading);
+        self.insert_imports(&parts.imports, &leading, import_end, after_leading);
+        Ok(())
+    }
+
+    /// Where the imports end (`None` without any), and where code goes after the leading
+    /// region: after the imports, else after the prologue and the comments not attached to code.
+    fn import_point(leading: &[Stmt]) -> (Option<usize>, usize) {
+        let import_end = leading
+            .iter()
+            .filter(|s| s.lead == Lead::Import)
+            .map(|s| s.end)
+            .max();
+        let after_leading = import_end.unwrap_or_else(|| {
+            let mut end = 0;
+            for (index, stmt) in leading.iter().enumerate() {
+                let attached = stmt.lead == Lead::Comment
+                    && leading
+                        .get(index + 1)
+                        .is_none_or(|next| next.lead != Lead::Blank);
+                if stmt.lead != Lead::Blank && !attached {
+                    end = stmt.end;
+                }
+            }
+            end
+        });
+        (import_end, after_leading)
+    }
+
+    /// Merges `wanted` into the file's imports; those no existing import can take go after the
+    /// imports (or the prologue), separated by blank lines.
+    fn insert_imports(
+        &mut self,
+        wanted: &[String],
+        leading: &[Stmt],
+        import_end: Option<usize>,
+        after_leading: usize,
+    ) {
+        let new_imports = self.merge_imports(wanted, leading);
         if !new_imports.is_empty() {
             let at = import_end.unwrap_or(after_leading);
             let mut lines = new_imports;
@@ -594,7 +653,6 @@ impl Placer<'_> {
             }
             self.lines.splice(at..at, lines);
         }
-        Ok(())
     }
 
     /// Inserts `block` at line `at`, separated from the code around it by blank lines.
