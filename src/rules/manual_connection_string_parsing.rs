@@ -340,6 +340,10 @@ mod tests {
         assert!(!found.is_empty(), "{found:?}");
         assert!(
             found.iter().all(|f| f.starts_with("app.py:6 ")),
+            "{found:?}"
+        );
+    }
+}
 
 #[cfg(test)]
 mod fix_tests {

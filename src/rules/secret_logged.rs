@@ -253,6 +253,8 @@ mod tests {
         let found = case.found(check);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("app.py:6 "), "{found:?}");
+    }
+}
 
 #[cfg(test)]
 mod fix_tests {
