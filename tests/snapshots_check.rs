@@ -72,6 +72,25 @@ fn rule_fixture_messages_and_fixes() {
         rules.display()
     );
     let mut failures = Vec::new();
+    // A snapshot whose fixture is gone would never be compared again: say so.
+    let names: Vec<String> = fixtures
+        .iter()
+        .map(|fixture| snapshot_name(&rules, fixture))
+        .collect();
+    let snapshots = repository_root().join("tests/snapshots");
+    for entry in fs::read_dir(&snapshots).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if let Some(name) = file
+            .strip_prefix("snapshots_check__")
+            .and_then(|rest| rest.strip_suffix(".snap"))
+            .filter(|name| name.starts_with("rule-"))
+            && !names.iter().any(|known| known == name)
+        {
+            failures.push(format!(
+                "tests/snapshots/{file} belongs to no rule fixture: delete it"
+            ));
+        }
+    }
     let mut secrets_checked = 0;
     for fixture in &fixtures {
         let name = snapshot_name(&rules, fixture);
