@@ -65,45 +65,25 @@ pub trait Word: Sized + Copy + 'static {
     fn from_spelling(word: &str) -> Option<Self>;
 }
 
-impl Word for Target {
-    const WHAT: &'static str = "target";
-    fn spellings() -> Vec<&'static str> {
-        Target::ALL.iter().map(|t| t.id()).collect()
-    }
-    fn from_spelling(word: &str) -> Option<Self> {
-        Target::from_id(word)
-    }
+/// `Word` for a type with `ALL`, `id()` and `from_id()`.
+macro_rules! word {
+    ($type:ty, $what:literal) => {
+        impl Word for $type {
+            const WHAT: &'static str = $what;
+            fn spellings() -> Vec<&'static str> {
+                <$type>::ALL.iter().map(|value| value.id()).collect()
+            }
+            fn from_spelling(word: &str) -> Option<Self> {
+                <$type>::from_id(word)
+            }
+        }
+    };
 }
 
-impl Word for ClientType {
-    const WHAT: &'static str = "client type";
-    fn spellings() -> Vec<&'static str> {
-        ClientType::ALL.iter().map(|c| c.id()).collect()
-    }
-    fn from_spelling(word: &str) -> Option<Self> {
-        ClientType::from_id(word)
-    }
-}
-
-impl Word for AuthType {
-    const WHAT: &'static str = "auth type";
-    fn spellings() -> Vec<&'static str> {
-        AuthType::ALL.iter().map(|a| a.id()).collect()
-    }
-    fn from_spelling(word: &str) -> Option<Self> {
-        AuthType::from_id(word)
-    }
-}
-
-impl Word for Rule {
-    const WHAT: &'static str = "rule";
-    fn spellings() -> Vec<&'static str> {
-        Rule::ALL.iter().map(|r| r.id()).collect()
-    }
-    fn from_spelling(word: &str) -> Option<Self> {
-        Rule::from_id(word)
-    }
-}
+word!(Target, "target");
+word!(ClientType, "client type");
+word!(AuthType, "auth type");
+word!(Rule, "rule");
 
 impl Word for RuleLevel {
     const WHAT: &'static str = "rule level";
