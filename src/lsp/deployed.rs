@@ -62,16 +62,9 @@ impl DeployedState {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Reads `azure.deployed` (nested, as VS Code sends `neon-lsp.azure.deployed`, or flat as
-    /// `azure.deployed` / `azureDeployed`) from the `neon-lsp` settings section.
-    pub(super) fn read_setting(&self, settings: &Value) {
-        let enabled = settings
-            .get("azure")
-            .and_then(|azure| azure.get("deployed"))
-            .or_else(|| settings.get("azure.deployed"))
-            .or_else(|| settings.get("azureDeployed"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+    /// Turns the read on or off: the setting `azure.deployed`, read with the other editor
+    /// settings by `EditorSettings` (the one settings parser).
+    pub(super) fn set_enabled(&self, enabled: bool) {
         self.inner().enabled = enabled;
     }
 }

@@ -167,12 +167,15 @@ impl Backend {
         &self,
         settings: &serde_json::Value,
     ) -> Option<EditorSettings> {
-        self.deployed.read_setting(settings);
         for warning in unknown_setting_warnings(settings) {
             self.logger.log(&self.client, Level::Warning, warning).await;
         }
         match EditorSettings::parse(settings) {
-            Ok(settings) => Some(settings),
+            Ok(settings) => {
+                let deployed = settings.azure.as_ref().and_then(|azure| azure.deployed);
+                self.deployed.set_enabled(deployed.unwrap_or(false));
+                Some(settings)
+            }
             Err(message) => {
                 self.client
                     .show_message(
