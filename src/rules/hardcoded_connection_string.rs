@@ -11,6 +11,9 @@ Flags a string literal in source code (including `.properties` and YAML values) 
 Postgres connection string carrying a password. Placeholders (`<password>`, `your_password`,
 `changeme`) are not passwords, and a local database (every host loopback or a docker compose
 service: `postgres:postgres@localhost` in a test fixture or a local fallback) is not reported.
+It also follows a password constant into the connection string built from it: `PW = "…"` then
+`f"postgresql://app:{PW}@{host}/db"`, a JavaScript template, C# `$"…Password={PW}…"`, Go
+`fmt.Sprintf("…password=%s…", pw)` or Java `"…&password=" + PASSWORD`.
 
 ### Why is this bad?
 The password ships with the code, lands in version control and in every build artefact, and
@@ -29,6 +32,7 @@ conn = psycopg2.connect(os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"])
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     let local = values::LocalHosts::of(context);
+    let first = out.len();
     for value in values::connection_string_values(context) {
         if !matches!(value.origin, Origin::Literal) {
             continue;
@@ -68,6 +72,81 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             Some(fix) => diagnostic.with_fix(fix),
             None => diagnostic,
         });
+    }
+    let reported: Vec<(String, crate::text::TextRange)> = out[first..]
+        .iter()
+        .map(|d| (d.path.clone(), d.range))
+        .collect();
+    built_from_constants(context, &local, &reported, out);
+}
+
+/// Connection strings built in code from a password constant (`PW = "…"` then
+/// `f"postgresql://app:{PW}@{host}/db"`, `fmt.Sprintf("…password=%s…", pw)`, `"…password=" +
+/// PASSWORD`): the template is not a hard-coded value, but the constant is. Reported on the
+/// template, naming the constant and its line (never its value).
+fn built_from_constants(
+    context: &Context,
+    local: &values::LocalHosts,
+    reported: &[(String, crate::text::TextRange)],
+    out: &mut Vec<Diagnostic>,
+) {
+    for (_, file, _, scan, _) in context.sources() {
+        for literal in &scan.string_literals {
+            let Some(built) = &literal.built else {
+                continue;
+            };
+            let range = literal.range;
+            if reported
+                .iter()
+                .any(|(path, r)| path == file.path && range.contains_range(*r))
+            {
+                continue;
+            }
+            let Some(Ok((format, params))) = values::parse(&built.resolved) else {
+                continue;
+            };
+            let Some(password) = &params.password else {
+                continue;
+            };
+            if local.is_local_connection(&params) || !values::is_real_secret(password.expose()) {
+                continue;
+            }
+            let source = built.constants.iter().find(|(_, constant)| {
+                file.text.get(constant.start..constant.end) == Some(password.expose())
+            });
+            let origin = match source {
+                Some((name, constant)) => format!(
+                    "its password is the constant {name} on line {}",
+                    file.text[..constant.start].matches('\n').count() + 1
+                ),
+                None => "its password is written into the template".to_owned(),
+            };
+            // The template's other slots stay as written, so the built string is not quoted.
+            let message = format!(
+                "{} is built with a password written into the code ({origin}): read the connection from the environment Service Connector sets instead",
+                format.description(),
+            );
+            let diagnostic =
+                Diagnostic::new(Rule::HardcodedConnectionString, file.path, range, message);
+            let note = match source {
+                Some((name, _)) => format!(
+                    "{name} holds a database password in the code: read the password (or the whole connection string) from the environment variable Service Connector sets and remove the constant."
+                ),
+                None => "this template carries a database password: read it (or the whole connection string) from the environment variable Service Connector sets.".to_owned(),
+            };
+            out.push(
+                match crate::rules::fixes::note_fix(
+                    file.path,
+                    file.text,
+                    range.start,
+                    "Note where the hard-coded password must go",
+                    &note,
+                ) {
+                    Some(fix) => diagnostic.with_fix(fix),
+                    None => diagnostic,
+                },
+            );
+        }
     }
 }
 

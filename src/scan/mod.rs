@@ -15,6 +15,7 @@ mod code;
 mod config;
 mod lexer;
 mod shell;
+mod templates;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -135,6 +136,27 @@ pub struct Scan {
     /// What depends on the platform (Python and JavaScript/TypeScript; `None` when nothing
     /// does). Boxed: most files have none.
     pub platform: Option<Box<PlatformContext>>,
+}
+
+/// A connection-string template with the constants it is built from filled in:
+/// `PW = "…"` then `f"postgresql://app:{PW}@{host}/db"` (see `scan/templates.rs`).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct BuiltConnectionString {
+    /// The template with every constant filled in; other slots as written (`{host}`, `%s`),
+    /// other concatenated expressions as `{expression}`. Holds secrets: never shown.
+    pub resolved: String,
+    /// The names that went in, each with the range of its constant's content.
+    pub constants: Vec<(String, TextRange)>,
+}
+
+/// Debug shows where, never the resolved text (it holds the constants' values).
+impl std::fmt::Debug for BuiltConnectionString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltConnectionString")
+            .field("resolved", &"****")
+            .field("constants", &self.constants)
+            .finish()
+    }
 }
 
 /// The parts of a file that depend on whether it runs on the platform.
@@ -314,6 +336,10 @@ pub struct StringLiteral {
     /// or (Python and JavaScript/TypeScript) the literal is formatted (`'…'.format(…)`,
     /// `'…' % args`). Rules do not judge a template's syntax or take it for a hard-coded value.
     pub interpolated: bool,
+    /// The programming languages: the string this literal builds once the names bound to
+    /// string constants in the file are filled into its slots or concatenated to it; `None`
+    /// when no constant goes in. Boxed: few literals have one.
+    pub built: Option<Box<BuiltConnectionString>>,
 }
 
 /// A print, log or echo call.
@@ -429,6 +455,21 @@ pub fn might_be_relevant(bytes: &[u8]) -> bool {
 /// (which reads JSX) and, when that fails, the TypeScript one; [`scan_path`] picks the grammar
 /// from the file name.
 pub fn scan(language: Language, text: &str) -> Scan {
+    with_templates(language, text, scan_facts(language, text))
+}
+
+/// Adds the connection strings built from constants (`templates.rs`) to a source file's facts.
+fn with_templates(language: Language, text: &str, mut scan: Scan) -> Scan {
+    if !matches!(
+        language,
+        Language::Shell | Language::Dockerfile | Language::Yaml | Language::Properties
+    ) {
+        templates::resolve(language, text, &mut scan);
+    }
+    scan
+}
+
+fn scan_facts(language: Language, text: &str) -> Scan {
     match language {
         Language::Python => tree::scan(tree::Dialect::Python, text),
         Language::JavaScript => tree::scan(tree::Dialect::JavaScriptOrTypeScript, text),
@@ -445,7 +486,9 @@ pub fn scan(language: Language, text: &str) -> Scan {
 #[doc(hidden)]
 pub fn scan_regex(language: Language, text: &str) -> Scan {
     match language {
-        Language::Python | Language::JavaScript => code::scan_code(language, text),
+        Language::Python | Language::JavaScript => {
+            with_templates(language, text, code::scan_code(language, text))
+        }
         _ => scan(language, text),
     }
 }
@@ -464,7 +507,7 @@ pub fn scan_path(path: &str, language: Language, text: &str) -> Scan {
     } else {
         tree::Dialect::JavaScriptOrTypeScript
     };
-    tree::scan(dialect, text)
+    with_templates(language, text, tree::scan(dialect, text))
 }
 
 /// Whether [`scan`] tracks values through the code of this language ([`Scan::values`]): when
@@ -560,6 +603,7 @@ pub(crate) fn push_interesting_literal(
             value_range: content_range,
             value: content.to_owned(),
             interpolated: interpolated || has_placeholders(content),
+            built: None,
         });
     }
 }

@@ -58,11 +58,14 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
     if text.len() > MAX_TREE_BYTES {
         return super::code::scan_code(language, text);
     }
-    // The regex scanner first (about 15 times faster than a parse): a file where it sees
-    // nothing the value flow or the platform context could start from keeps its answer.
-    let quick = super::code::scan_code(language, text);
-    if !needs_tree(language, text, &quick) {
-        return quick;
+    // A file with an env-read or token needle needs its tree; for the rest the regex scanner
+    // runs first (about 15 times faster than a parse), and a file where it sees nothing the
+    // value flow or the platform context could start from keeps its answer.
+    if !has_tree_needle(language, text) {
+        let quick = super::code::scan_code(language, text);
+        if !needs_tree(language, text, &quick) {
+            return quick;
+        }
     }
     scan_tree(dialect, language, text)
 }
@@ -87,21 +90,10 @@ pub(crate) fn scan_tree(dialect: Dialect, language: Language, text: &str) -> Sca
 /// name alone makes sensitive). Without any of these the tree finds no value and no platform
 /// path, and every other fact is the regex scanner's too.
 fn needs_tree(language: Language, text: &str, quick: &Scan) -> bool {
-    if !quick.env_refs.is_empty()
+    if has_tree_needle(language, text)
+        || !quick.env_refs.is_empty()
         || !quick.string_literals.is_empty()
         || !quick.token_scopes.is_empty()
-        || TREE_NEEDLES.is_match(text.as_bytes())
-    {
-        return true;
-    }
-    let env_needle: &[u8] = if language == Language::Python {
-        b"environ"
-    } else {
-        b"env"
-    };
-    if memchr::memmem::find(text.as_bytes(), env_needle).is_some()
-        || (language == Language::Python
-            && memchr::memmem::find(text.as_bytes(), b"getenv").is_some())
     {
         return true;
     }
@@ -111,6 +103,19 @@ fn needs_tree(language: Language, text: &str, quick: &Scan) -> bool {
             .unwrap_or("");
         SECRET_WORDS.is_match(args.as_bytes())
     })
+}
+
+/// The needles of [`needs_tree`] that need no scan: an env read's spelling, a token request.
+fn has_tree_needle(language: Language, text: &str) -> bool {
+    let env_needle: &[u8] = if language == Language::Python {
+        b"environ"
+    } else {
+        b"env"
+    };
+    memchr::memmem::find(text.as_bytes(), env_needle).is_some()
+        || (language == Language::Python
+            && memchr::memmem::find(text.as_bytes(), b"getenv").is_some())
+        || TREE_NEEDLES.is_match(text.as_bytes())
 }
 
 /// Token requests (the value flow's `ValueOrigin::TokenRequest`), matched ASCII

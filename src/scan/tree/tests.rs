@@ -380,6 +380,42 @@ fn scaling_probe() {
     }
 }
 
+/// The language-server latency benchmark's document (`benches/lsp_latency.rs`): 10,000 lines of
+/// JavaScript with 500 env reads; what one edit's scan costs, parse apart.
+/// `cargo test --release --lib lsp_document_probe -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn lsp_document_probe() {
+    let mut text = String::new();
+    for line in 0..10_000 {
+        if line % 20 == 0 {
+            text.push_str(&format!(
+                "const v{line} = process.env.NEON_POSTGRESQL_HOST; // reference\n"
+            ));
+        } else {
+            text.push_str(&format!(
+                "function f{line}(a, b) {{ return a * {line} + b; }}\n"
+            ));
+        }
+    }
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let tree = super::parse(super::Dialect::JavaScriptOrTypeScript, &text);
+        let parsed = started.elapsed();
+        drop(tree);
+        let started = std::time::Instant::now();
+        let _ = crate::scan::scan_path("big.js", Language::JavaScript, &text);
+        let scanned = started.elapsed();
+        let started = std::time::Instant::now();
+        let _ = crate::scan::scan_regex(Language::JavaScript, &text);
+        eprintln!(
+            "{} bytes: parse {parsed:?}, whole scan {scanned:?}, regex scan {:?}",
+            text.len(),
+            started.elapsed()
+        );
+    }
+}
+
 /// Debug-build estimate of what the syntax trees cost `check` on a tree: only the files that
 /// pass the prefilter are parsed. `NEON_LSP_PROBE_DIR=… cargo test --lib prefiltered_cost -- --ignored --nocapture`.
 #[test]
