@@ -27,6 +27,7 @@ pub mod infer;
 pub mod lsp;
 pub mod neon;
 pub mod query;
+pub mod retry;
 pub mod rewrite;
 pub mod rules;
 pub mod scan;

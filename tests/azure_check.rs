@@ -109,6 +109,83 @@ fn check(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
     command.output().unwrap()
 }
 
+/// The set-up the tests share: an ARM emulator serving `apps` (answering `failures` first) and
+/// a project folder (the Node project unless told otherwise).
+struct Emulated {
+    apps: Vec<App>,
+    failures: Vec<Failure>,
+    project: fn(&Path),
+}
+
+impl Emulated {
+    /// The web app with its Neon linker, no failures, the Node project.
+    fn new() -> Emulated {
+        Emulated {
+            apps: vec![web_app()],
+            failures: Vec::new(),
+            project: node_project,
+        }
+    }
+
+    fn apps(mut self, apps: Vec<App>) -> Emulated {
+        self.apps = apps;
+        self
+    }
+
+    /// The next `times` requests whose path contains `path_part` are answered `status`.
+    fn failing(
+        mut self,
+        path_part: &str,
+        status: u16,
+        retry_after: Option<&str>,
+        times: usize,
+    ) -> Emulated {
+        self.failures.push(Failure {
+            path_part: path_part.into(),
+            status,
+            retry_after: retry_after.map(Into::into),
+            times,
+        });
+        self
+    }
+
+    fn project(mut self, write: fn(&Path)) -> Emulated {
+        self.project = write;
+        self
+    }
+
+    fn start(self) -> Running {
+        let arm = ArmEmulator::start(self.apps, self.failures);
+        let dir = tempfile::tempdir().unwrap();
+        (self.project)(dir.path());
+        Running { arm, dir }
+    }
+}
+
+/// A started [`Emulated`]: the emulator and the project folder.
+struct Running {
+    arm: ArmEmulator,
+    dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `check --azure --azure-resource-id <the web app>` plus `args`, with a client secret.
+    fn check(&self, args: &[&str]) -> Output {
+        self.check_app(&web_id(), args)
+    }
+
+    /// `check --azure --azure-resource-id <resource_id>` plus `args`, with a client secret.
+    fn check_app(&self, resource_id: &str, args: &[&str]) -> Output {
+        let mut all = vec!["--azure", "--azure-resource-id", resource_id];
+        all.extend_from_slice(args);
+        check(self.path(), &all, &client_secret_env(&self.arm))
+    }
+}
+
 fn client_secret_env(arm: &ArmEmulator) -> Vec<(&'static str, String)> {
     vec![
         ("AZURE_TENANT_ID", arm::TENANT.to_string()),
@@ -142,14 +219,8 @@ fn assert_no_secret(all: &str) {
 
 #[test]
 fn client_secret_reads_linkers_configurations_and_settings() {
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new().start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
@@ -162,7 +233,7 @@ fn client_secret_reads_linkers_configurations_and_settings() {
     );
     assert!(all.contains("1 app setting name(s) read"), "{all}");
     assert_no_secret(&all);
-    let requests = arm.requests();
+    let requests = run.arm.requests();
     let token = requests
         .iter()
         .find(|r| r.path.ends_with("/oauth2/v2.0/token"))
@@ -190,19 +261,17 @@ fn client_secret_reads_linkers_configurations_and_settings() {
 
 #[test]
 fn workload_identity_sends_the_federated_token_as_client_assertion() {
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let token_file = dir.path().join(".token");
+    let run = Emulated::new().start();
+    let token_file = run.path().join(".token");
     std::fs::write(&token_file, format!("{}\n", arm::FEDERATED_TOKEN)).unwrap();
     let output = check(
-        dir.path(),
+        run.path(),
         &[
             "--azure",
             "--azure-resource-id",
             &web_id(),
             "--arm-url",
-            &arm.url(),
+            &run.arm.url(),
         ],
         &[
             ("AZURE_TENANT_ID", arm::TENANT.to_string()),
@@ -211,12 +280,13 @@ fn workload_identity_sends_the_federated_token_as_client_assertion() {
                 "AZURE_FEDERATED_TOKEN_FILE",
                 token_file.display().to_string(),
             ),
-            ("AZURE_AUTHORITY_HOST", arm.url()),
+            ("AZURE_AUTHORITY_HOST", run.arm.url()),
         ],
     );
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    let token = arm
+    let token = run
+        .arm
         .requests()
         .into_iter()
         .find(|r| r.path.ends_with("/oauth2/v2.0/token"))
@@ -230,26 +300,25 @@ fn workload_identity_sends_the_federated_token_as_client_assertion() {
 
 #[test]
 fn managed_identity_uses_the_identity_endpoint() {
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
+    let run = Emulated::new().start();
     let output = check(
-        dir.path(),
+        run.path(),
         &[
             "--azure",
             "--azure-resource-id",
             &web_id(),
             "--arm-url",
-            &arm.url(),
+            &run.arm.url(),
         ],
         &[
-            ("IDENTITY_ENDPOINT", arm.identity_endpoint()),
+            ("IDENTITY_ENDPOINT", run.arm.identity_endpoint()),
             ("IDENTITY_HEADER", arm::IDENTITY_HEADER.to_string()),
         ],
     );
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    let msi = arm
+    let msi = run
+        .arm
         .requests()
         .into_iter()
         .find(|r| r.path == "/msi/token")
@@ -267,9 +336,7 @@ fn managed_identity_uses_the_identity_endpoint() {
 #[test]
 fn azure_cli_token_when_az_is_on_path() {
     use std::os::unix::fs::PermissionsExt;
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
+    let run = Emulated::new().start();
     let bin = tempfile::tempdir().unwrap();
     let az = bin.path().join("az");
     // A stand-in for the Azure CLI: answers get-access-token for ARM only.
@@ -283,13 +350,13 @@ fn azure_cli_token_when_az_is_on_path() {
     .unwrap();
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
     let output = check(
-        dir.path(),
+        run.path(),
         &[
             "--azure",
             "--azure-resource-id",
             &web_id(),
             "--arm-url",
-            &arm.url(),
+            &run.arm.url(),
         ],
         &[("PATH", bin.path().display().to_string())],
     );
@@ -316,13 +383,11 @@ fn no_credentials_is_a_clear_failure() {
 
 #[test]
 fn rejected_client_secret_names_the_credential_not_the_secret() {
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let mut env = client_secret_env(&arm);
+    let run = Emulated::new().start();
+    let mut env = client_secret_env(&run.arm);
     env[2].1 = "wrong-secret-0000".into();
     let output = check(
-        dir.path(),
+        run.path(),
         &["--azure", "--azure-resource-id", &web_id()],
         &env,
     );
@@ -334,8 +399,6 @@ fn rejected_client_secret_names_the_credential_not_the_secret() {
 
 #[test]
 fn http_errors_say_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
     let cases: [(u16, &str, &str); 3] = [
         (
             401,
@@ -350,20 +413,8 @@ fn http_errors_say_what_to_do() {
         (404, "/sites/app-web", "not found (404)"),
     ];
     for (status, part, expected) in cases {
-        let arm = ArmEmulator::start(
-            vec![web_app()],
-            vec![Failure {
-                path_part: part.into(),
-                status,
-                retry_after: None,
-                times: 10,
-            }],
-        );
-        let output = check(
-            dir.path(),
-            &["--azure", "--azure-resource-id", &web_id()],
-            &client_secret_env(&arm),
-        );
+        let run = Emulated::new().failing(part, status, None, 10).start();
+        let output = run.check(&[]);
         let all = text(&output);
         assert_eq!(output.status.code(), Some(2), "{status}: {all}");
         assert!(all.contains(expected), "{status}: {all}");
@@ -373,30 +424,11 @@ fn http_errors_say_what_to_do() {
 
 #[test]
 fn forbidden_configurations_and_settings_become_notes() {
-    let arm = ArmEmulator::start(
-        vec![web_app()],
-        vec![
-            Failure {
-                path_part: "listConfigurations".into(),
-                status: 403,
-                retry_after: None,
-                times: 10,
-            },
-            Failure {
-                path_part: "appsettings".into(),
-                status: 403,
-                retry_after: None,
-                times: 10,
-            },
-        ],
-    );
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new()
+        .failing("listConfigurations", 403, None, 10)
+        .failing("appsettings", 403, None, 10)
+        .start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
@@ -411,22 +443,10 @@ fn forbidden_configurations_and_settings_become_notes() {
 
 #[test]
 fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let arm = ArmEmulator::start(
-        vec![web_app()],
-        vec![Failure {
-            path_part: "/linkers".into(),
-            status: 429,
-            retry_after: Some("1".into()),
-            times: 1,
-        }],
-    );
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new()
+        .failing("/linkers", 429, Some("1"), 1)
+        .start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
@@ -434,20 +454,10 @@ fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
         "{all}"
     );
 
-    let arm = ArmEmulator::start(
-        vec![web_app()],
-        vec![Failure {
-            path_part: "/linkers".into(),
-            status: 429,
-            retry_after: Some("3600".into()),
-            times: 10,
-        }],
-    );
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new()
+        .failing("/linkers", 429, Some("3600"), 10)
+        .start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("it asks to wait 3600 s"), "{all}");
@@ -455,22 +465,8 @@ fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
 
 #[test]
 fn server_errors_are_retried_then_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let arm = ArmEmulator::start(
-        vec![web_app()],
-        vec![Failure {
-            path_part: "/linkers".into(),
-            status: 500,
-            retry_after: None,
-            times: 2,
-        }],
-    );
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new().failing("/linkers", 500, None, 2).start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(
         output.status.code(),
@@ -478,20 +474,8 @@ fn server_errors_are_retried_then_reported() {
         "recovers after two 500s: {all}"
     );
 
-    let arm = ArmEmulator::start(
-        vec![web_app()],
-        vec![Failure {
-            path_part: "/linkers".into(),
-            status: 500,
-            retry_after: None,
-            times: 100,
-        }],
-    );
-    let output = check(
-        dir.path(),
-        &["--azure", "--azure-resource-id", &web_id()],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new().failing("/linkers", 500, None, 100).start();
+    let output = run.check(&[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("answered 500 after 4 attempts"), "{all}");
@@ -598,15 +582,13 @@ fn no_app_named_is_a_usage_error() {
 
 #[test]
 fn config_names_the_app() {
-    let arm = ArmEmulator::start(vec![web_app()], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
+    let run = Emulated::new().start();
     write(
-        dir.path(),
+        run.path(),
         "neon-lsp.toml",
         &format!("[azure]\nresource-id = \"{}\"\n", web_id()),
     );
-    let output = check(dir.path(), &["--azure"], &client_secret_env(&arm));
+    let output = check(run.path(), &["--azure"], &client_secret_env(&run.arm));
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("named by neon-lsp.toml [azure]"), "{all}");
@@ -626,32 +608,20 @@ fn deployed_client_type_outranks_the_declaration_and_names_the_connection() {
             "Default",
         )],
     );
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
+    let run = Emulated::new().apps(vec![app]).start();
     write(
-        dir.path(),
+        run.path(),
         "infra/main.bicep",
         "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'app-web'\n  location: 'eastus'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-05-01' = {\n  name: 'neon_pg'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: {\n      authType: 'secret'\n    }\n    targetService: {\n      type: 'AzureResource'\n      id: '/subscriptions/x/resourceGroups/y/providers/Neon.Postgres/organizations/o'\n    }\n  }\n}\n",
     );
-    let without = check(dir.path(), &["--format", "json"], &[]);
+    let without = check(run.path(), &["--format", "json"], &[]);
     let without_text = text(&without);
     assert_eq!(
         without.status.code(),
         Some(0),
         "the declaration alone agrees with the code: {without_text}"
     );
-    let output = check(
-        dir.path(),
-        &[
-            "--format",
-            "json",
-            "--azure",
-            "--azure-resource-id",
-            &web_id(),
-        ],
-        &client_secret_env(&arm),
-    );
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("wrong-client-type-variable"), "{all}");
@@ -667,20 +637,8 @@ fn deployed_customized_keys_rename_the_variables() {
     let mut linker = neon_linker();
     linker["configurationInfo"] = json!({"customizedKeys": {"NEON_POSTGRESQL_HOST": "PGHOST"}});
     let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", linker, &neon_configurations());
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let output = check(
-        dir.path(),
-        &[
-            "--format",
-            "json",
-            "--azure",
-            "--azure-resource-id",
-            &web_id(),
-        ],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new().apps(vec![app]).start();
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     // The code reads NEON_POSTGRESQL_HOST, which the deployed connection renamed to PGHOST.
     assert_eq!(output.status.code(), Some(1), "{all}");
@@ -698,20 +656,8 @@ fn code_reading_a_variable_the_deployed_app_lacks_is_a_warning() {
         .filter(|(name, _, _)| *name != "NEON_POSTGRESQL_SSL")
         .collect();
     let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", neon_linker(), &configurations);
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let output = check(
-        dir.path(),
-        &[
-            "--format",
-            "json",
-            "--azure",
-            "--azure-resource-id",
-            &web_id(),
-        ],
-        &client_secret_env(&arm),
-    );
+    let run = Emulated::new().apps(vec![app]).start();
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "a warning: {all}");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -789,12 +735,11 @@ fn linkers_on_later_next_link_pages_are_read_and_used() {
             )],
         )
         .paged(1);
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let run = Emulated::new().apps(vec![app]).start();
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
-    let pages: Vec<String> = arm
+    let pages: Vec<String> = run
+        .arm
         .requests()
         .into_iter()
         .filter(|r| r.method == "GET" && r.path.ends_with("/Microsoft.ServiceLinker/linkers"))
@@ -830,24 +775,23 @@ fn deployed_auth_type_differs_from_the_bicep_declaration() {
             ("AZURE_POSTGRESQL_SSL", "true", "Default"),
         ],
     );
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
+    let run = Emulated::new().apps(vec![app]).project(|_| {}).start();
     write(
-        dir.path(),
+        run.path(),
         "package.json",
         "{\"name\": \"api\", \"dependencies\": {\"pg\": \"^8\"}}\n",
     );
     write(
-        dir.path(),
+        run.path(),
         "index.js",
         "const { Client } = require('pg');\nconst client = new Client({\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USER,\n  database: process.env.AZURE_POSTGRESQL_DATABASE,\n  port: Number(process.env.AZURE_POSTGRESQL_PORT),\n  ssl: true,\n});\n",
     );
     write(
-        dir.path(),
+        run.path(),
         "infra/main.bicep",
         "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'app-web'\n  location: 'eastus'\n}\n\nresource pg 'Microsoft.ServiceLinker/linkers@2022-05-01' = {\n  name: 'pg'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: {\n      authType: 'secret'\n    }\n    targetService: {\n      type: 'AzureResource'\n      id: '/subscriptions/x/resourceGroups/y/providers/Microsoft.DBforPostgreSQL/flexibleServers/db/databases/app'\n    }\n  }\n}\n",
     );
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     let drift = findings(&output, "deployment-drift");
     assert_eq!(drift.len(), 1, "{all}");
@@ -868,15 +812,13 @@ fn deployed_client_type_differs_from_the_terraform_declaration() {
     let mut linker = neon_linker();
     linker["clientType"] = json!("python");
     let app = App::site(SUB, GROUP, "app-web").linker("neon_pg", linker, &neon_configurations());
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    node_project(dir.path());
+    let run = Emulated::new().apps(vec![app]).start();
     write(
-        dir.path(),
+        run.path(),
         "infra/main.tf",
         "resource \"azurerm_linux_web_app\" \"web\" {\n  name                = \"app-web\"\n  resource_group_name = \"rg-dev\"\n  location            = \"eastus\"\n  service_plan_id     = \"plan\"\n  site_config {}\n}\n\nresource \"azurerm_app_service_connection\" \"pg\" {\n  name               = \"neon_pg\"\n  app_service_id     = azurerm_linux_web_app.web.id\n  target_resource_id = \"/subscriptions/x/resourceGroups/y/providers/Neon.Postgres/organizations/o\"\n  client_type        = \"nodejs\"\n  authentication {\n    type   = \"secret\"\n    name   = \"app\"\n    secret = var.db_password\n  }\n}\n",
     );
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     let drift = findings(&output, "deployment-drift");
     assert_eq!(drift.len(), 1, "{all}");
@@ -932,10 +874,9 @@ fn code_treating_a_resolved_key_vault_secret_as_a_reference_is_flagged() {
             "KeyVaultSecret",
         )],
     );
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    key_vault_confused_project(dir.path());
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let run = Emulated::new().apps(vec![app]).project(|_| {}).start();
+    key_vault_confused_project(run.path());
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
     let found = findings(&output, "key-vault-mismatch");
@@ -976,7 +917,7 @@ fn code_treating_a_resolved_key_vault_secret_as_a_reference_is_flagged() {
         )],
     );
     let arm = ArmEmulator::start(vec![plain], Vec::new());
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let output = check_json_azure(run.path(), &arm, &web_id());
     let all = text(&output);
     let found = findings(&output, "key-vault-mismatch");
     assert_eq!(found.len(), 1, "{all}");
@@ -1006,21 +947,20 @@ fn key_vault_look_alikes_are_not_flagged() {
             )],
         )
         .setting("AZURE_POSTGRESQL_CONNECTIONSTRING", SECRET_VALUES[1]);
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "requirements.txt", "psycopg[binary]\n");
+    let run = Emulated::new().apps(vec![app]).project(|_| {}).start();
+    write(run.path(), "requirements.txt", "psycopg[binary]\n");
     write(
-        dir.path(),
+        run.path(),
         "app.py",
         "import os\nfrom azure.keyvault.secrets import SecretClient\n\nkv = SecretClient(vault_url=os.environ[\"KEY_VAULT_URL\"], credential=cred)\napi_key = kv.get_secret(\"api-key\").value; dsn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\n",
     );
     write(
-        dir.path(),
+        run.path(),
         ".env",
         "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=app host=localhost user=dev password=dev sslmode=disable\"\n",
     );
-    write(dir.path(), ".gitignore", ".env\n");
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    write(run.path(), ".gitignore", ".env\n");
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
     assert!(findings(&output, "key-vault-mismatch").is_empty(), "{all}");
@@ -1065,19 +1005,18 @@ fn an_app_setting_key_vault_reference_without_a_linker_counts_too() {
     let app = App::site(SUB, GROUP, "app-web")
         .setting("AZURE_POSTGRESQL_PASSWORD", SECRET_VALUES[1])
         .setting("AZURE_POSTGRESQL_HOST", "db.postgres.database.azure.com");
-    let arm = ArmEmulator::start(vec![app], Vec::new());
-    let dir = tempfile::tempdir().unwrap();
+    let run = Emulated::new().apps(vec![app]).project(|_| {}).start();
     write(
-        dir.path(),
+        run.path(),
         "requirements.txt",
         "Django>=5\npsycopg[binary]\n",
     );
     write(
-        dir.path(),
+        run.path(),
         "settings.py",
         "import os\nfrom azure.keyvault.secrets import SecretClient\n\nkv = SecretClient(vault_url=\"https://kv.vault.azure.net\", credential=cred)\nDATABASES = {\"default\": {\n    \"HOST\": os.environ[\"AZURE_POSTGRESQL_HOST\"],\n    \"PASSWORD\": kv.get_secret(os.environ[\"AZURE_POSTGRESQL_PASSWORD\"]).value,\n}}\n",
     );
-    let output = check_json_azure(dir.path(), &arm, &web_id());
+    let output = run.check(&["--format", "json"]);
     let all = text(&output);
     assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
     let found = findings(&output, "key-vault-mismatch");

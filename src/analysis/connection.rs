@@ -47,6 +47,16 @@ impl Connection {
         }
     }
 
+    /// The client description, with the auth description for Azure PostgreSQL (Neon has one
+    /// auth type): what the status bar, `describeConnection` and hover say about a connection.
+    pub fn description(&self) -> String {
+        if self.target == Target::AzurePostgresql {
+            format!("{}; {}", self.client_description(), self.auth_description())
+        } else {
+            self.client_description()
+        }
+    }
+
     /// "auth user-identity, because the code reads AZURE_POSTGRESQL_CLIENTID"
     pub fn auth_description(&self) -> String {
         format!("auth {}, {}", self.auth.value, self.auth.reason)

@@ -112,7 +112,7 @@ fn no_app(audience: Audience) -> String {
 pub async fn read_targets(
     args: &AzureArgs,
     targets: &[AppTarget],
-    notice: crate::neon::api::Notice,
+    notice: crate::retry::Notice,
 ) -> Result<Vec<DeployedApp>, String> {
     let base = super::arm_url(args.arm_url.as_deref(), |name| std::env::var(name).ok())?;
     let settings = CredentialSettings::from_env();

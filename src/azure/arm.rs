@@ -23,8 +23,8 @@
 
 use crate::deployed::{AppKind, ConfigurationName, DeployedLinker, ResourceId};
 use crate::neon::Secret;
-use crate::neon::api::{Notice, RetryPolicy, retry_after};
 use crate::neon::oidc::describe_reqwest_error;
+use crate::retry::{Notice, Retries, RetryPolicy, retry_after};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use std::collections::BTreeMap;
@@ -494,8 +494,7 @@ impl ArmClient {
             request: request.clone(),
             kind,
         };
-        let mut retries = 0u32;
-        let mut rate_limit_waits = 0u32;
+        let mut retries = Retries::new(self.retry);
         loop {
             let builder = match method {
                 Method::Get => self.http.get(url.clone()),
@@ -514,14 +513,14 @@ impl ArmClient {
                 Ok(response) => response,
                 Err(error) => {
                     let reason = describe_reqwest_error(&error);
-                    if self
-                        .retry_later(&mut retries, &format!("{request}: {reason}"))
+                    if retries
+                        .retry_later(&format!("{request}: {reason}"), self.notice.as_ref())
                         .await
                     {
                         continue;
                     }
                     return Err(fail(ArmErrorKind::Unreachable {
-                        attempts: retries + 1,
+                        attempts: retries.attempts(),
                         reason,
                     }));
                 }
@@ -546,26 +545,19 @@ impl ArmClient {
                 403 => return Err(fail(ArmErrorKind::Forbidden { message, operation })),
                 404 => return Err(fail(ArmErrorKind::NotFound { message })),
                 429 => {
-                    let wait = wait.unwrap_or_else(|| self.retry.backoff(rate_limit_waits + 1));
-                    if rate_limit_waits >= self.retry.max_rate_limit_waits
-                        || wait > self.retry.max_retry_after
+                    let why = format!("{request}: throttled by Azure Resource Manager");
+                    if !retries
+                        .wait_for_rate_limit(wait, &why, self.notice.as_ref())
+                        .await
                     {
-                        return Err(fail(ArmErrorKind::RateLimited {
-                            retry_after: Some(wait),
-                        }));
+                        return Err(fail(ArmErrorKind::RateLimited { retry_after: wait }));
                     }
-                    rate_limit_waits += 1;
-                    self.notify(&format!(
-                        "{request}: throttled by Azure Resource Manager; waiting {:.1} s as it asks",
-                        wait.as_secs_f32()
-                    ));
-                    tokio::time::sleep(wait).await;
                 }
                 500..=599 => {
-                    if self
+                    if retries
                         .retry_later(
-                            &mut retries,
                             &format!("{request}: Azure Resource Manager answered {status}"),
+                            self.notice.as_ref(),
                         )
                         .await
                     {
@@ -573,34 +565,13 @@ impl ArmClient {
                     }
                     return Err(fail(ArmErrorKind::Server {
                         status,
-                        attempts: retries + 1,
+                        attempts: retries.attempts(),
                         message,
                     }));
                 }
                 _ => return Err(fail(ArmErrorKind::Http { status, message })),
             }
         }
-    }
-
-    fn notify(&self, text: &str) {
-        if let Some(notice) = &self.notice {
-            notice(text);
-        }
-    }
-
-    async fn retry_later(&self, retries: &mut u32, why: &str) -> bool {
-        if *retries >= self.retry.max_retries {
-            return false;
-        }
-        *retries += 1;
-        let wait = self.retry.backoff(*retries);
-        self.notify(&format!(
-            "{why}; retrying in {:.1} s ({retries}/{})",
-            wait.as_secs_f32(),
-            self.retry.max_retries
-        ));
-        tokio::time::sleep(wait).await;
-        true
     }
 }
 

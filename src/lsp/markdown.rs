@@ -52,21 +52,7 @@ fn code(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::analysis::Options;
-    use crate::workspace::{GitState, Workspace, WorkspaceFile};
-
-    fn workspace(files: &[(&str, &str)]) -> Workspace {
-        Workspace {
-            files: files
-                .iter()
-                .map(|(path, text)| WorkspaceFile {
-                    path: path.to_string(),
-                    text: text.to_string(),
-                    git: GitState::NotInRepository,
-                    lossy: false,
-                })
-                .collect(),
-        }
-    }
+    use crate::query::tests::workspace;
 
     #[test]
     fn hover_renders_the_catalogue_entry_and_masked_definitions() {

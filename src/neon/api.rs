@@ -12,7 +12,6 @@
 //! Not here: choosing among the results (that is [`super::pull`]) or writing anything.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -27,47 +26,8 @@ pub const PROJECTS_PAGE_LIMIT: usize = 100;
 /// A guard against a server that keeps handing out cursors.
 const MAX_PAGES: usize = 1000;
 
-/// How failed requests are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Retries after a 5xx, a timeout or a connection error.
-    pub max_retries: u32,
-    /// Waits after a 429.
-    pub max_rate_limit_waits: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// A `Retry-After` longer than this is reported instead of waited for.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 3,
-            max_rate_limit_waits: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Exponential backoff with full jitter: a random wait up to base·2^(n-1), capped.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_delay);
-        // Jitter needs no cryptographic randomness; RandomState is seeded per process.
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(attempt);
-        let fraction = (hasher.finish() % 1000) as f64 / 1000.0;
-        // Never less than a tenth of the ceiling, so a retry is not immediate.
-        ceiling.mul_f64(0.1 + 0.9 * fraction)
-    }
-}
+pub use crate::retry::{Notice, RetryPolicy};
+use crate::retry::{Retries, retry_after};
 
 /// The current user (`GET /users/me`); only the fields we show.
 #[derive(Debug, Clone, Deserialize)]
@@ -327,9 +287,6 @@ pub enum CredentialSource {
     AccessToken,
 }
 
-/// A notice for the user while a request waits (rate limit, retry).
-pub type Notice = Arc<dyn Fn(&str) + Send + Sync>;
-
 /// The Neon API client.
 pub struct NeonApi {
     base: Url,
@@ -584,8 +541,7 @@ impl NeonApi {
             kind: error.into(),
             sent: false,
         })?;
-        let mut retries = 0u32;
-        let mut rate_limit_waits = 0u32;
+        let mut retries = Retries::new(self.retry);
         let mut refreshed_after_401 = false;
         loop {
             let sent = self
@@ -599,14 +555,14 @@ impl NeonApi {
                 Ok(response) => response,
                 Err(error) => {
                     let reason = super::oidc::describe_reqwest_error(&error);
-                    if self
-                        .retry_later(&mut retries, &format!("{request}: {reason}"))
+                    if retries
+                        .retry_later(&format!("{request}: {reason}"), self.notice.as_ref())
                         .await
                     {
                         continue;
                     }
                     return Err(fail(ApiErrorKind::Unreachable {
-                        attempts: retries + 1,
+                        attempts: retries.attempts(),
                         reason,
                     }));
                 }
@@ -658,56 +614,33 @@ impl NeonApi {
                 }
                 404 => return Err(fail(ApiErrorKind::NotFound { message })),
                 429 => {
-                    let wait = retry_after.unwrap_or_else(|| self.backoff(rate_limit_waits + 1));
-                    if rate_limit_waits >= self.retry.max_rate_limit_waits
-                        || wait > self.retry.max_retry_after
+                    let why = format!("{request}: Neon's rate limit was hit");
+                    if !retries
+                        .wait_for_rate_limit(retry_after, &why, self.notice.as_ref())
+                        .await
                     {
                         return Err(fail(ApiErrorKind::RateLimited { retry_after }));
                     }
-                    rate_limit_waits += 1;
-                    self.notify(&format!(
-                        "{request}: Neon's rate limit was hit; waiting {:.1} s as it asks",
-                        wait.as_secs_f32()
-                    ));
-                    tokio::time::sleep(wait).await;
                 }
                 500..=599 => {
-                    if self
-                        .retry_later(&mut retries, &format!("{request}: Neon answered {status}"))
+                    if retries
+                        .retry_later(
+                            &format!("{request}: Neon answered {status}"),
+                            self.notice.as_ref(),
+                        )
                         .await
                     {
                         continue;
                     }
                     return Err(fail(ApiErrorKind::Server {
                         status,
-                        attempts: retries + 1,
+                        attempts: retries.attempts(),
                         message,
                     }));
                 }
                 _ => return Err(fail(ApiErrorKind::Http { status, message })),
             }
         }
-    }
-
-    /// When retries are left: counts one, says why and how long it waits, waits, and returns
-    /// true; else false.
-    async fn retry_later(&self, retries: &mut u32, why: &str) -> bool {
-        if *retries >= self.retry.max_retries {
-            return false;
-        }
-        *retries += 1;
-        let wait = self.backoff(*retries);
-        self.notify(&format!(
-            "{why}; retrying in {:.1} s ({retries}/{})",
-            wait.as_secs_f32(),
-            self.retry.max_retries
-        ));
-        tokio::time::sleep(wait).await;
-        true
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.retry.backoff(attempt)
     }
 
     fn unauthorized_hint(&self) -> String {
@@ -755,23 +688,6 @@ impl NeonApi {
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 /// Neon's `{"code": …, "message": …}`, shortened; plain text bodies are not echoed (they could
 /// be anything a proxy returns).
 async fn error_message(response: reqwest::Response) -> Option<String> {
@@ -793,37 +709,6 @@ async fn error_message(response: reqwest::Response) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        let later = std::time::SystemTime::now() + Duration::from_secs(120);
-        headers.insert(
-            reqwest::header::RETRY_AFTER,
-            httpdate::fmt_http_date(later).parse().unwrap(),
-        );
-        let wait = retry_after(&headers).unwrap();
-        assert!(wait <= Duration::from_secs(120) && wait >= Duration::from_secs(100));
-        headers.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&headers), None);
-    }
-
-    #[test]
-    fn backoff_grows_is_capped_and_never_zero() {
-        let api = NeonApi::with_bearer(
-            Url::parse("http://127.0.0.1:1/api/v2").unwrap(),
-            reqwest::Client::new(),
-            Secret::new("t"),
-        );
-        for attempt in 1..10 {
-            let wait = api.backoff(attempt);
-            assert!(wait <= api.retry.max_delay);
-            assert!(wait > Duration::ZERO);
-        }
-        assert!(api.backoff(1) <= api.retry.base_delay);
-    }
 
     #[test]
     fn urls_escape_ids_and_keep_the_base_path() {

@@ -104,15 +104,7 @@ pub fn neon_connection_for_pull(
 
 /// A connection as editors and `pull` show it.
 pub(crate) fn summarise(context: &Context, connection: &Connection) -> ConnectionSummary {
-    let reason = if connection.target == Target::AzurePostgresql {
-        format!(
-            "{}; {}",
-            connection.client_description(),
-            connection.auth_description()
-        )
-    } else {
-        connection.client_description()
-    };
+    let reason = connection.description();
     ConnectionSummary {
         target: connection.target,
         name: connection.name.clone(),

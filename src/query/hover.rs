@@ -86,15 +86,7 @@ pub fn variable_at(
     let about = match connection.and_then(|c| c.variable(&name).map(|v| (c, v))) {
         Some((connection, variable)) => About::Set {
             target: connection.target,
-            connection: if connection.target == Target::AzurePostgresql {
-                format!(
-                    "{}; {}",
-                    connection.client_description(),
-                    connection.auth_description()
-                )
-            } else {
-                connection.client_description()
-            },
+            connection: connection.description(),
             format: variable.entry.format.describe(),
             example: variable.entry.example,
             source: variable.entry.source,

@@ -173,11 +173,12 @@ fn default_env_files(workspace: &Workspace, folder: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::workspace::{GitState, WorkspaceFile};
 
-    fn workspace(files: &[(&str, &str)]) -> Workspace {
+    /// A workspace of (path, text) files, for the queries' tests.
+    pub(crate) fn workspace(files: &[(&str, &str)]) -> Workspace {
         Workspace {
             files: files
                 .iter()
