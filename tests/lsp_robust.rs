@@ -359,9 +359,13 @@ fn a_20_mb_document_with_250k_reads_gets_diagnostics_without_hogging_memory() {
             // Loose: the unoptimised test build, a shared machine; the text itself is 20 MB
             // and held by the transport, the document store and the analysis snapshot.
             let cpu_limit = if cfg!(debug_assertions) { 120.0 } else { 10.0 };
-            // The findings past the per-file cap are counted, never built (`rules::collect`):
-            // the debug build measured 381 MiB (it was 685 MiB when every finding was built).
-            assert!(peak_mib < 600.0, "{peak_mib:.0} MiB peak");
+            // The findings past the per-file cap are counted, never built (`rules::collect`),
+            // the body is not copied on its way in and one analysis runs at a time: the debug
+            // build measured 194 MiB (685 MiB before), the release build 231 MiB (382 before;
+            // the 200 MiB is not met yet: the transport's own 32 MiB frame buffer,
+            // the snapshot's copy of the document and the scanner's masked copy remain).
+            let memory_limit = 300.0;
+            assert!(peak_mib < memory_limit, "{peak_mib:.0} MiB peak");
             assert!(cpu < cpu_limit, "{cpu:.1} s CPU");
         }
         None => eprintln!("no /proc: memory and CPU of the server not measured"),
