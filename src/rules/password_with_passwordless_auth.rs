@@ -53,10 +53,38 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     entry.key, connection.auth.value, connection.auth.reason
                 ),
             );
-            diagnostic.fixes = fixes(file, entry, connection);
+            diagnostic.fixes = fixes(context, file, entry, connection);
             out.push(diagnostic);
         }
     }
+}
+
+/// Where a new file `name` goes in `dir`: `name` itself, or, when the project already has a
+/// file there (`db.py` holding the app's own connection code), `<stem>_token.<ext>` (then
+/// `_token2` …) — the fix creates a file and never prepends a second module to an existing one.
+fn fresh_path(context: &Context, dir: &str, name: &str) -> String {
+    let join = |name: &str| {
+        if dir.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{dir}/{name}")
+        }
+    };
+    let taken = |path: &str| context.files.iter().any(|f| f.path == path);
+    let first = join(name);
+    // A Java file is named after its public class: another name would not compile.
+    if !taken(&first) || name.ends_with(".java") {
+        return first;
+    }
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    (1..100)
+        .map(|n| {
+            let suffix = if n == 1 { String::new() } else { n.to_string() };
+            let dot = if extension.is_empty() { "" } else { "." };
+            join(&format!("{stem}_token{suffix}{dot}{extension}"))
+        })
+        .find(|path| !taken(path))
+        .unwrap_or(first)
 }
 
 /// Two fixes, both unsafe (the app needs token code before it connects again): remove the
@@ -64,7 +92,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// string, rendered again in its own format — and, the second, remove it and add the token-based
 /// snippet of the connection's client type ([`crate::snippet::generate`]) as a new file beside
 /// the .env.
-fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
+fn fixes(context: &Context, file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
     let mut fixes = Vec::new();
     let removal = match crate::connstr::parse(&entry.value) {
         Ok((format, mut params)) if params.password.is_some() => {
@@ -115,11 +143,7 @@ fn fixes(file: &File, entry: &EnvEntry, connection: &Connection) -> Vec<Fix> {
             let edits = removal
                 .into_iter()
                 .chain(snippet.files.iter().map(|snippet_file| {
-                    let path = if dir.is_empty() {
-                        snippet_file.suggested_path.clone()
-                    } else {
-                        format!("{dir}/{}", snippet_file.suggested_path)
-                    };
+                    let path = fresh_path(context, dir, &snippet_file.suggested_path);
                     FileEdit::new(path, crate::text::TextRange::empty(0), &snippet_file.text)
                 }))
                 .collect();
@@ -177,5 +201,46 @@ mod tests {
         let config = config("secret");
         let case = Case::new(&[("neon-lsp.toml", &config), DB_PY, (".env", WITH_PASSWORD)]);
         assert_eq!(case.found(check), Vec::<String>::new());
+    }
+}
+
+#[cfg(test)]
+mod fix_tests {
+    /// The token code goes into a new file: never prepended to the app's own `db.py`.
+    #[test]
+    fn the_token_code_never_lands_in_an_existing_file() {
+        let files = [
+            ("requirements.txt", "psycopg2\n"),
+            (
+                "neon-lsp.toml",
+                "[[connection]]\ntarget = \"azure-postgresql\"\nclient-type = \"python\"\nauth = \"system-identity\"\n",
+            ),
+            (
+                ".env",
+                "AZURE_POSTGRESQL_CONNECTIONSTRING=\"dbname=app host=myserver.postgres.database.azure.com port=5432 sslmode=require user=aad_app password=Zq9S3cr3t\"\n",
+            ),
+            (
+                "db.py",
+                "import os\n\nDSN = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\n",
+            ),
+        ];
+        let found = crate::rules::fixes::findings_of(
+            crate::rules::Rule::PasswordWithPasswordlessAuth,
+            &files,
+        );
+        let fix = found
+            .iter()
+            .flat_map(|d| &d.fixes)
+            .find(|f| f.title.contains("token-based"))
+            .expect("a token-code fix");
+        let created: Vec<&str> = fix
+            .edits
+            .iter()
+            .filter(|e| e.path != ".env")
+            .map(|e| e.path.as_str())
+            .collect();
+        assert!(!created.is_empty(), "{fix:?}");
+        assert!(created.iter().all(|path| *path != "db.py"), "{created:?}");
+        assert!(fix.edits.iter().any(|e| e.path == ".env"), "{fix:?}");
     }
 }
