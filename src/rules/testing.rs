@@ -11,6 +11,19 @@ use crate::workspace::{CONFIG_FILE_NAME, GitState, Workspace, WorkspaceFile};
 /// A rule's check function, as `run_all` calls it.
 pub(crate) type Check = fn(&Context, &mut Vec<Diagnostic>);
 
+/// Runs a check that writes into the `Collector` (rules with findings by the hundred
+/// thousand) with one that keeps everything, for tests that take a [`Check`].
+pub(crate) fn collected(
+    check: fn(&Context, &mut crate::rules::collect::Collector<'_>),
+    context: &Context,
+    out: &mut Vec<Diagnostic>,
+) {
+    let keep = |_: &mut Diagnostic| true;
+    let mut collector = crate::rules::collect::Collector::new(&keep);
+    check(context, &mut collector);
+    out.extend(collector.finish());
+}
+
 /// A small project for one rule's check.
 pub(crate) struct Case {
     workspace: Workspace,

@@ -245,15 +245,11 @@ fn why_unknown(name: &str, parsed: Option<&catalogue::ParsedName>) -> String {
 mod tests {
     use crate::analysis::Context;
     use crate::diagnostic::Diagnostic;
-    use crate::rules::collect::Collector;
     use crate::rules::testing::{Case, PG_PACKAGE_JSON};
 
     /// The rule's check through a collector that keeps everything, as `run_all` runs it.
     fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-        let keep = |_: &mut Diagnostic| true;
-        let mut collector = Collector::new(&keep);
-        super::check(context, &mut collector);
-        out.extend(collector.finish());
+        crate::rules::testing::collected(super::check, context, out);
     }
 
     #[test]

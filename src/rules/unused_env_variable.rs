@@ -4,6 +4,7 @@ use crate::analysis::Context;
 use crate::catalogue;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use crate::rules::collect::Collector;
 use std::collections::HashSet;
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -23,7 +24,10 @@ NEON_POSTGRESQL_CONNECTIONSTRING="host=… sslmode=require"   # the Node.js code
 Remove the key, or read it. The quick fix removes the line.
 "#;
 
-pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
+    // A .env file of 146,000 duplicate keys is 146,000 findings: each is filtered and counted
+    // before its message and fix are built (`Collector::push_with`), so past the per-file cap
+    // a finding costs a counter.
     // Every (name, connection) the code reads, gathered once rather than per .env entry.
     let read: HashSet<(&str, usize)> = context
         .references()
@@ -51,31 +55,36 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            // Service Connector's own name, renamed away: say what the app reads instead.
-            let renamed_to = connections.iter().find_map(|c| {
-                let connection = context.connection(*c);
-                let to = connection.renamed_to(&entry.key)?;
-                Some(format!(
-                    " ({} renames it to {to})",
-                    connection.renames_source()?
-                ))
-            });
-            out.push(
-                Diagnostic::new(
-                    Rule::UnusedEnvVariable,
-                    file.path,
-                    entry.key_range,
-                    format!(
-                        "{} is defined here but no code in scope reads it{}",
-                        entry.key,
-                        renamed_to.unwrap_or_default()
-                    ),
-                )
-                .with_fix(Fix {
-                    title: format!("Remove {}", entry.key),
-                    edits: vec![FileEdit::new(file.path, entry.full_line_range, "")],
-                    applicability: Applicability::Unsafe,
-                }),
+            out.push_with(
+                Rule::UnusedEnvVariable,
+                file.path,
+                entry.key_range,
+                || {
+                    // Service Connector's own name, renamed away: say what the app reads instead.
+                    let renamed_to = connections.iter().find_map(|c| {
+                        let connection = context.connection(*c);
+                        let to = connection.renamed_to(&entry.key)?;
+                        Some(format!(
+                            " ({} renames it to {to})",
+                            connection.renames_source()?
+                        ))
+                    });
+                    Diagnostic::new(
+                        Rule::UnusedEnvVariable,
+                        file.path,
+                        entry.key_range,
+                        format!(
+                            "{} is defined here but no code in scope reads it{}",
+                            entry.key,
+                            renamed_to.unwrap_or_default()
+                        ),
+                    )
+                    .with_fix(Fix {
+                        title: format!("Remove {}", entry.key),
+                        edits: vec![FileEdit::new(file.path, entry.full_line_range, "")],
+                        applicability: Applicability::Unsafe,
+                    })
+                },
             );
         }
     }
@@ -83,7 +92,13 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use crate::analysis::Context;
+    use crate::diagnostic::Diagnostic;
+
+    /// The rule's check through a collector that keeps everything, as `run_all` runs it.
+    fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+        crate::rules::testing::collected(super::check, context, out);
+    }
     use crate::diagnostic::Applicability;
     use crate::rules::testing::Case;
 
