@@ -169,9 +169,10 @@ impl Backend {
         let argument = arguments.first().cloned().unwrap_or(Value::Null);
         let text_of = |key: &str| argument.get(key).and_then(Value::as_str).map(str::to_owned);
         let target = match text_of("target") {
-            Some(id) => Some(crate::catalogue::Target::from_id(&id).ok_or_else(|| {
-                invalid_params(format!("{TEST_CONNECTION}: unknown target \"{id}\""))
-            })?),
+            Some(id) => Some(
+                crate::config::parse_word::<crate::catalogue::Target>(&id)
+                    .map_err(|error| invalid_params(format!("{TEST_CONNECTION}: {error}")))?,
+            ),
             None => None,
         };
         let name = text_of("connection");

@@ -461,13 +461,12 @@ impl PullArguments {
             }
         };
         let client_type = match text("clientType")? {
-            Some(id) => Some(ClientType::from_id(&id).ok_or_else(|| {
-                let known: Vec<&str> = ClientType::ALL.iter().map(|c| c.id()).collect();
-                invalid_params(format!(
-                    "{PULL_CONNECTION}: unknown clientType \"{id}\"; expected one of {}",
-                    known.join(", ")
-                ))
-            })?),
+            // The settings vocabulary's one parser: the same spellings and did-you-mean as
+            // the CLI, neon-lsp.toml and the editor settings.
+            Some(id) => Some(
+                crate::config::parse_word::<ClientType>(&id)
+                    .map_err(|error| invalid_params(format!("{PULL_CONNECTION}: {error}")))?,
+            ),
             None => None,
         };
         Ok(PullArguments {
