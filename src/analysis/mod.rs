@@ -22,12 +22,6 @@ mod resolve;
 
 pub use connection::{Connection, DEFAULT_ENV_FILES, is_within};
 pub use context::Context;
-// The editor queries moved to `crate::query` (issue 15); these names keep the adapters' paths
-// working until they ask `query` directly.
-pub use crate::query::{
-    Completion, ConnectionSummary, VariableInfo, completions_at, connections_at, masked_value,
-    neon_connection_for_pull, secret_ranges, variable_at,
-};
 
 /// Settings that override configuration for one run (command-line flags, editor settings).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

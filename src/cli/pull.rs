@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::auth::{self, NeonArgs};
-use crate::analysis::{self, ConnectionSummary, Options};
+use crate::analysis::Options;
+use crate::query::{self, ConnectionSummary};
 use crate::catalogue::ClientType;
 use crate::disk::walk;
 use crate::neon::api::NeonApi;
@@ -288,7 +289,7 @@ fn inferred_connection(env_file: &Path, name: Option<&str>) -> Option<Connection
         .unwrap_or(folder);
     let collected = walk::collect(&[root.to_path_buf()], &walk::WalkOptions::default()).ok()?;
     let path = walk::slash_separated(env_file.strip_prefix(&collected.root).ok()?)?;
-    analysis::neon_connection_for_pull(&collected.workspace, &Options::default(), &path, name)
+    query::neon_connection_for_pull(&collected.workspace, &Options::default(), &path, name)
 }
 
 #[cfg(test)]

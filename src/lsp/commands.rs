@@ -104,7 +104,7 @@ impl Backend {
     async fn connections_for(
         &self,
         uri: &Uri,
-    ) -> RpcResult<Vec<crate::analysis::ConnectionSummary>> {
+    ) -> RpcResult<Vec<crate::query::ConnectionSummary>> {
         let Some((index, path)) = self.relative(uri) else {
             return Ok(Vec::new());
         };
@@ -119,7 +119,7 @@ impl Backend {
             return Ok(Vec::new());
         };
         tokio::task::spawn_blocking(move || {
-            crate::analysis::connections_at(&workspace, &options, &path)
+            crate::query::connections_at(&workspace, &options, &path)
         })
         .await
         .map_err(internal)

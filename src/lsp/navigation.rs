@@ -1,5 +1,5 @@
-//! Go to definition, references and completion: `analysis::variable_at` /
-//! `analysis::completions_at` on a snapshot, off the request path.
+//! Go to definition, references and completion: `query::variable_at` /
+//! `query::completions_at` on a snapshot, off the request path.
 
 use super::{Backend, convert, lock, snapshot};
 use crate::text::PositionEncoding;
@@ -9,7 +9,7 @@ use tower_lsp_server::jsonrpc::Result as RpcResult;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 pub(super) type VariableLookup = (
-    crate::analysis::VariableInfo,
+    crate::query::VariableInfo,
     PathBuf,
     PositionEncoding,
     HashMap<String, String>,
@@ -53,7 +53,7 @@ impl Backend {
             encoding,
         );
         let info = tokio::task::spawn_blocking(move || {
-            crate::analysis::variable_at(&workspace, &options, &path, offset)
+            crate::query::variable_at(&workspace, &options, &path, offset)
         })
         .await
         .ok()
@@ -95,7 +95,7 @@ impl Backend {
             encoding,
         );
         let completions = tokio::task::spawn_blocking(move || {
-            crate::analysis::completions_at(&workspace, &options, &path, offset)
+            crate::query::completions_at(&workspace, &options, &path, offset)
         })
         .await
         .unwrap_or_default();

@@ -19,7 +19,7 @@ use super::commands::{invalid_params, uri_argument};
 use super::log::Level;
 use super::task::PhaseSender;
 use super::{Backend, lock, snapshot};
-use crate::analysis::ConnectionSummary;
+use crate::query::ConnectionSummary;
 use crate::audience::Audience;
 use crate::catalogue::ClientType;
 use crate::neon::api::{ApiError, NeonApi};
@@ -940,7 +940,7 @@ impl Backend {
         };
         let name = name.map(str::to_owned);
         tokio::task::spawn_blocking(move || {
-            crate::analysis::neon_connection_for_pull(&workspace, &options, &path, name.as_deref())
+            crate::query::neon_connection_for_pull(&workspace, &options, &path, name.as_deref())
         })
         .await
         .ok()?

@@ -1,12 +1,13 @@
 //! The snippet request at a position: which (target, client type, auth, name, renamed keys) a
 //! snippet inserted into a file must be for. One answer for the CLI (`snippet --into`) and the
 //! language server (source action, `neon-lsp.insertSnippet`): the connection the linter infers
-//! for the file ([`analysis::connections_at`]), the client type from the same language mapping
+//! for the file ([`query::connections_at`]), the client type from the same language mapping
 //! as the linter ([`infer::client_type_from_language`]), and the `customizedKeys` renames of the
 //! linker that applies.
 
 use super::SnippetRequest;
-use crate::analysis::{self, ConnectionSummary, Options};
+use crate::analysis::Options;
+use crate::query::{self, ConnectionSummary};
 use crate::catalogue::{self, AuthType, ClientType, Target};
 use crate::scan::Language;
 use crate::workspace::{FileKind, Workspace, classify};
@@ -48,7 +49,7 @@ pub fn request_at(
 ) -> Result<SnippetRequest, NoSnippet> {
     let language_client =
         client_type_for_path(path).ok_or_else(|| NoSnippet::Language(path.to_owned()))?;
-    let connections = analysis::connections_at(workspace, options, path);
+    let connections = query::connections_at(workspace, options, path);
     let on_line = text.lines().nth(line as usize).unwrap_or_default();
     let chosen = connections
         .iter()
