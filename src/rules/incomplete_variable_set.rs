@@ -10,6 +10,7 @@ use crate::rules::unknown_variable::suggestion_for;
 use crate::rules::values::assumed;
 use crate::rules::wrong_client_type_variable::equivalent_variable;
 use crate::scan::Scan;
+use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -210,6 +211,8 @@ fn code_fix(
         return None;
     };
     let mut source = rewrite::Source::new(file.path, file.text, *language);
+    // One suggestion per misspelt name, however often it is read (issue 16).
+    let mut suggested: HashMap<(&str, Option<crate::analysis::ConnectionId>), Option<String>> = HashMap::new();
     let present: Vec<_> = refs
         .iter()
         .filter_map(|r| {
@@ -219,7 +222,10 @@ fn code_fix(
                 }
                 // A misspelt member stands where its rename will: the reads go beside it.
                 NameStatus::Unknown if r.connection.is_some() => {
-                    connection.variable(&suggestion_for(context, r)?)?.field()?
+                    let suggestion = suggested
+                        .entry((r.name.as_str(), r.connection))
+                        .or_insert_with(|| suggestion_for(context, r));
+                    connection.variable(suggestion.as_deref()?)?.field()?
                 }
                 _ => return None,
             };
