@@ -61,9 +61,23 @@ impl<'a> Context<'a> {
             options: options.clone(),
         };
         if !context.declarations.is_empty() {
+            // By app folder first, so that a folder's covering declarations are those of its
+            // ancestors: linear in folders × depth, not folders × declarations.
+            let mut by_folder: std::collections::HashMap<&str, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, declaration) in context.declarations.iter().enumerate() {
+                if let declared::AppScope::Folder(folder) = &declaration.scope {
+                    by_folder.entry(folder.as_str()).or_default().push(i);
+                }
+            }
             for file in &files {
                 if !context.declarations_by_dir.contains_key(file.dir) {
-                    let covering = context.covering(file.dir);
+                    let mut covering: Vec<usize> = declared::ancestors(file.dir)
+                        .filter_map(|folder| by_folder.get(folder))
+                        .flatten()
+                        .copied()
+                        .collect();
+                    covering.sort_unstable();
                     context
                         .declarations_by_dir
                         .insert(file.dir.to_string(), covering);

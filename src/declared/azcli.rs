@@ -1,7 +1,8 @@
 //! `az webapp|containerapp|spring|functionapp connection create <target> …` commands in shell
 //! scripts, CI workflow `run:`/`script:` blocks and Dockerfile `RUN` lines.
 //!
-//! Line continuations (`\` + newline) are blanked in a same-length copy so offsets stay true;
+//! Line continuations (`\` + newline) are blanked in a same-length copy so offsets stay true,
+//! and so are the line breaks YAML folds in workflows and pipelines ([`super::yaml_fold`]);
 //! each command is split into words by `shlex` (POSIX quoting). Parameters as in the Azure CLI's
 //! service connector module (A1, A2): the target word (`postgres-flexible`, `postgres`,
 //! `neon-postgres`), `--client-type`, `--connection`, `--secret name=… secret=…` /
@@ -25,7 +26,12 @@ pub(super) fn read(path: &str, text: &str) -> Vec<Declaration> {
     let Some(command) = COMMAND.as_ref() else {
         return Vec::new();
     };
-    let blanked = blank_continuations(text, backtick_continues(path, text));
+    let mut blanked = blank_continuations(text, backtick_continues(path, text));
+    if crate::scan::Language::for_path(path) == Some(crate::scan::Language::Yaml) {
+        // Workflows and pipelines: a command over several lines of a `>` block or a plain
+        // scalar is one line to the shell.
+        blanked = super::yaml_fold::fold_scalars(text, blanked);
+    }
     let locator = Locator::new(path, text);
     let mut out = Vec::new();
     for found in command.find_iter(&blanked) {
@@ -290,5 +296,125 @@ mod tests {
         let shell = "HOST=`hostname`\naz webapp connection create postgres-flexible --client-type go `\n--system-identity`\n";
         let found = read("deploy.sh", shell);
         assert_eq!(found[0].auth, None);
+    }
+
+    /// The line a located value is cited at, and the text its range covers.
+    fn cited<T>(text: &str, value: &Located<T>) -> (usize, String) {
+        let range = value.at.range;
+        (value.at.line, text[range.start..range.end].to_string())
+    }
+
+    #[test]
+    fn reads_an_azd_workflow_step_written_as_a_folded_block() {
+        let path = "tests/fixtures/declared-pipelines/azd-github/.github/workflows/azure-dev.yml";
+        let text = include_str!(
+            "../../tests/fixtures/declared-pipelines/azd-github/.github/workflows/azure-dev.yml"
+        );
+        let found = read(path, text);
+        assert_eq!(
+            found.len(),
+            1,
+            "the commented-out step is not read: {found:?}"
+        );
+        let d = &found[0];
+        assert_eq!(d.at.line, 50, "the command's first line");
+        assert_eq!(d.target.as_ref().unwrap().value, Target::AzurePostgresql);
+        let client = d.client_type.as_ref().unwrap();
+        assert_eq!(client.value, ClientType::Django);
+        assert_eq!(cited(text, client), (57, "django".into()));
+        let auth = d.auth.as_ref().unwrap();
+        assert_eq!(auth.value, AuthType::SystemIdentity);
+        assert_eq!(cited(text, auth), (58, "--system-identity".into()));
+        let name = d.name.as_ref().unwrap();
+        assert_eq!(name.value, "guestbook_db");
+        assert_eq!(cited(text, name), (51, "guestbook_db".into()));
+        assert_eq!(d.app.as_deref(), Some("app-web-$AZURE_ENV_NAME"));
+        assert_eq!(
+            d.customized_keys,
+            vec![
+                ("AZURE_POSTGRESQL_HOST".into(), "DB_HOST".into()),
+                ("AZURE_POSTGRESQL_NAME".into(), "DB_NAME".into())
+            ]
+        );
+        assert_eq!(d.secret, None);
+    }
+
+    #[test]
+    fn reads_an_app_service_pipeline_with_a_folded_task_script_and_a_pwsh_step() {
+        let path = "azure-pipelines.yml";
+        let text = include_str!(
+            "../../tests/fixtures/declared-pipelines/appservice-azure-pipelines/azure-pipelines.yml"
+        );
+        let found = read(path, text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        // `inlineScript: >-` of an AzureCLI@2 bash task.
+        let billing = &found[0];
+        assert_eq!(
+            billing.target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
+        let client = billing.client_type.as_ref().unwrap();
+        assert_eq!(client.value, ClientType::NodeJs);
+        assert_eq!(cited(text, client), (65, "nodejs".into()));
+        assert_eq!(billing.auth.as_ref().unwrap().value, AuthType::Secret);
+        assert_eq!(billing.secret, Some(SettingValue::Protected));
+        let name = billing.name.as_ref().unwrap();
+        assert_eq!(cited(text, name), (61, "billing".into()));
+        assert_eq!(billing.app.as_deref(), Some("$(webAppName)"));
+        assert_eq!(
+            billing.customized_keys,
+            vec![
+                ("AZURE_POSTGRESQL_PASSWORD".into(), "PGPASSWORD".into()),
+                ("AZURE_POSTGRESQL_HOST".into(), "PGHOST".into())
+            ]
+        );
+        // A `pwsh: |` step continued with backticks: a named Neon connection.
+        let reports = &found[1];
+        assert_eq!(reports.target.as_ref().unwrap().value, Target::Neon);
+        let client = reports.client_type.as_ref().unwrap();
+        assert_eq!(client.value, ClientType::None);
+        assert_eq!(cited(text, client), (74, "none".into()));
+        let name = reports.name.as_ref().unwrap();
+        assert_eq!(cited(text, name), (71, "reports".into()));
+        assert_eq!(reports.secret, Some(SettingValue::Protected));
+        assert_eq!(
+            reports.customized_keys,
+            vec![(
+                "NEON_POSTGRESQL_REPORTS_USERNAME".into(),
+                "REPORTS_USER".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn reads_commands_folded_by_every_yaml_scalar_style() {
+        // `>` with a keep indicator, `>2` with an explicit indentation, a plain scalar continued
+        // on the next lines, a double-quoted one; `|` without `\` is two shell commands.
+        let text = "steps:\n  - run: >+\n      az webapp connection create postgres-flexible\n      --client-type go --system-identity\n\n  - run: >2\n      az containerapp connection create neon-postgres\n      --connection one --client-type php --secret name=u secret=$PG\n  - script: az webapp connection create postgres-flexible\n      --client-type ruby\n      --user-identity client-id=x subs-id=y\n  - run: \"az webapp connection create postgres-flexible\n      --client-type java --service-principal\"\n  - run: |\n      az webapp connection create postgres-flexible\n      --client-type python --secret\n";
+        let found = read(".github/workflows/connect.yml", text);
+        let read_back: Vec<(Option<ClientType>, Option<AuthType>)> = found
+            .iter()
+            .map(|d| {
+                (
+                    d.client_type.as_ref().map(|c| c.value),
+                    d.auth.as_ref().map(|a| a.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read_back,
+            [
+                (Some(ClientType::Go), Some(AuthType::SystemIdentity)),
+                (Some(ClientType::Php), Some(AuthType::Secret)),
+                (Some(ClientType::Ruby), Some(AuthType::UserIdentity)),
+                (Some(ClientType::Java), Some(AuthType::ServicePrincipal)),
+                (None, None),
+            ]
+        );
+        assert_eq!(found[1].name.as_ref().unwrap().value, "one");
+        assert_eq!(found[2].client_type.as_ref().unwrap().at.line, 10);
+        // The same text in a shell script is not YAML: its lines stay lines.
+        let found = read("connect.sh", text);
+        assert!(found.iter().all(|d| d.client_type.is_none()), "{found:?}");
     }
 }

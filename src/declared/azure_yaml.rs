@@ -3,6 +3,8 @@
 //! Only that shape is read, by indentation, so a hand-edited or half-typed file still gives
 //! what it can; everything else in the file is ignored.
 
+use std::collections::HashMap;
+
 /// One azd service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
@@ -15,37 +17,61 @@ pub struct Service {
     pub resource_name: Option<String>,
 }
 
-impl Service {
-    /// Whether an app as infrastructure code names it (an `azd-service-name` tag, a resource
-    /// name) is this service: the service name, its `resourceName`, or a resource name holding
-    /// the service name as a `-`/`_`-separated word (`app-api-prod` for `api`) — the last only
-    /// when no other service of `among` matches that way too.
-    pub fn is_app(&self, app: &str, among: &[&Service]) -> bool {
-        if self.name.eq_ignore_ascii_case(app)
-            || self
-                .resource_name
-                .as_deref()
-                .is_some_and(|r| r.eq_ignore_ascii_case(app))
-        {
-            return true;
+/// The services of one azd project, indexed so that matching many apps stays linear (a
+/// monorepo's azure.yaml may list hundreds of services and its infrastructure thousands of
+/// declarations).
+pub struct Project<'s> {
+    services: Vec<&'s Service>,
+    /// Lower-case service name or `resourceName` → the first service so named.
+    exact: HashMap<String, usize>,
+    /// Lower-case service name → the services of that name.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl<'s> Project<'s> {
+    pub fn new(services: Vec<&'s Service>) -> Self {
+        let mut exact = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, service) in services.iter().enumerate() {
+            let name = service.name.to_ascii_lowercase();
+            exact.entry(name.clone()).or_insert(i);
+            if let Some(resource) = &service.resource_name {
+                exact.entry(resource.to_ascii_lowercase()).or_insert(i);
+            }
+            by_name.entry(name).or_default().push(i);
         }
-        let word_of = |service: &Service| {
-            app.split(['-', '_'])
-                .any(|word| word.eq_ignore_ascii_case(&service.name))
-        };
-        word_of(self)
-            && among
-                .iter()
-                .filter(|other| other.name != self.name && word_of(other))
-                .count()
-                == 0
-            && !among.iter().any(|other| {
-                other.name.eq_ignore_ascii_case(app)
-                    || other
-                        .resource_name
-                        .as_deref()
-                        .is_some_and(|r| r.eq_ignore_ascii_case(app))
-            })
+        Project {
+            services,
+            exact,
+            by_name,
+        }
+    }
+
+    pub fn services(&self) -> &[&'s Service] {
+        &self.services
+    }
+
+    /// The service an app as infrastructure code names it (an `azd-service-name` tag, a
+    /// resource name) stands for: the one with that name or `resourceName`, else the one whose
+    /// name is a `-`/`_`-separated word of it (`app-api-prod` for `api`) — only when no service
+    /// of another name is a word of it too.
+    pub fn service_for(&self, app: &str) -> Option<&'s Service> {
+        if let Some(&i) = self.exact.get(&app.to_ascii_lowercase()) {
+            return Some(self.services[i]);
+        }
+        let mut found: Option<(&str, usize)> = None;
+        for word in app.split(['-', '_']) {
+            let Some(matches) = self.by_name.get(&word.to_ascii_lowercase()) else {
+                continue;
+            };
+            let name = self.services[matches[0]].name.as_str();
+            match found {
+                Some((other, _)) if !other.eq_ignore_ascii_case(name) => return None,
+                Some((_, first)) => found = Some((name, first.min(matches[0]))),
+                None => found = Some((name, matches[0])),
+            }
+        }
+        found.map(|(_, i)| self.services[i])
     }
 }
 
@@ -169,14 +195,19 @@ mod tests {
             "azure.yaml",
             "services:\n  web:\n    project: src/web\n  api:\n    project: src/api\n    resourceName: orders-backend\n",
         );
-        let all: Vec<&Service> = found.iter().collect();
-        let (web, api) = (&found[0], &found[1]);
-        assert!(web.is_app("web", &all) && web.is_app("WEB", &all));
-        assert!(api.is_app("orders-backend", &all));
-        assert!(web.is_app("app-web-prod", &all));
-        assert!(!api.is_app("app-web-prod", &all));
+        let project = Project::new(found.iter().collect());
+        let (web, api) = (Some(&found[0]), Some(&found[1]));
+        assert_eq!(project.service_for("web"), web);
+        assert_eq!(project.service_for("WEB"), web);
+        assert_eq!(project.service_for("orders-backend"), api);
+        assert_eq!(project.service_for("app-web-prod"), web);
+        assert_eq!(project.service_for("app-web-web"), web);
         // Both words: neither.
-        assert!(!web.is_app("web-api", &all) && !api.is_app("web-api", &all));
-        assert!(!web.is_app("website", &all));
+        assert_eq!(project.service_for("web-api"), None);
+        assert_eq!(project.service_for("website"), None);
+        // A name match wins over a word of another service's name.
+        let found = services("azure.yaml", "services:\n  api:\n  web-api:\n");
+        let project = Project::new(found.iter().collect());
+        assert_eq!(project.service_for("web-api"), Some(&found[1]));
     }
 }

@@ -19,6 +19,7 @@ pub mod azure_yaml;
 mod bicep;
 mod terraform;
 pub(crate) mod tree;
+mod yaml_fold;
 
 use crate::catalogue::{AuthType, ClientType, Target};
 use crate::text::{LineIndex, TextRange};
@@ -266,7 +267,7 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
     out.extend(terraform::read(&terraform_files));
     for file in files {
         match iac_kind(file.path) {
-            Some(IacKind::ArmJson) if is_arm_template(file.text) => {
+            Some(IacKind::ArmJson) if is_arm_template(file.text) && may_declare(file.text) => {
                 out.extend(arm::read(file.path, file.text));
             }
             Some(IacKind::PowerShell) if file.text.contains("connection create") => {
@@ -284,6 +285,23 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
     out
 }
 
+/// Whether an ARM template can hold a declaration: a linker's type (literal, or a parameter's
+/// or variable's value, both written in the template) says `linkers`, and an app setting's name
+/// is written out with its `AZURE_POSTGRESQL_`/`NEON_POSTGRESQL_` prefix. Most templates of a
+/// large repository have neither and are not parsed at all.
+fn may_declare(text: &str) -> bool {
+    static NEEDLES: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(["linkers", "_postgresql_"])
+                .ok()
+        });
+    NEEDLES
+        .as_ref()
+        .is_none_or(|needles| needles.is_match(text))
+}
+
 /// Shell scripts, workflows and Dockerfiles: where `az … connection create` commands are read
 /// (PowerShell scripts are [`IacKind::PowerShell`]).
 fn is_script(path: &str) -> bool {
@@ -297,23 +315,30 @@ fn is_script(path: &str) -> bool {
     )
 }
 
-/// Gives each declaration its app folder (see the module documentation).
+/// Gives each declaration its app folder (see the module documentation). Linear in
+/// declarations and services: each project's services are indexed once.
 fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Service]) {
-    use std::collections::{BTreeMap, BTreeSet};
-    // Each declaration belongs to a project: the nearest azure.yaml folder above its file, else
-    // the folder that holds its infrastructure folder (`app/infra/main.bicep` → `app`).
-    let roots: BTreeSet<&str> = services.iter().map(|s| s.root.as_str()).collect();
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    // The services of each azure.yaml folder, in file order.
+    let mut by_root: HashMap<&str, Vec<&azure_yaml::Service>> = HashMap::new();
+    for service in services {
+        by_root
+            .entry(service.root.as_str())
+            .or_default()
+            .push(service);
+    }
+    let projects: HashMap<&str, azure_yaml::Project> = by_root
+        .into_iter()
+        .map(|(root, services)| (root, azure_yaml::Project::new(services)))
+        .collect();
+    // Each declaration belongs to a project: the nearest azure.yaml folder at or above its
+    // file, else the folder that holds its infrastructure folder (`app/infra/main.bicep` → `app`).
     let root_of: Vec<(String, bool)> = declarations
         .iter()
         .map(|declaration| {
             let path = declaration.at.path.as_str();
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            let azd = roots
-                .iter()
-                .copied()
-                .filter(|root| crate::analysis::is_within(dir, root))
-                .max_by_key(|root| root.len());
-            match azd {
+            match nearest(dir, |folder| projects.contains_key(folder)) {
                 Some(root) => (root.to_string(), true),
                 None => (project_folder(dir).to_string(), false),
             }
@@ -330,16 +355,15 @@ fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Servi
         .iter()
         .zip(&root_of)
         .map(|(declaration, root)| {
-            let project: Vec<&azure_yaml::Service> = match root {
-                (root, true) => services.iter().filter(|s| s.root == *root).collect(),
-                _ => Vec::new(),
+            let project = match root {
+                (folder, true) => projects.get(folder.as_str()),
+                _ => None,
             };
-            let service = declaration
-                .app
-                .as_deref()
-                .and_then(|app| project.iter().find(|s| s.is_app(app, &project)));
+            let service = project
+                .zip(declaration.app.as_deref())
+                .and_then(|(project, app)| project.service_for(app));
             let one_app = apps.get(root).is_none_or(|named| named.len() <= 1);
-            match (service, project.as_slice()) {
+            match (service, project.map_or(&[][..], |p| p.services())) {
                 (Some(service), _) => AppScope::Folder(service.project.clone()),
                 (None, [only]) => AppScope::Folder(only.project.clone()),
                 (None, []) if one_app => AppScope::Folder(root.0.clone()),
@@ -350,6 +374,23 @@ fn assign_scopes(declarations: &mut [Declaration], services: &[azure_yaml::Servi
     for (declaration, scope) in declarations.iter_mut().zip(scopes) {
         declaration.scope = scope;
     }
+}
+
+/// The deepest of `dir` and its ancestor folders (up to `""`, the workspace) that `is` holds.
+fn nearest(dir: &str, is: impl Fn(&str) -> bool) -> Option<&str> {
+    ancestors(dir).find(|folder| is(folder))
+}
+
+/// `dir`, then each folder above it, ending with `""` (the workspace): the scopes
+/// [`crate::analysis::is_within`] accepts for `dir`, deepest first.
+pub(crate) fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(dir);
+    std::iter::from_fn(move || {
+        let folder = next?;
+        next =
+            (!folder.is_empty()).then(|| folder.rsplit_once('/').map_or("", |(parent, _)| parent));
+        Some(folder)
+    })
 }
 
 /// The project a folder of infrastructure code or scripts belongs to: the part of `dir` before
@@ -496,6 +537,13 @@ mod tests {
         assert!(is_arm_template(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
         ));
+        assert!(may_declare(
+            r#"{"type": "Microsoft.ServiceLinker/Linkers"}"#
+        ));
+        assert!(may_declare(r#"{"name": "AZURE_POSTGRESQL_HOST"}"#));
+        assert!(!may_declare(
+            r#"{"type": "Microsoft.Storage/storageAccounts"}"#
+        ));
     }
 
     #[test]
@@ -506,6 +554,16 @@ mod tests {
         assert_eq!(project_folder(".github/workflows"), "");
         assert_eq!(project_folder("services/api"), "services/api");
         assert_eq!(project_folder(""), "");
+        let roots = ["", "apps/shop"];
+        let is_root = |folder: &str| roots.contains(&folder);
+        assert_eq!(nearest("apps/shop/infra/core", is_root), Some("apps/shop"));
+        assert_eq!(nearest("apps/shopping", is_root), Some(""));
+        assert_eq!(nearest("apps", |f: &str| f == "apps/shop"), None);
+        assert_eq!(
+            ancestors("a/b/c").collect::<Vec<_>>(),
+            ["a/b/c", "a/b", "a", ""]
+        );
+        assert_eq!(ancestors("").collect::<Vec<_>>(), [""]);
     }
 
     #[test]

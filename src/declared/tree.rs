@@ -288,9 +288,13 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
             i = (j + 1).min(bytes.len());
             continue;
         }
-        let c = text[i..].chars().next().unwrap_or(' ');
-        current.push(c);
-        i += c.len_utf8();
+        // A run of plain characters at once: up to the next quote, escape, line end or `$`.
+        let run = bytes[i + 1..]
+            .iter()
+            .position(|&c| c == quote || c == b'\\' || c == b'\n' || c == b'$')
+            .map_or(bytes.len(), |n| i + 1 + n);
+        current.push_str(&text[i..run]);
+        i = run;
     }
     if !current.is_empty() || parts.is_empty() {
         parts.push(Part::Text(current));

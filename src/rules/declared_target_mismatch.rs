@@ -1,7 +1,7 @@
 //! `declared-target-mismatch`: a declared connection targets one database service while the
 //! app's code reads the other's variables.
 
-use crate::analysis::{Context, is_within};
+use crate::analysis::Context;
 use crate::declared::{AppScope, Kind};
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
@@ -36,28 +36,39 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 fn find(context: &Context, out: &mut Vec<Diagnostic>) {
+    use std::collections::HashMap;
+    // What the code under each declared app folder reads: per target, the first file reading
+    // it. One pass over the references, each walking up its folders (linear, not
+    // declarations × references).
+    let mut reads: HashMap<&str, Vec<(crate::catalogue::Target, &str)>> = HashMap::new();
+    for declaration in &context.declarations {
+        if let AppScope::Folder(folder) = &declaration.scope {
+            reads.entry(folder.as_str()).or_default();
+        }
+    }
+    for (_, file, reference) in context.references() {
+        let Some(parsed) = &reference.parsed else {
+            continue;
+        };
+        for folder in crate::declared::ancestors(file.dir) {
+            if let Some(seen) = reads.get_mut(folder)
+                && !seen.iter().any(|(target, _)| *target == parsed.target)
+            {
+                seen.push((parsed.target, file.path));
+            }
+        }
+    }
     for declaration in &context.declarations {
         let (Kind::Linker, Some(target), AppScope::Folder(folder)) =
             (&declaration.kind, &declaration.target, &declaration.scope)
         else {
             continue;
         };
-        let mut own = false;
-        let mut other = None;
-        for (_, file, reference) in context.references() {
-            if !is_within(file.dir, folder) {
-                continue;
-            }
-            let Some(parsed) = &reference.parsed else {
-                continue;
-            };
-            if parsed.target == target.value {
-                own = true;
-                break;
-            }
-            other.get_or_insert((file.path, parsed.target));
+        let seen = reads.get(folder.as_str()).map_or(&[][..], Vec::as_slice);
+        if seen.iter().any(|(read, _)| *read == target.value) {
+            continue;
         }
-        let (false, Some((path, read))) = (own, other) else {
+        let Some((read, path)) = seen.first() else {
             continue;
         };
         out.push(Diagnostic::new(
