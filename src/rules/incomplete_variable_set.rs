@@ -205,23 +205,30 @@ fn code_fix(
         return None;
     };
     let mut source = rewrite::Source::new(file.path, file.text, *language);
-    let present: Vec<_> = refs
+    let site = |r: &crate::analysis::Reference, field| {
+        let read = scan.env_refs.get(r.index)?;
+        Some(source.site(read.expr_range, read.name_range, field))
+    };
+    let mut present: Vec<_> = refs
         .iter()
-        .filter_map(|r| {
-            let field = match r.status {
-                NameStatus::Valid if connection.variable(&r.name).is_some() => {
-                    r.parsed.as_ref()?.field
-                }
-                // A misspelt member stands where its rename will: the reads go beside it.
-                NameStatus::Unknown if r.connection.is_some() => {
-                    connection.variable(&suggestion_for(context, r)?)?.field()?
-                }
-                _ => return None,
-            };
-            let read = scan.env_refs.get(r.index)?;
-            Some(source.site(read.expr_range, read.name_range, field))
-        })
+        .filter(|r| r.status == NameStatus::Valid)
+        .filter(|r| connection.variable(&r.name).is_some())
+        .filter_map(|r| site(r, r.parsed.as_ref()?.field))
         .collect();
+    if present.is_empty() {
+        // Only a misspelt member is read: the reads go beside it, where its rename will stand.
+        // One site (the first), so a file of 250,000 misspelt reads costs one suggestion more.
+        present.extend(
+            refs.iter()
+                .filter(|r| r.status == NameStatus::Unknown && r.connection.is_some())
+                .find_map(|r| {
+                    site(
+                        r,
+                        connection.variable(&suggestion_for(context, r)?)?.field()?,
+                    )
+                }),
+        );
+    }
     source.missing_reads(&present, missing)
 }
 
