@@ -14,13 +14,13 @@ use std::sync::Arc;
 
 use super::auth::{self, NeonArgs};
 use crate::analysis::Options;
-use crate::query::{self, ConnectionSummary};
 use crate::catalogue::ClientType;
 use crate::disk::walk;
 use crate::neon::api::NeonApi;
 use crate::neon::pull::{
     self, ChoiceError, Chooser, PullError, PullOptions, PullPlan, PullRequest, Question,
 };
+use crate::query::{self, ConnectionSummary};
 
 #[derive(clap::Args)]
 pub struct PullArgs {

@@ -101,10 +101,7 @@ impl Backend {
 
     /// The connections that apply to the file or folder at `uri`, as the analysis sees them
     /// once the workspace has been read (empty outside the workspace).
-    async fn connections_for(
-        &self,
-        uri: &Uri,
-    ) -> RpcResult<Vec<crate::query::ConnectionSummary>> {
+    async fn connections_for(&self, uri: &Uri) -> RpcResult<Vec<crate::query::ConnectionSummary>> {
         let Some((index, path)) = self.relative(uri) else {
             return Ok(Vec::new());
         };

@@ -19,7 +19,6 @@ use super::commands::{invalid_params, uri_argument};
 use super::log::Level;
 use super::task::PhaseSender;
 use super::{Backend, lock, snapshot};
-use crate::query::ConnectionSummary;
 use crate::audience::Audience;
 use crate::catalogue::ClientType;
 use crate::neon::api::{ApiError, NeonApi};
@@ -30,6 +29,7 @@ use crate::neon::pull::{
 };
 use crate::neon::token_store::TokenStore;
 use crate::neon::{self, Settings};
+use crate::query::ConnectionSummary;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

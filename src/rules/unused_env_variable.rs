@@ -55,37 +55,32 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
             {
                 continue;
             }
-            out.push_with(
-                Rule::UnusedEnvVariable,
-                file.path,
-                entry.key_range,
-                || {
-                    // Service Connector's own name, renamed away: say what the app reads instead.
-                    let renamed_to = connections.iter().find_map(|c| {
-                        let connection = context.connection(*c);
-                        let to = connection.renamed_to(&entry.key)?;
-                        Some(format!(
-                            " ({} renames it to {to})",
-                            connection.renames_source()?
-                        ))
-                    });
-                    Diagnostic::new(
-                        Rule::UnusedEnvVariable,
-                        file.path,
-                        entry.key_range,
-                        format!(
-                            "{} is defined here but no code in scope reads it{}",
-                            entry.key,
-                            renamed_to.unwrap_or_default()
-                        ),
-                    )
-                    .with_fix(Fix {
-                        title: format!("Remove {}", entry.key),
-                        edits: vec![FileEdit::new(file.path, entry.full_line_range, "")],
-                        applicability: Applicability::Unsafe,
-                    })
-                },
-            );
+            out.push_with(Rule::UnusedEnvVariable, file.path, entry.key_range, || {
+                // Service Connector's own name, renamed away: say what the app reads instead.
+                let renamed_to = connections.iter().find_map(|c| {
+                    let connection = context.connection(*c);
+                    let to = connection.renamed_to(&entry.key)?;
+                    Some(format!(
+                        " ({} renames it to {to})",
+                        connection.renames_source()?
+                    ))
+                });
+                Diagnostic::new(
+                    Rule::UnusedEnvVariable,
+                    file.path,
+                    entry.key_range,
+                    format!(
+                        "{} is defined here but no code in scope reads it{}",
+                        entry.key,
+                        renamed_to.unwrap_or_default()
+                    ),
+                )
+                .with_fix(Fix {
+                    title: format!("Remove {}", entry.key),
+                    edits: vec![FileEdit::new(file.path, entry.full_line_range, "")],
+                    applicability: Applicability::Unsafe,
+                })
+            });
         }
     }
 }

@@ -7,8 +7,8 @@
 
 use super::SnippetRequest;
 use crate::analysis::Options;
-use crate::query::{self, ConnectionSummary};
 use crate::catalogue::{self, AuthType, ClientType, Target};
+use crate::query::{self, ConnectionSummary};
 use crate::scan::Language;
 use crate::workspace::{FileKind, Workspace, classify};
 
