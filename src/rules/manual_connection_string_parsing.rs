@@ -234,7 +234,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
 /// (`s.split(" ")[1].split("=")[1]`): pair 1 is whichever key the string happens to list second,
 /// and equivalent strings list their keys in any order, so no rewrite by a key name keeps what
 /// the code does (`tests::a_pair_index_names_no_key`).
-const PAIR_INDEX_NOTE: &str = "this chain picks a pair of the split string by its position and     splits it again: which key sits at that position depends on the order the string lists its     keys in, so no rewrite can name the key meant. Parse the string once with the driver's     parser (psycopg's conninfo_to_dict, pg-connection-string's parse,     NpgsqlConnectionStringBuilder) and read the key by name.";
+const PAIR_INDEX_NOTE: &str = "this chain picks a pair of the split string by its position and splits it again: \
+    which key sits at that position depends on the order the string lists its keys in, \
+    so no rewrite can name the key meant. Parse the string once with the driver's parser \
+    (psycopg's conninfo_to_dict, pg-connection-string's parse, \
+    NpgsqlConnectionStringBuilder) and read the key by name.";
 
 /// Whether `split`'s result is indexed (`[n]`) and split again by a later call of the chain.
 fn indexes_pairs(text: &str, scan: &scan::Scan, split: &scan::SplitCall) -> bool {
