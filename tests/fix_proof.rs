@@ -105,12 +105,13 @@ fn serious(diagnostic: &Diagnostic) -> bool {
 }
 
 /// (rule, path, message) → count, for errors and warnings.
-/// A message without the line numbers it cites ("from infra/main.tf:33"): a fix that inserts a
+/// A message without the line numbers it cites ("from infra/main.tf:33", "the constant
+/// DB_PASSWORD on line 6"): a fix that inserts a
 /// line above a declaration moves them, and that is not a new finding.
 fn without_line_numbers(message: &str) -> String {
     static LINE: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"(\.[A-Za-z]+):\d+").unwrap());
-    LINE.replace_all(message, "$1:N").into_owned()
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\.[A-Za-z]+:|on line )\d+").unwrap());
+    LINE.replace_all(message, "${1}N").into_owned()
 }
 
 fn tally(diagnostics: &[Diagnostic]) -> BTreeMap<(String, String, String), usize> {
