@@ -128,7 +128,7 @@ fn main() {
         .status()
         .expect("cargo build");
     assert!(status.success());
-    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/neon-lsp");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_neon-lsp"));
 
     // 1. Edit latency on a big file.
     let dir = tempfile::tempdir().expect("tempdir");
