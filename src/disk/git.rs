@@ -308,26 +308,6 @@ pub(crate) mod tests {
             ".env\n.env.*\n!.env.example\nignored dir/\n",
         )
         .unwrap();
-        for path in [
-            ".env",
-            ".env.local",
-            ".env.example",
-            "committed.env",
-            "staged.env",
-            "new.env",
-            "sub dir/é ü.env",
-            "sub dir/.env",
-            "ignored dir/prod.env",
-            "forced/.env",
-            "weird*[name].env",
-        ] {
-            write(root, path);
-        }
-        assert!(run_git(root, &["add", "committed.env", ".gitignore"]));
-        assert!(run_git(root, &["commit", "-q", "-m", "init"]));
-        assert!(run_git(root, &["add", "staged.env"]));
-        assert!(run_git(root, &["add", "-f", "forced/.env"]));
-
         let paths = [
             ".env",
             ".env.local",
@@ -341,6 +321,14 @@ pub(crate) mod tests {
             "forced/.env",
             "weird*[name].env",
         ];
+        for path in paths {
+            write(root, path);
+        }
+        assert!(run_git(root, &["add", "committed.env", ".gitignore"]));
+        assert!(run_git(root, &["commit", "-q", "-m", "init"]));
+        assert!(run_git(root, &["add", "staged.env"]));
+        assert!(run_git(root, &["add", "-f", "forced/.env"]));
+
         let states = git_states(root, &paths).unwrap();
         let expected = [
             (".env", GitState::Ignored),

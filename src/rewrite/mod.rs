@@ -179,6 +179,15 @@ impl Rewrite {
         }
     }
 
+    /// The missing reads added by `edits` (titled with the names `added`), or none when no
+    /// edit could be made.
+    pub(crate) fn reads(added: &[&str], edits: Vec<Edit>) -> Option<Self> {
+        if edits.is_empty() {
+            return None;
+        }
+        Some(Self::unsafe_(format!("Read {}", added.join(", ")), edits))
+    }
+
     fn into_fix(self, path: &str) -> Fix {
         Fix {
             title: self.title,

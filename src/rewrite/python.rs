@@ -217,13 +217,7 @@ pub(crate) fn missing_reads(
         edits.push(edit);
         added.push(client_id);
     }
-    if edits.is_empty() {
-        return None;
-    }
-    Some(Rewrite::unsafe_(
-        format!("Read {}", added.join(", ")),
-        edits,
-    ))
+    Rewrite::reads(&added, edits)
 }
 
 /// `DefaultAzureCredential()` → `DefaultAzureCredential(managed_identity_client_id=…)`,
