@@ -135,7 +135,7 @@ pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
                 );
             }
         }
-        keyed_ranges(text, &mut ranges);
+        keyed_ranges(text, Written::Input, &mut ranges);
         uri_ranges(text, 0, text.len(), &mut ranges);
     }
     normalise(ranges)
@@ -146,7 +146,7 @@ pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
 pub fn value_secret_ranges(value: &str) -> Vec<TextRange> {
     let mut ranges = Vec::new();
     value_ranges(value, 0, true, &mut ranges);
-    keyed_ranges(value, &mut ranges);
+    keyed_ranges(value, Written::Input, &mut ranges);
     normalise(ranges)
 }
 
@@ -164,9 +164,47 @@ pub fn mask(text: &str, ranges: &[TextRange]) -> String {
     mask_window(text, TextRange::new(0, text.len()), ranges).text
 }
 
-/// `text` masked through [`value_secret_ranges`]: for fix titles, new texts and messages.
+/// A fix's title or new text masked: rule-authored text that may carry a value taken from the
+/// input (a connection string, `password="…"` in code). Only such values are masked — a URI's
+/// written password, a parsed string's secret fields, a secret key's `=`/`:=`/`=>` value or its
+/// quoted value — never the rule's own words: `(no password: with Entra auth …)` and `reads
+/// AZURE_POSTGRESQL_PASSWORD: Service Connector sets …` print intact, and so does code that
+/// fills a slot (`:${encodeURIComponent(process.env.…)}@`).
 pub fn mask_value(text: &str) -> String {
-    mask(text, &value_secret_ranges(text))
+    mask(text, &rule_text_ranges(text))
+}
+
+/// The secret ranges of rule-authored text ([`mask_value`]).
+fn rule_text_ranges(text: &str) -> Vec<TextRange> {
+    let mut ranges = Vec::new();
+    let mut uris = Vec::new();
+    uri_ranges(text, 0, text.len(), &mut uris);
+    uris.retain(|range| {
+        !text
+            .get(range.start..range.end)
+            .is_some_and(is_interpolation)
+    });
+    ranges.extend(uris);
+    field_ranges(text, 0, true, &mut ranges);
+    keyed_ranges(text, Written::RuleText, &mut ranges);
+    normalise(ranges)
+}
+
+/// A slot filled by code, not a value: `${…}`, `{…}`, `#{…}`, `%s`.
+fn is_interpolation(value: &str) -> bool {
+    let value = value.trim();
+    let slot = value.starts_with("${") || value.starts_with("#{") || value.starts_with('{');
+    (slot && value.ends_with('}')) || value == "%s"
+}
+
+/// Who wrote the text [`keyed_ranges`] looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// A file of the project: `password: hunter2` in YAML is a value.
+    Input,
+    /// A rule's title or new text: after `key:` only a quoted value is one; an unquoted word
+    /// is the rule's prose (`no password: with Entra auth`).
+    RuleText,
 }
 
 /// A slice of a file with its secrets masked, and a map back from file offsets to columns.
@@ -387,6 +425,12 @@ fn looks_like_connection_string(value: &str) -> bool {
 /// `raw` is the value itself (no escapes), so the connection-string parser's ranges apply.
 fn value_ranges(raw: &str, base: usize, exact: bool, out: &mut Vec<TextRange>) {
     uri_ranges(raw, base, raw.len(), out);
+    field_ranges(raw, base, exact, out);
+}
+
+/// The secret fields of a value that may be a connection string (the parser's ranges when
+/// `exact` and it parses) and every `secret-key=value` in it.
+fn field_ranges(raw: &str, base: usize, exact: bool, out: &mut Vec<TextRange>) {
     let parsed = if exact {
         crate::connstr::parse_with_fields(raw).ok()
     } else {
@@ -457,7 +501,7 @@ fn uri_ranges(text: &str, base: usize, limit: usize, out: &mut Vec<TextRange>) {
 /// Code and configuration: `password = "…"`, `"token": "…"`, `secret: …`, `pwd := "…"`,
 /// `:password => '…'`. A quoted value is always a literal; an unquoted one only when it does
 /// not look like code (`process.env.X`, `get_password()`, `$VAR`, `${{ secrets.X }}`).
-fn keyed_ranges(text: &str, out: &mut Vec<TextRange>) {
+fn keyed_ranges(text: &str, written: Written, out: &mut Vec<TextRange>) {
     let bytes = text.as_bytes();
     let mut at = 0;
     while let Some((key_start, key_end)) = next_identifier(bytes, at) {
@@ -469,13 +513,27 @@ fn keyed_ranges(text: &str, out: &mut Vec<TextRange>) {
         if matches!(bytes.get(cursor), Some(b'"' | b'\'')) {
             cursor = skip_blanks(bytes, cursor + 1);
         }
-        match (bytes.get(cursor), bytes.get(cursor + 1)) {
+        let colon = match (bytes.get(cursor), bytes.get(cursor + 1)) {
             (Some(b'='), Some(b'=' | b'~')) => continue,
-            (Some(b'='), Some(b'>')) | (Some(b':'), Some(b'=')) => cursor += 2,
-            (Some(b'=' | b':'), _) => cursor += 1,
+            (Some(b'='), Some(b'>')) | (Some(b':'), Some(b'=')) => {
+                cursor += 2;
+                false
+            }
+            (Some(b'='), _) => {
+                cursor += 1;
+                false
+            }
+            (Some(b':'), _) => {
+                cursor += 1;
+                true
+            }
             _ => continue,
-        }
+        };
         cursor = skip_blanks(bytes, cursor);
+        let quoted = matches!(bytes.get(cursor), Some(b'"' | b'\'' | b'`'));
+        if colon && !quoted && written == Written::RuleText {
+            continue;
+        }
         let range = match bytes.get(cursor) {
             Some(&quote @ (b'"' | b'\'' | b'`')) => {
                 let start = cursor + 1;

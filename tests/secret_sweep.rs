@@ -138,6 +138,25 @@ fn check_shows_no_planted_password_in_any_format() {
     );
 }
 
+/// Masking covers values taken from the project, never the rules' own words: the README's
+/// example prints its help line ("no password: with Entra auth …") and its notes intact, in
+/// text and JSON, while the sweep above still finds no planted password.
+#[test]
+fn rule_text_with_password_colon_is_printed_intact() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/azure-node-app");
+    let (_, text) = neon_lsp(&example, &["check", "--color", "never"]);
+    assert!(
+        text.contains("(no password: with Entra auth pg needs the access token as the password)"),
+        "{text}"
+    );
+    let (_, json) = neon_lsp(&example, &["check", "--format", "json"]);
+    assert!(json.contains("(no password: with Entra auth"), "{json}");
+    for output in [&text, &json] {
+        assert!(!output.contains("password: ****"), "{output}");
+        assert!(!output.contains("PASSWORD: ****"), "{output}");
+    }
+}
+
 #[test]
 fn fix_shows_no_planted_password() {
     let dir = project();

@@ -201,3 +201,33 @@ fn never_panics_on_odd_input() {
         let _ = mask_value(text);
     }
 }
+
+/// Fix titles and new texts are rule-authored: their words stay as written, only values taken
+/// from the input (a connection string, a quoted literal) are masked.
+#[test]
+fn rule_text_keeps_its_words_and_masks_only_written_values() {
+    for text in [
+        "Build the connection URL from AZURE_POSTGRESQL_HOST, AZURE_POSTGRESQL_USER (no password: with Entra auth pg needs the access token as the password)",
+        "# TODO(neon-lsp): auth user-identity is declared here, but src/db.js reads AZURE_POSTGRESQL_PASSWORD: Service Connector sets no password for a passwordless connection",
+        "`postgresql://${encodeURIComponent(process.env.NEON_POSTGRESQL_USER)}:${encodeURIComponent(process.env.NEON_POSTGRESQL_PASSWORD)}@${process.env.NEON_POSTGRESQL_HOST}/db`",
+        "Remove the password from NEON_POSTGRESQL_CONNECTIONSTRING",
+        "password: process.env.NEON_POSTGRESQL_PASSWORD,",
+    ] {
+        assert_eq!(mask_value(text), text);
+    }
+    for (text, masked) in [
+        (
+            "conn = \"postgresql://app:Kx9-prod-pw@h/db\"",
+            "conn = \"postgresql://app:****@h/db\"",
+        ),
+        ("password: 'Kx9-prod-pw',", "password: '****',"),
+        ("PASSWORD=Kx9-prod-pw", "PASSWORD=****"),
+        ("pwd := \"Kx9-prod-pw\"", "pwd := \"****\""),
+        (
+            "host=h user=u password=Kx9-prod-pw sslmode=require",
+            "host=h user=u password=**** sslmode=require",
+        ),
+    ] {
+        assert_eq!(mask_value(text), masked);
+    }
+}
