@@ -145,7 +145,19 @@ pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
 /// message), relative to `value`.
 pub fn value_secret_ranges(value: &str) -> Vec<TextRange> {
     let mut ranges = Vec::new();
-    value_ranges(value, 0, true, &mut ranges);
+    // A quoted .env value (a fix's new text, `'Server=…;Password=****'`): the connection
+    // string is inside the quotes; judged whole, it does not parse, and its last secret would
+    // grow over the closing quote (issue 14: the masked fix text lost its quote).
+    let quoted = [b'\'', b'"'].iter().any(|&quote| {
+        value.len() >= 2
+            && value.as_bytes()[0] == quote
+            && value.as_bytes()[value.len() - 1] == quote
+    });
+    if quoted {
+        value_ranges(&value[1..value.len() - 1], 1, true, &mut ranges);
+    } else {
+        value_ranges(value, 0, true, &mut ranges);
+    }
     keyed_ranges(value, Written::Input, &mut ranges);
     normalise(ranges)
 }

@@ -113,6 +113,14 @@ mod tests {
         assert!(fix.edits[0].new_text.contains("Password=npg_Xyz123example"));
         let shown = fix.edits[0].shown_text();
         assert!(!shown.contains("npg_Xyz123example"), "{shown}");
+        // Every reporter masks the shown text once more: the quotes around the value stay
+        // (the masked password used to swallow the closing one).
+        let reported = crate::secrets::mask_value(shown);
+        assert_eq!(reported, shown, "{reported}");
+        assert!(
+            reported.starts_with('\'') && reported.ends_with("Password=****;'"),
+            "{reported}"
+        );
     }
 
     #[test]

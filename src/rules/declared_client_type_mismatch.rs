@@ -104,7 +104,20 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
             declared.at.range,
             message,
         );
-        if let Some(implied) = implied.filter(|c| c.value != declared.value)
+        let implied = implied.filter(|c| c.value != declared.value);
+        let disagreeing = implied.map_or_else(Vec::new, |implied| {
+            reads_not_set_for(context, id, implied.value)
+        });
+        if let Some(implied) = implied
+            && !disagreeing.is_empty()
+        {
+            // Declaring the type the code implies would leave these reads wrong: the code
+            // disagrees with itself, and only its author can say which reads are meant.
+            if let Some(note) = disagreement_note(context, &diagnostic, implied.value, &disagreeing)
+            {
+                diagnostic = diagnostic.with_fix(note);
+            }
+        } else if let Some(implied) = implied
             && declared.literal
         {
             diagnostic = diagnostic.with_fix(Fix {
@@ -119,6 +132,91 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(diagnostic);
     }
+}
+
+/// A read of the connection with a Service Connector name `client_type` does not set (after
+/// the connection's `customizedKeys`): "src/reports.js:7 reads NEON_POSTGRESQL_REPORTS_USERNAME".
+struct Read<'a> {
+    path: &'a str,
+    line: usize,
+    name: &'a str,
+}
+
+/// The reads of connection `id` that declaring `client_type` would leave wrong, in file order:
+/// declaring it settles the finding only when this is empty (issue 14).
+fn reads_not_set_for<'a>(
+    context: &'a Context<'a>,
+    id: usize,
+    client_type: ClientType,
+) -> Vec<Read<'a>> {
+    let connection = context.connection(id);
+    let Ok(variables) = crate::catalogue::variables(
+        connection.target,
+        client_type,
+        connection.auth.value,
+        connection.name.as_deref(),
+    ) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Read<'a>> = Vec::new();
+    for (_, file, reference) in context.references() {
+        // A name Service Connector never sets is another rule's finding, whatever is declared.
+        if reference.connection != Some(id) || reference.status == NameStatus::Unknown {
+            continue;
+        }
+        let name = connection
+            .original_name(&reference.name)
+            .unwrap_or(&reference.name);
+        if variables.iter().any(|v| v.name == name) {
+            continue;
+        }
+        let read = Read {
+            path: file.path,
+            line: file.line_index.line_of(reference.range.start) + 1,
+            name: &reference.name,
+        };
+        if !out
+            .iter()
+            .any(|r| r.path == read.path && r.name == read.name)
+        {
+            out.push(read);
+        }
+    }
+    out
+}
+
+/// The fix when the reads disagree: a note naming the reads the implied client type does not
+/// set, since declaring it would leave them wrong and declaring the other type leaves the rest.
+fn disagreement_note(
+    context: &Context,
+    diagnostic: &Diagnostic,
+    implied: ClientType,
+    disagreeing: &[Read<'_>],
+) -> Option<Fix> {
+    const SHOWN: usize = 4;
+    let mut reads: Vec<String> = disagreeing
+        .iter()
+        .take(SHOWN)
+        .map(|r| format!("{}:{} reads {}", r.path, r.line, r.name))
+        .collect();
+    if disagreeing.len() > SHOWN {
+        reads.push(format!("{} more", disagreeing.len() - SHOWN));
+    }
+    let note = format!(
+        "the reads of this connection disagree on its client type: the code implies {implied}, but {}, which client type {implied} does not set; make the reads agree on one client type, then declare it here.",
+        reads.join(", ")
+    );
+    let file = context
+        .files
+        .iter()
+        .find(|f| f.path == diagnostic.path && !f.lossy)?;
+    crate::rules::fixes::note_fix(
+        &diagnostic.path,
+        file.text,
+        diagnostic.range.start,
+        "Note the reads that disagree on the client type",
+        &note,
+    )
 }
 
 /// No edit can settle a contradiction: a note says which two sides disagree (issue 14).
@@ -156,6 +254,44 @@ mod tests {
         let bicep = bicep("python");
         let case = Case::new(&[REPORT_PY, ("infra/main.bicep", &bicep)]);
         assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Declaring the client type the code implies is offered only when every read agrees with
+    /// it: here two Node files read the connection, one as nodejs (`_USER`), one as client
+    /// type none (`_USERNAME`), so declaring nodejs would leave reports.js wrong. No edit can
+    /// choose between them; the fix is a note naming the read nodejs does not get.
+    #[test]
+    fn reads_that_disagree_get_a_note_naming_them_not_a_declaration() {
+        let package = (
+            "package.json",
+            r#"{"name": "api", "dependencies": {"pg": "^8.12.0"}}"#,
+        );
+        let export = (
+            "src/export.js",
+            "const { Pool } = require(\"pg\");\nmodule.exports = new Pool({\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USER,\n  password: process.env.AZURE_POSTGRESQL_PASSWORD,\n});\n",
+        );
+        let reports = (
+            "src/reports.js",
+            "const { Client } = require(\"pg\");\nmodule.exports = new Client({\n  host: process.env.AZURE_POSTGRESQL_HOST,\n  user: process.env.AZURE_POSTGRESQL_USERNAME,\n  password: process.env.AZURE_POSTGRESQL_PASSWORD,\n});\n",
+        );
+        let bicep = bicep("none");
+        let case = Case::new(&[package, export, ("infra/main.bicep", &bicep)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].fixes[0].title, "Declare client type nodejs");
+        let case = Case::new(&[package, export, reports, ("infra/main.bicep", &bicep)]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].fixes.len(), 1, "{:?}", found[0].fixes);
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.title, "Note the reads that disagree on the client type");
+        let note = &fix.edits[0].new_text;
+        assert!(
+            note.contains("src/reports.js:4 reads AZURE_POSTGRESQL_USERNAME"),
+            "{note}"
+        );
+        assert!(!note.contains("src/export.js"), "{note}");
+        assert!(note.starts_with("    // TODO(neon-lsp):"), "{note}");
     }
 
     /// A declaration is judged by the code it serves: without any read of the connection

@@ -48,13 +48,18 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     for (_, file, env) in context.env_files() {
         let (loader, source) = loader_for(context, file);
         for finding in loader::judge(loader, file.text, env) {
+            let kind = env
+                .errors
+                .iter()
+                .find(|error| error.range == finding.range && error.line == finding.line)
+                .map(|error| error.kind);
+            let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
             let mut diagnostic = Diagnostic::new(
                 Rule::EnvSyntax,
                 file.path,
                 finding.range,
                 format!(
-                    "{} (judged as {}{})",
-                    finding.message,
+                    "{message} (judged as {}{})",
                     loader.name(),
                     source.map_or_else(
                         || ", the loader being unknown".to_string(),
@@ -62,7 +67,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     )
                 ),
             );
-            if !finding.rejects {
+            if !finding.rejects || dotenvy_only {
                 diagnostic.severity = Severity::Warning;
             }
             if let Some(fix) = fix_line(file.path, file.text, env, finding.range.start) {
@@ -71,6 +76,42 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// The parser reads a file as dotenvy does, so its messages name dotenvy: reworded for the
+/// loader the finding was judged by (issue 14: "dotenvy rejects" on a python-dotenv project).
+/// The kinds only dotenvy's own reader rejects (an escape it does not know, a last line ending
+/// in whitespace or `\` without a line break, `"$NAME"`) are not said of another loader: the
+/// message says that loader reads the line and dotenvy does not, and the second value is
+/// `true` — a warning, since only tools reading the file as dotenvy does stop there.
+fn worded_for(
+    loader: Loader,
+    kind: Option<crate::dotenv::EnvSyntaxErrorKind>,
+    message: &str,
+) -> (String, bool) {
+    use crate::dotenv::EnvSyntaxErrorKind as Kind;
+    if loader == Loader::Dotenvy {
+        return (message.to_owned(), false);
+    }
+    let dotenvy_only = matches!(
+        kind,
+        Some(
+            Kind::InvalidEscape
+                | Kind::TrailingWhitespaceAtEndOfFile
+                | Kind::TrailingBackslashAtEndOfFile
+                | Kind::QuoteClosedByVariable
+        )
+    );
+    if dotenvy_only {
+        return (
+            format!(
+                "{} reads this line, but dotenvy and the tools that read .env files its way do not: {message}",
+                loader.name()
+            ),
+            true,
+        );
+    }
+    (message.replace("dotenvy", loader.name()), false)
 }
 
 /// The loader that reads `file`, and the file that says so: a compose file in an enclosing
@@ -676,6 +717,45 @@ mod tests {
         assert!(case.check(check)[0].message.contains("dotenvy"));
         let case = Case::new(&[env, ("requirements.txt", "python-dotenv==1.0.1\n")]);
         assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The message names the loader it was judged by, never dotenvy for another loader's
+    /// project; what only dotenvy's reader rejects is said of dotenvy, as a warning.
+    #[test]
+    fn the_message_names_the_loader_judged_by() {
+        use crate::diagnostic::Severity;
+        let requirements = ("requirements.txt", "python-dotenv==1.0.1\n");
+        let case = Case::new(&[(".env", "APP_NAME=\"orders service\n"), requirements]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("python-dotenv rejects"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            !found[0].message.contains("dotenvy"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].severity, Severity::Error);
+        // dotenvy does not know `\t`; python-dotenv reads it as a tab.
+        let case = Case::new(&[(".env", "SEPARATOR=\"a\\tb\"\n"), requirements]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("python-dotenv reads this line, but dotenvy"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].severity, Severity::Warning);
+        // With no loader named, dotenvy is the judge and is named.
+        let case = Case::new(&[(".env", "SEPARATOR=\"a\\tb\"\n")]);
+        let found = case.check(check);
+        assert!(found[0].message.contains("dotenvy"), "{}", found[0].message);
+        assert_eq!(found[0].severity, Severity::Error);
     }
 
     /// Line endings and a byte order mark from Windows editors are not syntax errors, and a

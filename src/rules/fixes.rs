@@ -51,7 +51,7 @@ pub(crate) fn line_at(text: &str, offset: usize) -> (TextRange, bool) {
 /// The note is written by the rule: it never quotes a value from the file.
 pub(crate) fn note_fix(path: &str, text: &str, at: usize, title: &str, note: &str) -> Option<Fix> {
     let prefix = comment_prefix(path)?;
-    let (line, _) = line_at(text, at);
+    let line = note_line(path, text, line_at(text, at).0);
     let indent: String = text[line.start..line.end]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
@@ -73,6 +73,62 @@ pub(crate) fn note_fix(path: &str, text: &str, at: usize, title: &str, note: &st
         )],
         applicability: Applicability::Unsafe,
     })
+}
+
+/// The line a note above `line` goes above, so that the comment ends no statement early: the
+/// first line of a command continued with `\` (or PowerShell's backtick), and in YAML the key
+/// line of a multi-line scalar (a comment line inside a plain scalar is invalid YAML, inside a
+/// folded `>` one it becomes a `#` in the middle of the command). Bounded: at most 200 lines up.
+fn note_line(path: &str, text: &str, mut line: TextRange) -> TextRange {
+    let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+    let indent = |line: TextRange| {
+        text[line.start..line.end]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .count()
+    };
+    let previous = |line: TextRange| (line.start > 0).then(|| line_at(text, line.start - 1).0);
+    for _ in 0..200 {
+        let Some(above) = previous(line) else { break };
+        let above_text = text[above.start..above.end].trim_end();
+        if above_text.ends_with('\\') || above_text.ends_with('`') {
+            line = above;
+            continue;
+        }
+        if yaml && !is_yaml_entry(&text[line.start..line.end]) {
+            // A continuation line of a scalar: up to the less indented line that opens it.
+            let own = indent(line);
+            let mut parent = above;
+            let mut steps = 0;
+            while (parent.is_empty() || indent(parent) >= own) && steps < 200 {
+                let Some(next) = previous(parent) else { break };
+                parent = next;
+                steps += 1;
+            }
+            if indent(parent) < own {
+                line = parent;
+            }
+        }
+        break;
+    }
+    line
+}
+
+/// Whether a YAML line starts an entry (`key:`, `- item`, a comment) rather than continuing a
+/// multi-line scalar.
+fn is_yaml_entry(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    let trimmed = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+    if trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "-" {
+        return true;
+    }
+    let key_end = trimmed
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '(' | ')')))
+        .unwrap_or(trimmed.len());
+    key_end > 0 && {
+        let rest = &trimmed[key_end..];
+        rest.starts_with(": ") || rest == ":"
+    }
 }
 
 /// For the rules whose findings no edit can settle (what is declared in infrastructure code,
@@ -221,6 +277,30 @@ mod tests {
         assert!(note_fix("azuredeploy.json", "{}", 0, "Explain", "x").is_none());
         assert_eq!(comment_prefix("web/.env.local"), Some("#"));
         assert_eq!(comment_prefix("infra/main.bicep"), Some("//"));
+    }
+
+    /// A note never splits a statement: above a `\`-continued command's first line, above the
+    /// key of a YAML scalar that runs over several lines.
+    #[test]
+    fn notes_go_above_the_statement_they_would_split() {
+        let script = "set -e\naz webapp connection create postgres-flexible \\\n  --connection pg \\\n  --client-type nodejs\n";
+        let at = script.find("--client-type").unwrap();
+        let fix = note_fix("deploy.sh", script, at, "Explain", "why").unwrap();
+        assert_eq!(fix.edits[0].range, TextRange::empty(7));
+        assert_eq!(fix.edits[0].new_text, "# TODO(neon-lsp): why\n");
+        let yaml = "steps:\n  - task: AzureCLI@2\n    inputs:\n      inlineScript: >\n        az webapp connection create postgres\n\n        --client-type none\n      scriptType: bash\n";
+        let at = yaml.find("--client-type").unwrap();
+        let fix = note_fix("azure-pipelines.yml", yaml, at, "Explain", "why").unwrap();
+        let key = yaml.find("      inlineScript").unwrap();
+        assert_eq!(fix.edits[0].range, TextRange::empty(key));
+        assert_eq!(fix.edits[0].new_text, "      # TODO(neon-lsp): why\n");
+        // A key line of its own takes the note right above it.
+        let at = yaml.find("scriptType").unwrap();
+        let fix = note_fix("azure-pipelines.yml", yaml, at, "Explain", "why").unwrap();
+        assert_eq!(
+            fix.edits[0].range,
+            TextRange::empty(yaml.find("      scriptType").unwrap())
+        );
     }
 
     #[test]
