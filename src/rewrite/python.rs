@@ -49,7 +49,7 @@ fn import_at(text: &str) -> usize {
     0
 }
 
-fn with_import(text: &str, import: Option<&str>, mut edits: Vec<Edit>) -> Vec<Edit> {
+pub(crate) fn with_import(text: &str, import: Option<&str>, mut edits: Vec<Edit>) -> Vec<Edit> {
     if let Some(import) = import
         && !text.contains(import.trim_end())
     {
@@ -80,6 +80,12 @@ pub(crate) fn wrong_read(
         return None;
     }
     let text = site.text;
+    if let Some(rewrite) = super::frameworks::create_engine(node, site, wiring)
+        .or_else(|| super::frameworks::dj_database_url(node, site, wiring))
+        .or_else(|| super::frameworks::django_split(tree, node, site, wiring))
+    {
+        return Some(rewrite);
+    }
     match (site.field, wiring.connection_string()) {
         // Django gets no port: Service Connector's servers listen on 5432.
         (Field::Port, _) if wiring.client_type == ClientType::Django => Some(Rewrite::unsafe_(
