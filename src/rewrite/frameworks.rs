@@ -5,7 +5,9 @@
 //! Facts (service-connector.md): client type python gets one libpq key-value string with
 //! `sslmode=require` (N1 §3, P1 §4.1); django gets `_NAME`, `_HOST`, `_USER` and, with a secret,
 //! `_PASSWORD` — no port (the servers listen on 5432) and no sslmode, which Service Connector's
-//! own samples hard-code as `"5432"` and `"sslmode": "require"` (N2, §6.1).
+//! own samples hard-code as `"5432"` and `"sslmode": "require"` (N2, §6.1). The entries written
+//! here set `"sslmode": "require"` and leave `PORT` out, as the Django snippet does: libpq's
+//! default port is 5432.
 
 use super::tree::{ancestors, children, range, slice};
 use super::{Edit, Rewrite, Site, Wiring, indent_at};
@@ -149,7 +151,6 @@ fn django_entry(site: &Site<'_>, wiring: &Wiring, at: usize, kept: &[String]) ->
         let name = wiring.name(field)?;
         lines.push(format!("{inner}\"{key}\": {},", site.reader(name)));
     }
-    lines.push(format!("{inner}\"PORT\": \"5432\","));
     lines.push(format!("{inner}\"OPTIONS\": {{\"sslmode\": \"require\"}},"));
     for pair in kept.iter().filter(|p| !is_engine(p)) {
         lines.push(format!("{inner}{pair},"));
@@ -210,7 +211,7 @@ pub(crate) fn dj_database_url(node: Node<'_>, site: &Site<'_>, wiring: &Wiring) 
     }
     let entry = django_entry(site, wiring, call.start_byte(), &kept)?;
     Some(Rewrite::unsafe_(
-        "Build the DATABASES entry from the variables Service Connector sets for Django (port 5432, sslmode require)",
+        "Build the DATABASES entry from the variables Service Connector sets for Django (sslmode require)",
         vec![Edit::new(range(call), entry)],
     ))
 }
