@@ -361,3 +361,60 @@ fn default_entry<'t>(text: &str, statement: Node<'t>) -> Option<Node<'t>> {
             .then_some(value)
     })
 }
+
+/// A SQLAlchemy URL built as a string from the dict `parsed` (the driver's parse of the libpq
+/// string: `"postgresql+psycopg2://{user}:{password}@{host}/{dbname}".format(**parsed)`, keyword
+/// arguments reading `parsed[…]`, or an f-string): the edit that builds it with `URL.create(…)`,
+/// which `create_engine` and Flask-SQLAlchemy take as they take the string — the password needs
+/// no percent-encoding, `sslmode` is carried over (the string drops both), and printing it masks
+/// the password.
+pub(crate) fn sqlalchemy_url_from(tree: &Tree, text: &str, parsed: &str) -> Option<Edit> {
+    let mut found = None;
+    super::tree::each_node(tree.root_node(), |node| {
+        if found.is_some() {
+            return;
+        }
+        let template = match node.kind() {
+            "call" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    return;
+                };
+                let object = function.child_by_field_name("object");
+                let attribute = function.child_by_field_name("attribute");
+                match (object, attribute) {
+                    (Some(object), Some(attribute))
+                        if object.kind() == "string" && slice(text, attribute) == "format" =>
+                    {
+                        object
+                    }
+                    _ => return,
+                }
+            }
+            "string" if slice(text, node).starts_with(['f', 'F']) => node,
+            _ => return,
+        };
+        let url = slice(text, template);
+        if url.contains("://") && uses_name(text, node, parsed) {
+            found = driver(url).map(|(scheme, _)| (node, scheme));
+        }
+    });
+    let (node, scheme) = found?;
+    let base = indent_at(text, node.start_byte());
+    let inner = format!("{base}    ");
+    let item = |key: &str| format!("{parsed}[\"{key}\"]");
+    let arguments = [
+        format!("\"{scheme}\""),
+        format!("username={}", item("user")),
+        format!("password={parsed}.get(\"password\")"),
+        format!("host={}", item("host")),
+        format!("port=int({parsed}.get(\"port\", 5432))"),
+        format!("database={}", item("dbname")),
+        format!("query={{\"sslmode\": {parsed}.get(\"sslmode\", \"require\")}}"),
+    ];
+    let mut out = String::from("URL.create(\n");
+    for argument in arguments {
+        out.push_str(&format!("{inner}{argument},\n"));
+    }
+    out.push_str(&format!("{base})"));
+    Some(Edit::new(range(node), out))
+}

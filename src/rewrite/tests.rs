@@ -408,3 +408,20 @@ fn spring_properties_read_the_spring_datasource_properties() {
         AuthType::Secret
     ));
 }
+
+#[test]
+fn python_split_into_a_sqlalchemy_url_gets_url_create() {
+    let text = "import os\n\nconn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparts = {p.split(\"=\")[0]: p.split(\"=\")[1] for p in conn.split(\" \")}\n\nDATABASE_URI = f\"postgresql+psycopg2://{parts['user']}:{parts['password']}@{parts['host']}/{parts['dbname']}\"\n";
+    insta::assert_snapshot!(hand_parse("app.py", text));
+}
+
+/// asyncpg takes no libpq keywords: the URL is left as it is, only the split is replaced.
+#[test]
+fn python_split_into_an_asyncpg_url_keeps_the_url() {
+    let text = "import os\n\nconn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparts = dict(p.split(\"=\") for p in conn.split())\nURI = \"postgresql+asyncpg://{user}:{password}@{host}/{dbname}\".format(**parts)\n";
+    let fixed = hand_parse("app.py", text);
+    assert!(
+        fixed.contains("parse_dsn(conn)") && !fixed.contains("URL.create"),
+        "{fixed}"
+    );
+}
