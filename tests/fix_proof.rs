@@ -330,6 +330,67 @@ fn wrong_programs() -> Vec<WrongProgram> {
             needs: || support::service_connector::works("python3", &["-c", "import psycopg2"]),
             install: "python3 with psycopg2 (pip install psycopg2-binary)",
         },
+        // SQLAlchemy's URL built from the parts Node.js gets (fixture:
+        // tests/fixtures/rules/wrong-client-type-variable/python-sqlalchemy-url-components).
+        WrongProgram {
+            client_type: ClientType::Python,
+            files: &[
+                ("requirements.txt", "SQLAlchemy\npsycopg2-binary\n"),
+                (
+                    "db.py",
+                    "import os\n\nfrom sqlalchemy import create_engine, text\n\nengine = create_engine(\n    f\"postgresql+psycopg2://{os.environ['NEON_POSTGRESQL_USER']}:{os.environ['NEON_POSTGRESQL_PASSWORD']}\"\n    f\"@{os.environ['NEON_POSTGRESQL_HOST']}/{os.environ['NEON_POSTGRESQL_DATABASE']}\",\n    pool_pre_ping=True,\n)\nwith engine.connect() as connection:\n    ssl = connection.execute(text(\"select ssl from pg_stat_ssl where pid = pg_backend_pid()\")).scalar()\nprint(f\"connected (TLS: {str(ssl).lower()})\")\n",
+                ),
+            ],
+            program: "db.py",
+            runner: "python3",
+            needs: || {
+                support::service_connector::works("python3", &["-c", "import sqlalchemy, psycopg2"])
+            },
+            install: "python3 with SQLAlchemy and psycopg2 (pip install SQLAlchemy psycopg2-binary)",
+        },
+        // Django settings handing the connection string to dj-database-url (fixture:
+        // tests/fixtures/rules/wrong-client-type-variable/django-dj-database-url); run as a
+        // script, the settings connect.
+        WrongProgram {
+            client_type: ClientType::Django,
+            files: &[
+                (
+                    "requirements.txt",
+                    "Django\ndj-database-url\npsycopg2-binary\n",
+                ),
+                (
+                    "settings.py",
+                    "import os\n\nimport dj_database_url\n\nDATABASES = {\n    \"default\": dj_database_url.parse(\n        os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"],\n        conn_max_age=0,\n        ssl_require=True,\n    )\n}\n\nif __name__ == \"__main__\":\n    import django\n    from django.conf import settings\n\n    settings.configure(DATABASES=DATABASES, INSTALLED_APPS=[], USE_TZ=True)\n    django.setup()\n    from django.db import connection\n\n    with connection.cursor() as cursor:\n        cursor.execute(\"select ssl from pg_stat_ssl where pid = pg_backend_pid()\")\n        print(f\"connected (TLS: {str(cursor.fetchone()[0]).lower()})\")\n",
+                ),
+            ],
+            program: "settings.py",
+            runner: "python3",
+            needs: || {
+                support::service_connector::works(
+                    "python3",
+                    &["-c", "import django, dj_database_url, psycopg2"],
+                )
+            },
+            install: "python3 with Django, dj-database-url and psycopg2 (pip install Django dj-database-url psycopg2-binary)",
+        },
+        // Django settings splitting the connection string into DATABASES (fixture:
+        // tests/fixtures/rules/wrong-client-type-variable/django-databases-from-split).
+        WrongProgram {
+            client_type: ClientType::Django,
+            files: &[
+                ("requirements.txt", "Django\npsycopg2-binary\n"),
+                (
+                    "settings.py",
+                    "import os\n\nconn_str = os.environ[\"NEON_POSTGRESQL_CONNECTIONSTRING\"]\nconn_str_params = {pair.split(\"=\")[0]: pair.split(\"=\")[1] for pair in conn_str.split(\" \")}\n\nDATABASES = {\n    \"default\": {\n        \"ENGINE\": \"django.db.backends.postgresql\",\n        \"NAME\": conn_str_params[\"dbname\"],\n        \"HOST\": conn_str_params[\"host\"],\n        \"USER\": conn_str_params[\"user\"],\n        \"PASSWORD\": conn_str_params[\"password\"],\n    }\n}\n\nif __name__ == \"__main__\":\n    import django\n    from django.conf import settings\n\n    settings.configure(DATABASES=DATABASES, INSTALLED_APPS=[], USE_TZ=True)\n    django.setup()\n    from django.db import connection\n\n    with connection.cursor() as cursor:\n        cursor.execute(\"select ssl from pg_stat_ssl where pid = pg_backend_pid()\")\n        print(f\"connected (TLS: {str(cursor.fetchone()[0]).lower()})\")\n",
+                ),
+            ],
+            program: "settings.py",
+            runner: "python3",
+            needs: || {
+                support::service_connector::works("python3", &["-c", "import django, psycopg2"])
+            },
+            install: "python3 with Django and psycopg2 (pip install Django psycopg2-binary)",
+        },
         WrongProgram {
             client_type: ClientType::NodeJs,
             files: &[
@@ -473,6 +534,9 @@ fn rewritten_connection_code_connects_with_the_service_connector_variables() {
                     "localhost",
                     pg.port(),
                 ))
+                // Django gets no port (Service Connector's servers listen on 5432): libpq's
+                // PGPORT points it at the test cluster, as in tests/snippet_proof.rs.
+                .env("PGPORT", pg.port().to_string())
                 .env("PGSSLROOTCERT", pg.ca_cert_path())
                 .env("NODE_EXTRA_CA_CERTS", pg.ca_cert_path())
                 .env("NODE_PATH", support::service_connector::node_modules());

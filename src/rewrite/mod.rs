@@ -13,6 +13,7 @@
 //! `manual-connection-string-parsing`.
 
 mod dotnet;
+mod frameworks;
 mod go;
 mod java;
 mod javascript;

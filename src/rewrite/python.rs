@@ -49,7 +49,7 @@ fn import_at(text: &str) -> usize {
     0
 }
 
-fn with_import(text: &str, import: Option<&str>, mut edits: Vec<Edit>) -> Vec<Edit> {
+pub(crate) fn with_import(text: &str, import: Option<&str>, mut edits: Vec<Edit>) -> Vec<Edit> {
     if let Some(import) = import
         && !text.contains(import.trim_end())
     {
@@ -80,6 +80,12 @@ pub(crate) fn wrong_read(
         return None;
     }
     let text = site.text;
+    if let Some(rewrite) = super::frameworks::create_engine(node, site, wiring)
+        .or_else(|| super::frameworks::dj_database_url(node, site, wiring))
+        .or_else(|| super::frameworks::django_split(tree, node, site, wiring))
+    {
+        return Some(rewrite);
+    }
     match (site.field, wiring.connection_string()) {
         // Django gets no port: Service Connector's servers listen on 5432.
         (Field::Port, _) if wiring.client_type == ClientType::Django => Some(Rewrite::unsafe_(
@@ -269,6 +275,24 @@ pub(crate) fn hand_parse(
             .is_some_and(|f| slice(text, f) == "dict"),
         _ => false,
     });
+    // The parsed dict's name, when a SQLAlchemy URL is built from it: that URL is rebuilt too.
+    let url = whole.and_then(|dict| {
+        let assignment = dict.parent()?;
+        let left = assignment.child_by_field_name("left")?;
+        (assignment.kind() == "assignment" && left.kind() == "identifier")
+            .then(|| super::frameworks::sqlalchemy_url_from(tree, text, slice(text, left)))?
+    });
+    if let (Some(dict), Some(url)) = (whole, url) {
+        let mut edits = with_import(text, import, vec![Edit::new(range(dict), parsed)]);
+        edits = with_import(text, Some("from sqlalchemy.engine import URL\n"), edits);
+        edits.push(url);
+        return Some(Rewrite::unsafe_(
+            format!(
+                "Parse the connection string with {parse} and build the SQLAlchemy URL with URL.create (the password as it is, sslmode kept)"
+            ),
+            edits,
+        ));
+    }
     let (target, new_text, title) = match whole {
         Some(dict) => (
             range(dict),

@@ -302,3 +302,126 @@ fn ruby_split_becomes_conninfo_parse() {
         "conninfo = ENV[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparts = conninfo.split(\" \")\n";
     insta::assert_snapshot!(hand_parse("app.rb", text));
 }
+
+#[test]
+fn sqlalchemy_url_from_components_connects_with_the_libpq_string() {
+    let text = "import os\n\nfrom sqlalchemy import create_engine\n\nengine = create_engine(\n    f\"postgresql+psycopg2://{os.environ['AZURE_POSTGRESQL_USER']}:{os.environ['AZURE_POSTGRESQL_PASSWORD']}@{os.environ['AZURE_POSTGRESQL_HOST']}/{os.environ['AZURE_POSTGRESQL_DATABASE']}\",\n    pool_pre_ping=True,\n)\n";
+    insta::assert_snapshot!(wrong_read(
+        "db.py",
+        text,
+        "AZURE_POSTGRESQL_HOST",
+        ClientType::Python,
+        AuthType::Secret
+    ));
+}
+
+#[test]
+fn sqlalchemy_url_create_with_psycopg3_uses_psycopg_connect() {
+    let text = "import os\n\nimport sqlalchemy as sa\n\nengine = sa.create_engine(sa.engine.URL.create(\"postgresql+psycopg\", host=os.getenv(\"AZURE_POSTGRESQL_HOST\"), database=os.getenv(\"AZURE_POSTGRESQL_DATABASE\")), echo=False)\n";
+    insta::assert_snapshot!(wrong_read(
+        "db.py",
+        text,
+        "AZURE_POSTGRESQL_DATABASE",
+        ClientType::Python,
+        AuthType::Secret
+    ));
+}
+
+#[test]
+fn sqlalchemy_with_asyncpg_or_connect_args_is_not_rewritten_whole() {
+    for text in [
+        "import os\nfrom sqlalchemy.ext.asyncio import create_async_engine\nfrom sqlalchemy import create_engine\nengine = create_engine(f\"postgresql+asyncpg://{os.environ['AZURE_POSTGRESQL_HOST']}/db\")\n",
+        "import os\nfrom sqlalchemy import create_engine\nengine = create_engine(f\"postgresql://{os.environ['AZURE_POSTGRESQL_HOST']}/db\", connect_args={\"options\": \"-c timezone=utc\"})\n",
+    ] {
+        let fixed = wrong_read(
+            "db.py",
+            text,
+            "AZURE_POSTGRESQL_HOST",
+            ClientType::Python,
+            AuthType::Secret,
+        );
+        assert!(!fixed.contains("creator="), "{fixed}");
+    }
+}
+
+#[test]
+fn django_dj_database_url_becomes_the_databases_entry() {
+    let text = "import os\n\nimport dj_database_url\n\nDATABASES = {\n    \"default\": dj_database_url.config(\n        default=os.environ.get(\"AZURE_POSTGRESQL_CONNECTIONSTRING\"),\n        conn_max_age=600,\n        ssl_require=True,\n    ),\n}\n";
+    insta::assert_snapshot!(wrong_read(
+        "mysite/settings.py",
+        text,
+        "AZURE_POSTGRESQL_CONNECTIONSTRING",
+        ClientType::Django,
+        AuthType::Secret
+    ));
+}
+
+#[test]
+fn django_databases_from_a_split_reads_django_variables() {
+    let text = "import os\n\nconn_str = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparams = dict(pair.split(\"=\") for pair in conn_str.split())\n\nDATABASES = {\n    \"default\": {\n        \"ENGINE\": \"django.db.backends.postgresql\",\n        \"NAME\": params[\"dbname\"],\n        \"HOST\": params[\"host\"],\n        \"USER\": params[\"user\"],\n        \"PASSWORD\": params[\"password\"],\n    }\n}\n";
+    insta::assert_snapshot!(wrong_read(
+        "mysite/settings.py",
+        text,
+        "AZURE_POSTGRESQL_CONNECTIONSTRING",
+        ClientType::Django,
+        AuthType::Secret
+    ));
+}
+
+/// A name the split binds that other code also uses: removing its statement would break that
+/// code, so there is no whole rewrite.
+#[test]
+fn django_split_used_elsewhere_is_not_removed() {
+    let text = "import os\n\nconn_str = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparams = dict(pair.split(\"=\") for pair in conn_str.split())\n\nDATABASES = {\n    \"default\": {\n        \"NAME\": params[\"dbname\"],\n        \"HOST\": params[\"host\"],\n    }\n}\nREPLICA_HOST = params[\"host\"]\n";
+    let fixed = wrong_read(
+        "mysite/settings.py",
+        text,
+        "AZURE_POSTGRESQL_CONNECTIONSTRING",
+        ClientType::Django,
+        AuthType::Secret,
+    );
+    assert!(!fixed.contains("AZURE_POSTGRESQL_NAME"), "{fixed}");
+}
+
+/// A passwordless Django connection gets no password variable: the entry would need a token.
+#[test]
+fn django_passwordless_gets_no_entry_without_a_token() {
+    let text = "import os\nimport dj_database_url\nDATABASES = {\"default\": dj_database_url.parse(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"])}\n";
+    let fixed = wrong_read(
+        "mysite/settings.py",
+        text,
+        "AZURE_POSTGRESQL_CONNECTIONSTRING",
+        ClientType::Django,
+        AuthType::SystemIdentity,
+    );
+    assert!(!fixed.contains("AZURE_POSTGRESQL_NAME"), "{fixed}");
+}
+
+#[test]
+fn spring_properties_read_the_spring_datasource_properties() {
+    let text = "spring.application.name=orders\nreporting.datasource.jdbc-url=${AZURE_POSTGRESQL_CONNECTIONSTRING}\nreporting.datasource.username=${AZURE_POSTGRESQL_USER}\n";
+    insta::assert_snapshot!(wrong_read(
+        "src/main/resources/application.properties",
+        text,
+        "AZURE_POSTGRESQL_CONNECTIONSTRING",
+        ClientType::SpringBoot,
+        AuthType::Secret
+    ));
+}
+
+#[test]
+fn python_split_into_a_sqlalchemy_url_gets_url_create() {
+    let text = "import os\n\nconn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparts = {p.split(\"=\")[0]: p.split(\"=\")[1] for p in conn.split(\" \")}\n\nDATABASE_URI = f\"postgresql+psycopg2://{parts['user']}:{parts['password']}@{parts['host']}/{parts['dbname']}\"\n";
+    insta::assert_snapshot!(hand_parse("app.py", text));
+}
+
+/// asyncpg takes no libpq keywords: the URL is left as it is, only the split is replaced.
+#[test]
+fn python_split_into_an_asyncpg_url_keeps_the_url() {
+    let text = "import os\n\nconn = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\nparts = dict(p.split(\"=\") for p in conn.split())\nURI = \"postgresql+asyncpg://{user}:{password}@{host}/{dbname}\".format(**parts)\n";
+    let fixed = hand_parse("app.py", text);
+    assert!(
+        fixed.contains("parse_dsn(conn)") && !fixed.contains("URL.create"),
+        "{fixed}"
+    );
+}

@@ -36,7 +36,10 @@ split.
 ### Fixes
 Python: a dict built from the split (`dict(p.split("=") for p in s.split())`, a dict
 comprehension) becomes `psycopg2.extensions.parse_dsn(s)` (psycopg 3:
-`psycopg.conninfo.conninfo_to_dict`); a bare `s.split(" ")` becomes the driver's parse as
+`psycopg.conninfo.conninfo_to_dict`), and a SQLAlchemy URL built from that dict as a string
+(`"postgresql+psycopg2://{user}:{password}@{host}/{dbname}".format(**params)`, an f-string)
+becomes `sqlalchemy.engine.URL.create(…)` from the parse, `sslmode` included (the string
+dropped it, and a password with `@` or `/` broke it); a bare `s.split(" ")` becomes the driver's parse as
 `key=value` strings with the values unquoted, so the code after it keeps working. Ruby: the
 same through `PG::Connection.conninfo_parse`. Unsafe: review them.
 "#;

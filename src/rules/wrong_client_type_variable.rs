@@ -45,7 +45,12 @@ what this client type gets, in the file's language (unsafe: review it): Node.js 
 connection string gets the pg config from the component variables (replacing
 `connectionString: …` inside `new Pool({…})`, or a URL built from the parts elsewhere); Python
 reading components gets `psycopg2.connect(<connection string>)` or the part parsed by the
-driver (`parse_dsn`, `conninfo_to_dict`); C# reads the part through
+driver (`parse_dsn`, `conninfo_to_dict`); a SQLAlchemy `create_engine` whose URL is built
+from components connects through `creator=lambda: psycopg2.connect(<connection string>)` (the
+libpq string as it is, `sslmode=require` included); Django settings that hand the connection
+string to `dj_database_url.parse`/`config`, or split it into `DATABASES`, get the `DATABASES`
+entry from `_NAME`, `_HOST`, `_USER`, `_PASSWORD` with `sslmode` `require` (the split's
+statements removed when nothing else uses them); C# reads the part through
 `NpgsqlConnectionStringBuilder`; Java through the JDBC URL; Go's and PHP's key-value strings
 built from parts become the connection string; Ruby parses with
 `PG::Connection.conninfo_parse`; shell scripts build the libpq string from the components;
