@@ -145,19 +145,8 @@ pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
 /// message), relative to `value`.
 pub fn value_secret_ranges(value: &str) -> Vec<TextRange> {
     let mut ranges = Vec::new();
-    // A quoted .env value (a fix's new text, `'Server=…;Password=****'`): the connection
-    // string is inside the quotes; judged whole, it does not parse, and its last secret would
-    // grow over the closing quote (issue 14: the masked fix text lost its quote).
-    let quoted = [b'\'', b'"'].iter().any(|&quote| {
-        value.len() >= 2
-            && value.as_bytes()[0] == quote
-            && value.as_bytes()[value.len() - 1] == quote
-    });
-    if quoted {
-        value_ranges(&value[1..value.len() - 1], 1, true, &mut ranges);
-    } else {
-        value_ranges(value, 0, true, &mut ranges);
-    }
+    let (inner, base) = unquoted(value);
+    value_ranges(inner, base, true, &mut ranges);
     keyed_ranges(value, Written::Input, &mut ranges);
     normalise(ranges)
 }
@@ -190,16 +179,31 @@ pub fn mask_value(text: &str) -> String {
 fn rule_text_ranges(text: &str) -> Vec<TextRange> {
     let mut ranges = Vec::new();
     let mut uris = Vec::new();
-    uri_ranges(text, 0, text.len(), &mut uris);
+    let (inner, base) = unquoted(text);
+    uri_ranges(inner, base, inner.len(), &mut uris);
     uris.retain(|range| {
         !text
             .get(range.start..range.end)
             .is_some_and(is_interpolation)
     });
     ranges.extend(uris);
-    field_ranges(text, 0, true, &mut ranges);
+    field_ranges(inner, base, true, &mut ranges);
     keyed_ranges(text, Written::RuleText, &mut ranges);
     normalise(ranges)
+}
+
+/// A value wholly inside one pair of quotes (a fix's new .env text,
+/// `'Server=…;Password=****'`) and where its inside starts. The connection string is inside the
+/// quotes: judged whole, it does not parse, and its last secret would grow over the closing
+/// quote (issue 14: the masked fix text lost its quote).
+fn unquoted(value: &str) -> (&str, usize) {
+    let bytes = value.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(&open @ (b'\'' | b'"')), Some(&close)) if bytes.len() >= 2 && open == close => {
+            (&value[1..value.len() - 1], 1)
+        }
+        _ => (value, 0),
+    }
 }
 
 /// A slot filled by code, not a value: `${…}`, `{…}`, `#{…}`, `%s`.
