@@ -3,7 +3,8 @@
 //! (`check --azure`).
 
 use crate::analysis::Context;
-use crate::diagnostic::Diagnostic;
+use crate::declared::{Located, Source};
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 
 pub(crate) const DOCUMENTATION: &str = r#"
@@ -23,6 +24,16 @@ clientType: 'nodejs'   // the deployed connection neon_pg of app-web has python
 
 ### Use instead
 Decide which one is right: redeploy the declaration, or update it to what is deployed.
+
+### Fix
+Where the declaration writes the value as a literal (not a parameter), the fix writes the
+deployed value in its place, in Azure's spelling (`clientType: 'python'`,
+`type = "systemAssignedIdentity"`, `--client-type python`). It is unsafe, never applied by
+`check --fix` alone: the deployment may be the stale side, and adopting it is a decision. Left
+as it is, the next deployment of the declaration changes the connection back. An auth type in
+an `az … connection create` command is a flag with its own arguments (`--secret name=… secret=…`),
+and a value behind a parameter is set elsewhere: for those the fix is a note saying what to
+change.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -41,40 +52,105 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         if let (Some(declared), Some(deployed)) = (&declaration.client_type, linker.client_type)
             && declared.value != deployed
         {
-            out.push(Diagnostic::new(
-                Rule::DeploymentDrift,
-                declared.at.path.clone(),
-                declared.at.range,
-                format!(
-                    "{} declares client type {}, but the deployed connection {} of {app} has {deployed} (from the deployed connection {} of {app}); the next deployment changes the variables the app gets",
-                    declaration.source.name(),
-                    declared.value,
-                    linker.name,
-                    linker.name,
+            let fix = adopt(
+                declared,
+                "client type",
+                declared.value.cli_id(),
+                linker
+                    .client_type_raw
+                    .as_deref()
+                    .unwrap_or(deployed.cli_id()),
+            );
+            push(
+                out,
+                Diagnostic::new(
+                    Rule::DeploymentDrift,
+                    declared.at.path.clone(),
+                    declared.at.range,
+                    format!(
+                        "{} declares client type {}, but the deployed connection {} of {app} has {deployed} (from the deployed connection {} of {app}); the next deployment changes the variables the app gets",
+                        declaration.source.name(),
+                        declared.value,
+                        linker.name,
+                        linker.name,
+                    ),
                 ),
-            ));
+                fix,
+            );
         }
         if let (Some(declared), Some(deployed)) = (&declaration.auth, linker.auth)
             && declared.value != deployed
         {
-            out.push(Diagnostic::new(
-                Rule::DeploymentDrift,
-                declared.at.path.clone(),
-                declared.at.range,
-                format!(
-                    "{} declares auth {}, but the deployed connection {} of {app} has {deployed} (from the deployed connection {} of {app})",
-                    declaration.source.name(),
-                    declared.value,
-                    linker.name,
-                    linker.name,
+            // az CLI spells the auth type as a flag with arguments of its own
+            // (`--secret name=… secret=…`): swapping the flag alone would leave them behind.
+            let fix = linker
+                .auth_raw
+                .as_deref()
+                .filter(|_| declaration.source != Source::AzCli)
+                .and_then(|raw| {
+                    adopt(
+                        declared,
+                        "auth type",
+                        &declared.value.to_string(),
+                        raw,
+                    )
+                })
+                .map(|mut fix| {
+                    fix.title.push_str(
+                        "; check the authInfo fields that go with it (a secret's name and secretInfo, an identity's clientId)",
+                    );
+                    fix
+                });
+            push(
+                out,
+                Diagnostic::new(
+                    Rule::DeploymentDrift,
+                    declared.at.path.clone(),
+                    declared.at.range,
+                    format!(
+                        "{} declares auth {}, but the deployed connection {} of {app} has {deployed} (from the deployed connection {} of {app})",
+                        declaration.source.name(),
+                        declared.value,
+                        linker.name,
+                        linker.name,
+                    ),
                 ),
-            ));
+                fix,
+            );
         }
     }
 }
 
-/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
-/// a note at the finding's line says what to change by hand.
+fn push(out: &mut Vec<Diagnostic>, diagnostic: Diagnostic, fix: Option<Fix>) {
+    out.push(match fix {
+        Some(fix) => diagnostic.with_fix(fix),
+        None => diagnostic,
+    });
+}
+
+/// The fix that writes the deployed value (`raw`, Azure's spelling) over a declared literal, in
+/// the declaration's quoting (`at.range` is a string's content). `None` when the value is not a
+/// literal there (a parameter, a variable): it is set elsewhere, maybe for other apps too.
+fn adopt<T>(declared: &Located<T>, what: &str, declared_text: &str, raw: &str) -> Option<Fix> {
+    if !declared.literal || raw.is_empty() || raw.contains(['\'', '"', '\n', '\\']) {
+        return None;
+    }
+    Some(Fix {
+        title: format!(
+            "Declare {what} {raw}, as deployed (unsafe: left as it is, the next deployment puts {declared_text} back; the deployment may be the stale side)"
+        ),
+        edits: vec![FileEdit::new(
+            declared.at.path.clone(),
+            declared.at.range,
+            raw,
+        )],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+/// Where no edit can settle a finding (a value behind a parameter, an az CLI auth flag; issue
+/// 14: the nearest honest edit plus an explanation): a note at the finding's line says what to
+/// change by hand.
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
     crate::rules::fixes::add_notes(
         context,
@@ -142,6 +218,59 @@ mod tests {
         assert!(
             message.contains("deployed connection pg_orders of app-orders-api"),
             "{message}"
+        );
+    }
+
+    /// The fix writes the deployed auth type over the declared literal, unsafe and saying why;
+    /// applied, the declaration matches the deployment and the finding is gone.
+    #[test]
+    fn the_fix_declares_what_is_deployed() {
+        use crate::diagnostic::Applicability;
+        let case = case("secret", true);
+        let found = case.check(check);
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert!(
+            fix.title.starts_with("Declare auth type systemAssignedIdentity, as deployed (unsafe: left as it is, the next deployment puts secret back"),
+            "{}",
+            fix.title
+        );
+        assert_eq!(fix.edits.len(), 1);
+        let bicep = bicep("secret");
+        let edit = &fix.edits[0];
+        assert_eq!(edit.path, "infra/main.bicep");
+        let mut fixed = bicep.clone();
+        fixed.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert_eq!(fixed, super::tests::bicep("systemAssignedIdentity"));
+    }
+
+    /// A value behind a parameter is set where the parameter is given, maybe for other apps:
+    /// no edit here can settle it, so the fix is a note (and it says what to change).
+    #[test]
+    fn a_parameter_gets_a_note_not_an_edit() {
+        let bicep = bicep("secret").replace(
+            "resource web",
+            "param authType string = 'secret'\n\nresource web",
+        );
+        let bicep = bicep.replace("authType: 'secret'", "authType: authType");
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("infra/main.bicep", &bicep)])
+            .deployed(vec![deployed_app("app-orders-api", vec![linker], &[])]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = &found[0].fixes[0];
+        assert!(
+            fix.edits[0]
+                .new_text
+                .starts_with("// TODO(neon-lsp): Bicep declares auth secret"),
+            "{:?}",
+            fix.edits
         );
     }
 
