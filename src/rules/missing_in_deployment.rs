@@ -1,9 +1,11 @@
 //! `missing-in-deployment`: code reads a variable the deployed app does not have
 //! (`check --azure`).
 
-use crate::analysis::{Context, NameStatus, is_within};
-use crate::diagnostic::Diagnostic;
+use crate::analysis::{Context, NameStatus, Reference, is_within};
+use crate::deployed::DeployedApp;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -26,6 +28,13 @@ const host = process.env.NEON_POSTGRESQL_HOST;
 Read the variable the deployed connection sets (`PGHOST`), or change the connection
 (`az webapp connection update … --customized-keys`), and keep the Bicep/Terraform declaration
 in step.
+
+### Fix
+One finding per variable and file, at its first read. The fix reads the variable the deployed
+app does set for the same meaning: the deployed name of the same field (meaning first, as the rename suggestions go:
+`…_DB` finds `…_DATABASE`, never `…_SSL`). It renames every read of the variable in the file
+and is unsafe: local .env files and the declaration may still use the old name. When the app
+has nothing of that meaning, the fix is a note: the deployment has to change, not the file.
 "#;
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
@@ -39,6 +48,9 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     if apps.is_empty() {
         return;
     }
+    // One finding per (file, variable, app), at the first read; its fix renames every read of
+    // the variable in the file. Index into `out` by that key.
+    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
     for (_, file, reference) in context.references() {
         if reference.status != NameStatus::Valid {
             continue; // another rule already says what is wrong with the name
@@ -56,6 +68,20 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
             .filter(|app| is_within(file.dir, &app.scope) && app.scope.len() == deepest)
         {
             if app.has_variable(&reference.name) != Some(false) {
+                continue;
+            }
+            let key = (file.path, reference.name.as_str(), app.resource.id.as_str());
+            if let Some(&at) = seen.get(&key) {
+                // A later read of the same variable: the first finding's rename covers it.
+                if let Some(fix) = out[at]
+                    .fixes
+                    .first_mut()
+                    .filter(|fix| fix.title.starts_with("Read "))
+                    && let Some(first) = fix.edits.first()
+                {
+                    let edit = FileEdit::new(file.path, reference.range, first.new_text.clone());
+                    fix.edits.push(edit);
+                }
                 continue;
             }
             let deployed = reference
@@ -96,7 +122,7 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                     }
                 ),
             };
-            out.push(Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                 Rule::MissingInDeployment,
                 file.path,
                 reference.range,
@@ -104,13 +130,60 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                     "the deployed app {} does not have {} ({detail})",
                     app.resource.name, reference.name
                 ),
-            ));
+            );
+            if let Some(fix) = rename(app, file.path, reference) {
+                diagnostic = diagnostic.with_fix(fix);
+            }
+            seen.insert(key, out.len());
+            out.push(diagnostic);
         }
     }
 }
 
-/// No edit can settle these findings (issue 14: the nearest honest edit plus an explanation):
-/// a note at the finding's line says what to change by hand.
+/// The variable of `app` that means what `reference` reads, and the fix that reads it instead:
+/// the deployed name that carries the same field (`catalogue::suggest_rename`, meaning before
+/// spelling: `_DB` finds `_DATABASE`, never `_SSL`). A read of a name the deployed connection's
+/// `customizedKeys` renamed is not this rule's finding (the read's name is not valid for the
+/// connection; `unknown-variable` and its rename fix say so). Unsafe either way: local .env files and the declaration may still use the old name.
+/// `None` when the app has nothing of that meaning (the note explains).
+fn rename(app: &DeployedApp, path: &str, reference: &Reference) -> Option<Fix> {
+    let names: Vec<&str> = app
+        .linkers
+        .iter()
+        .flat_map(|l| l.configurations.iter().flatten().map(|c| c.name.as_str()))
+        .chain(app.setting_names.iter().flatten().map(String::as_str))
+        .collect();
+    let suggestion = crate::catalogue::suggest_rename(&reference.name, &names)?;
+    let parsed = crate::catalogue::parse_name(suggestion.name)?;
+    // By meaning only: a name one edit away that means another field is not this value.
+    if reference
+        .parsed
+        .as_ref()
+        .is_some_and(|p| p.field != parsed.field)
+    {
+        return None;
+    }
+    let name = suggestion.name;
+    let why = format!(
+        "the deployed app {} sets it for the same field",
+        app.resource.name
+    );
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None; // not a name every language's read can spell (`spring.datasource.url`)
+    }
+    Some(Fix {
+        title: format!(
+            "Read {name} instead ({why}; unsafe: local .env files and the declaration may still use {})",
+            reference.name
+        ),
+        edits: vec![FileEdit::new(path, reference.range, name)],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+/// Where the deployed app has no variable of that meaning, no edit can settle the finding
+/// (issue 14: the nearest honest edit plus an explanation): a note at the finding's line says
+/// what to change by hand.
 fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
     crate::rules::fixes::add_notes(
         context,
@@ -118,7 +191,7 @@ fn fixes(context: &Context, diagnostics: &mut [Diagnostic]) {
         "Note what the deployed app lacks",
         |d| {
             format!(
-                "{}; the deployed app is changed on Azure (the connection or its app settings), not in this file.",
+                "{}; it sets no variable of the same meaning, so the deployed app must change on Azure (the connection, its customized keys or the app settings), not this file.",
                 d.message
             )
         },
@@ -185,5 +258,80 @@ mod tests {
         assert_eq!(case.found(check), Vec::<String>::new());
         let case = Case::new(&[REQUIREMENTS, APP]);
         assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// The fix reads the variable the deployed app sets for the same field — here the
+    /// connection deployed under a name — renaming every read in the file; the finding is one
+    /// per variable and file.
+    #[test]
+    fn the_fix_reads_what_the_deployment_sets_for_the_same_field() {
+        use crate::diagnostic::Applicability;
+        let twice = (
+            "app.py",
+            "import os\nimport psycopg\n\ndef connect():\n    return psycopg.connect(os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"])\n\ndef dsn():\n    return os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\n",
+        );
+        let linker = deployed_linker(
+            "pg_orders",
+            "python",
+            "secret",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            &["AZURE_POSTGRESQL_ORDERS_CONNECTIONSTRING"],
+        );
+        let app = deployed_app("app-orders-staging", vec![linker], &[]);
+        let case = Case::new(&[REQUIREMENTS, twice]).deployed(vec![app]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert!(
+            fix.title
+                .starts_with("Read AZURE_POSTGRESQL_ORDERS_CONNECTIONSTRING instead"),
+            "{}",
+            fix.title
+        );
+        assert_eq!(fix.edits.len(), 2, "{:?}", fix.edits);
+        let mut text = twice.1.to_owned();
+        for edit in fix.edits.iter().rev() {
+            text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        }
+        assert_eq!(
+            text.matches("os.environ[\"AZURE_POSTGRESQL_ORDERS_CONNECTIONSTRING\"]")
+                .count(),
+            2,
+            "{text}"
+        );
+    }
+
+    /// Nothing of the same meaning deployed (the SSL flag, here): a name that is one edit
+    /// away but means another field is no fix; the note says the deployment must change.
+    #[test]
+    fn nothing_of_the_same_meaning_gets_a_note() {
+        let read_ssl = (
+            "db.js",
+            "const ssl = process.env.AZURE_POSTGRESQL_SSL === \"true\";\n",
+        );
+        let package = ("package.json", "{\"dependencies\": {\"pg\": \"^8\"}}\n");
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "secret",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            &["AZURE_POSTGRESQL_USER", "AZURE_POSTGRESQL_HOST"],
+        );
+        let app = deployed_app("app-orders-staging", vec![linker], &[]);
+        let case = Case::new(&[package, read_ssl]).deployed(vec![app]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = &found[0].fixes[0];
+        assert!(
+            fix.edits[0].new_text.starts_with("// TODO(neon-lsp): the deployed app app-orders-staging does not have AZURE_POSTGRESQL_SSL"),
+            "{:?}",
+            fix.edits
+        );
+        assert!(
+            fix.edits[0]
+                .new_text
+                .contains("sets no variable of the same meaning")
+        );
     }
 }
