@@ -27,8 +27,9 @@
 
 use crate::analysis::{Context, is_within};
 use crate::deployed::{DeployedApp, SecretHome, is_key_vault_reference};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use crate::text::TextRange;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -64,6 +65,13 @@ password = secrets.get_secret(os.environ["AZURE_POSTGRESQL_PASSWORD"]).value
 ### Use instead
 Use the variable's value directly (`os.environ["AZURE_POSTGRESQL_PASSWORD"]`); for local runs,
 put a development password in .env (git-ignored) or use `neon-lsp pull`.
+
+### Fix
+The secret fetch around the read becomes the read (`vault.get_secret(os.environ["X"]).value` →
+`os.environ["X"]`; `(await client.getSecret(process.env.X)).value` → `process.env.X`); unsafe,
+since code after it may use the fetched secret's other fields. Where no edit can decide — a .env
+value only the developer can replace, code that looks for the reference syntax, a fetch over
+several lines — the fix is a note saying what to change.
 "#;
 
 /// Callees that take a Key Vault secret's name (or URI) as their first arguments.
@@ -76,6 +84,12 @@ const SECRET_FETCHES: [&str; 5] = [
 ];
 
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+    let start = out.len();
+    find(context, out);
+    notes(context, &mut out[start..]);
+}
+
+fn find(context: &Context, out: &mut Vec<Diagnostic>) {
     let apps = &context.options.deployed;
     if apps.is_empty() {
         return;
@@ -94,7 +108,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                 }
                 SecretHome::Plain => "sets it as a plain value",
             };
-            out.push(Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Rule::KeyVaultMismatch,
                 file.path,
                 reference.range,
@@ -104,7 +118,11 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
                     app.resource.name,
                     source(app, linker.map(|l| l.name.as_str()), &reference.name),
                 ),
-            ));
+            );
+            out.push(match drop_fetch(file.path, file.text, reference.range) {
+                Some(fix) => diagnostic.with_fix(fix),
+                None => diagnostic,
+            });
         }
     }
     for (_, file, env) in context.env_files() {
@@ -130,6 +148,95 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The edit that makes the code read the value it receives: the secret fetch around the read
+/// (`vault.get_secret(os.environ["X"]).value`, `(await client.getSecret(process.env.X)).value`,
+/// `client.GetSecret(Environment.GetEnvironmentVariable("X")).Value.Value`) becomes the read
+/// alone. Only when the read is the call's one argument on one line; else `None` (a note
+/// explains). Unsafe: the code after it may use the fetched secret's other fields.
+fn drop_fetch(path: &str, text: &str, read: TextRange) -> Option<Fix> {
+    let (line, _) = crate::rules::fixes::line_at(text, read.start);
+    let before = text.get(line.start..read.start)?;
+    let (at, callee) = SECRET_FETCHES
+        .iter()
+        .filter_map(|callee| before.rfind(callee).map(|at| (at, *callee)))
+        .max_by_key(|(at, _)| *at)?;
+    let open = line.start + at + callee.len() - 1;
+    // The call's closing parenthesis on this line, and no top-level comma: one argument.
+    let mut depth = 0usize;
+    let mut close = None;
+    for (offset, c) in text[open..line.end].char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    close = Some(open + offset);
+                    break;
+                }
+            }
+            ',' if depth == 1 => return None,
+            _ => {}
+        }
+    }
+    let close = close?;
+    if close < read.end {
+        return None;
+    }
+    let argument = text[open + 1..close].trim();
+    if argument.is_empty()
+        || argument.contains(['"', '\'']) && !argument.contains(&text[read.start..read.end])
+    {
+        return None;
+    }
+    // The receiver chain before the callee (`vault.`, `self.client.`), an `await`, and the
+    // parentheses a JavaScript/C# `(await …)` needs.
+    let mut start = line.start + at;
+    let is_chain = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '?' | '$');
+    while let Some(c) = text[line.start..start].chars().next_back() {
+        if !is_chain(c) {
+            break;
+        }
+        start -= c.len_utf8();
+    }
+    let head = text[line.start..start].trim_end();
+    let mut end = close + 1;
+    if head.ends_with("await") {
+        start = line.start + head.len() - "await".len();
+        let head = text[line.start..start].trim_end();
+        if head.ends_with('(') && text[end..line.end].starts_with(')') {
+            start = line.start + head.len() - 1;
+            end += 1;
+        }
+    }
+    // The secret's value: `.value` (Python, JavaScript), `.Value` / `.Value.Value` (C#).
+    for field in [".Value.Value", ".value", ".Value"] {
+        if text[end..line.end].starts_with(field) {
+            end += field.len();
+            break;
+        }
+    }
+    Some(Fix {
+        title: "Use the variable's value directly (the platform resolves the Key Vault reference; unsafe: code that used the fetched secret's other fields must change too)".to_owned(),
+        edits: vec![FileEdit::new(path, TextRange::new(start, end), argument)],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+/// Where no edit settles a finding — a .env value only the developer can replace, code that
+/// looks for the reference syntax, a fetch spread over lines —, a note says what to change.
+fn notes(context: &Context, diagnostics: &mut [Diagnostic]) {
+    crate::rules::fixes::add_notes(context, diagnostics, "Note what to change", |d| {
+        if d.message.contains(" is a Key Vault reference, which only ") {
+            "only Azure resolves this Key Vault reference: replace it by a development value (kept out of git) or run `neon-lsp pull`; no edit can choose the value.".to_owned()
+        } else {
+            format!(
+                "{}; the value is never a Key Vault reference on this platform.",
+                d.message
+            )
+        }
+    });
 }
 
 /// The apps whose folder most closely covers `dir` and whose platform resolves Key Vault
@@ -198,7 +305,58 @@ fn key_vault_usage(text: &str, start: usize) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::key_vault_usage;
+    use super::{drop_fetch, key_vault_usage};
+    use crate::text::TextRange;
+
+    /// The fetch around the read becomes the read, in each language's shape; a fetch with a
+    /// second argument or spread over lines is left to a note.
+    #[test]
+    fn drop_fetch_keeps_the_read_alone() {
+        let fixed = |line: &str, name: &str| {
+            let at = line.find(name).unwrap();
+            drop_fetch("f", line, TextRange::new(at, at + name.len())).map(|fix| {
+                let mut text = line.to_owned();
+                let edit = &fix.edits[0];
+                text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+                text
+            })
+        };
+        let x = "AZURE_POSTGRESQL_PASSWORD";
+        assert_eq!(
+            fixed(
+                "pw = self.kv.get_secret(os.environ['AZURE_POSTGRESQL_PASSWORD']).value",
+                x
+            )
+            .as_deref(),
+            Some("pw = os.environ['AZURE_POSTGRESQL_PASSWORD']")
+        );
+        assert_eq!(
+            fixed(
+                "const pw = (await client.getSecret(process.env.AZURE_POSTGRESQL_PASSWORD)).value;",
+                x
+            )
+            .as_deref(),
+            Some("const pw = process.env.AZURE_POSTGRESQL_PASSWORD;")
+        );
+        assert_eq!(
+            fixed("var pw = client.GetSecret(Environment.GetEnvironmentVariable(\"AZURE_POSTGRESQL_PASSWORD\")).Value.Value;", x).as_deref(),
+            Some("var pw = Environment.GetEnvironmentVariable(\"AZURE_POSTGRESQL_PASSWORD\");")
+        );
+        assert_eq!(
+            fixed(
+                "pw = kv.get_secret(os.environ['AZURE_POSTGRESQL_PASSWORD'], version).value",
+                x
+            ),
+            None
+        );
+        assert_eq!(
+            fixed(
+                "pw = kv.get_secret(\n    os.environ['AZURE_POSTGRESQL_PASSWORD']).value",
+                x
+            ),
+            None
+        );
+    }
 
     fn usage(line: &str) -> Option<&'static str> {
         let start = line
@@ -275,6 +433,24 @@ mod check_tests {
         assert!(found[0].starts_with("db.py:5 "), "{found:?}");
         let message = &case.check(check)[0].message;
         assert!(message.contains("keeps it in Key Vault"), "{message}");
+    }
+
+    /// The fix drops the fetch: applied, the read is used as it is and the finding is gone.
+    #[test]
+    fn the_fix_uses_the_value_directly() {
+        let case = Case::new(&[REQUIREMENTS, FETCHES_BY_NAME]).deployed(deployed(true));
+        let found = case.check(check);
+        let fix = &found[0].fixes[0];
+        assert_eq!(fix.applicability, crate::diagnostic::Applicability::Unsafe);
+        let mut text = FETCHES_BY_NAME.1.to_owned();
+        let edit = &fix.edits[0];
+        text.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert!(
+            text.contains("    conninfo = os.environ[\"AZURE_POSTGRESQL_CONNECTIONSTRING\"]\n"),
+            "{text}"
+        );
+        let fixed = Case::new(&[REQUIREMENTS, ("db.py", &text)]).deployed(deployed(true));
+        assert_eq!(fixed.found(check), Vec::<String>::new());
     }
 
     #[test]
