@@ -118,26 +118,40 @@ fn is_readable_key(key: &str) -> bool {
 /// and merged. .env files are masked value by value; other files by their string literals
 /// (connection strings in them) and by `key = value` pairs whose key names a secret.
 pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
-    let mut ranges = Vec::new();
     if classify(path) == Some(FileKind::DotEnv) {
+        let mut ranges = Vec::new();
         env_ranges(text, &mut ranges);
-    } else {
-        if let Some(language) = crate::scan::Language::for_path(path) {
-            for literal in crate::scan::scan(language, text).string_literals {
-                let exact = !literal.interpolated
-                    && !literal.value.contains('\\')
-                    && !literal.value.contains("\"\"");
-                value_ranges(
-                    &literal.value,
-                    literal.value_range.start,
-                    exact,
-                    &mut ranges,
-                );
-            }
-        }
-        keyed_ranges(text, Written::Input, &mut ranges);
-        uri_ranges(text, 0, text.len(), &mut ranges);
+        return normalise(ranges);
     }
+    match crate::scan::Language::for_path(path) {
+        Some(language) => {
+            let scan = crate::scan::scan_path(path, language, text);
+            scanned_secret_ranges(text, &scan.string_literals)
+        }
+        None => scanned_secret_ranges(text, &[]),
+    }
+}
+
+/// [`secret_ranges`] of a source file whose string literals are already known (the analysis
+/// scanned it): the same ranges without scanning the file a second time.
+pub fn scanned_secret_ranges(
+    text: &str,
+    literals: &[crate::scan::StringLiteral],
+) -> Vec<TextRange> {
+    let mut ranges = Vec::new();
+    for literal in literals {
+        let exact = !literal.interpolated
+            && !literal.value.contains('\\')
+            && !literal.value.contains("\"\"");
+        value_ranges(
+            &literal.value,
+            literal.value_range.start,
+            exact,
+            &mut ranges,
+        );
+    }
+    keyed_ranges(text, Written::Input, &mut ranges);
+    uri_ranges(text, 0, text.len(), &mut ranges);
     normalise(ranges)
 }
 

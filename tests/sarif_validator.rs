@@ -127,6 +127,7 @@ fn report() -> Report {
                 message: "git is not installed".into(),
             },
         ],
+        secrets: HashMap::new(),
     }
 }
 

@@ -61,6 +61,62 @@ impl OptionsSource {
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
 /// reports it on the file); everything else becomes diagnostics.
 pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnostic>, ConfigError> {
+    analyse_then(workspace, options, |_, diagnostics| diagnostics)
+}
+
+/// What [`analyse_for_report`] returns: the diagnostics, and where the files they point into
+/// (or edit) hold secrets.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Path → [`crate::secrets::secret_ranges`] of that file, from the scan the analysis
+    /// already made (a reporter that quotes source lines would otherwise scan each file again).
+    pub secrets: std::collections::HashMap<String, Vec<TextRange>>,
+}
+
+/// [`analyse`], plus the secret ranges of every file a diagnostic or a fix touches.
+pub fn analyse_for_report(
+    workspace: &Workspace,
+    options: &Options,
+) -> Result<Analysed, ConfigError> {
+    analyse_then(workspace, options, |context, diagnostics| {
+        let by_path: std::collections::HashMap<&str, &File> =
+            context.files.iter().map(|f| (f.path, f)).collect();
+        let mut secrets = std::collections::HashMap::new();
+        let touched = diagnostics.iter().flat_map(|d| {
+            std::iter::once(d.path.as_str()).chain(
+                d.fixes
+                    .iter()
+                    .flat_map(|fix| fix.edits.iter().map(|edit| edit.path.as_str())),
+            )
+        });
+        for path in touched {
+            if secrets.contains_key(path) {
+                continue;
+            }
+            let Some(file) = by_path.get(path) else {
+                continue;
+            };
+            let ranges = match &file.data {
+                FileData::Source { scan, .. } => {
+                    crate::secrets::scanned_secret_ranges(file.text, &scan.string_literals)
+                }
+                _ => crate::secrets::secret_ranges(file.path, file.text),
+            };
+            secrets.insert(path.to_owned(), ranges);
+        }
+        Analysed {
+            diagnostics,
+            secrets,
+        }
+    })
+}
+
+fn analyse_then<T>(
+    workspace: &Workspace,
+    options: &Options,
+    then: impl FnOnce(&Context, Vec<Diagnostic>) -> T,
+) -> Result<T, ConfigError> {
     let config = match workspace.files.iter().find(|f| f.path == CONFIG_FILE_NAME) {
         Some(file) => config::parse(&file.path, &file.text)?,
         None => Config::default(),
@@ -78,7 +134,8 @@ pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnosti
     let keep = |diagnostic: &mut Diagnostic| context.keeps(diagnostic);
     let mut collector = rules::collect::Collector::new(&keep);
     rules::run_all(&context, &mut collector);
-    Ok(context.finish(collector.finish()))
+    let diagnostics = context.finish(collector.finish());
+    Ok(then(&context, diagnostics))
 }
 
 pub type FileId = usize;

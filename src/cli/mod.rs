@@ -14,7 +14,7 @@ pub mod test_connection;
 
 use crate::disk::{git, walk};
 
-use crate::analysis::{Options, analyse};
+use crate::analysis::Options;
 use crate::catalogue::{AuthType, ClientType, Target};
 use crate::diagnostic::Severity;
 use crate::rules::Rule;
@@ -249,8 +249,8 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         }
     }
-    let mut diagnostics = match run_analysis(&collected, &options) {
-        Ok(diagnostics) => diagnostics,
+    let mut analysed = match run_analysis(&collected, &options) {
+        Ok(analysed) => analysed,
         Err(code) => return code,
     };
     if args.unsafe_fixes && !args.fix && !args.diff {
@@ -262,7 +262,7 @@ fn check(args: CheckArgs) -> ExitCode {
         diff_only: args.diff,
     };
     if args.diff {
-        let report = make_report(&collected, diagnostics.clone());
+        let report = make_report(&collected, analysed.clone());
         let outcome = fix::run(&collected.root, &report, mode);
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(outcome.diff.as_deref().unwrap_or_default().as_bytes());
@@ -274,7 +274,7 @@ fn check(args: CheckArgs) -> ExitCode {
         };
     }
     if args.fix {
-        let report = make_report(&collected, diagnostics.clone());
+        let report = make_report(&collected, analysed.clone());
         let outcome = fix::run(&collected.root, &report, mode);
         outcome_note = Some(outcome);
         collected = match walk::collect(&args.paths, &walk_options) {
@@ -284,13 +284,16 @@ fn check(args: CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        diagnostics = match run_analysis(&collected, &options) {
-            Ok(diagnostics) => diagnostics,
+        analysed = match run_analysis(&collected, &options) {
+            Ok(analysed) => analysed,
             Err(code) => return code,
         };
     }
-    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    let mut report = make_report(&collected, diagnostics);
+    let has_errors = analysed
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    let mut report = make_report(&collected, analysed);
     if matches!(args.format, OutputFormat::Sarif | OutputFormat::Github) {
         // Code scanning and annotations resolve paths from the repository's top folder.
         if let Ok(Some(prefix)) = git::work_tree_prefix(&collected.root) {
@@ -368,8 +371,8 @@ fn fix_summary(outcome: &fix::FixOutcome, mode: fix::FixMode) -> String {
 fn run_analysis(
     collected: &walk::Collected,
     options: &Options,
-) -> Result<Vec<crate::diagnostic::Diagnostic>, ExitCode> {
-    analyse(&collected.workspace, options).map_err(|error| {
+) -> Result<crate::analysis::Analysed, ExitCode> {
+    crate::analysis::analyse_for_report(&collected.workspace, options).map_err(|error| {
         if error.path.is_empty() {
             eprintln!("error: {}", error.message);
         } else {
@@ -395,10 +398,11 @@ fn run_analysis(
     })
 }
 
-fn make_report(
-    collected: &walk::Collected,
-    diagnostics: Vec<crate::diagnostic::Diagnostic>,
-) -> report::Report {
+fn make_report(collected: &walk::Collected, analysed: crate::analysis::Analysed) -> report::Report {
+    let crate::analysis::Analysed {
+        diagnostics,
+        secrets,
+    } = analysed;
     let sources = collected
         .workspace
         .files
@@ -418,6 +422,7 @@ fn make_report(
         sources,
         files_scanned: collected.files_scanned,
         notes: collected.notes.clone(),
+        secrets,
     }
 }
 
@@ -441,6 +446,10 @@ fn prefix_paths(report: &mut report::Report, prefix: &str) {
     report.sources = std::mem::take(&mut report.sources)
         .into_iter()
         .map(|(path, text)| (join(&path), text))
+        .collect();
+    report.secrets = std::mem::take(&mut report.secrets)
+        .into_iter()
+        .map(|(path, ranges)| (join(&path), ranges))
         .collect();
     for note in &mut report.notes {
         note.path = join(&note.path);

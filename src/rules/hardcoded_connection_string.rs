@@ -4,6 +4,9 @@ use crate::analysis::Context;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
 use crate::rules::values::{self, Origin};
+use crate::scan::StringLiteral;
+use crate::text::TextRange;
+use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -33,6 +36,7 @@ conn = psycopg2.connect(os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"])
 pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
     let local = values::LocalHosts::of(context);
     let first = out.len();
+    let mut lookups = Lookups::default();
     for value in values::connection_string_values(context) {
         if !matches!(value.origin, Origin::Literal) {
             continue;
@@ -68,7 +72,7 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             crate::catalogue::Target::AzurePostgresql
         };
-        out.push(match fix(context, &value, target, &params) {
+        out.push(match fix(context, &mut lookups, &value, target, &params) {
             Some(fix) => diagnostic.with_fix(fix),
             None => diagnostic,
         });
@@ -117,7 +121,7 @@ fn built_from_constants(
             let origin = match source {
                 Some((name, constant)) => format!(
                     "its password is the constant {name} on line {}",
-                    file.text[..constant.start].matches('\n').count() + 1
+                    file.line_index.line_of(constant.start) + 1
                 ),
                 None => "its password is written into the template".to_owned(),
             };
@@ -150,33 +154,58 @@ fn built_from_constants(
     }
 }
 
+/// What the fixes of one run look up, each found once rather than once per finding (a
+/// generated bundle holds tens of thousands of hard-coded strings: a search per finding made
+/// the rule quadratic).
+#[derive(Default)]
+struct Lookups<'c> {
+    /// Per source file: its language and its literals by value range.
+    literals: HashMap<&'c str, (crate::scan::Language, HashMap<TextRange, &'c StringLiteral>)>,
+    /// The import edit the fix needs, per file (the same for every finding in it).
+    imports: HashMap<&'c str, Option<FileEdit>>,
+    /// Whether a .env file already defines a variable.
+    defined: HashMap<(&'c str, String), bool>,
+}
+
+impl<'c> Lookups<'c> {
+    fn literal(
+        &mut self,
+        context: &'c Context,
+        path: &str,
+        value_range: TextRange,
+    ) -> Option<(crate::scan::Language, &'c StringLiteral)> {
+        if !self.literals.contains_key(path) {
+            let (_, source, language, scan, _) = context
+                .sources()
+                .find(|(_, source, ..)| source.path == path)?;
+            let mut by_range = HashMap::new();
+            for literal in &scan.string_literals {
+                by_range.entry(literal.value_range).or_insert(literal);
+            }
+            self.literals.insert(source.path, (language, by_range));
+        }
+        let (language, by_range) = self.literals.get(path)?;
+        Some((*language, *by_range.get(&value_range)?))
+    }
+}
+
 /// Moves the literal into the .env file of the connection that covers the file (appended,
 /// unless that file already defines the variable; a new `.env` beside the code when there is
 /// none) and reads it back through the client type's connection-string variable, in the file's
 /// language. Unsafe: the value moves out of the code. The .env line's display text is masked.
 /// For a client type that gets no connection string (Node, Go, …) there is no single variable to
 /// read: the fix is a note naming that situation.
-fn fix(
-    context: &Context,
-    value: &values::ConnectionValue,
+fn fix<'c>(
+    context: &'c Context,
+    lookups: &mut Lookups<'c>,
+    value: &values::ConnectionValue<'c, '_>,
     target: crate::catalogue::Target,
     params: &crate::connstr::ConnectionParams,
 ) -> Option<Fix> {
     use crate::catalogue::Field;
     use crate::scan::Language;
     let file = value.file;
-    let (language, literal) = context
-        .sources()
-        .find_map(|(_, source, language, scan, _)| {
-            (source.path == file.path)
-                .then(|| {
-                    scan.string_literals
-                        .iter()
-                        .find(|l| l.value_range == value.range)
-                })
-                .flatten()
-                .map(|literal| (language, literal))
-        })?;
+    let (language, literal) = lookups.literal(context, file.path, value.range)?;
     let connection = context
         .connections
         .iter()
@@ -255,8 +284,13 @@ fn fix(
         _ => None,
     };
     if let Some((client_type, statement)) = import
-        && let Some(edit) =
-            crate::rules::fixes::import_edit(file.path, file.text, client_type, statement)
+        && let Some(edit) = lookups
+            .imports
+            .entry(file.path)
+            .or_insert_with(|| {
+                crate::rules::fixes::import_edit(file.path, file.text, client_type, statement)
+            })
+            .clone()
     {
         edits.push(edit);
     }
@@ -265,11 +299,16 @@ fn fix(
         .and_then(|c| c.env_files.first())
         .map(|id| context.file(*id));
     let defined = env_file.is_some_and(|env| {
-        env.text.lines().any(|line| {
-            line.trim_start()
-                .trim_start_matches("export ")
-                .starts_with(&format!("{name}="))
-        })
+        *lookups
+            .defined
+            .entry((env.path, name.clone()))
+            .or_insert_with(|| {
+                env.text.lines().any(|line| {
+                    line.trim_start()
+                        .trim_start_matches("export ")
+                        .starts_with(&format!("{name}="))
+                })
+            })
     });
     if !defined {
         let (path, at, lead) = match env_file {

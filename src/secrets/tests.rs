@@ -231,3 +231,31 @@ fn rule_text_keeps_its_words_and_masks_only_written_values() {
         assert_eq!(mask_value(text), masked);
     }
 }
+
+/// The report takes a source file's secret ranges from the analysis' own scan
+/// (`scanned_secret_ranges`): they must be exactly the ranges a fresh scan finds.
+#[test]
+fn ranges_from_the_analysis_scan_equal_a_fresh_scan() {
+    let files = [
+        (
+            "db.py",
+            "import os\nDSN = \"postgresql://app:Sw33p_py@ep-a.neon.tech/db\"\npassword = 'hunter2x'\nurl = f\"postgres://u:{pw}@h/db\"\n",
+        ),
+        (
+            "db.ts",
+            "const dsn: string = \"postgres://app:Sw33p_ts@h.neon.tech/db\";\nconst c = { password: \"Pw_ts_9\" };\n",
+        ),
+        ("Db.cs", "var cs = @\"Host=h;Password=\"\"Pw_cs\"\";\";\n"),
+        (
+            "a.yaml",
+            "url: postgres://u:Yaml_pw@h/db\npassword: plain\n",
+        ),
+    ];
+    for (path, text) in files {
+        let language = crate::scan::Language::for_path(path).unwrap();
+        let scan = crate::scan::scan_path(path, language, text);
+        let reused = scanned_secret_ranges(text, &scan.string_literals);
+        assert_eq!(reused, secret_ranges(path, text), "{path}");
+        assert!(!reused.is_empty(), "{path}: no secret found");
+    }
+}

@@ -36,7 +36,7 @@ fn escape_property(text: &str) -> String {
 
 /// Renders the report as workflow commands.
 pub fn render_github(report: &Report) -> String {
-    let mut positions = Positions::new(&report.sources);
+    let mut positions = Positions::of(report);
     let mut out = String::new();
     for (diagnostic, span) in located(report, &mut positions) {
         let command = match diagnostic.severity {

@@ -59,7 +59,7 @@ struct Summary {
 
 /// Renders the report as one JSON object followed by a newline.
 pub fn render_json(report: &Report) -> String {
-    let mut positions = Positions::new(&report.sources);
+    let mut positions = Positions::of(report);
     let diagnostics = located(report, &mut positions)
         .into_iter()
         .map(|(diagnostic, span)| JsonDiagnostic {

@@ -28,6 +28,9 @@ pub struct Report {
     pub sources: HashMap<String, String>,
     pub files_scanned: usize,
     pub notes: Vec<Note>,
+    /// Path → where that source holds secrets, when the analysis already knows
+    /// ([`crate::analysis::analyse_for_report`]); a file missing here is scanned on demand.
+    pub secrets: HashMap<String, Vec<TextRange>>,
 }
 
 /// The `--format` values.
@@ -104,6 +107,7 @@ struct Positions<'a> {
     sources: &'a HashMap<String, String>,
     indexes: HashMap<&'a str, LineIndex>,
     secrets: HashMap<&'a str, Vec<TextRange>>,
+    known_secrets: Option<&'a HashMap<String, Vec<TextRange>>>,
 }
 
 impl<'a> Positions<'a> {
@@ -112,6 +116,15 @@ impl<'a> Positions<'a> {
             sources,
             indexes: HashMap::new(),
             secrets: HashMap::new(),
+            known_secrets: None,
+        }
+    }
+
+    /// Positions that take each file's secret ranges from the report when it has them.
+    fn of(report: &'a Report) -> Self {
+        Self {
+            known_secrets: Some(&report.secrets),
+            ..Self::new(&report.sources)
         }
     }
 
@@ -131,6 +144,12 @@ impl<'a> Positions<'a> {
         let Some((path, text)) = self.sources.get_key_value(path) else {
             return &[];
         };
+        if let Some(known) = self
+            .known_secrets
+            .and_then(|known| known.get(path.as_str()))
+        {
+            return known;
+        }
         self.secrets
             .entry(path.as_str())
             .or_insert_with(|| crate::secrets::secret_ranges(path, text))
@@ -265,6 +284,7 @@ pub(crate) mod tests {
                 path: "bin.py".to_owned(),
                 message: "skipped: binary file".to_owned(),
             }],
+            secrets: HashMap::new(),
         }
     }
 

@@ -94,7 +94,7 @@ fn rule_descriptor(rule: Rule) -> Value {
 
 /// Renders the report as a SARIF 2.1.0 log followed by a newline.
 pub fn render_sarif(report: &Report) -> String {
-    let mut positions = Positions::new(&report.sources);
+    let mut positions = Positions::of(report);
     let mut results = Vec::with_capacity(report.diagnostics.len());
     for (diagnostic, span) in located(report, &mut positions) {
         let mut result = Map::new();

@@ -49,7 +49,7 @@ fn printable(text: &str) -> String {
 
 /// Renders the report for a person; `color` adds ANSI styles.
 pub fn render_text(report: &Report, color: bool) -> String {
-    let mut positions = Positions::new(&report.sources);
+    let mut positions = Positions::of(report);
     let mut out = String::new();
     for (diagnostic, span) in located(report, &mut positions) {
         write_diagnostic(&mut out, diagnostic, span, &mut positions, color);
