@@ -29,7 +29,16 @@ impl Parser<'_> {
         }
         let definition = self.defined.get(&name);
         if let Some(Some(value)) = definition {
-            output.push_str(value);
+            // Past the budget a reference reads as empty: values that double on every line
+            // (`B=${A}${A}`, `C=${B}${B}`, …) would otherwise need exponential memory.
+            // Once it has run out, every later reference reads as empty, as the error says.
+            let expanded = self.expanded.get().saturating_add(value.len());
+            if expanded <= super::EXPANSION_BUDGET && self.expansion_stopped_at.get().is_none() {
+                self.expanded.set(expanded);
+                output.push_str(value);
+            } else if self.expansion_stopped_at.get().is_none() {
+                self.expansion_stopped_at.set(Some(range));
+            }
         }
         references.push(VariableReference {
             name,
@@ -145,6 +154,52 @@ mod tests {
             [EnvSyntaxErrorKind::QuoteClosedByVariable]
         );
         assert!(lone_dollar.errors[0].help.contains("`\\$`"));
+    }
+
+    #[test]
+    fn expansion_stops_at_the_budget_and_is_reported_once() {
+        // Each value references the previous one twice: 1 KiB doubled 30 times is 1 TiB.
+        let mut text = format!("NEON_V0={}\n", "x".repeat(1024));
+        for line in 1..=30 {
+            let previous = line - 1;
+            text.push_str(&format!(
+                "NEON_V{line}=${{NEON_V{previous}}}${{NEON_V{previous}}}\n"
+            ));
+        }
+        // Not `check`: dotenvy itself would try to build the terabyte.
+        let file = crate::dotenv::parse(&text);
+        assert_eq!(file.entries.len(), 31);
+        let produced: usize = file.entries.iter().map(|entry| entry.value.len()).sum();
+        assert!(
+            produced <= text.len() + crate::dotenv::EXPANSION_BUDGET,
+            "{produced} bytes of values"
+        );
+        // Within the budget every value is exact: 2^n KiB up to 512 KiB (1 MiB in all).
+        for (line, entry) in file.entries.iter().enumerate().take(10) {
+            assert_eq!(entry.value.len(), 1024 << line, "line {line}");
+        }
+        assert_eq!(kinds(&file), [EnvSyntaxErrorKind::ExpansionLimit]);
+        let error = &file.errors[0];
+        assert!(!error.kind.loader_rejects());
+        // The first reference left unexpanded: the first on line 11, whose 512 KiB would bring
+        // the 1022 KiB expanded so far over 1 MiB.
+        assert_eq!(error.line, 10);
+        assert_eq!(written(&text, error.range), "${NEON_V9}");
+        assert!(!error.message.contains("xxx"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_value_with_a_hundred_thousand_references_lists_each_name_once() {
+        let mut text = String::from("NEON_A=");
+        for index in 0..100_000 {
+            text.push_str(&format!("${{NEON_B{index}}}${{NEON_B{index}}}"));
+        }
+        text.push('\n');
+        let file = crate::dotenv::parse(&text);
+        let entry = &file.entries[0];
+        assert_eq!(entry.references.len(), 200_000);
+        assert_eq!(entry.interpolated.len(), 100_000);
+        assert_eq!(entry.interpolated[99_999], "NEON_B99999");
     }
 
     #[test]

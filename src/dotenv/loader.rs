@@ -16,6 +16,7 @@
 
 use super::{EnvFile, EnvSyntaxErrorKind, Quote};
 use crate::text::TextRange;
+use std::collections::HashSet;
 
 /// The library that reads the .env file into the process environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,9 +140,11 @@ pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
             message,
         });
     }
-    let reported = |line: usize, out: &[LoaderFinding]| out.iter().any(|f| f.line == line);
+    // The lines reported so far, looked up per entry: searching `out` instead was quadratic
+    // (146,000 lines with a malformed `${…}` each).
+    let mut reported: HashSet<usize> = out.iter().map(|finding| finding.line).collect();
     for entry in &env.entries {
-        if reported(entry.line, &out) {
+        if !reported.insert(entry.line) {
             continue;
         }
         if loader == Loader::PythonDotenv && entry.quote == Quote::Mixed {

@@ -36,6 +36,7 @@ mod render;
 mod tests;
 mod value;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -249,7 +250,15 @@ pub enum EnvSyntaxErrorKind {
     /// dotenvy accepts the line, but a quoted value runs over lines that look like entries of
     /// their own: most likely a closing quote is missing.
     QuotedValueSwallowsEntries,
+    /// The file's `${NAME}` / `$NAME` references expand to more than [`EXPANSION_BUDGET`]
+    /// bytes in all: from this reference on, neon-lsp reads references as empty. Reported
+    /// once per file. Loaders expand them all; this is neon-lsp's own limit.
+    ExpansionLimit,
 }
+
+/// The most text `${NAME}` / `$NAME` substitution produces in one file (1 MiB): a chain of
+/// values that each reference the previous one twice grows exponentially.
+pub const EXPANSION_BUDGET: usize = 1 << 20;
 
 impl EnvSyntaxErrorKind {
     /// dotenvy reports an error for this line (its loaders stop there). The other kinds are
@@ -260,6 +269,7 @@ impl EnvSyntaxErrorKind {
             EnvSyntaxErrorKind::QuoteJoinsFollowingLines
                 | EnvSyntaxErrorKind::QuotedValueSwallowsEntries
                 | EnvSyntaxErrorKind::BareVariableNameCut
+                | EnvSyntaxErrorKind::ExpansionLimit
         )
     }
 }
@@ -272,6 +282,8 @@ pub fn parse(text: &str) -> EnvFile {
         text,
         line_index: LineIndex::new(text),
         defined: HashMap::new(),
+        expanded: Cell::new(0),
+        expansion_stopped_at: Cell::new(None),
         file: EnvFile {
             entries: Vec::new(),
             errors: Vec::new(),
@@ -288,6 +300,28 @@ pub fn parse(text: &str) -> EnvFile {
     while let Some(logical) = read_logical_line(text, position) {
         position = logical.full_end;
         parser.handle(&logical);
+    }
+    if let Some(range) = parser.expansion_stopped_at.get() {
+        let error = EnvSyntaxError {
+            kind: EnvSyntaxErrorKind::ExpansionLimit,
+            range,
+            line: parser.line_of(range.start),
+            message: format!(
+                "variable references in this file expand to more than {} MiB of text; from \
+                 this reference on neon-lsp reads them as empty, so values built from them \
+                 are not checked",
+                EXPANSION_BUDGET >> 20
+            ),
+            help: "references that repeat a long value, or build each value from the previous \
+                   one twice, make every loader hold that much text: write the values out"
+                .to_owned(),
+        };
+        // Errors are in file order.
+        let at = parser
+            .file
+            .errors
+            .partition_point(|other| other.range.start <= range.start);
+        parser.file.errors.insert(at, error);
     }
     parser.file
 }

@@ -1,7 +1,8 @@
 //! Stage 2: dotenvy's line parser (`LineParser` in parse.rs) over each logical line: comments,
 //! `export`, the key, `=`, then the value (`value`), recording entries with their ranges.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 
 use crate::text::{LineIndex, TextRange};
 
@@ -19,6 +20,11 @@ pub(super) struct Parser<'a> {
     pub(super) line_index: LineIndex,
     /// What dotenvy's substitution can see: keys defined so far, `None` for `KEY=`.
     pub(super) defined: HashMap<String, Option<String>>,
+    /// Bytes that substitution has produced so far in this file, against
+    /// [`EXPANSION_BUDGET`](super::EXPANSION_BUDGET).
+    pub(super) expanded: Cell<usize>,
+    /// The first reference left unexpanded because the budget ran out.
+    pub(super) expansion_stopped_at: Cell<Option<TextRange>>,
     pub(super) file: EnvFile,
 }
 
@@ -187,9 +193,12 @@ impl Parser<'_> {
             .map(|start| value_start + start)
             .or(reader_comment)
             .map(|start| TextRange::new(start, logical.end));
+        // Each name once, in order of first use; a set, since one value may hold 100,000
+        // references (tests/pathological.rs).
         let mut interpolated: Vec<String> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for reference in &scanned.references {
-            if !interpolated.contains(&reference.name) {
+            if seen.insert(&reference.name) {
                 interpolated.push(reference.name.clone());
             }
         }

@@ -139,6 +139,21 @@ impl<'k> Collector<'k> {
         range: TextRange,
         build: impl FnOnce() -> Diagnostic,
     ) {
+        self.push_with_severity(rule, path, range, rule.default_severity(), build);
+    }
+
+    /// [`Collector::push_with`] for a finding whose severity before configuration is
+    /// `severity` rather than its rule's default (`env-syntax` lowers a line the loader reads
+    /// but misreads to a warning). The configured level, if any, still wins; the severity
+    /// `build` sets is overwritten by the filtered one.
+    pub(crate) fn push_with_severity(
+        &mut self,
+        rule: Rule,
+        path: &str,
+        range: TextRange,
+        severity: Severity,
+        build: impl FnOnce() -> Diagnostic,
+    ) {
         self.settle();
         // One probe per file and rule, reused: filtering costs no allocation per finding.
         let probe = match &mut self.probe {
@@ -146,7 +161,7 @@ impl<'k> Collector<'k> {
             slot => slot.insert(Diagnostic::new(rule, path, range, String::new())),
         };
         probe.range = range;
-        probe.severity = rule.default_severity();
+        probe.severity = severity;
         if !(self.keep)(probe) {
             return;
         }

@@ -5,6 +5,8 @@ use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::dotenv::EnvFile;
 use crate::dotenv::loader::{self, Loader};
 use crate::rules::Rule;
+use crate::rules::collect::Collector;
+use std::collections::HashMap;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -44,37 +46,74 @@ every loader; otherwise (an escape, a malformed `${…}`, text after a closing q
 without `=`, which is commented out) it is offered for review.
 "#;
 
-pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
     for (_, file, env) in context.env_files() {
         let (loader, source) = loader_for(context, file);
-        for finding in loader::judge(loader, file.text, env) {
-            let kind = env
-                .errors
-                .iter()
-                .find(|error| error.range == finding.range && error.line == finding.line)
-                .map(|error| error.kind);
-            let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
-            let mut diagnostic = Diagnostic::new(
-                Rule::EnvSyntax,
-                file.path,
-                finding.range,
-                format!(
-                    "{message} (judged as {}{})",
-                    loader.name(),
-                    source.map_or_else(
-                        || ", the loader being unknown".to_string(),
-                        |source| format!(", from {source}")
-                    )
-                ),
-            );
-            if !finding.rejects || dotenvy_only {
-                diagnostic.severity = Severity::Warning;
-            }
-            if let Some(fix) = fix_line(file.path, file.text, env, finding.range.start) {
-                diagnostic = diagnostic.with_fix(fix);
-            }
-            out.push(diagnostic);
+        // The parser's kind of each finding, looked up by place: a search through every error
+        // per finding was quadratic (146,000 broken lines, tests/pathological.rs).
+        let mut kinds = HashMap::new();
+        for error in &env.errors {
+            kinds.entry((error.range, error.line)).or_insert(error.kind);
         }
+        let definitions = Definitions::of(file.text, env);
+        let judged_by = format!(
+            "judged as {}{}",
+            loader.name(),
+            source.map_or_else(
+                || ", the loader being unknown".to_string(),
+                |source| format!(", from {source}")
+            )
+        );
+        for finding in loader::judge(loader, file.text, env) {
+            let kind = kinds.get(&(finding.range, finding.line)).copied();
+            let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
+            let severity = if !finding.rejects || dotenvy_only {
+                Severity::Warning
+            } else {
+                Rule::EnvSyntax.default_severity()
+            };
+            // Filtered and counted first: past the per-file cap no message or fix is built.
+            out.push_with_severity(Rule::EnvSyntax, file.path, finding.range, severity, || {
+                let mut diagnostic = Diagnostic::new(
+                    Rule::EnvSyntax,
+                    file.path,
+                    finding.range,
+                    format!("{message} ({judged_by})"),
+                );
+                diagnostic.severity = severity;
+                if let Some(fix) = fix_line(file.path, file.text, &definitions, finding.range.start)
+                {
+                    diagnostic = diagnostic.with_fix(fix);
+                }
+                diagnostic
+            });
+        }
+    }
+}
+
+/// The single-line definitions of each key in a file, for the fix that comments out the
+/// others: built once per file, so a fix looks up its key instead of walking every entry.
+struct Definitions<'e> {
+    by_key: HashMap<&'e str, Vec<&'e crate::dotenv::EnvEntry>>,
+}
+
+impl<'e> Definitions<'e> {
+    /// Multi-line entries are left out: commenting out their first line would not do.
+    fn of(text: &str, env: &'e EnvFile) -> Self {
+        let mut by_key: HashMap<&str, Vec<&crate::dotenv::EnvEntry>> = HashMap::new();
+        for entry in &env.entries {
+            let written = text
+                .get(entry.entry_range.start..entry.entry_range.end)
+                .unwrap_or("");
+            if !written.contains('\n') {
+                by_key.entry(entry.key.as_str()).or_default().push(entry);
+            }
+        }
+        Definitions { by_key }
+    }
+
+    fn of_key(&self, key: &str) -> &[&'e crate::dotenv::EnvEntry] {
+        self.by_key.get(key).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -144,7 +183,11 @@ pub(crate) fn loader_for<'a>(context: &'a Context, file: &File) -> (Loader, Opti
 }
 
 /// The 0-based lines of `file` that its loader rejects (a definition there never loads).
-pub(crate) fn rejected_lines(context: &Context, file: &File, env: &EnvFile) -> Vec<usize> {
+pub(crate) fn rejected_lines(
+    context: &Context,
+    file: &File,
+    env: &EnvFile,
+) -> std::collections::HashSet<usize> {
     let (loader, _) = loader_for(context, file);
     loader::judge(loader, file.text, env)
         .into_iter()
@@ -152,6 +195,10 @@ pub(crate) fn rejected_lines(context: &Context, file: &File, env: &EnvFile) -> V
         .map(|finding| finding.line)
         .collect()
 }
+
+/// The most other definitions of a key that a fix comments out; past it the fix leaves them
+/// (and is unsafe).
+const MAX_OTHER_DEFINITIONS: usize = 64;
 
 /// Every loader, for checking that a rewritten line means the same to all of them.
 const LOADERS: [Loader; 8] = [
@@ -169,7 +216,7 @@ const LOADERS: [Loader; 8] = [
 /// line means ([`DOCUMENTATION`]). Safe only when the new line parses, under every loader, with
 /// no finding and to the value meant. The value may be a password: the edit's display text is
 /// masked.
-fn fix_line(path: &str, text: &str, env: &EnvFile, at: usize) -> Option<Fix> {
+fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Option<Fix> {
     let (line, terminated) = crate::rules::fixes::line_at(text, at);
     let raw = &text[line.start..line.end];
     let ending = if terminated { "" } else { "\n" };
@@ -212,25 +259,39 @@ fn fix_line(path: &str, text: &str, env: &EnvFile, at: usize) -> Option<Fix> {
     // The rewritten line defines its key again: the other definitions are commented out, so
     // no loader has two values to choose from (they disagree on which one wins).
     if let Some(key) = parsed.entries.first().map(|entry| entry.key.as_str()) {
-        let others: Vec<&crate::dotenv::EnvEntry> = env
-            .entries
-            .iter()
-            .filter(|entry| entry.key == key && !line.contains(entry.entry_range.start))
-            .filter(|entry| !text[entry.entry_range.start..entry.entry_range.end].contains('\n'))
-            .collect();
-        for entry in &others {
-            edits.push(crate::diagnostic::FileEdit::new(
-                path,
-                crate::text::TextRange::empty(entry.entry_range.start),
-                "# ",
-            ));
-        }
-        if let Some(first) = others.first() {
+        let all = definitions.of_key(key);
+        // In file order: the definitions on this line (`line.contains`), found by bisection.
+        let before = all.partition_point(|entry| entry.entry_range.start < line.start);
+        let through = all.partition_point(|entry| entry.entry_range.start < line.end);
+        let other_count = all.len() - (through - before);
+        if other_count > MAX_OTHER_DEFINITIONS {
+            // Thousands of copies of a key (a generated file): one edit per copy in every
+            // finding's fix would be quadratic. The line is still rewritten; the copies are
+            // left to the author.
             safe = false;
             also.push(format!(
-                "and comment out {key}'s other definition on line {}",
-                first.line + 1
+                "but leave {key}'s {other_count} other definitions to remove by hand"
             ));
+        } else {
+            let others: Vec<&crate::dotenv::EnvEntry> = all
+                .iter()
+                .copied()
+                .filter(|entry| !line.contains(entry.entry_range.start))
+                .collect();
+            for entry in &others {
+                edits.push(crate::diagnostic::FileEdit::new(
+                    path,
+                    crate::text::TextRange::empty(entry.entry_range.start),
+                    "# ",
+                ));
+            }
+            if let Some(first) = others.first() {
+                safe = false;
+                also.push(format!(
+                    "and comment out {key}'s other definition on line {}",
+                    first.line + 1
+                ));
+            }
         }
     }
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
@@ -582,7 +643,12 @@ mod fix_tests {
 
     fn fixed(line: &str) -> Option<(String, Applicability)> {
         let text = format!("{line}\nNEXT=1\n");
-        let fix = fix_line(".env", &text, &crate::dotenv::parse(&text), 0)?;
+        let fix = fix_line(
+            ".env",
+            &text,
+            &Definitions::of(&text, &crate::dotenv::parse(&text)),
+            0,
+        )?;
         let mut new = text.clone();
         for edit in fix.edits.iter().rev() {
             new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
@@ -635,7 +701,13 @@ mod fix_tests {
     }
 
     fn apply(text: &str, at: usize) -> (String, Fix) {
-        let fix = fix_line(".env", text, &crate::dotenv::parse(text), at).unwrap();
+        let fix = fix_line(
+            ".env",
+            text,
+            &Definitions::of(text, &crate::dotenv::parse(text)),
+            at,
+        )
+        .unwrap();
         let mut new = text.to_owned();
         for edit in fix.edits.iter().rev() {
             new.replace_range(edit.range.start..edit.range.end, &edit.new_text);
@@ -673,9 +745,36 @@ mod fix_tests {
     }
 
     #[test]
+    fn past_64_other_definitions_they_are_left_to_the_author() {
+        // 64 others: each commented out. 65: none, and the fix says so (one edit per copy in
+        // each of a thousand fixes was quadratic on a generated file).
+        for (copies, commented) in [(64, true), (65, false)] {
+            let text = format!("{}LOG_LEVEL='debug\n", "LOG_LEVEL=info\n".repeat(copies));
+            let (new, fix) = apply(&text, text.len() - 4);
+            assert!(new.ends_with("LOG_LEVEL='debug'\n"), "{new}");
+            assert_eq!(new.starts_with("# LOG_LEVEL=info\n"), commented, "{copies}");
+            assert_eq!(fix.applicability, Applicability::Unsafe);
+            if !commented {
+                assert_eq!(fix.edits.len(), 1, "{copies}");
+                assert!(
+                    fix.title.contains("LOG_LEVEL's 65 other definitions"),
+                    "{}",
+                    fix.title
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_value_is_masked_where_it_is_shown() {
         let text = "NEON_POSTGRESQL_PASSWORD=\"npg_Xyz123example\n";
-        let fix = fix_line(".env", text, &crate::dotenv::parse(text), 0).unwrap();
+        let fix = fix_line(
+            ".env",
+            text,
+            &Definitions::of(text, &crate::dotenv::parse(text)),
+            0,
+        )
+        .unwrap();
         assert!(!fix.edits.is_empty());
         for edit in &fix.edits {
             assert!(!edit.shown_text().contains("Xyz"), "{edit:?}");
@@ -685,8 +784,14 @@ mod fix_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use crate::analysis::Context;
+    use crate::diagnostic::Diagnostic;
     use crate::rules::testing::Case;
+
+    /// The rule's check through a collector that keeps everything, as `run_all` runs it.
+    fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+        crate::rules::testing::collected(super::check, context, out);
+    }
 
     #[test]
     fn lines_loaders_reject_or_misread_are_reported() {
