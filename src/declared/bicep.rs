@@ -62,8 +62,17 @@ struct Instance {
     caller: Option<(usize, usize)>,
 }
 
-pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
-    let files: Vec<File> = inputs.iter().map(|input| parse(input)).collect();
+/// Reads the Bicep files' declarations, each root file (one no module statement refers to)
+/// instantiated with its module tree. With `filtered`, only the trees that hold a file which
+/// could declare a connection ([`super::prefilter::template`]) are parsed and read: a linker or
+/// a setting's name is written in some file of the tree it is declared in, and every value
+/// comes from that tree (a module's parameters from its callers).
+pub(super) fn read(inputs: &[&Input<'_>], filtered: bool) -> Vec<Declaration> {
+    let files: Vec<File> = if filtered {
+        parse_needed(inputs)
+    } else {
+        super::parallel_map(inputs, |input| parse(input))
+    };
     let by_path: std::collections::HashMap<&str, usize> =
         files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
     let index_of = |path: &str| by_path.get(path).copied();
@@ -110,6 +119,79 @@ pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
         reader.declarations(instance, &mut out);
     }
     out
+}
+
+/// The files of the module trees that hold a file with a needle, parsed (on threads), in input
+/// order. A file without a needle and without the word `module` is parsed only when such a
+/// tree reaches it.
+fn parse_needed<'a>(inputs: &[&Input<'a>]) -> Vec<File<'a>> {
+    use super::prefilter;
+    let needle: Vec<bool> = inputs.iter().map(|i| prefilter::template(i.text)).collect();
+    let first: Vec<usize> = (0..inputs.len())
+        .filter(|&i| needle[i] || prefilter::bicep_module(inputs[i].text))
+        .collect();
+    let mut parsed: Vec<Option<File<'a>>> = inputs.iter().map(|_| None).collect();
+    for (i, file) in first
+        .iter()
+        .zip(super::parallel_map(&first, |&i| parse(inputs[i])))
+    {
+        parsed[*i] = Some(file);
+    }
+    // The module graph: only parsed files can hold module statements.
+    let by_path: std::collections::HashMap<&str, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path, i))
+        .collect();
+    let edges: Vec<Vec<usize>> = parsed
+        .iter()
+        .map(|file| {
+            file.iter()
+                .flat_map(|f| &f.modules)
+                .filter_map(|m| m.path.as_deref().and_then(|p| by_path.get(p).copied()))
+                .collect()
+        })
+        .collect();
+    let mut referenced = vec![false; inputs.len()];
+    for &target in edges.iter().flatten() {
+        referenced[target] = true;
+    }
+    // Each root's tree (everything it reaches) is needed when a file in it has a needle.
+    let mut needed = vec![false; inputs.len()];
+    let mut seen_by = vec![usize::MAX; inputs.len()];
+    for root in (0..inputs.len()).filter(|&i| !referenced[i]) {
+        let mut tree = vec![root];
+        seen_by[root] = root;
+        let mut next = 0;
+        while let Some(&file) = tree.get(next) {
+            for &target in &edges[file] {
+                if seen_by[target] != root {
+                    seen_by[target] = root;
+                    tree.push(target);
+                }
+            }
+            next += 1;
+        }
+        if tree.iter().any(|&file| needle[file]) {
+            for file in tree {
+                needed[file] = true;
+            }
+        }
+    }
+    let rest: Vec<usize> = (0..inputs.len())
+        .filter(|&i| needed[i] && parsed[i].is_none())
+        .collect();
+    for (i, file) in rest
+        .iter()
+        .zip(super::parallel_map(&rest, |&i| parse(inputs[i])))
+    {
+        parsed[*i] = Some(file);
+    }
+    parsed
+        .into_iter()
+        .zip(needed)
+        .filter_map(|(file, needed)| file.filter(|_| needed))
+        .collect()
 }
 
 fn parse<'a>(input: &Input<'a>) -> File<'a> {
@@ -749,7 +831,13 @@ mod tests {
             .map(|(path, text)| Input { path, text })
             .collect();
         let refs: Vec<&Input> = inputs.iter().collect();
-        read(&refs)
+        let found = read(&refs, true);
+        assert_eq!(
+            found,
+            read(&refs, false),
+            "the prefilter keeps every declaration"
+        );
+        found
     }
 
     #[test]

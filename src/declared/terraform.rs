@@ -29,35 +29,48 @@ struct Module<'a> {
     files: Vec<(&'a Input<'a>, Body, Locator<'a>)>,
 }
 
-pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
-    let mut dirs: Vec<&str> = inputs.iter().map(|i| dir_of(i.path)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
+/// Reads each folder (a Terraform module) of `inputs`, in path order. With `filtered`, a folder
+/// none of whose files could declare a connection ([`super::prefilter::terraform`]) is not
+/// parsed; the folders that are parsed are parsed on threads.
+pub(super) fn read(inputs: &[&Input<'_>], filtered: bool) -> Vec<Declaration> {
+    let mut by_dir: std::collections::BTreeMap<&str, Vec<&Input>> = Default::default();
+    for input in inputs {
+        by_dir.entry(dir_of(input.path)).or_default().push(input);
+    }
+    let modules: Vec<Vec<&Input>> = by_dir
+        .into_values()
+        .filter(|files| !filtered || files.iter().any(|i| super::prefilter::terraform(i.text)))
+        .collect();
+    super::parallel_map(&modules, |files| read_module(files))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The declarations of one folder's files.
+fn read_module(files: &[&Input<'_>]) -> Vec<Declaration> {
     let mut out = Vec::new();
-    for dir in dirs {
-        let module = Module {
-            files: inputs
-                .iter()
-                .filter(|i| dir_of(i.path) == dir)
-                .filter_map(|i| {
-                    let body = hcl_edit::parser::parse_body(i.text).ok()?;
-                    Some((*i, body, Locator::new(i.path, i.text)))
-                })
-                .collect(),
-        };
-        for (input, body, locator) in &module.files {
-            for block in body.iter().filter_map(Structure::as_block) {
-                if block.ident.as_str() != "resource" {
-                    continue;
-                }
-                let Some(kind) = block.labels.first().map(|l| l.as_str()) else {
-                    continue;
-                };
-                if CONNECTION_RESOURCES.contains(&kind) {
-                    out.push(module.connection(block, input, locator));
-                } else if let Some(declaration) = module.settings(block, input, locator) {
-                    out.push(declaration);
-                }
+    let module = Module {
+        files: files
+            .iter()
+            .filter_map(|i| {
+                let body = hcl_edit::parser::parse_body(i.text).ok()?;
+                Some((*i, body, Locator::new(i.path, i.text)))
+            })
+            .collect(),
+    };
+    for (input, body, locator) in &module.files {
+        for block in body.iter().filter_map(Structure::as_block) {
+            if block.ident.as_str() != "resource" {
+                continue;
+            }
+            let Some(kind) = block.labels.first().map(|l| l.as_str()) else {
+                continue;
+            };
+            if CONNECTION_RESOURCES.contains(&kind) {
+                out.push(module.connection(block, input, locator));
+            } else if let Some(declaration) = module.settings(block, input, locator) {
+                out.push(declaration);
             }
         }
     }
@@ -383,7 +396,7 @@ mod tests {
             },
         ];
         let refs: Vec<&Input> = inputs.iter().collect();
-        let found = read(&refs);
+        let found = read(&refs, true);
         assert_eq!(found.len(), 2, "{found:?}");
         let settings = &found[0];
         let Kind::AppSettings(values) = &settings.kind else {
@@ -410,6 +423,6 @@ mod tests {
             text: "resource \"azurerm_app_service_connection\" {",
         }];
         let refs: Vec<&Input> = broken.iter().collect();
-        assert!(read(&refs).is_empty());
+        assert!(read(&refs, true).is_empty());
     }
 }
