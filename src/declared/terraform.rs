@@ -425,4 +425,95 @@ mod tests {
         let refs: Vec<&Input> = broken.iter().collect();
         assert!(read(&refs, true).is_empty());
     }
+    #[test]
+    fn function_app_and_spring_connections_of_two_apps_in_one_folder_keep_their_apps() {
+        let main = r#"resource "azurerm_linux_function_app" "jobs" {
+  name = "jobs"
+  tags = { "azd-service-name" = "jobs" }
+}
+
+resource "azurerm_spring_cloud_app" "orders" {
+  name = "orders"
+}
+
+resource "azurerm_function_app_connection" "jobs_db" {
+  name               = "jobsdb"
+  function_app_id    = azurerm_linux_function_app.jobs.id
+  target_resource_id = "/subscriptions/s/resourceGroups/g/providers/Neon.Postgres/organizations/o/projects/p/branches/b/databases/d"
+  client_type        = "python"
+  authentication {
+    type   = "secret"
+    secret = var.db_password
+  }
+}
+
+resource "azurerm_spring_cloud_connection" "orders_db" {
+  name               = "ordersdb"
+  spring_cloud_id    = azurerm_spring_cloud_java_deployment.orders.id
+  target_resource_id = azurerm_postgresql_flexible_server_database.orders.id
+  client_type        = "springBoot"
+  authentication {
+    type = "userAssignedIdentity"
+  }
+}
+
+resource "azurerm_container_app" "api" {
+  name = "api"
+  template {
+    container {
+      env {
+        name        = "AZURE_POSTGRESQL_PASSWORD"
+        secret_name = "db-password"
+      }
+      env {
+        name  = "AZURE_POSTGRESQL_HOST"
+        value = "db.postgres.database.azure.com"
+      }
+    }
+  }
+}
+"#;
+        let inputs = [Input {
+            path: "terraform/main.tf",
+            text: main,
+        }];
+        let refs: Vec<&Input> = inputs.iter().collect();
+        let found = read(&refs, true);
+        assert_eq!(found, read(&refs, false));
+        assert_eq!(found.len(), 3, "{found:?}");
+        let jobs = &found[0];
+        assert_eq!(jobs.kind, Kind::Linker);
+        assert_eq!(jobs.name.as_ref().unwrap().value, "jobsdb");
+        assert_eq!(jobs.app.as_deref(), Some("jobs"));
+        assert_eq!(jobs.client_type.as_ref().unwrap().value, ClientType::Python);
+        assert_eq!(jobs.auth.as_ref().unwrap().value, AuthType::Secret);
+        assert_eq!(jobs.target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(jobs.secret, Some(SettingValue::Unknown));
+        let orders = &found[1];
+        assert_eq!(orders.name.as_ref().unwrap().value, "ordersdb");
+        assert_eq!(
+            orders.app.as_deref(),
+            Some("azurerm_spring_cloud_java_deployment.orders")
+        );
+        assert_eq!(
+            orders.client_type.as_ref().unwrap().value,
+            ClientType::SpringBoot
+        );
+        assert_eq!(orders.auth.as_ref().unwrap().value, AuthType::UserIdentity);
+        assert_eq!(
+            orders.target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
+        let Kind::AppSettings(env) = &found[2].kind else {
+            panic!("{found:?}")
+        };
+        assert_eq!(env[0].name, "AZURE_POSTGRESQL_PASSWORD");
+        assert_eq!(env[0].value, SettingValue::Protected);
+        assert!(matches!(env[1].value, SettingValue::Literal { .. }));
+        assert_eq!(found[2].app.as_deref(), Some("azurerm_container_app.api"));
+        assert_eq!(
+            found[2].target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
+    }
 }
