@@ -511,4 +511,46 @@ mod tests {
         let apps: Vec<Option<&str>> = found.iter().map(|d| d.app.as_deref()).collect();
         assert_eq!(apps, [Some("shop-web"), Some("shop-api"), None, None]);
     }
+    #[test]
+    fn reads_container_app_env_settings() {
+        let text = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {
+      "type": "Microsoft.App/containerApps",
+      "apiVersion": "2023-05-01",
+      "name": "orders",
+      "tags": { "azd-service-name": "orders" },
+      "properties": {
+        "template": {
+          "containers": [
+            {
+              "name": "orders",
+              "env": [
+                { "name": "NEON_POSTGRESQL_CONNECTIONSTRING", "secretRef": "neon-url" },
+                { "name": "NEON_POSTGRESQL_HOST", "value": "ep-x.neon.tech" },
+                { "name": "PORT", "value": "80" }
+              ]
+            }
+          ]
+        }
+      }
+    }
+  ]
+}"#;
+        let found = read("infra/azuredeploy.json", text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let Kind::AppSettings(env) = &found[0].kind else {
+            panic!("{found:?}")
+        };
+        let names: Vec<&str> = env.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["NEON_POSTGRESQL_CONNECTIONSTRING", "NEON_POSTGRESQL_HOST"]
+        );
+        assert_eq!(env[0].value, SettingValue::Protected);
+        assert!(matches!(env[1].value, SettingValue::Literal { .. }));
+        assert_eq!(found[0].target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(found[0].app.as_deref(), Some("orders"));
+    }
 }

@@ -283,9 +283,22 @@ mod tests {
         );
         assert_eq!(found[0].app.as_deref(), Some("app-web"));
         // Dockerfiles: `RUN` with `\`, and with the backtick escape directive.
-        let dockerfile = "FROM mcr.microsoft.com/azure-cli\nRUN az webapp connection create postgres-flexible \\\n    --client-type go --system-identity\n";
+        let dockerfile = "FROM mcr.microsoft.com/azure-cli\nRUN az webapp connection create postgres-flexible \\\n    --connection pg_go --client-type go --system-identity \\\n    --customized-keys AZURE_POSTGRESQL_HOST=PGHOST\n";
         let found = read("deploy/Dockerfile", dockerfile);
         assert_eq!(found[0].client_type.as_ref().unwrap().value, ClientType::Go);
+        assert_eq!(
+            found[0].auth.as_ref().unwrap().value,
+            AuthType::SystemIdentity
+        );
+        assert_eq!(
+            found[0].target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
+        assert_eq!(found[0].name.as_ref().unwrap().value, "pg_go");
+        assert_eq!(
+            found[0].customized_keys,
+            [("AZURE_POSTGRESQL_HOST".to_string(), "PGHOST".to_string())]
+        );
         let windows = "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN az webapp connection create postgres-flexible `\n    --client-type php --system-identity\n";
         let found = read("Dockerfile", windows);
         assert_eq!(

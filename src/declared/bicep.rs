@@ -62,8 +62,17 @@ struct Instance {
     caller: Option<(usize, usize)>,
 }
 
-pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
-    let files: Vec<File> = inputs.iter().map(|input| parse(input)).collect();
+/// Reads the Bicep files' declarations, each root file (one no module statement refers to)
+/// instantiated with its module tree. With `filtered`, only the trees that hold a file which
+/// could declare a connection ([`super::prefilter::template`]) are parsed and read: a linker or
+/// a setting's name is written in some file of the tree it is declared in, and every value
+/// comes from that tree (a module's parameters from its callers).
+pub(super) fn read(inputs: &[&Input<'_>], filtered: bool) -> Vec<Declaration> {
+    let files: Vec<File> = if filtered {
+        parse_needed(inputs)
+    } else {
+        super::parallel_map(inputs, |input| parse(input))
+    };
     let by_path: std::collections::HashMap<&str, usize> =
         files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
     let index_of = |path: &str| by_path.get(path).copied();
@@ -110,6 +119,79 @@ pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
         reader.declarations(instance, &mut out);
     }
     out
+}
+
+/// The files of the module trees that hold a file with a needle, parsed (on threads), in input
+/// order. A file without a needle and without the word `module` is parsed only when such a
+/// tree reaches it.
+fn parse_needed<'a>(inputs: &[&Input<'a>]) -> Vec<File<'a>> {
+    use super::prefilter;
+    let needle: Vec<bool> = inputs.iter().map(|i| prefilter::template(i.text)).collect();
+    let first: Vec<usize> = (0..inputs.len())
+        .filter(|&i| needle[i] || prefilter::bicep_module(inputs[i].text))
+        .collect();
+    let mut parsed: Vec<Option<File<'a>>> = inputs.iter().map(|_| None).collect();
+    for (i, file) in first
+        .iter()
+        .zip(super::parallel_map(&first, |&i| parse(inputs[i])))
+    {
+        parsed[*i] = Some(file);
+    }
+    // The module graph: only parsed files can hold module statements.
+    let by_path: std::collections::HashMap<&str, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path, i))
+        .collect();
+    let edges: Vec<Vec<usize>> = parsed
+        .iter()
+        .map(|file| {
+            file.iter()
+                .flat_map(|f| &f.modules)
+                .filter_map(|m| m.path.as_deref().and_then(|p| by_path.get(p).copied()))
+                .collect()
+        })
+        .collect();
+    let mut referenced = vec![false; inputs.len()];
+    for &target in edges.iter().flatten() {
+        referenced[target] = true;
+    }
+    // Each root's tree (everything it reaches) is needed when a file in it has a needle.
+    let mut needed = vec![false; inputs.len()];
+    let mut seen_by = vec![usize::MAX; inputs.len()];
+    for root in (0..inputs.len()).filter(|&i| !referenced[i]) {
+        let mut tree = vec![root];
+        seen_by[root] = root;
+        let mut next = 0;
+        while let Some(&file) = tree.get(next) {
+            for &target in &edges[file] {
+                if seen_by[target] != root {
+                    seen_by[target] = root;
+                    tree.push(target);
+                }
+            }
+            next += 1;
+        }
+        if tree.iter().any(|&file| needle[file]) {
+            for file in tree {
+                needed[file] = true;
+            }
+        }
+    }
+    let rest: Vec<usize> = (0..inputs.len())
+        .filter(|&i| needed[i] && parsed[i].is_none())
+        .collect();
+    for (i, file) in rest
+        .iter()
+        .zip(super::parallel_map(&rest, |&i| parse(inputs[i])))
+    {
+        parsed[*i] = Some(file);
+    }
+    parsed
+        .into_iter()
+        .zip(needed)
+        .filter_map(|(file, needed)| file.filter(|_| needed))
+        .collect()
 }
 
 fn parse<'a>(input: &Input<'a>) -> File<'a> {
@@ -567,8 +649,14 @@ impl<'f, 'a> Reader<'f, 'a> {
         if let Some(service) = self.instance_service(instance) {
             return Some(service);
         }
+        // A child type's name is `parent/child` (`Microsoft.Web/sites/config` named
+        // `shop-api/appsettings`): the app is the parent.
+        let child_type = resource.type_name.matches('/').count() > 1;
         name.and_then(|n| self.string(n, instance))
-            .map(|n| n.value)
+            .map(|n| match n.value.split_once('/') {
+                Some((parent, _)) if child_type => parent.to_string(),
+                _ => n.value,
+            })
             .or_else(|| Some(resource.symbol.clone()))
     }
 
@@ -617,7 +705,11 @@ impl<'f, 'a> Reader<'f, 'a> {
             {
                 out.push(self.linker(resource, instance));
             }
-            if resource.type_name.starts_with("microsoft.servicelinker/") {
+            // A nested resource's settings are its parent's: they were read with the parent's
+            // body, which holds it (one declaration per app, not the same setting twice).
+            if resource.type_name.starts_with("microsoft.servicelinker/")
+                || resource.parent.is_some()
+            {
                 continue;
             }
             if let Some(declaration) = self.settings(&resource.body, instance, || {
@@ -715,21 +807,41 @@ impl<'f, 'a> Reader<'f, 'a> {
     ) -> Option<Declaration> {
         let file = self.file(instance);
         let mut settings: Vec<Setting> = Vec::new();
-        node.walk(&mut |n| {
-            if let Node::Object(object) = n {
-                settings_in(
-                    object,
-                    &file.locator,
-                    &|value| self.setting_value(value, instance),
-                    &mut settings,
-                );
-            }
+        objects_with_settings(node, &mut |object| {
+            settings_in(
+                object,
+                &file.locator,
+                &|value| self.setting_value(value, instance),
+                &mut settings,
+            );
         });
         Declaration::app_settings(Source::Bicep, settings, app())
     }
 }
 
 /// Two values written alike: the same string pieces and interpolations, or the same expression.
+/// Every object in `node` that could hold app settings: not a linker nested in it, nor a
+/// linker's `customizedKeys` (renames, not values).
+fn objects_with_settings<'n>(node: &'n Node, visit: &mut dyn FnMut(&'n Object)) {
+    match node {
+        Node::Object(object) => {
+            visit(object);
+            for entry in &object.entries {
+                let linker = entry.key.starts_with("resource ")
+                    && entry.key.to_ascii_lowercase().contains("linkers");
+                if !linker && !entry.key.eq_ignore_ascii_case("customizedKeys") {
+                    objects_with_settings(&entry.value, visit);
+                }
+            }
+        }
+        Node::Array { items, .. } => items.iter().for_each(|i| objects_with_settings(i, visit)),
+        Node::Expr { children, .. } => children
+            .iter()
+            .for_each(|c| objects_with_settings(c, visit)),
+        Node::Str(_) => {}
+    }
+}
+
 fn same_expression(a: &Node, b: &Node) -> bool {
     match (a, b) {
         (Node::Str(a), Node::Str(b)) => a.parts == b.parts,
@@ -749,7 +861,13 @@ mod tests {
             .map(|(path, text)| Input { path, text })
             .collect();
         let refs: Vec<&Input> = inputs.iter().collect();
-        read(&refs)
+        let found = read(&refs, true);
+        assert_eq!(
+            found,
+            read(&refs, false),
+            "the prefilter keeps every declaration"
+        );
+        found
     }
 
     #[test]
@@ -830,5 +948,55 @@ mod tests {
             .map(|d| (d.name.as_ref().unwrap().value.as_str(), d.app.as_deref()))
             .collect();
         assert_eq!(apps, [("webdb", Some("web")), ("apidb", Some("api"))]);
+    }
+    #[test]
+    fn site_config_app_settings_config_resources_and_a_neon_linker() {
+        let text = "resource web 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'shop-web'\n  tags: { 'azd-service-name': 'web' }\n  properties: {\n    siteConfig: {\n      appSettings: [\n        { name: 'AZURE_POSTGRESQL_HOST', value: 'db.postgres.database.azure.com' }\n        { name: 'WEBSITES_PORT', value: '8000' }\n      ]\n    }\n  }\n  resource settings 'config' = {\n    name: 'appsettings'\n    properties: {\n      AZURE_POSTGRESQL_USER: 'app'\n    }\n  }\n  resource nested 'Microsoft.ServiceLinker/linkers@2024-04-01' = {\n    name: 'nested'\n    properties: { clientType: 'python', configurationInfo: { customizedKeys: { AZURE_POSTGRESQL_NAME: 'DB_NAME' } } }\n  }\n}\n\nresource apiSettings 'Microsoft.Web/sites/config@2022-09-01' = {\n  name: 'shop-api/appsettings'\n  properties: {\n    NEON_POSTGRESQL_HOST: 'ep-x.neon.tech'\n  }\n}\n\nresource neon 'Microsoft.ServiceLinker/linkers@2024-04-01' = {\n  name: 'neondb'\n  scope: web\n  properties: {\n    clientType: 'nodejs'\n    authInfo: { authType: 'secret' }\n    targetService: { type: 'AzureResource', id: '/subscriptions/s/resourceGroups/g/providers/Neon.Postgres/organizations/o/projects/p/branches/b/databases/app' }\n  }\n}\n";
+        let found = read_files(&[("infra/main.bicep", text)]);
+        let settings: Vec<(Vec<&str>, Option<&str>, Option<Target>)> = found
+            .iter()
+            .filter_map(|d| match &d.kind {
+                Kind::AppSettings(s) => Some((
+                    s.iter().map(|s| s.name.as_str()).collect(),
+                    d.app.as_deref(),
+                    d.target.as_ref().map(|t| t.value),
+                )),
+                Kind::Linker => None,
+            })
+            .collect();
+        // The site's own settings and its nested `config` resource's are one declaration; the
+        // nested linker's customizedKeys are renames, not settings.
+        assert_eq!(
+            settings,
+            [
+                (
+                    vec!["AZURE_POSTGRESQL_HOST", "AZURE_POSTGRESQL_USER"],
+                    Some("web"),
+                    Some(Target::AzurePostgresql)
+                ),
+                (
+                    vec!["NEON_POSTGRESQL_HOST"],
+                    Some("shop-api"),
+                    Some(Target::Neon)
+                ),
+            ],
+            "{found:?}"
+        );
+        let nested = found
+            .iter()
+            .find(|d| d.name.as_ref().is_some_and(|n| n.value == "nested"))
+            .unwrap();
+        assert_eq!(nested.app.as_deref(), Some("web"));
+        assert_eq!(
+            nested.customized_keys,
+            [("AZURE_POSTGRESQL_NAME".to_string(), "DB_NAME".to_string())]
+        );
+        let linker = found
+            .iter()
+            .find(|d| d.name.as_ref().is_some_and(|n| n.value == "neondb"))
+            .unwrap();
+        assert_eq!(linker.target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(linker.auth.as_ref().unwrap().value, AuthType::Secret);
+        assert_eq!(linker.app.as_deref(), Some("web"));
     }
 }

@@ -17,6 +17,7 @@ mod arm;
 mod azcli;
 pub mod azure_yaml;
 mod bicep;
+mod prefilter;
 mod terraform;
 pub(crate) mod tree;
 mod yaml_fold;
@@ -247,8 +248,17 @@ pub fn is_arm_template(text: &str) -> bool {
 }
 
 /// Reads every declaration in the workspace's files. `files` may hold anything; only
-/// infrastructure files and scripts (any file holding `connection create`) are read.
+/// infrastructure files and scripts are read, and of those only the ones that could declare a
+/// connection ([`prefilter`]) are parsed, on as many threads as there are cores. The
+/// declarations come in the same order whatever the threads do: Bicep, Terraform, then ARM
+/// templates and scripts in file order.
 pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
+    read_with(files, true)
+}
+
+/// [`read`], with the prefilter or without it (`filtered: false` parses every infrastructure
+/// file: the tests compare both).
+fn read_with(files: &[Input<'_>], filtered: bool) -> Vec<Declaration> {
     let services = files
         .iter()
         .filter(|f| iac_kind(f.path) == Some(IacKind::AzureYaml))
@@ -259,47 +269,79 @@ pub fn read(files: &[Input<'_>]) -> Vec<Declaration> {
         .iter()
         .filter(|f| iac_kind(f.path) == Some(IacKind::Bicep))
         .collect();
-    out.extend(bicep::read(&bicep_files));
+    out.extend(bicep::read(&bicep_files, filtered));
     let terraform_files: Vec<&Input> = files
         .iter()
         .filter(|f| iac_kind(f.path) == Some(IacKind::Terraform))
         .collect();
-    out.extend(terraform::read(&terraform_files));
-    for file in files {
-        match iac_kind(file.path) {
-            Some(IacKind::ArmJson) if is_arm_template(file.text) && may_declare(file.text) => {
-                out.extend(arm::read(file.path, file.text));
-            }
-            Some(IacKind::PowerShell) if file.text.contains("connection create") => {
-                out.extend(azcli::read(file.path, file.text));
-            }
-            Some(_) => {}
-            None => {
-                if is_script(file.path) && file.text.contains("connection create") {
-                    out.extend(azcli::read(file.path, file.text));
-                }
-            }
-        }
-    }
+    out.extend(terraform::read(&terraform_files, filtered));
+    // ARM templates and scripts: each file on its own.
+    let single: Vec<(&Input, Single)> = files
+        .iter()
+        .filter_map(|file| {
+            let kind = match iac_kind(file.path) {
+                Some(IacKind::ArmJson) if is_arm_template(file.text) => Single::Arm,
+                Some(IacKind::PowerShell) => Single::Script,
+                None if is_script(file.path) => Single::Script,
+                _ => return None,
+            };
+            let may = match kind {
+                Single::Arm => prefilter::template(file.text),
+                Single::Script => prefilter::az_command(file.text),
+            };
+            (may || !filtered).then_some((file, kind))
+        })
+        .collect();
+    let read = parallel_map(&single, |(file, kind)| match kind {
+        Single::Arm => arm::read(file.path, file.text),
+        Single::Script => azcli::read(file.path, file.text),
+    });
+    out.extend(read.into_iter().flatten());
     assign_scopes(&mut out, &services);
     out
 }
 
-/// Whether an ARM template can hold a declaration: a linker's type (literal, or a parameter's
-/// or variable's value, both written in the template) says `linkers`, and an app setting's name
-/// is written out with its `AZURE_POSTGRESQL_`/`NEON_POSTGRESQL_` prefix. Most templates of a
-/// large repository have neither and are not parsed at all.
-fn may_declare(text: &str) -> bool {
-    static NEEDLES: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(["linkers", "_postgresql_"])
-                .ok()
-        });
-    NEEDLES
-        .as_ref()
-        .is_none_or(|needles| needles.is_match(text))
+/// How a file read on its own is read.
+#[derive(Clone, Copy)]
+enum Single {
+    Arm,
+    Script,
+}
+
+/// `items.iter().map(f).collect()`, spread over the machine's cores (scoped threads; each takes
+/// the next item until none is left). The results are in the items' order; a panic in `f` is
+/// passed on as if `f` had run on this thread.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Shell scripts, workflows and Dockerfiles: where `az … connection create` commands are read
@@ -537,13 +579,6 @@ mod tests {
         assert!(is_arm_template(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
         ));
-        assert!(may_declare(
-            r#"{"type": "Microsoft.ServiceLinker/Linkers"}"#
-        ));
-        assert!(may_declare(r#"{"name": "AZURE_POSTGRESQL_HOST"}"#));
-        assert!(!may_declare(
-            r#"{"type": "Microsoft.Storage/storageAccounts"}"#
-        ));
     }
 
     #[test]
@@ -622,5 +657,180 @@ mod tests {
                 ("reports_db", &AppScope::Unknown),
             ]
         );
+    }
+    /// Every fixture project's files, as (workspace-relative path, text).
+    fn fixture_projects() -> Vec<(String, Vec<(String, String)>)> {
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else if let (Ok(text), Ok(rel)) =
+                    (std::fs::read_to_string(&path), path.strip_prefix(root))
+                {
+                    out.push((rel.to_string_lossy().replace('\\', "/"), text));
+                }
+            }
+        }
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/projects");
+        let mut projects: Vec<_> = std::fs::read_dir(&base)
+            .expect("the fixture projects")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        projects.sort();
+        projects
+            .into_iter()
+            .map(|root| {
+                let mut files = Vec::new();
+                walk(&root, &root, &mut files);
+                (root.to_string_lossy().into_owned(), files)
+            })
+            .collect()
+    }
+
+    fn read_project(files: &[(String, String)], filtered: bool) -> Vec<Declaration> {
+        let inputs: Vec<Input> = files
+            .iter()
+            .map(|(path, text)| Input { path, text })
+            .collect();
+        read_with(&inputs, filtered)
+    }
+
+    /// Replaces every ASCII-case-insensitive occurrence of `needle` with `with` (same length).
+    fn defang(text: &str, needle: &str, with: &str) -> String {
+        let lower = text.to_ascii_lowercase();
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (at, _) in lower.match_indices(needle) {
+            out.push_str(&text[last..at]);
+            out.push_str(with);
+            last = at + needle.len();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+
+    #[test]
+    fn prefilter_keeps_every_declaration_of_the_fixture_projects() {
+        let mut declaring = 0;
+        for (project, files) in fixture_projects() {
+            let filtered = read_project(&files, true);
+            assert_eq!(filtered, read_project(&files, false), "{project}");
+            declaring += usize::from(!filtered.is_empty());
+        }
+        assert!(
+            declaring >= 12,
+            "the fixtures declare connections ({declaring})"
+        );
+    }
+
+    #[test]
+    fn prefilter_without_its_needles_no_file_declares_anything() {
+        // Read unfiltered, the fixture projects with every needle broken declare nothing: the
+        // needles are what each reader needs, so skipping files without them loses nothing.
+        let mut before = 0;
+        for (project, files) in fixture_projects() {
+            before += read_project(&files, false).len();
+            let defanged: Vec<(String, String)> = files
+                .iter()
+                .map(|(path, text)| {
+                    let text = defang(text, "linkers", "linkerz");
+                    let text = defang(&text, "_postgresql_", "_postgresqx_");
+                    let text = defang(&text, "_connection", "_connectiom");
+                    let text = text.replace('\\', "/");
+                    (path.clone(), text)
+                })
+                .collect();
+            let scripts_only_create: Vec<(String, String)> = files
+                .iter()
+                .map(|(path, text)| (path.clone(), text.replace("connection", "connectiom")))
+                .collect();
+            let scripts_only_connection: Vec<(String, String)> = files
+                .iter()
+                .map(|(path, text)| (path.clone(), text.replace("create", "creat3")))
+                .collect();
+            let declared = read_project(&defanged, false);
+            let from_scripts = |found: Vec<Declaration>| {
+                found
+                    .into_iter()
+                    .filter(|d| d.source == Source::AzCli)
+                    .collect::<Vec<_>>()
+            };
+            assert!(
+                declared
+                    .iter()
+                    .all(|d| d.source == Source::AzCli && d.kind == Kind::Linker),
+                "{project}: {declared:?}"
+            );
+            assert_eq!(
+                from_scripts(read_project(&scripts_only_create, false)),
+                [],
+                "{project}"
+            );
+            assert_eq!(
+                from_scripts(read_project(&scripts_only_connection, false)),
+                [],
+                "{project}"
+            );
+        }
+        assert!(before > 0);
+    }
+
+    #[test]
+    fn prefilter_reads_bicep_modules_without_needles_through_the_file_that_has_them() {
+        // main.bicep names the setting; the module that creates the site mentions nothing.
+        let main = "module web './core/site.bicep' = {\n  name: 'web'\n  params: {\n    appSettings: { AZURE_POSTGRESQL_HOST: 'db.example' }\n  }\n}\n";
+        let site = "param appSettings object\nresource site 'Microsoft.Web/sites@2022-09-01' = {\n  name: 'web'\n  resource config 'config' = {\n    name: 'appsettings'\n    properties: appSettings\n  }\n}\n";
+        let unrelated = "param name string\nresource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: name\n}\n";
+        let files = [
+            Input {
+                path: "infra/main.bicep",
+                text: main,
+            },
+            Input {
+                path: "infra/core/site.bicep",
+                text: site,
+            },
+            Input {
+                path: "infra/other.bicep",
+                text: unrelated,
+            },
+        ];
+        let found = read(&files);
+        assert_eq!(found, read_with(&files, false));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].at.path, "infra/main.bicep");
+    }
+
+    #[test]
+    fn prefilter_reads_an_az_command_continued_between_connection_and_create() {
+        let script = "az webapp connection \\\n  create postgres-flexible --client-type django --system-identity\n";
+        let found = read(&[Input {
+            path: "deploy.sh",
+            text: script,
+        }]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].client_type.as_ref().map(|c| c.value),
+            Some(ClientType::Django)
+        );
+    }
+
+    #[test]
+    fn parallel_map_keeps_the_items_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        assert_eq!(
+            parallel_map(&items, |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(parallel_map(&[] as &[usize], |i| *i), Vec::<usize>::new());
     }
 }

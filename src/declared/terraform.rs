@@ -29,35 +29,48 @@ struct Module<'a> {
     files: Vec<(&'a Input<'a>, Body, Locator<'a>)>,
 }
 
-pub(super) fn read(inputs: &[&Input<'_>]) -> Vec<Declaration> {
-    let mut dirs: Vec<&str> = inputs.iter().map(|i| dir_of(i.path)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
+/// Reads each folder (a Terraform module) of `inputs`, in path order. With `filtered`, a folder
+/// none of whose files could declare a connection ([`super::prefilter::terraform`]) is not
+/// parsed; the folders that are parsed are parsed on threads.
+pub(super) fn read(inputs: &[&Input<'_>], filtered: bool) -> Vec<Declaration> {
+    let mut by_dir: std::collections::BTreeMap<&str, Vec<&Input>> = Default::default();
+    for input in inputs {
+        by_dir.entry(dir_of(input.path)).or_default().push(input);
+    }
+    let modules: Vec<Vec<&Input>> = by_dir
+        .into_values()
+        .filter(|files| !filtered || files.iter().any(|i| super::prefilter::terraform(i.text)))
+        .collect();
+    super::parallel_map(&modules, |files| read_module(files))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The declarations of one folder's files.
+fn read_module(files: &[&Input<'_>]) -> Vec<Declaration> {
     let mut out = Vec::new();
-    for dir in dirs {
-        let module = Module {
-            files: inputs
-                .iter()
-                .filter(|i| dir_of(i.path) == dir)
-                .filter_map(|i| {
-                    let body = hcl_edit::parser::parse_body(i.text).ok()?;
-                    Some((*i, body, Locator::new(i.path, i.text)))
-                })
-                .collect(),
-        };
-        for (input, body, locator) in &module.files {
-            for block in body.iter().filter_map(Structure::as_block) {
-                if block.ident.as_str() != "resource" {
-                    continue;
-                }
-                let Some(kind) = block.labels.first().map(|l| l.as_str()) else {
-                    continue;
-                };
-                if CONNECTION_RESOURCES.contains(&kind) {
-                    out.push(module.connection(block, input, locator));
-                } else if let Some(declaration) = module.settings(block, input, locator) {
-                    out.push(declaration);
-                }
+    let module = Module {
+        files: files
+            .iter()
+            .filter_map(|i| {
+                let body = hcl_edit::parser::parse_body(i.text).ok()?;
+                Some((*i, body, Locator::new(i.path, i.text)))
+            })
+            .collect(),
+    };
+    for (input, body, locator) in &module.files {
+        for block in body.iter().filter_map(Structure::as_block) {
+            if block.ident.as_str() != "resource" {
+                continue;
+            }
+            let Some(kind) = block.labels.first().map(|l| l.as_str()) else {
+                continue;
+            };
+            if CONNECTION_RESOURCES.contains(&kind) {
+                out.push(module.connection(block, input, locator));
+            } else if let Some(declaration) = module.settings(block, input, locator) {
+                out.push(declaration);
             }
         }
     }
@@ -383,7 +396,7 @@ mod tests {
             },
         ];
         let refs: Vec<&Input> = inputs.iter().collect();
-        let found = read(&refs);
+        let found = read(&refs, true);
         assert_eq!(found.len(), 2, "{found:?}");
         let settings = &found[0];
         let Kind::AppSettings(values) = &settings.kind else {
@@ -410,6 +423,97 @@ mod tests {
             text: "resource \"azurerm_app_service_connection\" {",
         }];
         let refs: Vec<&Input> = broken.iter().collect();
-        assert!(read(&refs).is_empty());
+        assert!(read(&refs, true).is_empty());
+    }
+    #[test]
+    fn function_app_and_spring_connections_of_two_apps_in_one_folder_keep_their_apps() {
+        let main = r#"resource "azurerm_linux_function_app" "jobs" {
+  name = "jobs"
+  tags = { "azd-service-name" = "jobs" }
+}
+
+resource "azurerm_spring_cloud_app" "orders" {
+  name = "orders"
+}
+
+resource "azurerm_function_app_connection" "jobs_db" {
+  name               = "jobsdb"
+  function_app_id    = azurerm_linux_function_app.jobs.id
+  target_resource_id = "/subscriptions/s/resourceGroups/g/providers/Neon.Postgres/organizations/o/projects/p/branches/b/databases/d"
+  client_type        = "python"
+  authentication {
+    type   = "secret"
+    secret = var.db_password
+  }
+}
+
+resource "azurerm_spring_cloud_connection" "orders_db" {
+  name               = "ordersdb"
+  spring_cloud_id    = azurerm_spring_cloud_java_deployment.orders.id
+  target_resource_id = azurerm_postgresql_flexible_server_database.orders.id
+  client_type        = "springBoot"
+  authentication {
+    type = "userAssignedIdentity"
+  }
+}
+
+resource "azurerm_container_app" "api" {
+  name = "api"
+  template {
+    container {
+      env {
+        name        = "AZURE_POSTGRESQL_PASSWORD"
+        secret_name = "db-password"
+      }
+      env {
+        name  = "AZURE_POSTGRESQL_HOST"
+        value = "db.postgres.database.azure.com"
+      }
+    }
+  }
+}
+"#;
+        let inputs = [Input {
+            path: "terraform/main.tf",
+            text: main,
+        }];
+        let refs: Vec<&Input> = inputs.iter().collect();
+        let found = read(&refs, true);
+        assert_eq!(found, read(&refs, false));
+        assert_eq!(found.len(), 3, "{found:?}");
+        let jobs = &found[0];
+        assert_eq!(jobs.kind, Kind::Linker);
+        assert_eq!(jobs.name.as_ref().unwrap().value, "jobsdb");
+        assert_eq!(jobs.app.as_deref(), Some("jobs"));
+        assert_eq!(jobs.client_type.as_ref().unwrap().value, ClientType::Python);
+        assert_eq!(jobs.auth.as_ref().unwrap().value, AuthType::Secret);
+        assert_eq!(jobs.target.as_ref().unwrap().value, Target::Neon);
+        assert_eq!(jobs.secret, Some(SettingValue::Unknown));
+        let orders = &found[1];
+        assert_eq!(orders.name.as_ref().unwrap().value, "ordersdb");
+        assert_eq!(
+            orders.app.as_deref(),
+            Some("azurerm_spring_cloud_java_deployment.orders")
+        );
+        assert_eq!(
+            orders.client_type.as_ref().unwrap().value,
+            ClientType::SpringBoot
+        );
+        assert_eq!(orders.auth.as_ref().unwrap().value, AuthType::UserIdentity);
+        assert_eq!(
+            orders.target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
+        let Kind::AppSettings(env) = &found[2].kind else {
+            panic!("{found:?}")
+        };
+        assert_eq!(env[0].name, "AZURE_POSTGRESQL_PASSWORD");
+        assert_eq!(env[0].value, SettingValue::Protected);
+        assert!(matches!(env[1].value, SettingValue::Literal { .. }));
+        assert_eq!(found[2].app.as_deref(), Some("azurerm_container_app.api"));
+        assert_eq!(
+            found[2].target.as_ref().unwrap().value,
+            Target::AzurePostgresql
+        );
     }
 }
