@@ -6,7 +6,8 @@
 //! or warning (a hint's unsafe fix, such as removing an unused .env variable, stays an offer). A diagnostic
 //! whose fixes are all unsafe is listed with its fix's title, so nothing is skipped silently. A
 //! fix is applied whole or not at all: when one of its edits overlaps an edit already taken,
-//! the whole fix is skipped, naming the fix it overlapped and that a second `--fix` run applies
+//! the whole fix is skipped (an edit identical to one taken is not a clash: it is made once),
+//! naming the fix it overlapped and that a second `--fix` run applies
 //! it (the second run checks the changed files, so it is offered again only if its finding
 //! remains). Files are written atomically (a
 //! temporary file in the same directory, then a rename that keeps the permissions), and only
@@ -149,6 +150,14 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
             continue;
         }
         for edit in &fix.edits {
+            // An edit identical to one taken (two findings' fixes adding the same .env lines)
+            // is made once.
+            let same = taken
+                .get(edit.path.as_str())
+                .is_some_and(|list| list.iter().any(|(other, _)| *other == edit));
+            if same {
+                continue;
+            }
             edits_by_file
                 .entry(edit.path.as_str())
                 .or_default()
@@ -254,7 +263,7 @@ fn rejection(
             .get(edit.path.as_str())
             .into_iter()
             .flatten()
-            .find(|(other, _)| overlaps(edit.range, other.range));
+            .find(|(other, _)| *other != edit && overlaps(edit.range, other.range));
         if let Some((other, owner)) = overlapped {
             let again = if mode.unsafe_fixes {
                 "neon-lsp check --fix --unsafe-fixes"
@@ -619,6 +628,30 @@ mod tests {
                 "Self-overlapping: two of its own edits change the same text in src/db.js at line 1, so it cannot be applied; apply it by hand",
             ]
         );
+    }
+
+    /// Two findings' fixes that add the same lines (the same .env entries) do not clash: the
+    /// lines are written once and both fixes count as applied.
+    #[test]
+    fn identical_edits_of_two_fixes_are_made_once() {
+        let text = "a\n";
+        let (dir, sources) = setup(&[("app.env", text)]);
+        let line = || edit("app.env", 2, 2, "X=1\n");
+        let report = Report {
+            diagnostics: vec![
+                fix(
+                    "One",
+                    vec![edit("app.env", 0, 1, "b"), line()],
+                    Applicability::Safe,
+                ),
+                fix("Two", vec![line()], Applicability::Safe),
+            ],
+            sources,
+            ..Report::default()
+        };
+        let outcome = apply_fixes(dir.path(), &report);
+        assert_eq!(outcome.applied, 2, "{outcome:?}");
+        assert_eq!(read(&dir, "app.env"), "b\nX=1\n");
     }
 
     /// `--unsafe-fixes` applies unsafe fixes of problems only: removing an unused variable (a
