@@ -7,7 +7,10 @@
 //!   Python, Node.js, TypeScript's parser, Go, javac stopped after parsing, PHP, Ruby, shell;
 //!   C# is reported as not checked).
 //!
-//! Each fix is applied by `cli::fix::run`, the applier of `check --fix --unsafe-fixes`.
+//! Each fix is applied by `cli::fix::run`, the applier of `check --fix --unsafe-fixes`. A fixture
+//! with an `azure.json` (what Azure has deployed, tests/support/azure_fixture.rs) is analysed,
+//! before and after, with those deployed apps, as `check --azure` does: the fixes of
+//! `missing-in-deployment`, `key-vault-mismatch` and `deployment-drift` are proven too.
 //!
 //! Generic over rules: a fix any rule adds later is exercised the same way. It prints the fix
 //! coverage (error/warning findings with a fix / all error/warning findings) and the
@@ -23,6 +26,9 @@ use neon_lsp::analysis::{Options, analyse};
 use neon_lsp::catalogue::ClientType;
 use neon_lsp::cli::fix::FixMode;
 use neon_lsp::cli::report::Report;
+use neon_lsp::deployed::{
+    ConfigurationName, DeployedApp, DeployedLinker, ResourceId, is_key_vault_reference,
+};
 use neon_lsp::diagnostic::{Diagnostic, Fix, Severity};
 use neon_lsp::disk::walk::{WalkOptions, collect};
 use neon_lsp::rules::Rule;
@@ -92,12 +98,88 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn analyse_dir(dir: &Path) -> Vec<Diagnostic> {
+    analyse_deployed(dir, &[])
+}
+
+/// The analysis `check --azure` makes when Azure has deployed `deployed`.
+fn analyse_deployed(dir: &Path, deployed: &[DeployedApp]) -> Vec<Diagnostic> {
     let options = WalkOptions {
         git: false,
         ..WalkOptions::default()
     };
     let collected = collect(&[dir.to_path_buf()], &options).unwrap();
-    analyse(&collected.workspace, &Options::default()).unwrap_or_default()
+    let options = Options {
+        deployed: deployed.to_vec(),
+        ..Options::default()
+    };
+    analyse(&collected.workspace, &options).unwrap_or_default()
+}
+
+/// What a fixture's `azure.json` says Azure has deployed, as `check --azure` reads it from ARM
+/// (tests/support/azure_fixture.rs serves the same file to the binary): linkers with their raw
+/// client type, auth type, target, customized keys and Key Vault, the names their
+/// configurations set, the app settings' names and which of them are Key Vault references.
+/// The app is named by neon-lsp.toml's `[azure] resource-id`, so it covers the whole project.
+fn deployed_apps(fixture: &Path) -> Vec<DeployedApp> {
+    let Ok(text) = std::fs::read_to_string(fixture.join("azure.json")) else {
+        return Vec::new();
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).expect("azure.json is JSON");
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
+    let mut apps = Vec::new();
+    for app in json["apps"].as_array().expect("azure.json has apps") {
+        let resource = ResourceId::parse(app["id"].as_str().expect("an app id")).unwrap();
+        let mut linkers = Vec::new();
+        for (name, linker) in app["linkers"].as_object().into_iter().flatten() {
+            let properties = &linker["properties"];
+            let customized = properties["configurationInfo"]["customizedKeys"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(from, to)| Some((from.clone(), to.as_str()?.to_owned())))
+                .collect();
+            let mut built = DeployedLinker::from_raw(
+                name.clone(),
+                text(&properties["clientType"]),
+                text(&properties["authInfo"]["authType"]),
+                text(&properties["targetService"]["id"]),
+                customized,
+                text(&properties["secretStore"]["keyVaultId"]),
+            );
+            built.configurations = Some(
+                linker["configurations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| ConfigurationName {
+                        name: c["name"].as_str().unwrap_or_default().to_owned(),
+                        key_vault_reference: c["configType"] == "KeyVaultSecret",
+                    })
+                    .collect(),
+            );
+            linkers.push(built);
+        }
+        let settings: Vec<(String, String)> = app["appSettings"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_owned()))
+            .collect();
+        apps.push(DeployedApp {
+            resource,
+            scope: String::new(),
+            named_by: "neon-lsp.toml".to_owned(),
+            linkers,
+            key_vault_settings: settings
+                .iter()
+                .filter(|(_, value)| is_key_vault_reference(value))
+                .map(|(name, _)| name.clone())
+                .collect(),
+            setting_names: Some(settings.into_iter().map(|(name, _)| name).collect()),
+            notes: Vec::new(),
+        });
+    }
+    apps
 }
 
 fn serious(diagnostic: &Diagnostic) -> bool {
@@ -176,6 +258,7 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
     let mut passed = 0usize;
     let mut notes = 0usize;
     let mut parsed_files = 0usize;
+    let mut azure_fixtures = 0usize;
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut without_fix: BTreeMap<String, usize> = BTreeMap::new();
     for (index, fixture) in fixture_roots().iter().enumerate() {
@@ -186,7 +269,9 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
             .to_string();
         let base = scratch.path().join(format!("{index}-base"));
         copy_tree(fixture, &base);
-        let before = analyse_dir(&base);
+        let deployed = deployed_apps(fixture);
+        azure_fixtures += usize::from(!deployed.is_empty());
+        let before = analyse_deployed(&base, &deployed);
         let before_tally = tally(&before);
         for diagnostic in before.iter().filter(|d| serious(d)) {
             findings += 1;
@@ -226,7 +311,7 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
                         Err(error) => problems.push(format!("no longer parses: {error}")),
                     }
                 }
-                let after_tally = tally(&analyse_dir(&copy));
+                let after_tally = tally(&analyse_deployed(&copy, &deployed));
                 let key = (
                     diagnostic.rule.id().to_owned(),
                     diagnostic.path.clone(),
@@ -271,6 +356,9 @@ fn every_fix_removes_its_finding_adds_none_and_parses() {
         percent(with_fix, findings)
     );
     eprintln!("findings without a fix, by rule: {without_fix:?}");
+    eprintln!(
+        "{azure_fixtures} fixtures analysed with their azure.json's deployed apps, as `check --azure` does"
+    );
     eprintln!(
         "fix application success: {passed}/{applied} ({:.1}%), of which {notes} are notes (a TODO comment where no edit settles the finding); {parsed_files} fixed files checked by their language's parser",
         percent(passed, applied)

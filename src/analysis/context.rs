@@ -327,6 +327,28 @@ impl<'a> Context<'a> {
         kept
     }
 
+    /// The client type the nearest manifest at or above `dir` implies, whatever the reading
+    /// file's language: a Spring Boot pom.xml or build.gradle for the application.yml /
+    /// application.properties under it, which reads no variable and so opens no connection.
+    pub(crate) fn manifest_client_type(&self, dir: &str) -> Option<crate::catalogue::ClientType> {
+        self.files
+            .iter()
+            .filter_map(|file| match crate::workspace::classify(file.path) {
+                Some(crate::workspace::FileKind::Manifest(manifest)) => {
+                    let folder = parent_dir(file.path);
+                    super::is_within(dir, folder).then(|| {
+                        (
+                            folder.len(),
+                            infer::client_type_from_manifest(manifest, file.text),
+                        )
+                    })
+                }
+                _ => None,
+            })
+            .max_by_key(|(depth, _)| *depth)
+            .map(|(_, client)| client)
+    }
+
     pub fn file(&self, id: FileId) -> &File<'a> {
         &self.files[id]
     }

@@ -4,8 +4,12 @@
 //! The first applicable fix of each diagnostic (later ones are alternatives): the first
 //! [`Applicability::Safe`] one, or with `--unsafe-fixes` the first one of any kind for an error
 //! or warning (a hint's unsafe fix, such as removing an unused .env variable, stays an offer). A diagnostic
-//! whose fixes are all unsafe is listed with its fix's title, so nothing is skipped silently. A fix is applied whole or not at all: when one of its edits overlaps an edit
-//! already taken, the whole fix is skipped and said so. Files are written atomically (a
+//! whose fixes are all unsafe is listed with its fix's title, so nothing is skipped silently. A
+//! fix is applied whole or not at all: when one of its edits overlaps an edit already taken,
+//! the whole fix is skipped (an edit identical to one taken is not a clash: it is made once),
+//! naming the fix it overlapped and that a second `--fix` run applies
+//! it (the second run checks the changed files, so it is offered again only if its finding
+//! remains). Files are written atomically (a
 //! temporary file in the same directory, then a rename that keeps the permissions), and only
 //! when every file could be prepared, so an error never leaves half the fixes written.
 //!
@@ -114,6 +118,8 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
     );
 
     let mut edits_by_file: BTreeMap<&str, Vec<&FileEdit>> = BTreeMap::new();
+    // The same edits with the fix each belongs to, to name it when a later fix overlaps one.
+    let mut taken: BTreeMap<&str, Vec<(&FileEdit, &Fix)>> = BTreeMap::new();
     let mut accepted = 0;
     for fix in candidates {
         let first_path = fix
@@ -136,7 +142,7 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
             ));
             continue;
         }
-        if let Some(reason) = rejection(fix, report, &edits_by_file) {
+        if let Some(reason) = rejection(fix, report, &taken, mode) {
             outcome.skipped.push((
                 first_path,
                 format!("{}: {reason}", crate::secrets::mask_value(&fix.title)),
@@ -144,10 +150,22 @@ pub fn run(root: &Path, report: &Report, mode: FixMode) -> FixOutcome {
             continue;
         }
         for edit in &fix.edits {
+            // An edit identical to one taken (two findings' fixes adding the same .env lines)
+            // is made once.
+            let same = taken
+                .get(edit.path.as_str())
+                .is_some_and(|list| list.iter().any(|(other, _)| *other == edit));
+            if same {
+                continue;
+            }
             edits_by_file
                 .entry(edit.path.as_str())
                 .or_default()
                 .push(edit);
+            taken
+                .entry(edit.path.as_str())
+                .or_default()
+                .push((edit, fix));
         }
         accepted += 1;
     }
@@ -207,7 +225,8 @@ fn first_edit_key(fix: &Fix) -> (&str, usize, usize) {
 fn rejection(
     fix: &Fix,
     report: &Report,
-    accepted: &BTreeMap<&str, Vec<&FileEdit>>,
+    taken: &BTreeMap<&str, Vec<(&FileEdit, &Fix)>>,
+    mode: FixMode,
 ) -> Option<String> {
     for (i, edit) in fix.edits.iter().enumerate() {
         let text = report.sources.get(&edit.path);
@@ -227,27 +246,36 @@ fn rejection(
             }
             None => {}
         }
-        let earlier = fix
+        let line = |at: usize| text.map_or(1, |text| LineIndex::new(text).human(text, at).line);
+        if let Some(other) = fix
             .edits
             .iter()
             .take(i)
-            .filter(|other| other.path == edit.path);
-        let taken = accepted
+            .find(|other| other.path == edit.path && overlaps(edit.range, other.range))
+        {
+            return Some(format!(
+                "two of its own edits change the same text in {} at line {}, so it cannot be applied; apply it by hand",
+                edit.path,
+                line(other.range.start)
+            ));
+        }
+        let overlapped = taken
             .get(edit.path.as_str())
             .into_iter()
             .flatten()
-            .copied();
-        for other in earlier.chain(taken) {
-            if overlaps(edit.range, other.range) {
-                let line = text.map_or(1, |text| {
-                    LineIndex::new(text).human(text, other.range.start).line
-                });
-                return Some(format!(
-                    "changes the same text as another fix in {} at line {line}, which is applied now; \
-                     run `neon-lsp check --fix` again to apply this one if its finding remains",
-                    edit.path
-                ));
-            }
+            .find(|(other, _)| *other != edit && overlaps(edit.range, other.range));
+        if let Some((other, owner)) = overlapped {
+            let again = if mode.unsafe_fixes {
+                "neon-lsp check --fix --unsafe-fixes"
+            } else {
+                "neon-lsp check --fix"
+            };
+            return Some(format!(
+                "overlaps the fix \"{}\" in {} at line {}, applied in this run; run `{again}` again to apply this one (it is offered again if its finding remains)",
+                crate::secrets::mask_value(&owner.title),
+                edit.path,
+                line(other.range.start)
+            ));
         }
     }
     None
@@ -548,9 +576,82 @@ mod tests {
         assert_eq!(outcome.skipped[0].0, "src/db.js");
         assert_eq!(
             outcome.skipped[0].1,
-            "Overlapping: changes the same text as another fix in src/db.js at line 1, which is applied now; run `neon-lsp check --fix` again to apply this one if its finding remains"
+            "Overlapping: overlaps the fix \"Use NEON_POSTGRESQL_HOST\" in src/db.js at line 1, applied in this run; run `neon-lsp check --fix` again to apply this one (it is offered again if its finding remains)"
         );
         assert!(leftovers(dir.path()).is_empty());
+    }
+
+    /// A skipped fix says why: one overlapping an applied fix names it and the command of the
+    /// second run (with `--unsafe-fixes` when this run had it); one whose own edits overlap
+    /// cannot be applied at all and says so.
+    #[test]
+    fn skipped_fixes_name_the_fix_they_overlapped_and_the_second_run() {
+        let text = "A = process.env.NEON_POSTGRES_HOST;\n";
+        let (dir, sources) = setup(&[("src/db.js", text)]);
+        let host = text.find("NEON_POSTGRES_HOST").unwrap();
+        let mut diagnostics = vec![
+            fix(
+                "Read NEON_POSTGRESQL_HOST",
+                vec![edit("src/db.js", host, host + 18, "NEON_POSTGRESQL_HOST")],
+                Applicability::Unsafe,
+            ),
+            fix(
+                "Later",
+                vec![edit("src/db.js", host + 2, host + 4, "X")],
+                Applicability::Unsafe,
+            ),
+            fix(
+                "Self-overlapping",
+                vec![edit("src/db.js", 0, 3, "B"), edit("src/db.js", 1, 2, "C")],
+                Applicability::Unsafe,
+            ),
+        ];
+        for diagnostic in &mut diagnostics {
+            diagnostic.severity = crate::diagnostic::Severity::Error;
+        }
+        let report = Report {
+            diagnostics,
+            sources,
+            ..Report::default()
+        };
+        let mode = FixMode {
+            unsafe_fixes: true,
+            diff_only: false,
+        };
+        let outcome = run(dir.path(), &report, mode);
+        assert_eq!(outcome.applied, 1, "{outcome:?}");
+        let reasons: Vec<&str> = outcome.skipped.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "Later: overlaps the fix \"Read NEON_POSTGRESQL_HOST\" in src/db.js at line 1, applied in this run; run `neon-lsp check --fix --unsafe-fixes` again to apply this one (it is offered again if its finding remains)",
+                "Self-overlapping: two of its own edits change the same text in src/db.js at line 1, so it cannot be applied; apply it by hand",
+            ]
+        );
+    }
+
+    /// Two findings' fixes that add the same lines (the same .env entries) do not clash: the
+    /// lines are written once and both fixes count as applied.
+    #[test]
+    fn identical_edits_of_two_fixes_are_made_once() {
+        let text = "a\n";
+        let (dir, sources) = setup(&[("app.env", text)]);
+        let line = || edit("app.env", 2, 2, "X=1\n");
+        let report = Report {
+            diagnostics: vec![
+                fix(
+                    "One",
+                    vec![edit("app.env", 0, 1, "b"), line()],
+                    Applicability::Safe,
+                ),
+                fix("Two", vec![line()], Applicability::Safe),
+            ],
+            sources,
+            ..Report::default()
+        };
+        let outcome = apply_fixes(dir.path(), &report);
+        assert_eq!(outcome.applied, 2, "{outcome:?}");
+        assert_eq!(read(&dir, "app.env"), "b\nX=1\n");
     }
 
     /// `--unsafe-fixes` applies unsafe fixes of problems only: removing an unused variable (a

@@ -211,6 +211,18 @@ fn fix<'c>(
         .iter()
         .filter(|c| c.target == target && c.covers_dir(file.dir))
         .max_by_key(|c| c.scopes.iter().map(String::len).max().unwrap_or(0));
+    // Spring Boot: Service Connector sets spring.datasource.url itself, and the environment
+    // outranks application.yml / .properties; the hard-coded line goes (no duplicate key).
+    let client = connection
+        .and_then(|c| c.client_type.as_ref())
+        .map(|c| c.value)
+        .or_else(|| context.manifest_client_type(file.dir));
+    if client == Some(crate::catalogue::ClientType::SpringBoot)
+        && matches!(language, Language::Properties | Language::Yaml)
+        && let Some(line) = spring_url_line(file.path, file.text, value.range)
+    {
+        return Some(spring_fix(context, file, connection, line, params));
+    }
     let name = match connection {
         Some(connection) if connection.client_type.is_some() => connection
             .env_variables()
@@ -378,6 +390,152 @@ fn fix<'c>(
     })
 }
 
+/// The whole line (terminator included) of the `spring.datasource.url` key whose value is at
+/// `value` in application.properties (`spring.datasource.url=…`) or application.yml (`url:`
+/// under `datasource:` under `spring:`, or a dotted key); `None` for any other key.
+fn spring_url_line(
+    path: &str,
+    text: &str,
+    value: crate::text::TextRange,
+) -> Option<crate::text::TextRange> {
+    let (line, _) = crate::rules::fixes::line_at(text, value.start);
+    let line_text = &text[line.start..line.end];
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let key = |l: &str| {
+        l.trim()
+            .split([':', '='])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    let full = if path.ends_with(".properties") {
+        key(line_text)
+    } else {
+        let mut keys = vec![key(line_text)];
+        let mut own = indent(line_text);
+        let mut at = line.start;
+        for _ in 0..200 {
+            if own == 0 || at == 0 {
+                break;
+            }
+            let (above, _) = crate::rules::fixes::line_at(text, at - 1);
+            at = above.start;
+            let above_text = &text[above.start..above.end];
+            let trimmed = above_text.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if indent(above_text) < own {
+                own = indent(above_text);
+                keys.insert(0, key(above_text));
+            }
+        }
+        keys.join(".")
+    };
+    if full != crate::catalogue::spring::URL {
+        return None;
+    }
+    let end = text[line.end..]
+        .find('\n')
+        .map_or(text.len(), |i| line.end + i + 1);
+    Some(crate::text::TextRange::new(line.start, end))
+}
+
+/// Spring Boot's fix: remove the hard-coded `spring.datasource.url` line (Service Connector
+/// sets `spring.datasource.url`, `.username` and `.password`, and Spring reads the environment
+/// before application.yml) and keep the values for local runs in .env under those names: the URL
+/// without its credentials, the user and the password apart, as Service Connector sets them.
+/// The .env text shown is masked.
+fn spring_fix(
+    context: &Context,
+    file: &crate::analysis::File<'_>,
+    connection: Option<&crate::analysis::Connection>,
+    line: crate::text::TextRange,
+    params: &crate::connstr::ConnectionParams,
+) -> Fix {
+    use crate::catalogue::spring;
+    let mut edits = vec![FileEdit::new(file.path, line, "")];
+    let env_file = connection
+        .and_then(|c| c.env_files.first())
+        .map(|id| context.file(*id));
+    let mut url = params.clone();
+    url.user = None;
+    url.password = None;
+    let mut entries = vec![(
+        spring::URL,
+        url.render(crate::connstr::Format::Jdbc),
+        "<the JDBC URL>",
+    )];
+    if let Some(user) = &params.user {
+        entries.push((spring::USERNAME, user.clone(), "<the user>"));
+    }
+    if let Some(password) = &params.password {
+        entries.push((
+            spring::PASSWORD,
+            password.expose().to_owned(),
+            "<the password>",
+        ));
+    }
+    let defined = |key: &str| {
+        env_file.is_some_and(|env| {
+            env.text
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{key}=")))
+        })
+    };
+    let entries: Vec<_> = entries
+        .into_iter()
+        .filter(|(key, _, _)| !defined(key))
+        .collect();
+    if !entries.is_empty() {
+        let (path, at, lead) = match env_file {
+            Some(env) => (
+                env.path.to_owned(),
+                env.text.len(),
+                if env.text.is_empty() || env.text.ends_with('\n') {
+                    ""
+                } else {
+                    "\n"
+                },
+            ),
+            None => {
+                // Beside the build file: Spring runs from the project folder, not resources/.
+                let dir = file.dir.trim_end_matches('/');
+                let dir = dir
+                    .strip_suffix("src/main/resources")
+                    .unwrap_or(dir)
+                    .trim_end_matches('/');
+                let path = if dir.is_empty() {
+                    ".env".to_owned()
+                } else {
+                    format!("{dir}/.env")
+                };
+                (path, 0, "")
+            }
+        };
+        let mut text = lead.to_owned();
+        let mut shown = lead.to_owned();
+        for (key, value, display) in &entries {
+            text.push_str(&format!("{key}={}\n", crate::dotenv::render_value(value)));
+            shown.push_str(&format!("{key}='{display}'\n"));
+        }
+        let mut edit = FileEdit::new(path, crate::text::TextRange::empty(at), text);
+        edit.display_text = Some(shown);
+        edits.push(edit);
+    }
+    Fix {
+        title: format!(
+            "Remove the hard-coded {} (Service Connector sets it, with {} and {}, for Spring Boot) and keep the values for local runs in .env",
+            spring::URL,
+            spring::USERNAME,
+            spring::PASSWORD
+        ),
+        edits,
+        applicability: Applicability::Unsafe,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::check;
@@ -412,5 +570,61 @@ mod tests {
         let conftest = "import psycopg2\n\nTEST_DSN = \"postgresql://postgres:postgres@localhost:5432/products_test\"\n";
         let case = Case::new(&[("tests/conftest.py", conftest)]);
         assert_eq!(case.found(check), Vec::<String>::new());
+    }
+
+    /// Spring Boot: the hard-coded spring.datasource.url line goes (Service Connector sets the
+    /// property, and the environment outranks application.yml), the values move to .env under
+    /// Spring's names, masked where shown.
+    #[test]
+    fn a_spring_datasource_url_line_is_removed_and_its_values_move_to_env() {
+        let pom = "<project><parent><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-parent</artifactId></parent><dependencies><dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId></dependency></dependencies></project>\n";
+        let yml = "spring:\n  datasource:\n    url: jdbc:postgresql://ep-cool-darkness-123456.eastus2.azure.neon.tech:5432/orders?user=orders_app&password=Rc6Hj2NqLmx8&sslmode=require\n    hikari:\n      maximum-pool-size: 5\n";
+        let case = Case::new(&[
+            ("pom.xml", pom),
+            ("src/main/resources/application.yml", yml),
+        ]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let fix = &found[0].fixes[0];
+        assert!(
+            fix.title
+                .starts_with("Remove the hard-coded spring.datasource.url"),
+            "{}",
+            fix.title
+        );
+        let mut fixed = yml.to_owned();
+        let edit = &fix.edits[0];
+        fixed.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert_eq!(
+            fixed,
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n"
+        );
+        let env = &fix.edits[1];
+        assert_eq!(env.path, ".env");
+        assert!(
+            env.new_text.contains("spring.datasource.url="),
+            "{}",
+            env.new_text
+        );
+        assert!(!env.new_text.contains("spring.datasource.url=jdbc:postgresql://ep-cool-darkness-123456.eastus2.azure.neon.tech:5432/orders?user"), "{}", env.new_text);
+        assert!(
+            env.new_text
+                .contains("spring.datasource.username=orders_app"),
+            "{}",
+            env.new_text
+        );
+        let shown = env.display_text.as_deref().unwrap();
+        assert!(!shown.contains("Rc6Hj2Nq"), "{shown}");
+        // application.properties: the same line, by its key.
+        let properties = "server.port=8080\nspring.datasource.url=jdbc:postgresql://ep-cool-darkness-123456.eastus2.azure.neon.tech/orders?user=orders_app&password=Rc6Hj2NqLmx8&sslmode=require\n";
+        let case = Case::new(&[
+            ("pom.xml", pom),
+            ("src/main/resources/application.properties", properties),
+        ]);
+        let found = case.check(check);
+        let edit = &found[0].fixes[0].edits[0];
+        let mut fixed = properties.to_owned();
+        fixed.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert_eq!(fixed, "server.port=8080\n");
     }
 }

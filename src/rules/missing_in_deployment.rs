@@ -5,7 +5,7 @@ use crate::analysis::{Context, NameStatus, Reference, is_within};
 use crate::deployed::DeployedApp;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -31,9 +31,12 @@ in step.
 
 ### Fix
 One finding per variable and file, at its first read. The fix reads the variable the deployed
-app does set for the same meaning: the deployed name of the same field (meaning first, as the rename suggestions go:
-`…_DB` finds `…_DATABASE`, never `…_SSL`). It renames every read of the variable in the file
-and is unsafe: local .env files and the declaration may still use the old name. When the app
+app does set for the same meaning: the deployed name of the same field (meaning first, as the
+rename suggestions go: `…_DB` finds `…_DATABASE`, never `…_SSL`). It renames every read of the
+variable in the file; when the deployed name is another connection's, every read of the
+connection in the file moves to that connection, field by field, so that the reads stay one
+complete set. Unsafe: local .env files and the declaration may still use the old names, and
+another connection may be another database. When the app
 has nothing of that meaning, the fix is a note: the deployment has to change, not the file.
 "#;
 
@@ -49,8 +52,15 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     // One finding per (file, variable, app), at the first read; its fix renames every read of
-    // the variable in the file. Index into `out` by that key.
-    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    // the variable in the file.
+    let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
+    // Each file's reads, for fixes that rename a whole connection's reads; and those fixes,
+    // computed once per (file, connection read, connection deployed, app).
+    let mut by_file: HashMap<&str, Vec<&Reference>> = HashMap::new();
+    for (_, file, reference) in context.references() {
+        by_file.entry(file.path).or_default().push(reference);
+    }
+    let mut memo: Memo = HashMap::new();
     for (_, file, reference) in context.references() {
         if reference.status != NameStatus::Valid {
             continue; // another rule already says what is wrong with the name
@@ -71,18 +81,8 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let key = (file.path, reference.name.as_str(), app.resource.id.as_str());
-            if let Some(&at) = seen.get(&key) {
-                // A later read of the same variable: the first finding's rename covers it.
-                if let Some(fix) = out[at]
-                    .fixes
-                    .first_mut()
-                    .filter(|fix| fix.title.starts_with("Read "))
-                    && let Some(first) = fix.edits.first()
-                {
-                    let edit = FileEdit::new(file.path, reference.range, first.new_text.clone());
-                    fix.edits.push(edit);
-                }
-                continue;
+            if seen.contains(&key) {
+                continue; // a later read of the same variable: the first finding's fix covers it
             }
             let deployed = reference
                 .connection
@@ -131,54 +131,129 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                     app.resource.name, reference.name
                 ),
             );
-            if let Some(fix) = rename(app, file.path, reference) {
+            let reads = by_file.get(file.path).map_or(&[][..], Vec::as_slice);
+            if let Some(fix) = rename(app, file.path, reference, reads, &mut memo) {
                 diagnostic = diagnostic.with_fix(fix);
             }
-            seen.insert(key, out.len());
+            seen.insert(key);
             out.push(diagnostic);
         }
     }
 }
 
+/// Connection-wide renames already built: (file, connection read, connection deployed, app).
+type Memo = HashMap<(String, Option<String>, Option<String>, String), Option<Vec<FileEdit>>>;
+
 /// The variable of `app` that means what `reference` reads, and the fix that reads it instead:
-/// the deployed name that carries the same field (`catalogue::suggest_rename`, meaning before
-/// spelling: `_DB` finds `_DATABASE`, never `_SSL`). A read of a name the deployed connection's
-/// `customizedKeys` renamed is not this rule's finding (the read's name is not valid for the
-/// connection; `unknown-variable` and its rename fix say so). Unsafe either way: local .env files and the declaration may still use the old name.
+/// the deployed name of the same target and field (`catalogue::suggest_rename`, meaning before
+/// spelling: `_DB` finds `_DATABASE`, never `_SSL`); every read of the variable in the file is
+/// renamed. When that name is another connection's (`AZURE_POSTGRESQL_HOST` for a read of
+/// `AZURE_POSTGRESQL_REPORTING_HOST`), renaming one read would split the connection's reads in
+/// two (`incomplete-variable-set`): the fix renames every read of the connection in the file,
+/// and only when the deployed connection sets each one's field. Unsafe either way: local .env
+/// files and the declaration may still use the old names. A read of a name the deployed
+/// connection's `customizedKeys` renamed is not this rule's finding (`unknown-variable` says so).
 /// `None` when the app has nothing of that meaning (the note explains).
-fn rename(app: &DeployedApp, path: &str, reference: &Reference) -> Option<Fix> {
+fn rename(
+    app: &DeployedApp,
+    path: &str,
+    reference: &Reference,
+    reads: &[&Reference],
+    memo: &mut Memo,
+) -> Option<Fix> {
     let names: Vec<&str> = app
         .linkers
         .iter()
         .flat_map(|l| l.configurations.iter().flatten().map(|c| c.name.as_str()))
         .chain(app.setting_names.iter().flatten().map(String::as_str))
         .collect();
+    let read = reference.parsed.as_ref()?;
     let suggestion = crate::catalogue::suggest_rename(&reference.name, &names)?;
-    let parsed = crate::catalogue::parse_name(suggestion.name)?;
+    let deployed = crate::catalogue::parse_name(suggestion.name)?;
     // By meaning only: a name one edit away that means another field is not this value.
-    if reference
-        .parsed
-        .as_ref()
-        .is_some_and(|p| p.field != parsed.field)
-    {
+    if deployed.field != read.field || deployed.target != read.target {
         return None;
     }
-    let name = suggestion.name;
-    let why = format!(
-        "the deployed app {} sets it for the same field",
-        app.resource.name
-    );
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return None; // not a name every language's read can spell (`spring.datasource.url`)
+    let (edits, why) = if deployed.connection == read.connection {
+        let edits = reads
+            .iter()
+            .filter(|r| r.name == reference.name)
+            .map(|r| FileEdit::new(path, r.range, suggestion.name))
+            .collect();
+        (
+            edits,
+            format!(
+                "the deployed app {} sets it for the same field",
+                app.resource.name
+            ),
+        )
+    } else {
+        let key = (
+            path.to_owned(),
+            read.connection.clone(),
+            deployed.connection.clone(),
+            app.resource.id.clone(),
+        );
+        let edits = memo
+            .entry(key)
+            .or_insert_with(|| connection_renames(path, read, &deployed, reads, &names))
+            .clone()?;
+        let connection = |name: &Option<String>| {
+            name.as_deref()
+                .map_or("the unnamed connection".to_owned(), |n| {
+                    format!("connection {n}")
+                })
+        };
+        (
+            edits,
+            format!(
+                "every read of {} in this file becomes {}'s, which the deployed app {} sets: check it is the database meant",
+                connection(&read.connection),
+                connection(&deployed.connection),
+                app.resource.name
+            ),
+        )
+    };
+    if edits.is_empty() {
+        return None;
     }
     Some(Fix {
         title: format!(
-            "Read {name} instead ({why}; unsafe: local .env files and the declaration may still use {})",
-            reference.name
+            "Read {} instead ({why}; unsafe: local .env files and the declaration may still use the old names)",
+            suggestion.name
         ),
-        edits: vec![FileEdit::new(path, reference.range, name)],
+        edits,
         applicability: Applicability::Unsafe,
     })
+}
+
+/// The renames that move every read of `read`'s connection in the file to `deployed`'s
+/// connection, field by field; `None` when the deployed names lack one of the fields read.
+fn connection_renames(
+    path: &str,
+    read: &crate::catalogue::ParsedName,
+    deployed: &crate::catalogue::ParsedName,
+    reads: &[&Reference],
+    names: &[&str],
+) -> Option<Vec<FileEdit>> {
+    let mut edits = Vec::new();
+    for other in reads {
+        let Some(parsed) = other.parsed.as_ref() else {
+            continue;
+        };
+        if parsed.target != read.target || parsed.connection != read.connection {
+            continue;
+        }
+        let counterpart = names.iter().find(|name| {
+            crate::catalogue::parse_name(name).is_some_and(|n| {
+                n.target == deployed.target
+                    && n.connection == deployed.connection
+                    && n.field == parsed.field
+            })
+        })?;
+        edits.push(FileEdit::new(path, other.range, *counterpart));
+    }
+    Some(edits)
 }
 
 /// Where the deployed app has no variable of that meaning, no edit can settle the finding
