@@ -191,6 +191,57 @@ pub fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
 }
 
+/// Below this many bytes in all, files are parsed on the calling thread: starting threads
+/// costs more than it saves for an edited file or a small project (the language server's
+/// per-edit analysis).
+const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
+/// Every file parsed ([`parse_file`]), in the workspace's order. Parsing (the syntax trees
+/// above all) dominates `check`, so a large workspace is parsed on a thread per available
+/// core, largest files first; each thread builds its own tree-sitter parsers. The result does
+/// not depend on the number of threads.
+fn parse_files(files: &[crate::workspace::WorkspaceFile]) -> Vec<File<'_>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    if threads < 2 || bytes < PARALLEL_MIN_BYTES {
+        return files.iter().map(parse_file).collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<File<'_>>> = Vec::new();
+    slots.resize_with(files.len(), || None);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut parsed = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&index) = order.get(at) else { break };
+                        parsed.push((index, parse_file(&files[index])));
+                    }
+                    parsed
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(parsed) => {
+                    for (index, file) in parsed {
+                        slots[index] = Some(file);
+                    }
+                }
+                // A panic stays a panic, as it would be on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
+
 fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
     let text = file.text.as_str();
     let line_index = LineIndex::new(text);
