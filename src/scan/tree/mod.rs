@@ -55,7 +55,7 @@ const MAX_TREE_BYTES: usize = 1 << 20;
 const MAX_TREE_LINE: usize = 16 * 1024;
 
 /// Whether `text` is small enough, and its lines short enough, to get a syntax tree.
-fn tree_fits(text: &str) -> bool {
+pub(super) fn tree_fits(text: &str) -> bool {
     if text.len() > MAX_TREE_BYTES {
         return false;
     }
