@@ -323,6 +323,40 @@ pub(crate) fn manifests(workspace: &Workspace) -> Vec<(&str, ClientType, String)
 mod tests {
     use super::*;
 
+    /// A workspace large enough to be parsed on several threads gives every file in its own
+    /// place, with the same scan as one thread gives.
+    #[test]
+    fn parallel_parsing_keeps_file_order_and_results() {
+        use crate::workspace::WorkspaceFile;
+        let files: Vec<WorkspaceFile> = (0..48)
+            .map(|i| WorkspaceFile {
+                path: format!("app{i}/db.{}", if i % 2 == 0 { "py" } else { "js" }),
+                text: if i % 2 == 0 {
+                    format!("import os\nhost{i} = os.environ['NEON_POSTGRESQL_HOST']\n")
+                        .repeat(100 + i * 7)
+                } else {
+                    format!("const h{i} = process.env.NEON_POSTGRESQL_USER;\n").repeat(90 + i * 5)
+                },
+                git: GitState::NotInRepository,
+                lossy: false,
+            })
+            .collect();
+        assert!(files.iter().map(|f| f.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES);
+        let parallel = parse_files(&files);
+        let sequential: Vec<File<'_>> = files.iter().map(parse_file).collect();
+        assert_eq!(parallel.len(), files.len());
+        for ((file, one), many) in files.iter().zip(&sequential).zip(&parallel) {
+            assert_eq!(many.path, file.path);
+            match (&one.data, &many.data) {
+                (FileData::Source { scan: a, .. }, FileData::Source { scan: b, .. }) => {
+                    assert_eq!(a, b, "{}", file.path);
+                    assert!(!b.env_refs.is_empty(), "{}", file.path);
+                }
+                _ => panic!("{} was not scanned as source", file.path),
+            }
+        }
+    }
+
     #[test]
     fn editor_options_win_over_neon_lsp_toml() {
         use crate::workspace::WorkspaceFile;
