@@ -12,14 +12,44 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Issue 13's reference tree: pyenv's Python 3.11 library (stdlib and site-packages).
+const PYENV_ROOT: &str = "/root/.pyenv/versions/3.11.7/lib/python3.11";
+
+/// [`PYENV_ROOT`] when it exists, else the stdlib of whatever `python3` is installed.
+fn default_root() -> Option<String> {
+    if Path::new(PYENV_ROOT).is_dir() {
+        return Some(PYENV_ROOT.to_owned());
+    }
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let root = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && Path::new(&root).is_dir()).then_some(root)
+}
+
 fn main() {
     let args = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"));
     let mut roots: Vec<String> = args.collect();
     if roots.is_empty() {
-        roots.push("/root/.pyenv/versions/3.11.7/lib/python3.11".into());
+        match default_root() {
+            Some(root) => roots.push(root),
+            None => {
+                eprintln!(
+                    "no Python library tree found ({PYENV_ROOT} is absent and `python3` does not \
+                     name its stdlib): pass a folder, `cargo bench --bench scan_throughput -- DIR`"
+                );
+                std::process::exit(2);
+            }
+        }
     }
+    println!("root(s): {}", roots.join(", "));
     let mut files = Vec::new();
     let mut stack: Vec<std::path::PathBuf> = roots.iter().map(std::path::PathBuf::from).collect();
     while let Some(dir) = stack.pop() {
@@ -109,7 +139,7 @@ fn compare_with_ripgrep(roots: &[&Path]) {
             .into_iter()
             .min()
     };
-    let Some(ripgrep) = best(&mut || {
+    let ripgrep_command = || {
         let mut command = Command::new("rg");
         command.args(["-i", "-c"]);
         for needle in [
@@ -123,11 +153,8 @@ fn compare_with_ripgrep(roots: &[&Path]) {
         }
         command.args(roots).current_dir("/");
         command
-    }) else {
-        println!("check vs ripgrep: skipped (rg is not installed or failed)");
-        return;
     };
-    let Some(check) = best(&mut || {
+    let check_command = || {
         let mut command = Command::new(binary);
         // Several roots must share the current folder: `/` holds any absolute paths.
         command
@@ -135,12 +162,50 @@ fn compare_with_ripgrep(roots: &[&Path]) {
             .args(roots)
             .current_dir("/");
         command
-    }) else {
+    };
+    let Some(ripgrep) = best(&mut { ripgrep_command }) else {
+        println!("check vs ripgrep: skipped (rg is not installed or failed)");
+        return;
+    };
+    let Some(check) = best(&mut { check_command }) else {
         println!("check vs ripgrep: skipped (neon-lsp check failed)");
         return;
     };
     println!(
-        "check {check:.2?} vs rg {ripgrep:.2?}: {:.2}x ripgrep (best of 3 each)",
+        "check {check:.2?} vs rg {ripgrep:.2?}: {:.2}x ripgrep (wall, best of 3 each)",
         check.as_secs_f64() / ripgrep.as_secs_f64()
     );
+    // CPU time and peak memory of one more run of each: what a loaded machine cannot blur.
+    if let (Some((check_cpu, check_mib)), Some((rg_cpu, rg_mib))) =
+        (usage(check_command()), usage(ripgrep_command()))
+    {
+        println!(
+            "check {check_cpu:.2} s CPU, {check_mib:.0} MiB vs rg {rg_cpu:.2} s CPU, {rg_mib:.0} MiB"
+        );
+    }
+}
+
+/// CPU seconds (user + system) and peak resident MiB of one run of `command`, by wait4 on
+/// the child.
+// The child is reaped by wait4 (which also reports its usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn usage(mut command: Command) -> Option<(f64, f64)> {
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let pid = i32::try_from(child.id()).ok()?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data, zero is a valid value; pid is our own child.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+    if waited != pid {
+        return None;
+    }
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    Some((
+        seconds(rusage.ru_utime) + seconds(rusage.ru_stime),
+        rusage.ru_maxrss as f64 / 1024.0,
+    ))
 }

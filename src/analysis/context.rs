@@ -4,7 +4,7 @@
 use super::resolve::{ConnectionKey, expected_variables, infer_client};
 use super::{
     Connection, ConnectionId, File, FileData, FileId, NameStatus, Options, Reference, manifests,
-    parent_dir, parse_file,
+    parent_dir, parse_files,
 };
 use crate::catalogue::{self, ClientType, Field, Target};
 use crate::config::{self, Config, RuleLevel};
@@ -42,7 +42,7 @@ impl<'a> Context<'a> {
     }
 
     pub(crate) fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
-        let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
+        let mut files: Vec<File<'a>> = parse_files(&workspace.files);
         let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace
             .files

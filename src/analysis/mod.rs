@@ -191,6 +191,57 @@ pub fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
 }
 
+/// Below this many bytes in all, files are parsed on the calling thread: starting threads
+/// costs more than it saves for an edited file or a small project (the language server's
+/// per-edit analysis).
+const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
+/// Every file parsed ([`parse_file`]), in the workspace's order. Parsing (the syntax trees
+/// above all) dominates `check`, so a large workspace is parsed on a thread per available
+/// core, largest files first; each thread builds its own tree-sitter parsers. The result does
+/// not depend on the number of threads.
+fn parse_files(files: &[crate::workspace::WorkspaceFile]) -> Vec<File<'_>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    if threads < 2 || bytes < PARALLEL_MIN_BYTES {
+        return files.iter().map(parse_file).collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<File<'_>>> = Vec::new();
+    slots.resize_with(files.len(), || None);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut parsed = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&index) = order.get(at) else { break };
+                        parsed.push((index, parse_file(&files[index])));
+                    }
+                    parsed
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(parsed) => {
+                    for (index, file) in parsed {
+                        slots[index] = Some(file);
+                    }
+                }
+                // A panic stays a panic, as it would be on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
+
 fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
     let text = file.text.as_str();
     let line_index = LineIndex::new(text);
@@ -271,6 +322,40 @@ pub(crate) fn manifests(workspace: &Workspace) -> Vec<(&str, ClientType, String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A workspace large enough to be parsed on several threads gives every file in its own
+    /// place, with the same scan as one thread gives.
+    #[test]
+    fn parallel_parsing_keeps_file_order_and_results() {
+        use crate::workspace::WorkspaceFile;
+        let files: Vec<WorkspaceFile> = (0..48)
+            .map(|i| WorkspaceFile {
+                path: format!("app{i}/db.{}", if i % 2 == 0 { "py" } else { "js" }),
+                text: if i % 2 == 0 {
+                    format!("import os\nhost{i} = os.environ['NEON_POSTGRESQL_HOST']\n")
+                        .repeat(100 + i * 7)
+                } else {
+                    format!("const h{i} = process.env.NEON_POSTGRESQL_USER;\n").repeat(90 + i * 5)
+                },
+                git: GitState::NotInRepository,
+                lossy: false,
+            })
+            .collect();
+        assert!(files.iter().map(|f| f.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES);
+        let parallel = parse_files(&files);
+        let sequential: Vec<File<'_>> = files.iter().map(parse_file).collect();
+        assert_eq!(parallel.len(), files.len());
+        for ((file, one), many) in files.iter().zip(&sequential).zip(&parallel) {
+            assert_eq!(many.path, file.path);
+            match (&one.data, &many.data) {
+                (FileData::Source { scan: a, .. }, FileData::Source { scan: b, .. }) => {
+                    assert_eq!(a, b, "{}", file.path);
+                    assert!(!b.env_refs.is_empty(), "{}", file.path);
+                }
+                _ => panic!("{} was not scanned as source", file.path),
+            }
+        }
+    }
 
     #[test]
     fn editor_options_win_over_neon_lsp_toml() {

@@ -214,8 +214,6 @@ pub struct Source<'a> {
 }
 
 const MAX_REWRITES_PER_FILE: usize = 64;
-/// As the scanner's limit for syntax trees (`scan/tree/mod.rs`).
-const MAX_TREE_BYTES: usize = 1 << 20;
 
 impl<'a> Source<'a> {
     pub fn new(path: &'a str, text: &'a str, language: Language) -> Self {
@@ -232,7 +230,7 @@ impl<'a> Source<'a> {
         // Files the scanner reads without a tree (bundles, generated data) get no construct
         // rewrites either: a parse of megabytes for a quick fix is not worth its memory.
         if self.tree.is_none()
-            && self.text.len() <= MAX_TREE_BYTES
+            && crate::scan::gets_tree(self.text)
             && matches!(self.language, Language::Python | Language::JavaScript)
         {
             self.tree = tree::parse(self.path, self.language, self.text);

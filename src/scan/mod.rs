@@ -510,6 +510,13 @@ pub fn scan_path(path: &str, language: Language, text: &str) -> Scan {
     with_templates(language, text, tree::scan(dialect, text))
 }
 
+/// Whether a Python or JavaScript/TypeScript text is scanned on a syntax tree: not over 1 MiB,
+/// no line over 16 KiB (minified or generated code gets the regex scanner). The rewrites ask
+/// the same, so such a file is never parsed for a fix either.
+pub(crate) fn gets_tree(text: &str) -> bool {
+    tree::tree_fits(text)
+}
+
 /// Whether [`scan`] tracks values through the code of this language ([`Scan::values`]): when
 /// it does, the rules take names from the syntax tree, not from the text.
 pub fn has_value_flow(language: Language) -> bool {

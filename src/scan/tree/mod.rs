@@ -49,13 +49,36 @@ const MAX_SHAPE_TEXT: usize = 160;
 /// the bytes that pass the prefilter).
 const MAX_TREE_BYTES: usize = 1 << 20;
 
+/// Files with a line longer than this get the regex scanner too: such a line is minified or
+/// generated (a bundle, an embedded data blob, a line of 800k quotes), not code a person
+/// wrote a connection into, and walking its tree cost more than the rest of `check`.
+const MAX_TREE_LINE: usize = 16 * 1024;
+
+/// Whether `text` is small enough, and its lines short enough, to get a syntax tree.
+pub(super) fn tree_fits(text: &str) -> bool {
+    if text.len() > MAX_TREE_BYTES {
+        return false;
+    }
+    if text.len() <= MAX_TREE_LINE {
+        return true;
+    }
+    let mut line_start = 0;
+    for newline in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        if newline - line_start > MAX_TREE_LINE {
+            return false;
+        }
+        line_start = newline + 1;
+    }
+    text.len() - line_start <= MAX_TREE_LINE
+}
+
 pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
     let language = if dialect == Dialect::Python {
         Language::Python
     } else {
         Language::JavaScript
     };
-    if text.len() > MAX_TREE_BYTES {
+    if !tree_fits(text) {
         return super::code::scan_code(language, text);
     }
     // A file with an env-read or token needle needs its tree; for the rest the regex scanner

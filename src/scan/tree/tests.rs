@@ -373,6 +373,24 @@ fn pathological_inputs_scan_in_linear_time() {
         );
         // Every fact still lies inside the text.
         assert!(found.values.iter().all(|v| v.range.end <= text.len()));
+        // Long lines and big files go to the regex scanner (`tree_fits`); the tree walk must
+        // stay linear on them all the same (an editor's document, a file under the caps).
+        if text.len() <= super::MAX_TREE_BYTES {
+            let dialect = if language == Language::Python {
+                super::Dialect::Python
+            } else {
+                super::Dialect::JavaScriptOrTypeScript
+            };
+            let started = thread_cpu_seconds();
+            let found = super::scan_tree(dialect, language, &text);
+            let cpu = thread_cpu_seconds() - started;
+            assert!(
+                cpu < 20.0,
+                "{} bytes of {language:?} took {cpu:.1} s CPU in the tree walk",
+                text.len()
+            );
+            assert!(found.values.iter().all(|v| v.range.end <= text.len()));
+        }
     }
 }
 
@@ -603,4 +621,23 @@ console.log({ ...config });
 "#;
     let scan = super::super::scan(Language::JavaScript, js);
     assert_eq!(logged(&scan, js), ["config", "config"]);
+}
+
+/// Minified and generated files get the regex scanner: a line over 16 KiB, or over 1 MiB in
+/// all; the reads in them are still found.
+#[test]
+fn long_lines_get_the_regex_scanner() {
+    let short = "import os\nx = os.environ['NEON_POSTGRESQL_HOST']\n";
+    assert!(super::tree_fits(short));
+    let long_line = format!(
+        "import os\nx = [{}]\nos.environ['NEON_POSTGRESQL_HOST']\n",
+        "1,".repeat(10_000)
+    );
+    assert!(!super::tree_fits(&long_line));
+    let last_line = format!("{}{}", "a = 1\n".repeat(5_000), "b".repeat(20_000));
+    assert!(!super::tree_fits(&last_line));
+    assert!(super::tree_fits(&"a = 1\n".repeat(20_000)));
+    let found = scan(Language::Python, &long_line);
+    assert_eq!(found.env_refs.len(), 1);
+    assert_eq!(found.env_refs[0].name, "NEON_POSTGRESQL_HOST");
 }
