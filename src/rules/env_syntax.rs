@@ -2,8 +2,8 @@
 
 use crate::analysis::{Context, File, is_within};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::dotenv::EnvFile;
 use crate::dotenv::loader::{self, Loader};
+use crate::dotenv::{EnvFile, EnvSyntaxErrorKind};
 use crate::rules::Rule;
 use crate::rules::collect::Collector;
 use std::collections::HashMap;
@@ -64,6 +64,8 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
                 |source| format!(", from {source}")
             )
         );
+        // The last line a fix was built for: (line, findings given it, the fix).
+        let mut line_fix: Option<(usize, usize, Option<Fix>)> = None;
         for finding in loader::judge(loader, file.text, env) {
             let kind = kinds.get(&(finding.range, finding.line)).copied();
             let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
@@ -81,9 +83,23 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
                     format!("{message} ({judged_by})"),
                 );
                 diagnostic.severity = severity;
-                if let Some(fix) = fix_line(file.path, file.text, &definitions, finding.range.start)
+                // The fix rewrites the whole line: built once per line, and shared by at most
+                // `MAX_FIXES_PER_LINE` of its findings (100,000 `$NAME_X` on one line would
+                // otherwise rewrite that line 1,000 times).
+                if line_fix
+                    .as_ref()
+                    .is_none_or(|(line, _, _)| *line != finding.line)
                 {
-                    diagnostic = diagnostic.with_fix(fix);
+                    let fix = fix_line(file.path, file.text, &definitions, finding.range.start);
+                    line_fix = Some((finding.line, 0, fix));
+                }
+                // neon-lsp's own expansion limit is no mistake on the line: nothing to rewrite.
+                if kind != Some(EnvSyntaxErrorKind::ExpansionLimit)
+                    && let Some((_, given, Some(fix))) = &mut line_fix
+                    && *given < MAX_FIXES_PER_LINE
+                {
+                    *given += 1;
+                    diagnostic = diagnostic.with_fix(fix.clone());
                 }
                 diagnostic
             });
@@ -195,6 +211,9 @@ pub(crate) fn rejected_lines(
         .map(|finding| finding.line)
         .collect()
 }
+
+/// The most findings on one line that carry the line's fix; the others point at the same line.
+const MAX_FIXES_PER_LINE: usize = 16;
 
 /// The most other definitions of a key that a fix comments out; past it the fix leaves them
 /// (and is unsafe).
