@@ -256,7 +256,7 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
     if new_line == raw {
         return None;
     }
-    let mut edits = crate::rules::fixes::minimal_edits(path, line.start, raw, &new_line);
+    let mut edits = line_edits(path, line.start, raw, &new_line);
     let mut also = Vec::new();
     // A quote this line opens and a later `KEY=…` line closes: once this line is closed, that
     // line is read alone, and its stray quote must go too.
@@ -265,12 +265,7 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
         let mut unquoted = closing_raw.to_owned();
         unquoted.remove(stray - closing.start);
         if let Some((rewritten, _)) = rewrite_line(&unquoted) {
-            edits.extend(crate::rules::fixes::minimal_edits(
-                path,
-                closing.start,
-                closing_raw,
-                &rewritten,
-            ));
+            edits.extend(line_edits(path, closing.start, closing_raw, &rewritten));
             safe = false;
             also.push("and the later line that closed its quote".to_owned());
         }
@@ -335,6 +330,25 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
         },
     })
 }
+
+/// The edits turning the line `old` (at `at`) into `new`: character-minimal for a line of
+/// ordinary length; one replacement of the whole line past [`MAX_DIFFED_LINE`] bytes, where a
+/// diff costs time in proportion to the length times the number of changes (100,000 `$B_1`
+/// rewritten to `${B}_1` on one line took minutes).
+fn line_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<crate::diagnostic::FileEdit> {
+    if old.len() + new.len() <= MAX_DIFFED_LINE {
+        crate::rules::fixes::minimal_edits(path, at, old, new)
+    } else {
+        vec![crate::diagnostic::FileEdit::new(
+            path,
+            crate::text::TextRange::new(at, at + old.len()),
+            new,
+        )]
+    }
+}
+
+/// The longest old and new line, together, that [`line_edits`] diffs.
+const MAX_DIFFED_LINE: usize = 8192;
 
 /// When the line `line` of `text` opens a quote it does not close and a later line that
 /// looks like an entry of its own (`KEY=…`) holds the quote loaders close it with: that line's
@@ -761,6 +775,25 @@ mod fix_tests {
         assert_eq!(new, "# LOG_LEVEL=info\nNAME=x\nLOG_LEVEL='debug'\n");
         assert_eq!(fix.applicability, Applicability::Unsafe);
         assert!(fix.title.contains("line 1"), "{}", fix.title);
+    }
+
+    #[test]
+    fn a_long_line_is_replaced_whole_rather_than_diffed() {
+        let text = format!("B=1\nA={}\n", "$B_1".repeat(5_000));
+        let (new, fix) = apply(&text, 4);
+        // The same rewrite as for a short line, `$B_1` read whole as `${B_1}`.
+        assert!(
+            new == format!("B=1\nA=\"{}\"\n", "${B_1}".repeat(5_000)),
+            "{}",
+            fix.title
+        );
+        assert_eq!(fix.edits.len(), 1);
+        // A short line still gets character-minimal edits.
+        let (_, fix) = apply("B=1\nA=$B_1$B_1\n", 4);
+        assert!(
+            fix.edits.iter().all(|edit| edit.new_text.len() <= 2),
+            "{fix:?}"
+        );
     }
 
     #[test]
