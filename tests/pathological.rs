@@ -49,6 +49,77 @@ fn pathological_inputs_stay_linear_and_bounded() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The .env cases (`support::pathological::env_cases`): the same bounds, each file alone in its
+/// project.
+#[test]
+fn pathological_env_files_stay_linear_and_bounded() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_neon-lsp"));
+    // As above. The unoptimised build measured at most 11.1 s CPU and 171 MiB here
+    // (`A=${B!}` x 146k, load average 19); the release figures: `cargo bench --bench pathological`.
+    let (cpu_limit, memory_limit) = if cfg!(debug_assertions) {
+        (30.0, 290.0)
+    } else {
+        (1.0, 200.0)
+    };
+    let mut failures = Vec::new();
+    for case in support::pathological::env_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        support::pathological::write(&case, dir.path());
+        let (cpu, peak_mib, output) = support::pathological::measure(binary, dir.path());
+        eprintln!(
+            "{}: {cpu:.2} s CPU, {peak_mib:.0} MiB, {output} bytes of output",
+            case.name
+        );
+        if cpu > cpu_limit || peak_mib > memory_limit {
+            failures.push(format!(
+                "{}: {cpu:.2} s CPU (limit {cpu_limit}), {peak_mib:.0} MiB (limit {memory_limit})",
+                case.name
+            ));
+        }
+        // Something was checked: every case has at least one finding or says it has none.
+        assert!(output > 0, "{}: no output", case.name);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The expansion budget is reported once, with the line where it ran out, and the values
+/// built within it are still checked.
+#[test]
+fn an_exponential_expansion_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = support::pathological::env_cases()
+        .into_iter()
+        .find(|case| case.name.contains("twice the previous"))
+        .unwrap();
+    support::pathological::write(&case, dir.path());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_neon-lsp"))
+        .args(["check", "--format", "json", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let limits: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("expand to more than 1 MiB")
+        })
+        .collect();
+    assert_eq!(limits.len(), 1, "{json}");
+    assert_eq!(limits[0]["rule"], "env-syntax");
+    assert_eq!(limits[0]["severity"], "warning");
+    // neon-lsp's own limit: nothing on the line to rewrite.
+    assert!(
+        limits[0]["fixes"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        limits[0]
+    );
+}
+
 /// The .env with 146,000 copies of one key: every line is an invalid Neon host and an unused
 /// variable, every line but the first a duplicate. Listed up to the cap, the rest counted in
 /// one summary per rule, and every format's totals still count all 437,999 findings.

@@ -49,6 +49,10 @@ impl Parser<'_> {
 
     /// Reports `$NAME_WITH_UNDERSCORES`, which dotenvy cuts at the first `_`.
     pub(super) fn check_bare_references(&mut self, entry: &EnvEntry) {
+        // Once per entry, not per reference: a value may hold 100,000 of them.
+        let secret_key = crate::secrets::is_secret_key(&entry.key);
+        let may_hold_secret =
+            secret_key || entry.value.contains("://") || entry.value.contains('=');
         for reference in &entry.references {
             let braced = self
                 .text
@@ -71,10 +75,7 @@ impl Parser<'_> {
                 kind: EnvSyntaxErrorKind::BareVariableNameCut,
                 range,
                 line: self.line_of(range.start),
-                message: if crate::secrets::is_secret_key(&entry.key)
-                    || entry.value.contains("://")
-                    || entry.value.contains('=')
-                {
+                message: if may_hold_secret {
                     // The `$` may be part of a password: describe, do not quote.
                     "dotenvy cuts a bare `$NAME` reference at the first `_`, so it reads a \
                      shorter name here than the one written"
@@ -87,7 +88,7 @@ impl Parser<'_> {
                         after.get(..rest_length).unwrap_or("")
                     )
                 },
-                help: if crate::secrets::is_secret_key(&entry.key) {
+                help: if secret_key {
                     "wrap the name in braces (`${NAME_WITH_UNDERSCORES}`), or escape the `$` as \
                      `\\$` if it is part of the value"
                         .to_owned()

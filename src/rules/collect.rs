@@ -12,9 +12,11 @@
 //! the moment the previous rule's findings are settled, so at most one rule's raw findings are
 //! held at once (see `Collector::deref_mut`).
 //!
-//! A rule whose findings can run into the hundreds of thousands (`duplicate-key`) may stop
-//! building them at the cap itself and push one finding with `omitted` set instead; it joins
-//! the summary like any finding past the cap.
+//! `push_with` (and `push_with_severity`, for a finding below its rule's default severity)
+//! filter and count a finding before the rule builds it: past the cap a finding costs a
+//! counter. A rule whose findings can run into the hundreds of thousands (`duplicate-key`) may
+//! also stop building them at the cap itself and push one finding with `omitted` set instead;
+//! it joins the summary like any finding past the cap.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::Rule;

@@ -2,8 +2,8 @@
 
 use crate::analysis::{Context, File, is_within};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::dotenv::EnvFile;
 use crate::dotenv::loader::{self, Loader};
+use crate::dotenv::{EnvFile, EnvSyntaxErrorKind};
 use crate::rules::Rule;
 use crate::rules::collect::Collector;
 use std::collections::HashMap;
@@ -64,6 +64,8 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
                 |source| format!(", from {source}")
             )
         );
+        // The last line a fix was built for: (line, findings given it, the fix).
+        let mut line_fix: Option<(usize, usize, Option<Fix>)> = None;
         for finding in loader::judge(loader, file.text, env) {
             let kind = kinds.get(&(finding.range, finding.line)).copied();
             let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
@@ -81,9 +83,23 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
                     format!("{message} ({judged_by})"),
                 );
                 diagnostic.severity = severity;
-                if let Some(fix) = fix_line(file.path, file.text, &definitions, finding.range.start)
+                // The fix rewrites the whole line: built once per line, and shared by at most
+                // `MAX_FIXES_PER_LINE` of its findings (100,000 `$NAME_X` on one line would
+                // otherwise rewrite that line 1,000 times).
+                if line_fix
+                    .as_ref()
+                    .is_none_or(|(line, _, _)| *line != finding.line)
                 {
-                    diagnostic = diagnostic.with_fix(fix);
+                    let fix = fix_line(file.path, file.text, &definitions, finding.range.start);
+                    line_fix = Some((finding.line, 0, fix));
+                }
+                // neon-lsp's own expansion limit is no mistake on the line: nothing to rewrite.
+                if kind != Some(EnvSyntaxErrorKind::ExpansionLimit)
+                    && let Some((_, given, Some(fix))) = &mut line_fix
+                    && *given < MAX_FIXES_PER_LINE
+                {
+                    *given += 1;
+                    diagnostic = diagnostic.with_fix(fix.clone());
                 }
                 diagnostic
             });
@@ -196,6 +212,9 @@ pub(crate) fn rejected_lines(
         .collect()
 }
 
+/// The most findings on one line that carry the line's fix; the others point at the same line.
+const MAX_FIXES_PER_LINE: usize = 16;
+
 /// The most other definitions of a key that a fix comments out; past it the fix leaves them
 /// (and is unsafe).
 const MAX_OTHER_DEFINITIONS: usize = 64;
@@ -237,7 +256,7 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
     if new_line == raw {
         return None;
     }
-    let mut edits = crate::rules::fixes::minimal_edits(path, line.start, raw, &new_line);
+    let mut edits = line_edits(path, line.start, raw, &new_line);
     let mut also = Vec::new();
     // A quote this line opens and a later `KEY=…` line closes: once this line is closed, that
     // line is read alone, and its stray quote must go too.
@@ -246,12 +265,7 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
         let mut unquoted = closing_raw.to_owned();
         unquoted.remove(stray - closing.start);
         if let Some((rewritten, _)) = rewrite_line(&unquoted) {
-            edits.extend(crate::rules::fixes::minimal_edits(
-                path,
-                closing.start,
-                closing_raw,
-                &rewritten,
-            ));
+            edits.extend(line_edits(path, closing.start, closing_raw, &rewritten));
             safe = false;
             also.push("and the later line that closed its quote".to_owned());
         }
@@ -316,6 +330,25 @@ fn fix_line(path: &str, text: &str, definitions: &Definitions, at: usize) -> Opt
         },
     })
 }
+
+/// The edits turning the line `old` (at `at`) into `new`: character-minimal for a line of
+/// ordinary length; one replacement of the whole line past [`MAX_DIFFED_LINE`] bytes, where a
+/// diff costs time in proportion to the length times the number of changes (100,000 `$B_1`
+/// rewritten to `${B}_1` on one line took minutes).
+fn line_edits(path: &str, at: usize, old: &str, new: &str) -> Vec<crate::diagnostic::FileEdit> {
+    if old.len() + new.len() <= MAX_DIFFED_LINE {
+        crate::rules::fixes::minimal_edits(path, at, old, new)
+    } else {
+        vec![crate::diagnostic::FileEdit::new(
+            path,
+            crate::text::TextRange::new(at, at + old.len()),
+            new,
+        )]
+    }
+}
+
+/// The longest old and new line, together, that [`line_edits`] diffs.
+const MAX_DIFFED_LINE: usize = 8192;
 
 /// When the line `line` of `text` opens a quote it does not close and a later line that
 /// looks like an entry of its own (`KEY=…`) holds the quote loaders close it with: that line's
@@ -742,6 +775,25 @@ mod fix_tests {
         assert_eq!(new, "# LOG_LEVEL=info\nNAME=x\nLOG_LEVEL='debug'\n");
         assert_eq!(fix.applicability, Applicability::Unsafe);
         assert!(fix.title.contains("line 1"), "{}", fix.title);
+    }
+
+    #[test]
+    fn a_long_line_is_replaced_whole_rather_than_diffed() {
+        let text = format!("B=1\nA={}\n", "$B_1".repeat(5_000));
+        let (new, fix) = apply(&text, 4);
+        // The same rewrite as for a short line, `$B_1` read whole as `${B_1}`.
+        assert!(
+            new == format!("B=1\nA=\"{}\"\n", "${B_1}".repeat(5_000)),
+            "{}",
+            fix.title
+        );
+        assert_eq!(fix.edits.len(), 1);
+        // A short line still gets character-minimal edits.
+        let (_, fix) = apply("B=1\nA=$B_1$B_1\n", 4);
+        assert!(
+            fix.edits.iter().all(|edit| edit.new_text.len() <= 2),
+            "{fix:?}"
+        );
     }
 
     #[test]

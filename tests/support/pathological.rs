@@ -117,14 +117,79 @@ pub fn source_cases() -> Vec<Case> {
     ]
 }
 
-/// .env files (issue 16 item 3).
+/// Pathological .env files (issue 16, item 3; the parser in `src/dotenv` and the rules that
+/// read .env files): each once made `check` quadratic or exponential.
 pub fn env_cases() -> Vec<Case> {
-    vec![Case {
-        name: ".env with 146k duplicate keys",
-        before: "over 300 s",
-        many_findings: true,
-        file: (".env", "NEON_POSTGRESQL_HOST=x\n".repeat(146_000)),
-    }]
+    vec![
+        Case {
+            name: ".env with 146k duplicate keys",
+            before: "over 300 s",
+            many_findings: true,
+            file: (".env", "NEON_POSTGRESQL_HOST=x\n".repeat(146_000)),
+        },
+        Case {
+            name: ".env: one value with 100k ${Bn} references",
+            before: "12.6 s",
+            many_findings: false,
+            file: (
+                ".env",
+                format!(
+                    "A={}\n",
+                    (0..100_000)
+                        .map(|n| format!("${{B{n}}}"))
+                        .collect::<String>()
+                ),
+            ),
+        },
+        Case {
+            name: ".env: A=${B!} x 146k lines",
+            before: "over 30 s",
+            many_findings: true,
+            file: (".env", "A=${B!}\n".repeat(146_000)),
+        },
+        Case {
+            name: ".env: A=\"x x 146k lines",
+            before: "3.6 s",
+            many_findings: true,
+            file: (".env", "A=\"x\n".repeat(146_000)),
+        },
+        Case {
+            name: ".env: A='x x 146k lines",
+            before: "(found here) like the above",
+            many_findings: true,
+            file: (".env", "A='x\n".repeat(146_000)),
+        },
+        Case {
+            name: ".env: one unclosed quote, then 146k lines",
+            before: "(found here) one value to the end",
+            many_findings: false,
+            file: (".env", format!("A=\"x\n{}", "B=1\n".repeat(146_000))),
+        },
+        Case {
+            name: ".env: 100k $B_1 (a cut name each) on one line",
+            before: "(found here) a fix per finding rewrote the line",
+            many_findings: true,
+            file: (".env", format!("B=1\nA={}\n", "$B_1".repeat(100_000))),
+        },
+        Case {
+            name: ".env: each value twice the previous, 40 lines",
+            before: "(found here) exponential: 1 KiB x 2^40",
+            many_findings: false,
+            file: (".env", {
+                let mut text = format!("V0={}\n", "x".repeat(1024));
+                for line in 1..=40 {
+                    text.push_str(&format!("V{line}=${{V{}}}${{V{}}}\n", line - 1, line - 1));
+                }
+                text
+            }),
+        },
+        Case {
+            name: ".env: 146k copies of one broken line",
+            before: "(found here) each fix commented out every copy",
+            many_findings: true,
+            file: (".env", "NEON_POSTGRESQL_HOST=a b\n".repeat(146_000)),
+        },
+    ]
 }
 
 /// Writes `case` into `dir` (plus the `import os` the Python reads need to be reads).
