@@ -255,7 +255,8 @@ impl<'a> Context<'a> {
     ) -> Option<usize> {
         let candidates: Vec<usize> = self
             .declarations_over(dir)
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|i| {
                 let d = &self.declarations[*i];
                 d.kind == DeclaredKind::Linker
@@ -317,7 +318,7 @@ impl<'a> Context<'a> {
 
     /// App settings in infrastructure code that set variables of `target` for the app in `dir`.
     pub(super) fn declared_app_settings(&self, target: Target, dir: &str) -> Option<usize> {
-        self.declarations_over(dir).into_iter().find(|i| {
+        self.declarations_over(dir).iter().copied().find(|i| {
             let d = &self.declarations[*i];
             matches!(d.kind, DeclaredKind::AppSettings(_))
                 && d.target.as_ref().is_some_and(|t| t.value == target)
@@ -334,13 +335,15 @@ impl<'a> Context<'a> {
             .collect()
     }
 
-    pub(super) fn declarations_over(&self, dir: &str) -> Vec<usize> {
+    /// [`Self::covering`], borrowed from the per-folder index the context built when `dir` is
+    /// in it (every folder with source files is), computed otherwise.
+    pub(super) fn declarations_over(&self, dir: &str) -> std::borrow::Cow<'_, [usize]> {
         if self.declarations.is_empty() {
-            return Vec::new();
+            return std::borrow::Cow::Borrowed(&[]);
         }
         match self.declarations_by_dir.get(dir) {
-            Some(found) => found.clone(),
-            None => self.covering(dir),
+            Some(found) => std::borrow::Cow::Borrowed(found),
+            None => std::borrow::Cow::Owned(self.covering(dir)),
         }
     }
 
@@ -364,8 +367,8 @@ impl<'a> Context<'a> {
             return original;
         }
         self.declarations_over(dir)
-            .into_iter()
-            .map(|i| &self.declarations[i])
+            .iter()
+            .map(|&i| &self.declarations[i])
             .find_map(|d| {
                 d.customized_keys
                     .iter()
@@ -379,8 +382,8 @@ impl<'a> Context<'a> {
     /// linker of its target applying there.
     pub(super) fn set_by_app_settings(&self, name: &str, dir: &str) -> bool {
         self.declarations_over(dir)
-            .into_iter()
-            .any(|i| match &self.declarations[i].kind {
+            .iter()
+            .any(|&i| match &self.declarations[i].kind {
                 DeclaredKind::AppSettings(settings) => {
                     let d = &self.declarations[i];
                     settings.iter().any(|s| s.name == name)

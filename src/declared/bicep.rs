@@ -215,12 +215,12 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
             }
             Tok::Punct('@') => {
                 parser.pos += 1;
-                if matches!(parser.peek().map(|t| &t.tok), Some(Tok::Ident(d)) if d == "secure") {
+                if matches!(parser.peek().map(|t| &t.tok), Some(Tok::Ident(d)) if *d == "secure") {
                     secure_next = true;
                 }
                 parser.skip_statement();
             }
-            Tok::Ident(word) if word == "param" => {
+            Tok::Ident(word) if *word == "param" => {
                 parser.pos += 1;
                 let Some(name) = identifier(&mut parser) else {
                     continue;
@@ -247,7 +247,7 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
                     secure: std::mem::take(&mut secure_next),
                 });
             }
-            Tok::Ident(word) if word == "var" => {
+            Tok::Ident(word) if *word == "var" => {
                 parser.pos += 1;
                 let Some(name) = identifier(&mut parser) else {
                     continue;
@@ -259,7 +259,7 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
                     parser.skip_statement();
                 }
             }
-            Tok::Ident(word) if word == "resource" => {
+            Tok::Ident(word) if *word == "resource" => {
                 let at = token.range;
                 parser.pos += 1;
                 if let Some(entry) = parser.nested_resource(at) {
@@ -267,7 +267,7 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
                 }
                 secure_next = false;
             }
-            Tok::Ident(word) if word == "module" => {
+            Tok::Ident(word) if *word == "module" => {
                 let at = token.range;
                 parser.pos += 1;
                 let Some(symbol) = identifier(&mut parser) else {
@@ -310,7 +310,7 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
 /// The identifier after a keyword (`param name`), or `None` with the statement skipped.
 fn identifier(parser: &mut Parser) -> Option<String> {
     match parser.next().map(|t| &t.tok) {
-        Some(Tok::Ident(name)) => Some(name.clone()),
+        Some(Tok::Ident(name)) => Some(name.to_string()),
         _ => {
             parser.skip_statement();
             None

@@ -131,8 +131,9 @@ impl Node {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Tok {
-    Ident(String),
+pub(crate) enum Tok<'s> {
+    /// A word, borrowed from the text (no allocation per token).
+    Ident(&'s str),
     Str(Str),
     /// Any other character that matters (`{`, `}`, `[`, `]`, `(`, `)`, `:`, `=`, `,`, `@`, `.`, …).
     Punct(char),
@@ -140,13 +141,13 @@ pub(crate) enum Tok {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Token {
-    pub tok: Tok,
+pub(crate) struct Token<'s> {
+    pub tok: Tok<'s>,
     pub range: TextRange,
 }
 
 /// Splits Bicep or JSON text into tokens; comments (`//`, `/* */`) and spaces are dropped.
-pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+pub(crate) fn tokenize(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -203,7 +204,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
                     i += 1;
                 }
                 tokens.push(Token {
-                    tok: Tok::Ident(text[start..i].to_string()),
+                    tok: Tok::Ident(&text[start..i]),
                     range: TextRange::new(start, i),
                 });
             }
@@ -311,13 +312,13 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
 
 /// A cursor over tokens with the value grammar both languages share.
 pub(crate) struct Parser<'t> {
-    pub tokens: &'t [Token],
+    pub tokens: &'t [Token<'t>],
     pub pos: usize,
     text: &'t str,
 }
 
 impl<'t> Parser<'t> {
-    pub fn new(text: &'t str, tokens: &'t [Token]) -> Self {
+    pub fn new(text: &'t str, tokens: &'t [Token<'t>]) -> Self {
         Parser {
             tokens,
             pos: 0,
@@ -325,11 +326,11 @@ impl<'t> Parser<'t> {
         }
     }
 
-    pub fn peek(&self) -> Option<&'t Token> {
+    pub fn peek(&self) -> Option<&'t Token<'t>> {
         self.tokens.get(self.pos)
     }
 
-    pub fn next(&mut self) -> Option<&'t Token> {
+    pub fn next(&mut self) -> Option<&'t Token<'t>> {
         let token = self.tokens.get(self.pos);
         self.pos += usize::from(token.is_some());
         token
@@ -408,7 +409,7 @@ impl<'t> Parser<'t> {
                 }
                 Tok::Ident(_) | Tok::Str(_) => {
                     let (key, key_range) = match &token.tok {
-                        Tok::Ident(name) => (name.clone(), token.range),
+                        Tok::Ident(name) => (name.to_string(), token.range),
                         Tok::Str(s) => (s.literal().unwrap_or_default(), s.content),
                         _ => unreachable_key(),
                     };
@@ -438,7 +439,7 @@ impl<'t> Parser<'t> {
     /// After the `resource` keyword: `sym 'Type@version' [existing] = [if (…)] {…}`.
     pub fn nested_resource(&mut self, at: TextRange) -> Option<Entry> {
         let symbol = match self.next().map(|t| &t.tok) {
-            Some(Tok::Ident(symbol)) => symbol.clone(),
+            Some(Tok::Ident(symbol)) => symbol.to_string(),
             _ => {
                 self.skip_statement();
                 return None;
@@ -454,7 +455,7 @@ impl<'t> Parser<'t> {
         let mut existing = false;
         while let Some(token) = self.peek() {
             match &token.tok {
-                Tok::Ident(word) if word == "existing" => existing = true,
+                Tok::Ident(word) if *word == "existing" => existing = true,
                 Tok::Punct('=') => {
                     self.pos += 1;
                     break;
@@ -476,7 +477,7 @@ impl<'t> Parser<'t> {
 
     /// `if (…)` before a conditional resource or module body.
     pub fn skip_condition(&mut self) {
-        if matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(word)) if word == "if") {
+        if matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(word)) if *word == "if") {
             self.pos += 1;
             let mut depth = 0usize;
             while let Some(token) = self.peek() {
@@ -523,7 +524,7 @@ impl<'t> Parser<'t> {
         let start = self.next().map_or(0, |t| t.range.start);
         let mut items = Vec::new();
         // `[for x in xs: {…}]`: skip the loop header.
-        if matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(word)) if word == "for") {
+        if matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(word)) if *word == "for") {
             while let Some(token) = self.peek() {
                 if token.tok == Tok::Punct(':') || token.tok == Tok::Punct(']') {
                     break;
