@@ -38,11 +38,20 @@ impl<'a> Context<'a> {
             .find(|f| f.path == CONFIG_FILE_NAME)
             .and_then(|file| config::parse(&file.path, &file.text).ok())
             .unwrap_or_default();
-        Self::build(workspace, config, options)
+        Self::build(workspace, config, options, None)
     }
 
-    pub(crate) fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
-        let mut files: Vec<File<'a>> = workspace.files.iter().map(parse_file).collect();
+    pub(crate) fn build(
+        workspace: &'a Workspace,
+        config: Config,
+        options: &Options,
+        mut cache: Option<&mut super::ScanCache>,
+    ) -> Self {
+        let mut files: Vec<File<'a>> = workspace
+            .files
+            .iter()
+            .map(|file| parse_file(file, cache.as_deref_mut()))
+            .collect();
         let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace
             .files
@@ -94,6 +103,7 @@ impl<'a> Context<'a> {
                 language,
                 scan,
                 refs,
+                ..
             } = &mut file.data
             else {
                 continue;
@@ -395,7 +405,8 @@ impl<'a> Context<'a> {
                     language,
                     scan,
                     refs,
-                } => Some((id, file, *language, scan, refs.as_slice())),
+                    ..
+                } => Some((id, file, *language, &**scan, refs.as_slice())),
                 _ => None,
             })
     }

@@ -15,11 +15,14 @@ use crate::scan::{self, Language, Scan};
 use crate::text::{LineIndex, TextRange};
 use crate::workspace::{CONFIG_FILE_NAME, FileKind, GitState, Workspace, classify};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+mod cache;
 mod connection;
 mod context;
 mod resolve;
 
+pub use cache::{ScanCache, TextEdit};
 pub use connection::{Connection, DEFAULT_ENV_FILES, is_within};
 pub use context::Context;
 
@@ -61,6 +64,25 @@ impl OptionsSource {
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
 /// reports it on the file); everything else becomes diagnostics.
 pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnostic>, ConfigError> {
+    analyse_with(workspace, options, None)
+}
+
+/// [`analyse`], with the scans (and the open documents' syntax trees) of an earlier analysis
+/// of the same workspace: only what `cache` was told changed is scanned again (the language
+/// server, on every edit).
+pub fn analyse_cached(
+    workspace: &Workspace,
+    options: &Options,
+    cache: &mut ScanCache,
+) -> Result<Vec<Diagnostic>, ConfigError> {
+    analyse_with(workspace, options, Some(cache))
+}
+
+fn analyse_with(
+    workspace: &Workspace,
+    options: &Options,
+    cache: Option<&mut ScanCache>,
+) -> Result<Vec<Diagnostic>, ConfigError> {
     let config = match workspace.files.iter().find(|f| f.path == CONFIG_FILE_NAME) {
         Some(file) => config::parse(&file.path, &file.text)?,
         None => Config::default(),
@@ -74,7 +96,7 @@ pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnosti
             message: catalogue::UnsupportedCombination { target, auth }.to_string(),
         });
     }
-    let context = Context::build(workspace, config, options);
+    let context = Context::build(workspace, config, options, cache);
     let keep = |diagnostic: &mut Diagnostic| context.keeps(diagnostic);
     let mut collector = rules::collect::Collector::new(&keep);
     rules::run_all(&context, &mut collector);
@@ -101,8 +123,12 @@ pub enum FileData {
     Env(EnvFile),
     Source {
         language: Language,
-        scan: Scan,
+        /// Shared with the language server's [`ScanCache`].
+        scan: Arc<Scan>,
         refs: Vec<Reference>,
+        /// The syntax tree the scan parsed, when the caller keeps it (the language server's
+        /// open documents): the rewrites use it instead of parsing the file again.
+        tree: Option<tree_sitter::Tree>,
     },
     Other,
 }
@@ -134,7 +160,20 @@ pub fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
 }
 
-fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
+impl File<'_> {
+    /// The file's syntax tree, when the scan kept one.
+    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+        match &self.data {
+            FileData::Source { tree, .. } => tree.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+fn parse_file<'w>(
+    file: &'w crate::workspace::WorkspaceFile,
+    cache: Option<&mut ScanCache>,
+) -> File<'w> {
     let text = file.text.as_str();
     let line_index = LineIndex::new(text);
     let mut suppressions = Vec::new();
@@ -157,7 +196,10 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
             FileData::Env(env)
         }
         Some(FileKind::Source(language)) => {
-            let scan = scan::scan_path(&file.path, language, text);
+            let (scan, tree) = match cache {
+                Some(cache) => cache.scan(&file.path, language, text),
+                None => (Arc::new(scan::scan_path(&file.path, language, text)), None),
+            };
             for comment in &scan.comments {
                 let line = line_index.line_of(comment.start);
                 if let Some(s) =
@@ -170,6 +212,7 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
                 language,
                 scan,
                 refs: Vec::new(),
+                tree,
             }
         }
         _ => FileData::Other,

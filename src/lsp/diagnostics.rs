@@ -1,8 +1,9 @@
 //! Publishing: analyse a root's snapshot off the request path and publish what changed.
 
+use super::documents::apply_to_cache;
 use super::log::Level;
 use super::{Backend, convert, lock, snapshot};
-use crate::analysis::analyse;
+use crate::analysis::analyse_cached;
 use crate::config::ConfigError;
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
@@ -39,19 +40,43 @@ impl Backend {
         tokio::task::yield_now().await;
         // Waits for a running analysis; a change that came meanwhile leaves this one stale.
         let turn = self.analysing.lock().await;
-        let (snapshot, root, options) = {
-            let state = lock(&self.state);
-            let Some(root) = state.roots.get(index) else {
+        let (snapshot, root, options, cache, changes, open) = {
+            let mut state = lock(&self.state);
+            let options = state.options.clone();
+            let Some(root) = state.roots.get_mut(index) else {
                 return;
             };
             if root.generation != generation {
                 return;
             }
-            (snapshot(root), root.path.clone(), state.options.clone())
+            // The changes since the last snapshot go with this one: the cache then matches it.
+            let changes = std::mem::take(&mut root.pending);
+            let open: Vec<String> = root.open.keys().cloned().collect();
+            (
+                snapshot(root),
+                root.path.clone(),
+                options,
+                root.cache.clone(),
+                changes,
+                open,
+            )
         };
         let options = self.with_deployed(index, &root, &snapshot, options);
         let analysis = tokio::task::spawn_blocking(move || {
-            let result = analyse(&snapshot, &options);
+            let mut kept = match cache.lock() {
+                Ok(kept) => kept,
+                Err(poisoned) => {
+                    // An analysis panicked half-way through its changes: start afresh.
+                    let mut kept = poisoned.into_inner();
+                    kept.clear();
+                    cache.clear_poison();
+                    kept
+                }
+            };
+            apply_to_cache(&mut kept, changes);
+            kept.keep_trees_of(open.iter().map(String::as_str));
+            let result = analyse_cached(&snapshot, &options, &mut kept);
+            drop(kept);
             // The snapshot's texts themselves, not a copy held through the analysis.
             let texts: HashMap<String, String> = snapshot
                 .files
