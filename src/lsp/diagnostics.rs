@@ -7,7 +7,7 @@ use crate::analysis::analyse_cached;
 use crate::config::ConfigError;
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tower_lsp_server::ls_types as lsp;
 
 impl Backend {
@@ -115,6 +115,32 @@ impl Backend {
         if let Some(error) = &config_error {
             // Listed (with no rule findings) so it is published now and cleared once fixed.
             by_path.entry(config_path(error)).or_default();
+        }
+        // Kept for code actions: the texts their ranges refer to (the files with findings, the
+        // files their fixes edit or relate to, the open documents). The rest of the workspace's
+        // texts are in `disk` already; a second copy of them would only hold memory.
+        let mut texts = texts;
+        {
+            let open: Vec<String> = lock(&self.state)
+                .roots
+                .get(index)
+                .map(|root| root.open.keys().cloned().collect())
+                .unwrap_or_default();
+            let mut needed: HashSet<&str> = open.iter().map(String::as_str).collect();
+            for (path, diagnostics) in &by_path {
+                needed.insert(path);
+                for diagnostic in diagnostics {
+                    needed.extend(diagnostic.related.iter().map(|r| r.path.as_str()));
+                    needed.extend(
+                        diagnostic
+                            .fixes
+                            .iter()
+                            .flat_map(|fix| fix.edits.iter().map(|edit| edit.path.as_str())),
+                    );
+                }
+            }
+            texts.retain(|path, _| needed.contains(path.as_str()));
+            texts.shrink_to_fit();
         }
         // Convert outside the lock, each file's line index built once.
         let encoding = lock(&self.state)
