@@ -797,9 +797,8 @@ fn incremental_edits_publish_what_a_fresh_open_publishes() {
     }
     // The editor's text after the edits, as the server should now hold it.
     let mut expected = source.to_owned();
-    let mut lines: Vec<String>;
     for (sl, sc, el, ec, text) in edits {
-        lines = expected.split('\n').map(str::to_owned).collect();
+        let lines: Vec<String> = expected.split('\n').map(str::to_owned).collect();
         let offset = |line: usize, character: usize| -> usize {
             let before: usize = lines[..line].iter().map(|l| l.len() + 1).sum();
             let utf16: Vec<u16> = lines[line].encode_utf16().collect();
