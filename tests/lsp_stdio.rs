@@ -740,3 +740,104 @@ fn exit_without_shutdown_exits_with_code_one() {
     let status = server.exit_status_within(Duration::from_secs(10));
     assert_eq!(status.and_then(|status| status.code()), Some(1));
 }
+
+/// Incremental edits (the server re-parses from the edited syntax tree and re-scans only the
+/// edited document) publish exactly what a fresh server publishes for the final text.
+#[test]
+fn incremental_edits_publish_what_a_fresh_open_publishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
+    )
+    .unwrap();
+    std::fs::write(root.join(".env"), "NEON_POSTGRESQL_HOST=ep-a.neon.tech\n").unwrap();
+    let source = "const { Pool } = require('pg');\n// é ü\nconst host = process.env.NEON_POSTGRESQL_HOST;\nfunction connect() {\n  const url = process.env.NEON_POSTGRESQL_CONNECTION_STRING;\n  console.log(url);\n  return new Pool({ host });\n}\n";
+    let mut server = Server::start(&root);
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    server.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == db
+            && m["params"]["version"] == 1
+    });
+    // (start line, start character, end line, end character, new text), UTF-16 positions.
+    let edits = [
+        // A typo typed into a name, then removed.
+        (2, 38, 2, 38, "X"),
+        (2, 38, 2, 39, ""),
+        // A line read by a client type that does not get it, after the non-ASCII comment.
+        (
+            1,
+            6,
+            1,
+            6,
+            "\nconst pw = process.env.NEON_POSTGRESQL_PASSWORD;",
+        ),
+        // Lines joined, a block deleted, broken syntax and its repair.
+        (3, 46, 4, 0, " "),
+        (5, 0, 6, 0, ""),
+        (5, 2, 5, 2, "if ("),
+        (5, 2, 5, 6, ""),
+        (0, 0, 0, 0, "// top\n"),
+    ];
+    let mut last = Value::Null;
+    for (number, (sl, sc, el, ec, text)) in edits.iter().enumerate() {
+        let version = number as i64 + 2;
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": db, "version": version}, "contentChanges": [{"range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}, "text": text}]}),
+        );
+        last = server.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == db
+                && m["params"]["version"] == version
+        });
+    }
+    // The editor's text after the edits, as the server should now hold it.
+    let mut expected = source.to_owned();
+    for (sl, sc, el, ec, text) in edits {
+        let lines: Vec<String> = expected.split('\n').map(str::to_owned).collect();
+        let offset = |line: usize, character: usize| -> usize {
+            let before: usize = lines[..line].iter().map(|l| l.len() + 1).sum();
+            let utf16: Vec<u16> = lines[line].encode_utf16().collect();
+            before + String::from_utf16(&utf16[..character]).unwrap().len()
+        };
+        let (start, end) = (offset(sl, sc), offset(el, ec));
+        expected.replace_range(start..end, text);
+    }
+    server.stop();
+
+    let mut fresh = Server::start(&root);
+    fresh.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 10, "text": expected}}));
+    let from_scratch = fresh.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == db
+            && m["params"]["version"] == 10
+    });
+    assert!(
+        !from_scratch["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{expected}"
+    );
+    // Each server writes its rule docs into its own cache directory: links aside, the same.
+    let without_links = |message: &Value| {
+        let mut diagnostics = message["params"]["diagnostics"].clone();
+        for diagnostic in diagnostics.as_array_mut().unwrap() {
+            diagnostic
+                .as_object_mut()
+                .unwrap()
+                .remove("codeDescription");
+        }
+        diagnostics
+    };
+    assert_eq!(
+        without_links(&last),
+        without_links(&from_scratch),
+        "{expected}"
+    );
+    fresh.stop();
+}

@@ -38,11 +38,16 @@ impl<'a> Context<'a> {
             .find(|f| f.path == CONFIG_FILE_NAME)
             .and_then(|file| config::parse(&file.path, &file.text).ok())
             .unwrap_or_default();
-        Self::build(workspace, config, options)
+        Self::build(workspace, config, options, None)
     }
 
-    pub(crate) fn build(workspace: &'a Workspace, config: Config, options: &Options) -> Self {
-        let mut files: Vec<File<'a>> = parse_files(&workspace.files);
+    pub(crate) fn build(
+        workspace: &'a Workspace,
+        config: Config,
+        options: &Options,
+        cache: Option<&mut super::ScanCache>,
+    ) -> Self {
+        let mut files: Vec<File<'a>> = parse_files(&workspace.files, cache);
         let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace
             .files
@@ -94,6 +99,7 @@ impl<'a> Context<'a> {
                 language,
                 scan,
                 refs,
+                ..
             } = &mut file.data
             else {
                 continue;
@@ -417,7 +423,8 @@ impl<'a> Context<'a> {
                     language,
                     scan,
                     refs,
-                } => Some((id, file, *language, scan, refs.as_slice())),
+                    ..
+                } => Some((id, file, *language, &**scan, refs.as_slice())),
                 _ => None,
             })
     }

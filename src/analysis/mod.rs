@@ -15,11 +15,14 @@ use crate::scan::{self, Language, Scan};
 use crate::text::{LineIndex, TextRange};
 use crate::workspace::{CONFIG_FILE_NAME, FileKind, GitState, Workspace, classify};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+mod cache;
 mod connection;
 mod context;
 mod resolve;
 
+pub use cache::{ScanCache, TextEdit};
 pub use connection::{Connection, DEFAULT_ENV_FILES, is_within};
 pub use context::Context;
 
@@ -61,7 +64,7 @@ impl OptionsSource {
 /// Analyses a workspace. A broken `neon-lsp.toml` is an error (the CLI exits 2, the LSP
 /// reports it on the file); everything else becomes diagnostics.
 pub fn analyse(workspace: &Workspace, options: &Options) -> Result<Vec<Diagnostic>, ConfigError> {
-    analyse_then(workspace, options, |_, diagnostics| diagnostics)
+    analyse_then(workspace, options, None, |_, diagnostics| diagnostics)
 }
 
 /// What [`analyse_for_report`] returns: the diagnostics, and where the files they point into
@@ -79,7 +82,7 @@ pub fn analyse_for_report(
     workspace: &Workspace,
     options: &Options,
 ) -> Result<Analysed, ConfigError> {
-    analyse_then(workspace, options, |context, diagnostics| {
+    analyse_then(workspace, options, None, |context, diagnostics| {
         let by_path: std::collections::HashMap<&str, &File> =
             context.files.iter().map(|f| (f.path, f)).collect();
         let mut secrets = std::collections::HashMap::new();
@@ -112,9 +115,23 @@ pub fn analyse_for_report(
     })
 }
 
+/// [`analyse`], with the scans (and the open documents' syntax trees) of an earlier analysis
+/// of the same workspace: only what `cache` was told changed is scanned again (the language
+/// server, on every edit).
+pub fn analyse_cached(
+    workspace: &Workspace,
+    options: &Options,
+    cache: &mut ScanCache,
+) -> Result<Vec<Diagnostic>, ConfigError> {
+    analyse_then(workspace, options, Some(cache), |_, diagnostics| {
+        diagnostics
+    })
+}
+
 fn analyse_then<T>(
     workspace: &Workspace,
     options: &Options,
+    cache: Option<&mut ScanCache>,
     then: impl FnOnce(&Context, Vec<Diagnostic>) -> T,
 ) -> Result<T, ConfigError> {
     let config = match workspace.files.iter().find(|f| f.path == CONFIG_FILE_NAME) {
@@ -130,7 +147,7 @@ fn analyse_then<T>(
             message: catalogue::UnsupportedCombination { target, auth }.to_string(),
         });
     }
-    let context = Context::build(workspace, config, options);
+    let context = Context::build(workspace, config, options, cache);
     let keep = |diagnostic: &mut Diagnostic| context.keeps(diagnostic);
     let mut collector = rules::collect::Collector::new(&keep);
     rules::run_all(&context, &mut collector);
@@ -158,8 +175,12 @@ pub enum FileData {
     Env(EnvFile),
     Source {
         language: Language,
-        scan: Scan,
+        /// Shared with the language server's [`ScanCache`].
+        scan: Arc<Scan>,
         refs: Vec<Reference>,
+        /// The syntax tree the scan parsed, when the caller keeps it (the language server's
+        /// open documents): the rewrites use it instead of parsing the file again.
+        tree: Option<tree_sitter::Tree>,
     },
     Other,
 }
@@ -200,13 +221,23 @@ const PARALLEL_MIN_BYTES: usize = 256 * 1024;
 /// above all) dominates `check`, so a large workspace is parsed on a thread per available
 /// core, largest files first; each thread builds its own tree-sitter parsers. The result does
 /// not depend on the number of threads.
-fn parse_files(files: &[crate::workspace::WorkspaceFile]) -> Vec<File<'_>> {
+fn parse_files<'w>(
+    files: &'w [crate::workspace::WorkspaceFile],
+    cache: Option<&mut ScanCache>,
+) -> Vec<File<'w>> {
+    // With a cache (the language server) almost every scan is reused: nothing to share out.
+    if let Some(cache) = cache {
+        return files
+            .iter()
+            .map(|file| parse_file(file, Some(cache)))
+            .collect();
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(files.len());
     let bytes: usize = files.iter().map(|f| f.text.len()).sum();
     if threads < 2 || bytes < PARALLEL_MIN_BYTES {
-        return files.iter().map(parse_file).collect();
+        return files.iter().map(|file| parse_file(file, None)).collect();
     }
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
@@ -221,7 +252,7 @@ fn parse_files(files: &[crate::workspace::WorkspaceFile]) -> Vec<File<'_>> {
                     loop {
                         let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&index) = order.get(at) else { break };
-                        parsed.push((index, parse_file(&files[index])));
+                        parsed.push((index, parse_file(&files[index], None)));
                     }
                     parsed
                 })
@@ -242,7 +273,20 @@ fn parse_files(files: &[crate::workspace::WorkspaceFile]) -> Vec<File<'_>> {
     slots.into_iter().flatten().collect()
 }
 
-fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
+impl File<'_> {
+    /// The file's syntax tree, when the scan kept one.
+    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+        match &self.data {
+            FileData::Source { tree, .. } => tree.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+fn parse_file<'w>(
+    file: &'w crate::workspace::WorkspaceFile,
+    cache: Option<&mut ScanCache>,
+) -> File<'w> {
     let text = file.text.as_str();
     let line_index = LineIndex::new(text);
     let mut suppressions = Vec::new();
@@ -265,7 +309,10 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
             FileData::Env(env)
         }
         Some(FileKind::Source(language)) => {
-            let scan = scan::scan_path(&file.path, language, text);
+            let (scan, tree) = match cache {
+                Some(cache) => cache.scan(&file.path, language, text),
+                None => (Arc::new(scan::scan_path(&file.path, language, text)), None),
+            };
             for comment in &scan.comments {
                 let line = line_index.line_of(comment.start);
                 if let Some(s) =
@@ -278,6 +325,7 @@ fn parse_file(file: &crate::workspace::WorkspaceFile) -> File<'_> {
                 language,
                 scan,
                 refs: Vec::new(),
+                tree,
             }
         }
         _ => FileData::Other,
@@ -342,8 +390,8 @@ mod tests {
             })
             .collect();
         assert!(files.iter().map(|f| f.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES);
-        let parallel = parse_files(&files);
-        let sequential: Vec<File<'_>> = files.iter().map(parse_file).collect();
+        let parallel = parse_files(&files, None);
+        let sequential: Vec<File<'_>> = files.iter().map(|f| parse_file(f, None)).collect();
         assert_eq!(parallel.len(), files.len());
         for ((file, one), many) in files.iter().zip(&sequential).zip(&parallel) {
             assert_eq!(many.path, file.path);

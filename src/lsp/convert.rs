@@ -1,6 +1,7 @@
 //! The one conversion layer between the core's byte ranges and LSP positions, diagnostics and
 //! edits, in the client's negotiated encoding.
 
+use crate::analysis::TextEdit;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::text::{LineIndex, PositionEncoding, TextRange};
 use std::collections::HashMap;
@@ -72,17 +73,54 @@ pub(super) fn range_to_offsets(
 }
 
 /// Applies one `didChange` content change to a document's text.
+/// Returns the change as a syntax-tree edit (byte offsets, rows and byte columns before and
+/// after), or none when it replaced the whole text.
 pub(super) fn apply_change(
     text: &mut String,
     change: &lsp::TextDocumentContentChangeEvent,
     encoding: PositionEncoding,
-) {
+) -> Option<TextEdit> {
     match change.range {
         Some(range) => {
             let offsets = range_to_offsets(text, range, encoding);
+            let start_position = point_at(text, offsets.start);
+            let old_end_position = point_at(text, offsets.end);
             text.replace_range(offsets.start..offsets.end, &change.text);
+            let new_end_position = match change.text.rfind('\n') {
+                Some(last) => tree_sitter::Point {
+                    row: start_position.row
+                        + memchr::memchr_iter(b'\n', change.text.as_bytes()).count(),
+                    column: change.text.len() - last - 1,
+                },
+                None => tree_sitter::Point {
+                    row: start_position.row,
+                    column: start_position.column + change.text.len(),
+                },
+            };
+            Some(TextEdit {
+                start_byte: offsets.start,
+                old_end_byte: offsets.end,
+                new_end_byte: offsets.start + change.text.len(),
+                start_position,
+                old_end_position,
+                new_end_position,
+            })
         }
-        None => *text = change.text.clone(),
+        None => {
+            *text = change.text.clone();
+            None
+        }
+    }
+}
+
+/// A byte offset as tree-sitter's point: rows counted by `\n`, the column in bytes.
+fn point_at(text: &str, offset: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let row = memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+    tree_sitter::Point {
+        row,
+        column: before.len() - line_start,
     }
 }
 

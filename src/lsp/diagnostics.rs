@@ -1,12 +1,13 @@
 //! Publishing: analyse a root's snapshot off the request path and publish what changed.
 
+use super::documents::apply_to_cache;
 use super::log::Level;
 use super::{Backend, convert, lock, snapshot};
-use crate::analysis::analyse;
+use crate::analysis::analyse_cached;
 use crate::config::ConfigError;
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tower_lsp_server::ls_types as lsp;
 
 impl Backend {
@@ -39,19 +40,43 @@ impl Backend {
         tokio::task::yield_now().await;
         // Waits for a running analysis; a change that came meanwhile leaves this one stale.
         let turn = self.analysing.lock().await;
-        let (snapshot, root, options) = {
-            let state = lock(&self.state);
-            let Some(root) = state.roots.get(index) else {
+        let (snapshot, root, options, cache, changes, open) = {
+            let mut state = lock(&self.state);
+            let options = state.options.clone();
+            let Some(root) = state.roots.get_mut(index) else {
                 return;
             };
             if root.generation != generation {
                 return;
             }
-            (snapshot(root), root.path.clone(), state.options.clone())
+            // The changes since the last snapshot go with this one: the cache then matches it.
+            let changes = std::mem::take(&mut root.pending);
+            let open: Vec<String> = root.open.keys().cloned().collect();
+            (
+                snapshot(root),
+                root.path.clone(),
+                options,
+                root.cache.clone(),
+                changes,
+                open,
+            )
         };
         let options = self.with_deployed(index, &root, &snapshot, options);
         let analysis = tokio::task::spawn_blocking(move || {
-            let result = analyse(&snapshot, &options);
+            let mut kept = match cache.lock() {
+                Ok(kept) => kept,
+                Err(poisoned) => {
+                    // An analysis panicked half-way through its changes: start afresh.
+                    let mut kept = poisoned.into_inner();
+                    kept.clear();
+                    cache.clear_poison();
+                    kept
+                }
+            };
+            apply_to_cache(&mut kept, changes);
+            kept.keep_trees_of(open.iter().map(String::as_str));
+            let result = analyse_cached(&snapshot, &options, &mut kept);
+            drop(kept);
             // The snapshot's texts themselves, not a copy held through the analysis.
             let texts: HashMap<String, String> = snapshot
                 .files
@@ -90,6 +115,32 @@ impl Backend {
         if let Some(error) = &config_error {
             // Listed (with no rule findings) so it is published now and cleared once fixed.
             by_path.entry(config_path(error)).or_default();
+        }
+        // Kept for code actions: the texts their ranges refer to (the files with findings, the
+        // files their fixes edit or relate to, the open documents). The rest of the workspace's
+        // texts are in `disk` already; a second copy of them would only hold memory.
+        let mut texts = texts;
+        {
+            let open: Vec<String> = lock(&self.state)
+                .roots
+                .get(index)
+                .map(|root| root.open.keys().cloned().collect())
+                .unwrap_or_default();
+            let mut needed: HashSet<&str> = open.iter().map(String::as_str).collect();
+            for (path, diagnostics) in &by_path {
+                needed.insert(path);
+                for diagnostic in diagnostics {
+                    needed.extend(diagnostic.related.iter().map(|r| r.path.as_str()));
+                    needed.extend(
+                        diagnostic
+                            .fixes
+                            .iter()
+                            .flat_map(|fix| fix.edits.iter().map(|edit| edit.path.as_str())),
+                    );
+                }
+            }
+            texts.retain(|path, _| needed.contains(path.as_str()));
+            texts.shrink_to_fit();
         }
         // Convert outside the lock, each file's line index built once.
         let encoding = lock(&self.state)

@@ -2,6 +2,7 @@
 //! workspace folders, rescans, and the snapshot the analysis reads.
 
 use super::{Backend, Root, convert, lock};
+use crate::analysis::{ScanCache, TextEdit};
 use crate::text::PositionEncoding;
 use crate::workspace::{GitState, Workspace, WorkspaceFile, classify};
 use std::collections::BTreeMap;
@@ -39,6 +40,27 @@ pub(super) fn watched_globs() -> Vec<String> {
         .map(|name| format!("**/{name}"))
         .chain(WATCHED_INFRASTRUCTURE.iter().map(|glob| (*glob).to_owned()))
         .collect()
+}
+
+/// A change to a root's texts, for its scan cache (`Root::pending`).
+pub(super) enum CacheChange {
+    /// An open document's text changed by this edit.
+    Edit(String, TextEdit),
+    /// A document's text was replaced wholesale (opened, closed, a full-text change).
+    Forget(String),
+    /// The files on disk were read again.
+    Clear,
+}
+
+/// Applies the changes since the last analysis to `cache`.
+pub(super) fn apply_to_cache(cache: &mut ScanCache, changes: Vec<CacheChange>) {
+    for change in changes {
+        match change {
+            CacheChange::Edit(path, edit) => cache.edit(&path, &edit),
+            CacheChange::Forget(path) => cache.forget(&path),
+            CacheChange::Clear => cache.clear(),
+        }
+    }
 }
 
 /// The workspace as the analysis should see it: files on disk with open documents on top.
@@ -167,6 +189,7 @@ impl Backend {
             let Some(root) = state.roots.get_mut(index) else {
                 return;
             };
+            root.pending.push(CacheChange::Forget(path.clone()));
             root.open.insert(
                 path,
                 (params.text_document.version, params.text_document.text),
@@ -191,15 +214,19 @@ impl Backend {
             // Stored before any await, so concurrent handlers cannot reorder edits.
             let mut state = lock(&self.state);
             let encoding = state.encoding.unwrap_or(PositionEncoding::Utf16);
-            let Some((version, text)) = state
-                .roots
-                .get_mut(index)
-                .and_then(|root| root.open.get_mut(&path))
-            else {
+            let Some(root) = state.roots.get_mut(index) else {
+                return;
+            };
+            let Some((version, text)) = root.open.get_mut(&path) else {
                 return;
             };
             for change in params.content_changes {
-                convert::apply_change(text, &change, encoding);
+                // The scan cache re-parses from the edited tree (or from scratch).
+                root.pending
+                    .push(match convert::apply_change(text, &change, encoding) {
+                        Some(edit) => CacheChange::Edit(path.clone(), edit),
+                        None => CacheChange::Forget(path.clone()),
+                    });
             }
             *version = params.text_document.version;
         }
@@ -212,6 +239,7 @@ impl Backend {
         };
         if let Some(root) = lock(&self.state).roots.get_mut(index) {
             root.open.remove(&path);
+            root.pending.push(CacheChange::Forget(path));
         }
         self.republish(index).await;
     }

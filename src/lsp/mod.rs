@@ -38,7 +38,7 @@ use log::Logger;
 pub use log::{Level as LogLevel, LogOptions};
 pub use settings::{EditorSettings, SETTING_KEYS};
 
-use crate::analysis::Options;
+use crate::analysis::{Options, ScanCache};
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
 use crate::workspace::WorkspaceFile;
@@ -133,6 +133,12 @@ struct Root {
     scanned: bool,
     /// Not a project: only open files and the .env files beside them are read (`roots`).
     single_file: bool,
+    /// Scans kept between analyses: an edit re-scans only its document, re-parsed from the
+    /// document's previous syntax tree (`analysis::ScanCache`).
+    cache: Arc<Mutex<ScanCache>>,
+    /// What changed since the last analysis took its snapshot: the next one applies it to
+    /// `cache` first (taken together with the snapshot, so the two always agree).
+    pending: Vec<documents::CacheChange>,
 }
 
 #[derive(Default)]

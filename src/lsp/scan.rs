@@ -169,6 +169,7 @@ impl Backend {
                     .collect();
                 if let Some(root) = lock(&self.state).roots.get_mut(index) {
                     root.disk = disk;
+                    root.pending.push(super::documents::CacheChange::Clear);
                     root.scanned = true;
                 }
                 Outcome::Read(files)
@@ -223,6 +224,7 @@ impl Backend {
         let disk = roots::files_beside(&path, open.iter());
         if let Some(root) = lock(&self.state).roots.get_mut(index) {
             root.disk = disk;
+            root.pending.push(super::documents::CacheChange::Clear);
             root.scanned = true;
         }
         self.scan_done.notify_waiters();

@@ -207,6 +207,9 @@ pub struct Source<'a> {
     path: &'a str,
     text: &'a str,
     language: Language,
+    /// The tree the scan kept (the language server's open documents), else none.
+    kept: Option<&'a tree_sitter::Tree>,
+    /// Parsed here on the first rewrite that needs it, when the scan kept none.
     tree: Option<tree_sitter::Tree>,
     /// Rewrites produced so far: past [`MAX_REWRITES_PER_FILE`], reads get no construct search
     /// (the walk up the tree is not free, and no real file has that many wrong reads).
@@ -221,12 +224,23 @@ impl<'a> Source<'a> {
             path,
             text,
             language,
+            kept: None,
             tree: None,
             used: 0,
         }
     }
 
+    /// Uses the syntax tree the scan parsed for this text (`analysis::File::tree`) instead of
+    /// parsing the file again.
+    pub fn with_tree(mut self, tree: Option<&'a tree_sitter::Tree>) -> Self {
+        self.kept = tree;
+        self
+    }
+
     fn tree(&mut self) -> Option<&tree_sitter::Tree> {
+        if let Some(kept) = self.kept {
+            return Some(kept);
+        }
         // Files the scanner reads without a tree (bundles, generated data) get no construct
         // rewrites either: a parse of megabytes for a quick fix is not worth its memory.
         if self.tree.is_none()

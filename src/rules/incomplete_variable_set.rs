@@ -206,11 +206,12 @@ fn code_fix(
         language,
         scan,
         refs,
+        ..
     } = &file.data
     else {
         return None;
     };
-    let mut source = rewrite::Source::new(file.path, file.text, *language);
+    let mut source = rewrite::Source::new(file.path, file.text, *language).with_tree(file.tree());
     let site = |r: &crate::analysis::Reference, field| {
         let read = scan.env_refs.get(r.index)?;
         Some(source.site(read.expr_range, read.name_range, field))

@@ -261,7 +261,8 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
         let flow = scan::has_value_flow(language);
         let sensitive = Sensitive::new(scan, refs, SecretKind::ConnectionString, !flow);
         let values = Values::new(scan);
-        let mut source = rewrite::Source::new(file.path, file.text, language);
+        let mut source =
+            rewrite::Source::new(file.path, file.text, language).with_tree(file.tree());
         // A chain of splits is one hand-parse: an outer split whose receiver holds one already
         // reported is the same parse.
         let mut reported: Vec<crate::text::TextRange> = Vec::new();

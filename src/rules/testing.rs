@@ -73,7 +73,7 @@ impl Case {
             .find(|file| file.path == CONFIG_FILE_NAME)
             .map(|file| config::parse(&file.path, &file.text).expect("a valid neon-lsp.toml"))
             .unwrap_or_default();
-        let context = Context::build(&self.workspace, config, &self.options);
+        let context = Context::build(&self.workspace, config, &self.options, None);
         let mut out = Vec::new();
         check(&context, &mut out);
         out

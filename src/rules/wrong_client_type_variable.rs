@@ -155,6 +155,7 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                 language,
                 scan,
                 refs,
+                ..
             } = &file.data
             && let Some(read) = scan.env_refs.get(reference.index)
         {
@@ -165,7 +166,7 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                     .collect();
                 source = Some((
                     file_id,
-                    rewrite::Source::new(file.path, file.text, *language),
+                    rewrite::Source::new(file.path, file.text, *language).with_tree(file.tree()),
                     reads,
                 ));
             }

@@ -499,15 +499,37 @@ pub fn scan_path(path: &str, language: Language, text: &str) -> Scan {
     if language != Language::JavaScript {
         return scan(language, text);
     }
+    with_templates(language, text, tree::scan(dialect_of(path), text))
+}
+
+fn dialect_of(path: &str) -> tree::Dialect {
     let lower = path.to_ascii_lowercase();
-    let dialect = if lower.ends_with(".tsx") {
+    if lower.ends_with(".tsx") {
         tree::Dialect::Tsx
     } else if lower.ends_with(".ts") || lower.ends_with(".mts") || lower.ends_with(".cts") {
         tree::Dialect::TypeScript
     } else {
         tree::Dialect::JavaScriptOrTypeScript
+    }
+}
+
+/// [`scan_path`], also returning the syntax tree the scan parsed (Python and
+/// JavaScript/TypeScript files the gate sends to the tree; none otherwise), so that the
+/// rewrites use it instead of parsing again. `old` is the previous text's tree, edited to the
+/// new text (`Tree::edit`): the language server's incremental re-parse after an edit.
+pub fn scan_path_keeping_tree(
+    path: &str,
+    language: Language,
+    text: &str,
+    old: Option<&tree_sitter::Tree>,
+) -> (Scan, Option<tree_sitter::Tree>) {
+    let dialect = match language {
+        Language::Python => tree::Dialect::Python,
+        Language::JavaScript => dialect_of(path),
+        _ => return (scan(language, text), None),
     };
-    with_templates(language, text, tree::scan(dialect, text))
+    let (facts, tree) = tree::scan_keeping_tree(dialect, text, old);
+    (with_templates(language, text, facts), tree)
 }
 
 /// Whether a Python or JavaScript/TypeScript text is scanned on a syntax tree: not over 1 MiB,

@@ -73,13 +73,25 @@ pub(super) fn tree_fits(text: &str) -> bool {
 }
 
 pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
+    scan_keeping_tree(dialect, text, None).0
+}
+
+/// [`scan`], also returning the syntax tree it parsed (none when the gate or the size limit
+/// chose the regex scanner). `old` is the tree of the file's previous text, already edited
+/// (`Tree::edit`) to match `text`: tree-sitter then re-parses only what changed. A tree of
+/// another grammar than the one this dialect tries is ignored.
+pub(crate) fn scan_keeping_tree(
+    dialect: Dialect,
+    text: &str,
+    old: Option<&Tree>,
+) -> (Scan, Option<Tree>) {
     let language = if dialect == Dialect::Python {
         Language::Python
     } else {
         Language::JavaScript
     };
     if !tree_fits(text) {
-        return super::code::scan_code(language, text);
+        return (super::code::scan_code(language, text), None);
     }
     // A file with an env-read or token needle needs its tree; for the rest the regex scanner
     // runs first (about 15 times faster than a parse), and a file where it sees nothing the
@@ -87,22 +99,32 @@ pub(crate) fn scan(dialect: Dialect, text: &str) -> Scan {
     if !has_tree_needle(language, text) {
         let quick = super::code::scan_code(language, text);
         if !needs_tree(language, text, &quick) {
-            return quick;
+            return (quick, None);
         }
     }
-    scan_tree(dialect, language, text)
+    scan_tree_with(dialect, language, text, old)
 }
 
 /// The syntax-tree scan without the gate ([`needs_tree`]).
+#[cfg(test)]
 pub(crate) fn scan_tree(dialect: Dialect, language: Language, text: &str) -> Scan {
-    let Some(tree) = parse(dialect, text) else {
+    scan_tree_with(dialect, language, text, None).0
+}
+
+fn scan_tree_with(
+    dialect: Dialect,
+    language: Language,
+    text: &str,
+    old: Option<&Tree>,
+) -> (Scan, Option<Tree>) {
+    let Some(tree) = parse_with(dialect, text, old) else {
         // tree-sitter gives up only when cancelled or out of memory; the classic scanner still
         // finds the reads.
-        return super::code::scan_code(language, text);
+        return (super::code::scan_code(language, text), None);
     };
     let mut builder = Builder::new(language, text);
     builder.run(tree.root_node());
-    builder.finish()
+    (builder.finish(), Some(tree))
 }
 
 /// Where the syntax tree's own facts can start: an environment read (every form the tree knows
@@ -164,11 +186,18 @@ static SECRET_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         .unwrap_or_else(|error| panic!("built-in needles do not build: {error}"))
 });
 
+#[cfg(test)]
 fn parse(dialect: Dialect, text: &str) -> Option<Tree> {
+    parse_with(dialect, text, None)
+}
+
+fn parse_with(dialect: Dialect, text: &str, old: Option<&Tree>) -> Option<Tree> {
     let with = |language: tree_sitter::Language| {
         let mut parser = Parser::new();
         parser.set_language(&language).ok()?;
-        parser.parse(text, None)
+        // An old tree helps only when it comes from the same grammar.
+        let old = old.filter(|tree| *tree.language() == language);
+        parser.parse(text, old)
     };
     match dialect {
         Dialect::Python => with(tree_sitter_python::LANGUAGE.into()),
