@@ -11,10 +11,7 @@ fn main() {
         "{:<48} {:>9} {:>9} {:>12}   before",
         "case", "CPU s", "peak MiB", "output B"
     );
-    for case in pathological::cases()
-        .into_iter()
-        .chain(pathological::env_cases())
-    {
+    for case in pathological::cases() {
         let dir = tempfile::tempdir().expect("temporary folder");
         pathological::write(&case, dir.path());
         let (cpu, peak, output) = pathological::measure(binary, dir.path());
