@@ -324,15 +324,7 @@ fn fix<'c>(
     });
     if !defined {
         let (path, at, lead) = match env_file {
-            Some(env) => (
-                env.path.to_owned(),
-                env.text.len(),
-                if env.text.is_empty() || env.text.ends_with('\n') {
-                    ""
-                } else {
-                    "\n"
-                },
-            ),
+            Some(env) => append_to(env),
             None => {
                 let dir = file.dir.trim_end_matches('/');
                 let path = if dir.is_empty() {
@@ -490,15 +482,7 @@ fn spring_fix(
         .collect();
     if !entries.is_empty() {
         let (path, at, lead) = match env_file {
-            Some(env) => (
-                env.path.to_owned(),
-                env.text.len(),
-                if env.text.is_empty() || env.text.ends_with('\n') {
-                    ""
-                } else {
-                    "\n"
-                },
-            ),
+            Some(env) => append_to(env),
             None => {
                 // Beside the build file: Spring runs from the project folder, not resources/.
                 let dir = file.dir.trim_end_matches('/');
@@ -534,6 +518,17 @@ fn spring_fix(
         edits,
         applicability: Applicability::Unsafe,
     }
+}
+
+/// Where lines appended to an existing .env file go: its path, its end, and the line break
+/// its last line still needs.
+fn append_to(env: &crate::analysis::File<'_>) -> (String, usize, &'static str) {
+    let lead = if env.text.is_empty() || env.text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    (env.path.to_owned(), env.text.len(), lead)
 }
 
 #[cfg(test)]
