@@ -5,6 +5,10 @@
 #
 #   fuzz/smoke.sh [SECONDS] [TARGET...]
 #
+# FUZZ_DEV=1 builds the targets unoptimized (cargo fuzz --dev): a few minutes instead of the
+# release build's ~12 (cargo-fuzz builds release with one codegen unit), with debug assertions
+# and overflow checks on. Right for a smoke run of a few seconds (CI); a long run wants release.
+#
 # libFuzzer needs a nightly compiler: the nightly toolchain when rustup has one, else stable
 # with RUSTC_BOOTSTRAP=1 (which unlocks the same flags). No sanitizer: the crate has no unsafe
 # code of its own, and the targets look for panics, hangs and memory blow-ups.
@@ -20,14 +24,16 @@ else
 fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo "${toolchain[@]}" fuzz list)
-cargo "${toolchain[@]}" fuzz build --sanitizer none
+profile=()
+[ "${FUZZ_DEV:-0}" = 1 ] && profile=(--dev)
+cargo "${toolchain[@]}" fuzz build --sanitizer none "${profile[@]}"
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target"
   echo "== $target (${seconds} s)"
   # -timeout: one input taking this long is a failure (the parsers are meant to be linear);
   # -rss_limit_mb: so is using this much memory.
   log="fuzz/corpus/$target.log"
-  if ! cargo "${toolchain[@]}" fuzz run --sanitizer none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+  if ! cargo "${toolchain[@]}" fuzz run --sanitizer none "${profile[@]}" "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=1024 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz target $target failed; reproduce with: cargo fuzz run --sanitizer none $target fuzz/artifacts/$target/<file>" >&2
