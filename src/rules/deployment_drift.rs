@@ -274,6 +274,63 @@ mod tests {
         );
     }
 
+    /// An az CLI command declares the auth type as a flag with arguments of its own (`--secret
+    /// name=… secret=…`): swapping the flag alone would leave them behind, so the finding is
+    /// at the flag and its fix is a note, never an edit of the command. The client type, a
+    /// plain `--client-type` value, has an edit.
+    #[test]
+    fn an_az_cli_auth_flag_gets_a_note_not_an_edit() {
+        let script = "#!/usr/bin/env bash\naz webapp connection create postgres-flexible \\\n  --connection pg_orders \\\n  --resource-group rg-orders --name app-orders-api \\\n  --target-resource-group rg-orders --server psql-orders --database orders \\\n  --client-type python \\\n  --secret name=orders_app secret=\"$PG_PASSWORD\"\n";
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("scripts/deploy.sh", script)])
+            .deployed(vec![deployed_app("app-orders-api", vec![linker], &[])]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let client = found
+            .iter()
+            .find(|d| d.message.contains("declares client type python"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(
+            client
+                .message
+                .starts_with("az CLI declares client type python, but the deployed connection pg_orders of app-orders-api has nodejs"),
+            "{}",
+            client.message
+        );
+        assert_eq!(client.fixes[0].edits[0].new_text, "nodejs");
+        let auth = found
+            .iter()
+            .find(|d| d.message.contains("declares auth"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(
+            auth.message
+                .contains("from the deployed connection pg_orders of app-orders-api"),
+            "{}",
+            auth.message
+        );
+        let edits = &auth.fixes[0].edits;
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        assert!(
+            edits[0]
+                .new_text
+                .contains("TODO(neon-lsp): az CLI declares auth secret"),
+            "{edits:?}"
+        );
+        // Inserted above the command's first line, so the comment ends no continued line.
+        let at = script.find("az webapp").unwrap();
+        assert_eq!(
+            (edits[0].range.start, edits[0].range.end),
+            (at, at),
+            "{edits:?}"
+        );
+    }
+
     #[test]
     fn a_declaration_that_matches_the_deployment_is_fine() {
         let case = case("systemAssignedIdentity", true);
