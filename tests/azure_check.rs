@@ -439,6 +439,7 @@ fn forbidden_configurations_and_settings_become_notes() {
         all.contains("Microsoft.Web/sites/config/list/action"),
         "{all}"
     );
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -461,6 +462,7 @@ fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("it asks to wait 3600 s"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -479,6 +481,7 @@ fn server_errors_are_retried_then_reported() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("answered 500 after 4 attempts"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -678,6 +681,7 @@ fn config_names_the_app() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("named by neon-lsp.toml [azure]"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -733,6 +737,7 @@ fn deployed_customized_keys_rename_the_variables() {
         all.contains("from the deployed connection neon_pg of app-web"),
         "{all}"
     );
+    assert_no_secret(&all);
 }
 
 #[test]
