@@ -331,6 +331,70 @@ mod tests {
         );
     }
 
+    /// An ARM template reaches the rule through the same declaration: a literal auth type gets
+    /// the deployed value written inside its JSON string; a client type behind a parameter is
+    /// reported at the parameter's default, where it is set.
+    #[test]
+    fn an_arm_template_drifts_like_bicep() {
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {
+    "clientType": { "type": "string", "defaultValue": "python" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Web/sites",
+      "name": "app-orders-api",
+      "resources": [
+        {
+          "type": "Microsoft.ServiceLinker/linkers",
+          "name": "pg_orders",
+          "properties": {
+            "clientType": "[parameters('clientType')]",
+            "authInfo": { "authType": "secret" },
+            "targetService": { "type": "AzureResource", "id": "[resourceId('Microsoft.DBforPostgreSQL/flexibleServers/databases', 'psql-orders', 'orders')]" }
+          }
+        }
+      ]
+    }
+  ]
+}"#;
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("infra/azuredeploy.json", template)])
+            .deployed(vec![deployed_app("app-orders-api", vec![linker], &[])]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let auth = found
+            .iter()
+            .find(|d| d.message.starts_with("ARM template declares auth secret"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        let edit = &auth.fixes[0].edits[0];
+        let mut fixed = template.to_owned();
+        fixed.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert!(
+            fixed.contains(r#""authInfo": { "authType": "systemAssignedIdentity" }"#),
+            "{fixed}"
+        );
+        let client = found
+            .iter()
+            .find(|d| {
+                d.message
+                    .starts_with("ARM template declares client type python")
+            })
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert_eq!(
+            &template[client.range.start..client.range.end],
+            "python",
+            "at the parameter's default"
+        );
+    }
+
     #[test]
     fn a_declaration_that_matches_the_deployment_is_fine() {
         let case = case("systemAssignedIdentity", true);
