@@ -848,6 +848,53 @@ fn linkers_on_later_next_link_pages_are_read_and_used() {
     assert_no_secret(&all);
 }
 
+/// A named connection (`AZURE_POSTGRESQL_REPORTS_…`) takes the deployed linker of that name,
+/// not the app's other Azure linker: the code reads it as nodejs (package.json), the deployed
+/// connection `reports` gives python its connection string instead.
+#[test]
+fn a_named_read_takes_the_deployed_linker_of_that_name() {
+    let app = App::site(SUB, GROUP, "app-web")
+        .linker(
+            "pg",
+            azure_pg_linker("nodejs", "secret"),
+            &[("AZURE_POSTGRESQL_HOST", "db", "Default")],
+        )
+        .linker(
+            "reports",
+            azure_pg_linker("python", "secret"),
+            &[(
+                "AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING",
+                "host=db password=pg-password-value-41aa",
+                "Default",
+            )],
+        );
+    let run = Emulated::new()
+        .apps(vec![app])
+        .project(|dir| {
+            write(
+                dir,
+                "package.json",
+                "{\"name\": \"api\", \"dependencies\": {\"pg\": \"^8\"}}\n",
+            );
+            write(
+                dir,
+                "reports.js",
+                "const { Client } = require('pg');\nconst reports = new Client({ host: process.env.AZURE_POSTGRESQL_REPORTS_HOST });\n",
+            );
+        })
+        .start();
+    let output = run.check(&["--format", "json"]);
+    let all = text(&output);
+    let wrong = findings(&output, "wrong-client-type-variable");
+    assert_eq!(wrong.len(), 1, "{all}");
+    let message = wrong[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("client type python, from the deployed connection reports of app-web"),
+        "{message}"
+    );
+    assert_no_secret(&all);
+}
+
 #[test]
 fn deployed_auth_type_differs_from_the_bicep_declaration() {
     // Bicep says secret; the deployed connection was switched to the system identity.
