@@ -439,6 +439,7 @@ fn forbidden_configurations_and_settings_become_notes() {
         all.contains("Microsoft.Web/sites/config/list/action"),
         "{all}"
     );
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -461,6 +462,7 @@ fn throttling_waits_as_retry_after_says_then_gives_up_on_long_waits() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("it asks to wait 3600 s"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -479,6 +481,7 @@ fn server_errors_are_retried_then_reported() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("answered 500 after 4 attempts"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -523,7 +526,8 @@ fn azd_environment_with_two_apps_one_a_container_app() {
             }),
             &[("DATABASE_URL", SECRET_VALUES[1], "KeyVaultSecret")],
         )
-        .setting("DATABASE_URL", "");
+        // The container's env: a name neon-lsp keeps, a value it must never print.
+        .setting("DATABASE_URL", SECRET_VALUES[2]);
     let web = App::site(SUB, GROUP, "app-web-x1").linker(
         "neon_pg",
         neon_linker(),
@@ -560,10 +564,95 @@ fn azd_environment_with_two_apps_one_a_container_app() {
     assert!(output.status.code().is_some_and(|c| c < 2), "{all}");
     assert!(all.contains("deployed: ca-api-x1 (Microsoft.App/containerApps, named by .azure/dev/.env (SERVICE_API_NAME))"), "{all}");
     assert!(
-        all.contains("connection pg_kv: python · secret · secret in Key Vault, 1 variable(s)"),
-        "{all}"
+        all.contains(
+            "connection pg_kv: python · secret · secret in Key Vault, 1 variable(s)\n  1 app setting name(s) read"
+        ),
+        "the container app's env names are read: {all}"
     );
     assert!(all.contains("deployed: app-web-x1 (Microsoft.Web/sites, named by .azure/dev/.env (SERVICE_WEB_NAME))"), "{all}");
+    assert_no_secret(&all);
+
+    // Each app is judged only in its own service's folder: a read of a connection no deployed
+    // linker of ca-api-x1 sets is reported in src/api against ca-api-x1 alone; the web app's
+    // complete Neon reads and the api's renamed DATABASE_URL are not reported at all.
+    write(
+        dir.path(),
+        "src/api/reports.py",
+        "import os\nREPORTS = os.environ[\"AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING\"]\n",
+    );
+    let output = check(
+        dir.path(),
+        &["--azure", "--format", "json"],
+        &client_secret_env(&arm),
+    );
+    let all = text(&output);
+    let missing = findings(&output, "missing-in-deployment");
+    assert_eq!(missing.len(), 1, "{all}");
+    assert_eq!(missing[0]["path"], "src/api/reports.py", "{all}");
+    let message = missing[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "the deployed app ca-api-x1 does not have AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("app-web-x1"), "{message}");
+    assert_no_secret(&all);
+}
+
+#[test]
+fn connection_tables_name_two_apps_each_for_its_paths() {
+    // neon-lsp.toml names one app per folder; the worker's deployed connection does not set
+    // NEON_POSTGRESQL_SSL, the web app's does. The same code in both folders: only the
+    // worker's read is reported, against the worker's app.
+    let worker_id = format!(
+        "/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.Web/sites/app-worker"
+    );
+    let without_ssl: Vec<_> = neon_configurations()
+        .into_iter()
+        .filter(|(name, _, _)| *name != "NEON_POSTGRESQL_SSL")
+        .collect();
+    let worker = App::site(SUB, GROUP, "app-worker").linker("neon_pg", neon_linker(), &without_ssl);
+    let run = Emulated::new()
+        .apps(vec![web_app(), worker])
+        .project(|dir| {
+            node_project(&dir.join("web"));
+            node_project(&dir.join("worker"));
+        })
+        .start();
+    write(
+        run.path(),
+        "neon-lsp.toml",
+        &format!(
+            "[[connection]]\ntarget = \"neon\"\npaths = [\"web\"]\nazure-resource-id = \"{}\"\n\n[[connection]]\ntarget = \"neon\"\npaths = [\"worker\"]\nazure-resource-id = \"{worker_id}\"\n",
+            web_id()
+        ),
+    );
+    let output = check(
+        run.path(),
+        &["--azure", "--format", "json"],
+        &client_secret_env(&run.arm),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "warnings only: {all}");
+    for app in ["app-web", "app-worker"] {
+        assert!(
+            all.contains(&format!(
+                "deployed: {app} (Microsoft.Web/sites, named by neon-lsp.toml [[connection]])"
+            )),
+            "{all}"
+        );
+    }
+    let missing = findings(&output, "missing-in-deployment");
+    assert_eq!(missing.len(), 1, "{all}");
+    assert_eq!(missing[0]["path"], "worker/index.js", "{all}");
+    let message = missing[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "the deployed app app-worker does not have NEON_POSTGRESQL_SSL (from the deployed connection neon_pg of app-worker"
+        ),
+        "{message}"
+    );
     assert_no_secret(&all);
 }
 
@@ -592,6 +681,7 @@ fn config_names_the_app() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("named by neon-lsp.toml [azure]"), "{all}");
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -647,6 +737,7 @@ fn deployed_customized_keys_rename_the_variables() {
         all.contains("from the deployed connection neon_pg of app-web"),
         "{all}"
     );
+    assert_no_secret(&all);
 }
 
 #[test]
@@ -753,6 +844,53 @@ fn linkers_on_later_next_link_pages_are_read_and_used() {
     assert!(
         all.contains("client type python, from the deployed connection neon_pg of app-web"),
         "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+/// A named connection (`AZURE_POSTGRESQL_REPORTS_…`) takes the deployed linker of that name,
+/// not the app's other Azure linker: the code reads it as nodejs (package.json), the deployed
+/// connection `reports` gives python its connection string instead.
+#[test]
+fn a_named_read_takes_the_deployed_linker_of_that_name() {
+    let app = App::site(SUB, GROUP, "app-web")
+        .linker(
+            "pg",
+            azure_pg_linker("nodejs", "secret"),
+            &[("AZURE_POSTGRESQL_HOST", "db", "Default")],
+        )
+        .linker(
+            "reports",
+            azure_pg_linker("python", "secret"),
+            &[(
+                "AZURE_POSTGRESQL_REPORTS_CONNECTIONSTRING",
+                "host=db password=pg-password-value-41aa",
+                "Default",
+            )],
+        );
+    let run = Emulated::new()
+        .apps(vec![app])
+        .project(|dir| {
+            write(
+                dir,
+                "package.json",
+                "{\"name\": \"api\", \"dependencies\": {\"pg\": \"^8\"}}\n",
+            );
+            write(
+                dir,
+                "reports.js",
+                "const { Client } = require('pg');\nconst reports = new Client({ host: process.env.AZURE_POSTGRESQL_REPORTS_HOST });\n",
+            );
+        })
+        .start();
+    let output = run.check(&["--format", "json"]);
+    let all = text(&output);
+    let wrong = findings(&output, "wrong-client-type-variable");
+    assert_eq!(wrong.len(), 1, "{all}");
+    let message = wrong[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("client type python, from the deployed connection reports of app-web"),
+        "{message}"
     );
     assert_no_secret(&all);
 }
@@ -1025,6 +1163,11 @@ fn an_app_setting_key_vault_reference_without_a_linker_counts_too() {
     assert!(
         message.contains("from the deployed app setting AZURE_POSTGRESQL_PASSWORD of app-web, which keeps it in Key Vault"),
         "{message}"
+    );
+    // The app settings' names are the app's variables: neither read is missing.
+    assert!(
+        findings(&output, "missing-in-deployment").is_empty(),
+        "{all}"
     );
     assert_no_secret(&all);
 }

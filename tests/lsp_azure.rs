@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::path::Path;
-use support::arm::{self, App, ArmEmulator};
+use support::arm::{self, App, ArmEmulator, Failure};
 use support::lsp::{Server, uri};
 
 const SUB: &str = "00000000-0000-0000-0000-000000000001";
@@ -123,6 +123,7 @@ fn the_setting_reads_the_deployed_connection_then_works_from_the_cache_offline()
 
     // Azure goes away: the refresh falls back to the cache and says how old it is.
     drop(emulator);
+    let before_refresh = server.received.len();
     let result = refresh(&mut server);
     let roots = result["roots"].as_array().cloned().unwrap_or_default();
     assert_eq!(roots.len(), 1, "{result}");
@@ -146,6 +147,20 @@ fn the_setting_reads_the_deployed_connection_then_works_from_the_cache_offline()
             .map(|a| a < 600),
         Some(true)
     );
+    // The refresh re-publishes the root, still judged against the deployed connection, now
+    // from the cache (the publication and the command's answer may arrive either way round).
+    let republished = |m: &Value| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == index.as_str()
+            && has_rule(&m["params"]["diagnostics"], "missing-in-deployment")
+    };
+    let earlier = server.received[before_refresh..]
+        .iter()
+        .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+        .any(|m| republished(&m));
+    if !earlier {
+        server.wait_for(republished);
+    }
 
     // The cache holds names, never a value.
     let cache = server.cache.path().join("neon-lsp").join("deployed");
@@ -166,6 +181,52 @@ fn the_setting_reads_the_deployed_connection_then_works_from_the_cache_offline()
             "a secret reached the editor"
         );
     }
+    server.stop();
+}
+
+/// Azure throttles the linkers' read for a minute (`Retry-After: 60`, which the background read
+/// waits out): the root's first diagnostics are published without the deployed connection,
+/// before the deployed status, and a hover is answered meanwhile.
+#[test]
+fn the_first_diagnostics_do_not_wait_for_azure() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    project(&root);
+    let throttled = Failure {
+        path_part: "/Microsoft.ServiceLinker/linkers".into(),
+        status: 429,
+        retry_after: Some("60".into()),
+        times: 1,
+    };
+    // A file with a finding of its own, so the root's first publication is visible.
+    std::fs::write(
+        root.join("other.js"),
+        "const host = process.env.NEON_POSTGRESQL_HOSTNAME;\n",
+    )
+    .unwrap();
+    let emulator = ArmEmulator::start(vec![web_app()], vec![throttled]);
+    let mut server = start(&root, &emulator, json!({"azure": {"deployed": true}}));
+    let other = uri(&root, "other.js");
+    server.diagnostics_for(&other, |d| has_rule(d, "unknown-variable"));
+    // Published before the read ended (no status yet), and made without the deployed
+    // connection: index.js, whose NEON_POSTGRESQL_SSL the deployed app lacks, has no finding.
+    assert!(
+        !server
+            .received
+            .iter()
+            .any(|m| m.contains("neon-lsp/deployedStatus") || m.contains("missing-in-deployment")),
+        "the first diagnostics waited for the deployed read"
+    );
+    let index = uri(&root, "index.js");
+    // Line 2 is `  host: process.env.NEON_POSTGRESQL_HOST,`.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": index}, "position": {"line": 2, "character": 26}}),
+    );
+    assert!(
+        hover.to_string().contains("NEON_POSTGRESQL_HOST"),
+        "{hover}"
+    );
     server.stop();
 }
 

@@ -696,6 +696,37 @@ mod tests {
         );
     }
 
+    /// The token goes only where it was meant to: a `nextLink` on another origin (scheme, host
+    /// or port) is refused with the reason, one on the ARM origin is followed as given.
+    #[test]
+    fn a_next_link_to_another_origin_is_not_followed() {
+        let client = ArmClient::new(
+            Url::parse(DEFAULT_ARM_URL).unwrap(),
+            reqwest::Client::new(),
+            Secret::new("token-not-for-others"),
+        );
+        let same = client
+            .same_origin("https://management.azure.com/subscriptions/s/providers/Microsoft.ServiceLinker/linkers?api-version=2024-04-01&$skipToken=2")
+            .unwrap();
+        assert_eq!(same.query(), Some("api-version=2024-04-01&$skipToken=2"));
+        for other in [
+            "https://arm.example.com/next",
+            "http://management.azure.com/next",
+            "https://management.azure.com:8443/next",
+        ] {
+            let error = client.same_origin(other).unwrap_err();
+            assert_eq!(error.request, "GET nextLink");
+            let text = error.to_string();
+            assert!(text.contains("not following it with the token"), "{text}");
+            assert!(!text.contains("token-not-for-others"), "{text}");
+        }
+        let error = client.same_origin("not a url").unwrap_err();
+        assert!(
+            error.to_string().contains("nextLink is not a URL"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn forbidden_names_the_permission() {
         let error = ArmError {

@@ -274,6 +274,127 @@ mod tests {
         );
     }
 
+    /// An az CLI command declares the auth type as a flag with arguments of its own (`--secret
+    /// name=… secret=…`): swapping the flag alone would leave them behind, so the finding is
+    /// at the flag and its fix is a note, never an edit of the command. The client type, a
+    /// plain `--client-type` value, has an edit.
+    #[test]
+    fn an_az_cli_auth_flag_gets_a_note_not_an_edit() {
+        let script = "#!/usr/bin/env bash\naz webapp connection create postgres-flexible \\\n  --connection pg_orders \\\n  --resource-group rg-orders --name app-orders-api \\\n  --target-resource-group rg-orders --server psql-orders --database orders \\\n  --client-type python \\\n  --secret name=orders_app secret=\"$PG_PASSWORD\"\n";
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("scripts/deploy.sh", script)])
+            .deployed(vec![deployed_app("app-orders-api", vec![linker], &[])]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let client = found
+            .iter()
+            .find(|d| d.message.contains("declares client type python"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(
+            client
+                .message
+                .starts_with("az CLI declares client type python, but the deployed connection pg_orders of app-orders-api has nodejs"),
+            "{}",
+            client.message
+        );
+        assert_eq!(client.fixes[0].edits[0].new_text, "nodejs");
+        let auth = found
+            .iter()
+            .find(|d| d.message.contains("declares auth"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(
+            auth.message
+                .contains("from the deployed connection pg_orders of app-orders-api"),
+            "{}",
+            auth.message
+        );
+        let edits = &auth.fixes[0].edits;
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        assert!(
+            edits[0]
+                .new_text
+                .contains("TODO(neon-lsp): az CLI declares auth secret"),
+            "{edits:?}"
+        );
+        // Inserted above the command's first line, so the comment ends no continued line.
+        let at = script.find("az webapp").unwrap();
+        assert_eq!(
+            (edits[0].range.start, edits[0].range.end),
+            (at, at),
+            "{edits:?}"
+        );
+    }
+
+    /// An ARM template reaches the rule through the same declaration: a literal auth type gets
+    /// the deployed value written inside its JSON string; a client type behind a parameter is
+    /// reported at the parameter's default, where it is set.
+    #[test]
+    fn an_arm_template_drifts_like_bicep() {
+        let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {
+    "clientType": { "type": "string", "defaultValue": "python" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Web/sites",
+      "name": "app-orders-api",
+      "resources": [
+        {
+          "type": "Microsoft.ServiceLinker/linkers",
+          "name": "pg_orders",
+          "properties": {
+            "clientType": "[parameters('clientType')]",
+            "authInfo": { "authType": "secret" },
+            "targetService": { "type": "AzureResource", "id": "[resourceId('Microsoft.DBforPostgreSQL/flexibleServers/databases', 'psql-orders', 'orders')]" }
+          }
+        }
+      ]
+    }
+  ]
+}"#;
+        let linker = deployed_linker(
+            "pg_orders",
+            "nodejs",
+            "systemAssignedIdentity",
+            AZURE_POSTGRESQL_DATABASE_ID,
+            VARIABLES,
+        );
+        let case = Case::new(&[PACKAGE_JSON, DB_JS, ("infra/azuredeploy.json", template)])
+            .deployed(vec![deployed_app("app-orders-api", vec![linker], &[])]);
+        let found = case.check(check);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let auth = found
+            .iter()
+            .find(|d| d.message.starts_with("ARM template declares auth secret"))
+            .unwrap_or_else(|| panic!("{found:?}"));
+        let edit = &auth.fixes[0].edits[0];
+        let mut fixed = template.to_owned();
+        fixed.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        assert!(
+            fixed.contains(r#""authInfo": { "authType": "systemAssignedIdentity" }"#),
+            "{fixed}"
+        );
+        let client = found
+            .iter()
+            .find(|d| {
+                d.message
+                    .starts_with("ARM template declares client type python")
+            })
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert_eq!(
+            &template[client.range.start..client.range.end],
+            "python",
+            "at the parameter's default"
+        );
+    }
+
     #[test]
     fn a_declaration_that_matches_the_deployment_is_fine() {
         let case = case("systemAssignedIdentity", true);
