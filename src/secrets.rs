@@ -44,7 +44,41 @@ const SECRET_KEY_SEGMENTS: &[&str] = &["pass", "pw", "psw", "pword"];
 /// Whether a value under `key` holds a secret, by the key's shape: Service Connector's secret
 /// fields (password, client secret) and any key that names a password, secret or token —
 /// misspellings included (`passwrd`, `pasword`, `pwd`, `pass`).
+///
+/// Decided once per key and thread: a generated .env repeats one key 146,000 times, and the
+/// full shape test (a name parse, a folded copy, a dozen substring searches, the segments) on
+/// every copy was a fifth of `check`'s time. The cache holds at most [`KEY_CACHE_LIMIT`]
+/// keys (it starts over when full) of at most [`KEY_CACHE_MAX_LEN`] bytes each.
 pub fn is_secret_key(key: &str) -> bool {
+    if key.len() > KEY_CACHE_MAX_LEN {
+        return secret_key_shape(key);
+    }
+    KEY_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(&secret) = cache.get(key) {
+            return secret;
+        }
+        let secret = secret_key_shape(key);
+        if cache.len() >= KEY_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key.into(), secret);
+        secret
+    })
+}
+
+/// The most keys [`is_secret_key`] remembers per thread.
+const KEY_CACHE_LIMIT: usize = 4096;
+/// The longest key [`is_secret_key`] remembers; longer ones are decided each time.
+const KEY_CACHE_MAX_LEN: usize = 128;
+
+thread_local! {
+    static KEY_CACHE: std::cell::RefCell<std::collections::HashMap<Box<str>, bool>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The shape test behind [`is_secret_key`], uncached.
+fn secret_key_shape(key: &str) -> bool {
     if crate::catalogue::parse_name(key).is_some_and(|parsed| parsed.field.is_secret()) {
         return true;
     }
@@ -98,7 +132,14 @@ fn is_readable_key(key: &str) -> bool {
     if is_secret_key(key) {
         return false;
     }
-    let upper = key.to_ascii_uppercase();
+    // `KEY == SUFFIX` or `KEY` ending in `_SUFFIX`, ASCII case folded, without a copy.
+    let bytes = key.as_bytes();
+    let ends_with = |suffix: &str| {
+        let suffix = suffix.as_bytes();
+        bytes.len() >= suffix.len()
+            && bytes[bytes.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+            && (bytes.len() == suffix.len() || bytes[bytes.len() - suffix.len() - 1] == b'_')
+    };
     [
         Field::Host,
         Field::Port,
@@ -111,7 +152,7 @@ fn is_readable_key(key: &str) -> bool {
         Field::TenantId,
     ]
     .iter()
-    .any(|field| upper == field.suffix() || upper.ends_with(&format!("_{}", field.suffix())))
+    .any(|field| ends_with(field.suffix()))
 }
 
 /// Every byte range of `text` (the file at `path`) that holds or may hold a secret, sorted

@@ -95,20 +95,71 @@ impl Loader {
     }
 }
 
-/// One finding about a line, for the loader in use.
+/// One finding about a line, for the loader in use. It borrows the parsed file: its message
+/// is worded only when asked ([`LoaderFinding::message`]), so a file with 146,000 broken lines
+/// words the few the rules list, not every one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoaderFinding {
+pub struct LoaderFinding<'a> {
     pub range: TextRange,
     /// 0-based line.
     pub line: usize,
     /// The loader rejects the line, or loses the entries after it to an unclosed quote (an
     /// error); otherwise it reads the line but misreads it (a warning).
     pub rejects: bool,
-    pub message: String,
+    what: What<'a>,
+}
+
+/// What a [`LoaderFinding`] is about, for its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum What<'a> {
+    /// An error of the parser, which reads as dotenvy does.
+    Parsed(&'a super::EnvSyntaxError),
+    /// Shell-style quoted pieces glued together, which python-dotenv cannot parse.
+    GluedQuotes { key: &'a str },
+    /// A `${…}` the loader does not understand (`written`), read as empty.
+    MalformedBrace {
+        written: &'a str,
+        loader: Loader,
+        key: &'a str,
+    },
+}
+
+impl LoaderFinding<'_> {
+    /// The parser's kind of error behind the finding, if the parser found it.
+    pub fn kind(&self) -> Option<EnvSyntaxErrorKind> {
+        match self.what {
+            What::Parsed(error) => Some(error.kind),
+            _ => None,
+        }
+    }
+
+    /// What is wrong and how to fix it, in words.
+    pub fn message(&self) -> String {
+        match self.what {
+            What::Parsed(error) => {
+                if error.help.is_empty() {
+                    error.message.clone()
+                } else {
+                    format!("{}: {}", error.message, error.help)
+                }
+            }
+            What::GluedQuotes { key } => format!(
+                "python-dotenv cannot parse {key}'s value: quoted pieces glued together (shell-style `'a '\\''b'`) are not python-dotenv syntax, so it skips the line: write one double-quoted value (`\"a 'b\"`)"
+            ),
+            What::MalformedBrace {
+                written,
+                loader,
+                key,
+            } => format!(
+                "`{written}` is not a variable reference {} understands, so {key} reads it as an empty value: write `${{NAME}}` or `${{NAME:-default}}`",
+                loader.name()
+            ),
+        }
+    }
 }
 
 /// The findings for `env` (parsed from `text`) under `loader`.
-pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
+pub fn judge<'a>(loader: Loader, text: &'a str, env: &'a EnvFile) -> Vec<LoaderFinding<'a>> {
     let mut out = Vec::new();
     for error in &env.errors {
         let kind = error.kind;
@@ -121,11 +172,6 @@ pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
         if kind == EnvSyntaxErrorKind::BareVariableNameCut && loader != Loader::Dotenvy {
             continue;
         }
-        let mut message = error.message.clone();
-        if !error.help.is_empty() {
-            message.push_str(": ");
-            message.push_str(&error.help);
-        }
         out.push(LoaderFinding {
             range: error.range,
             line: error.line,
@@ -137,7 +183,7 @@ pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
                     EnvSyntaxErrorKind::QuotedValueSwallowsEntries
                         | EnvSyntaxErrorKind::QuoteJoinsFollowingLines
                 ),
-            message,
+            what: What::Parsed(error),
         });
     }
     // The lines reported so far, looked up per entry: searching `out` instead was quadratic
@@ -152,10 +198,7 @@ pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
                 range: entry.value_range,
                 line: entry.line,
                 rejects: true,
-                message: format!(
-                    "python-dotenv cannot parse {}'s value: quoted pieces glued together (shell-style `'a '\\''b'`) are not python-dotenv syntax, so it skips the line: write one double-quoted value (`\"a 'b\"`)",
-                    entry.key
-                ),
+                what: What::GluedQuotes { key: &entry.key },
             });
             continue;
         }
@@ -171,12 +214,11 @@ pub fn judge(loader: Loader, text: &str, env: &EnvFile) -> Vec<LoaderFinding> {
                 range: TextRange::new(start, start + len),
                 line: entry.line,
                 rejects: false,
-                message: format!(
-                    "`{}` is not a variable reference {} understands, so {} reads it as an empty value: write `${{NAME}}` or `${{NAME:-default}}`",
-                    &raw[at..at + len],
-                    loader.name(),
-                    entry.key
-                ),
+                what: What::MalformedBrace {
+                    written: &raw[at..at + len],
+                    loader,
+                    key: &entry.key,
+                },
             });
         }
     }
@@ -243,6 +285,24 @@ mod tests {
             .into_iter()
             .map(|f| (f.line + 1, f.rejects))
             .collect()
+    }
+
+    /// Messages are worded on demand from the parsed file: the parser's error with its help,
+    /// the glued quotes and the malformed `${…}` naming their key.
+    #[test]
+    fn messages_are_worded_on_demand() {
+        let text = "A=${B!}\nC='a '\\''b'\nD=\"x\n";
+        let env = super::super::parse(text);
+        let messages: Vec<String> = judge(Loader::PythonDotenv, text, &env)
+            .iter()
+            .map(LoaderFinding::message)
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("`${B!}` is not a variable reference python-dotenv"));
+        assert!(messages[0].contains("so A reads it as an empty value"));
+        assert!(messages[1].starts_with("python-dotenv cannot parse C's value"));
+        let error = &env.errors[0];
+        assert_eq!(messages[2], format!("{}: {}", error.message, error.help));
     }
 
     #[test]

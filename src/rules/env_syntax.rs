@@ -68,7 +68,7 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
         let mut line_fix: Option<(usize, usize, Option<Fix>)> = None;
         for finding in loader::judge(loader, file.text, env) {
             let kind = kinds.get(&(finding.range, finding.line)).copied();
-            let (message, dotenvy_only) = worded_for(loader, kind, &finding.message);
+            let dotenvy_only = loader != Loader::Dotenvy && only_dotenvy_rejects(kind);
             let severity = if !finding.rejects || dotenvy_only {
                 Severity::Warning
             } else {
@@ -80,7 +80,10 @@ pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
                     Rule::EnvSyntax,
                     file.path,
                     finding.range,
-                    format!("{message} ({judged_by})"),
+                    format!(
+                        "{} ({judged_by})",
+                        worded_for(loader, kind, &finding.message())
+                    ),
                 );
                 diagnostic.severity = severity;
                 // The fix rewrites the whole line: built once per line, and shared by at most
@@ -135,20 +138,27 @@ impl<'e> Definitions<'e> {
 
 /// The parser reads a file as dotenvy does, so its messages name dotenvy: reworded for the
 /// loader the finding was judged by (issue 14: "dotenvy rejects" on a python-dotenv project).
-/// The kinds only dotenvy's own reader rejects (an escape it does not know, a last line ending
-/// in whitespace or `\` without a line break, `"$NAME"`) are not said of another loader: the
-/// message says that loader reads the line and dotenvy does not, and the second value is
-/// `true` — a warning, since only tools reading the file as dotenvy does stop there.
-fn worded_for(
-    loader: Loader,
-    kind: Option<crate::dotenv::EnvSyntaxErrorKind>,
-    message: &str,
-) -> (String, bool) {
-    use crate::dotenv::EnvSyntaxErrorKind as Kind;
+/// The kinds only dotenvy's own reader rejects ([`only_dotenvy_rejects`]) are not said of
+/// another loader: the message says that loader reads the line and dotenvy does not — a
+/// warning, since only tools reading the file as dotenvy does stop there.
+fn worded_for(loader: Loader, kind: Option<EnvSyntaxErrorKind>, message: &str) -> String {
     if loader == Loader::Dotenvy {
-        return (message.to_owned(), false);
+        return message.to_owned();
     }
-    let dotenvy_only = matches!(
+    if only_dotenvy_rejects(kind) {
+        return format!(
+            "{} reads this line, but dotenvy and the tools that read .env files its way do not: {message}",
+            loader.name()
+        );
+    }
+    message.replace("dotenvy", loader.name())
+}
+
+/// The kinds only dotenvy's own reader rejects: an escape it does not know, a last line
+/// ending in whitespace or `\` without a line break, `"$NAME"`.
+fn only_dotenvy_rejects(kind: Option<EnvSyntaxErrorKind>) -> bool {
+    use crate::dotenv::EnvSyntaxErrorKind as Kind;
+    matches!(
         kind,
         Some(
             Kind::InvalidEscape
@@ -156,17 +166,7 @@ fn worded_for(
                 | Kind::TrailingBackslashAtEndOfFile
                 | Kind::QuoteClosedByVariable
         )
-    );
-    if dotenvy_only {
-        return (
-            format!(
-                "{} reads this line, but dotenvy and the tools that read .env files its way do not: {message}",
-                loader.name()
-            ),
-            true,
-        );
-    }
-    (message.replace("dotenvy", loader.name()), false)
+    )
 }
 
 /// The loader that reads `file`, and the file that says so: a compose file in an enclosing

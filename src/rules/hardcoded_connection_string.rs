@@ -3,6 +3,7 @@
 use crate::analysis::Context;
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix};
 use crate::rules::Rule;
+use crate::rules::collect::Collector;
 use crate::rules::values::{self, Origin};
 use crate::scan::StringLiteral;
 use crate::text::TextRange;
@@ -33,11 +34,14 @@ conn = psycopg2.connect(os.environ["NEON_POSTGRESQL_CONNECTIONSTRING"])
 ```
 "#;
 
-pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
     let local = values::LocalHosts::of(context);
-    let first = out.len();
-    let mut lookups = Lookups::default();
-    for value in values::connection_string_values(context) {
+    let values = values::connection_string_values(context);
+    // What is found, before anything is worded: a generated bundle holds tens of thousands of
+    // hard-coded strings, and only the first ones of a file (the collector's cap) are listed,
+    // so only their messages and fixes are built.
+    let mut found: Vec<(&str, TextRange, Found<'_, '_, '_>)> = Vec::new();
+    for value in &values {
         if !matches!(value.origin, Origin::Literal) {
             continue;
         }
@@ -55,33 +59,85 @@ pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
         if !values::is_real_secret(password.expose()) {
             continue;
         }
-        let diagnostic = Diagnostic::new(
-            Rule::HardcodedConnectionString,
+        found.push((
             value.file.path,
             value.range,
-            format!(
-                "{} with a password is written into the code ({}): read the connection from the environment Service Connector sets instead",
-                format.description(),
-                params.masked(format)
-            ),
-        );
-        let target = if params.hosts.iter().any(|(host, _)| {
-            crate::catalogue::Target::of_host(host) == Some(crate::catalogue::Target::Neon)
-        }) {
-            crate::catalogue::Target::Neon
-        } else {
-            crate::catalogue::Target::AzurePostgresql
-        };
-        out.push(match fix(context, &mut lookups, &value, target, &params) {
-            Some(fix) => diagnostic.with_fix(fix),
-            None => diagnostic,
+            Found::Literal {
+                value,
+                format,
+                params,
+            },
+        ));
+    }
+    let reported: Vec<(String, crate::text::TextRange)> = found
+        .iter()
+        .map(|(path, range, _)| ((*path).to_owned(), *range))
+        .collect();
+    let mut built = Vec::new();
+    built_from_constants(context, &local, &reported, &mut built);
+    found.extend(built.into_iter().map(|diagnostic| {
+        (
+            context_path(context, &diagnostic.path),
+            diagnostic.range,
+            Found::Built(diagnostic),
+        )
+    }));
+    // In file order, as the collector lists them.
+    found.sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
+    let mut lookups = Lookups::default();
+    for (path, range, finding) in found {
+        out.push_with(Rule::HardcodedConnectionString, path, range, || match finding {
+            Found::Built(diagnostic) => diagnostic,
+            Found::Literal {
+                value,
+                format,
+                params,
+            } => {
+                let diagnostic = Diagnostic::new(
+                    Rule::HardcodedConnectionString,
+                    value.file.path,
+                    value.range,
+                    format!(
+                        "{} with a password is written into the code ({}): read the connection from the environment Service Connector sets instead",
+                        format.description(),
+                        params.masked(format)
+                    ),
+                );
+                let target = if params.hosts.iter().any(|(host, _)| {
+                    crate::catalogue::Target::of_host(host) == Some(crate::catalogue::Target::Neon)
+                }) {
+                    crate::catalogue::Target::Neon
+                } else {
+                    crate::catalogue::Target::AzurePostgresql
+                };
+                match fix(context, &mut lookups, value, target, &params) {
+                    Some(fix) => diagnostic.with_fix(fix),
+                    None => diagnostic,
+                }
+            }
         });
     }
-    let reported: Vec<(String, crate::text::TextRange)> = out[first..]
+}
+
+/// A finding of [`check`] before it is worded.
+enum Found<'v, 'c, 'a> {
+    /// A connection string literal with a password, its format and parameters.
+    Literal {
+        value: &'v values::ConnectionValue<'c, 'a>,
+        format: crate::connstr::Format,
+        params: crate::connstr::ConnectionParams,
+    },
+    /// A string built from a password constant (few; built in full).
+    Built(Diagnostic),
+}
+
+/// The context's own copy of `path` (a diagnostic's path borrowed for as long as the context).
+fn context_path<'c>(context: &'c Context, path: &str) -> &'c str {
+    context
+        .files
         .iter()
-        .map(|d| (d.path.clone(), d.range))
-        .collect();
-    built_from_constants(context, &local, &reported, out);
+        .find(|file| file.path == path)
+        .map_or("", |file| file.path)
 }
 
 /// Connection strings built in code from a password constant (`PW = "…"` then
@@ -533,8 +589,14 @@ fn append_to(env: &crate::analysis::File<'_>) -> (String, usize, &'static str) {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use crate::analysis::Context;
+    use crate::diagnostic::Diagnostic;
     use crate::rules::testing::Case;
+
+    /// The rule's check through a collector that keeps everything, as `run_all` runs it.
+    fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+        crate::rules::testing::collected(super::check, context, out);
+    }
 
     #[test]
     fn a_uri_with_a_password_in_code_is_reported_masked() {

@@ -4,8 +4,10 @@ use crate::analysis::Context;
 use crate::catalogue::{self, Field, Target};
 use crate::diagnostic::{Applicability, Diagnostic, FileEdit, Fix, Severity};
 use crate::rules::Rule;
+use crate::rules::collect::Collector;
 use crate::rules::values::{self, Origin};
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 pub(crate) const DOCUMENTATION: &str = r#"
 ### What it does
@@ -32,31 +34,59 @@ NEON_POSTGRESQL_HOST=ep-still-mud-a12aa123.eastus2.azure.neon.tech
 ```
 "#;
 
-pub(crate) fn check(context: &Context, out: &mut Vec<Diagnostic>) {
-    let start = out.len();
-    find(context, out);
-    if out.len() == start {
+pub(crate) fn check(context: &Context, out: &mut Collector<'_>) {
+    let mut found = Vec::new();
+    find(context, &mut found);
+    if found.is_empty() {
         return;
     }
+    // In file order, as the collector lists them: the first findings of a file are listed,
+    // the rest (a generated .env with 146,000 copies of one wrong host) only counted, and
+    // their messages and fixes are never built.
+    found.sort_by(|a, b| (a.path, a.range.start).cmp(&(b.path, b.range.start)));
+    let local = values::LocalHosts::of(context);
     let known = known_hosts(context);
-    // Each finding's file by path, looked up rather than searched for (146,000 findings).
     let texts: std::collections::HashMap<&str, &str> = context
         .files
         .iter()
         .map(|file| (file.path, file.text))
         .collect();
-    for diagnostic in &mut out[start..] {
-        if diagnostic.severity != Severity::Hint {
-            let text = texts.get(diagnostic.path.as_str()).copied().unwrap_or("");
-            if let Some(fix) = fix(diagnostic, text, &known) {
-                diagnostic.fixes.push(fix);
-            }
-        }
+    for finding in found {
+        let is_local = local.is_local(&finding.host);
+        let severity = if is_local {
+            Severity::Hint
+        } else {
+            Rule::InvalidNeonHost.default_severity()
+        };
+        out.push_with_severity(
+            Rule::InvalidNeonHost,
+            finding.path,
+            finding.range,
+            severity,
+            || {
+                let mut diagnostic = diagnostic(&finding, is_local);
+                if !is_local {
+                    let text = texts.get(finding.path).copied().unwrap_or("");
+                    if let Some(fix) = fix(&diagnostic, text, &known) {
+                        diagnostic.fixes.push(fix);
+                    }
+                }
+                diagnostic
+            },
+        );
     }
 }
 
-fn find(context: &Context, out: &mut Vec<Diagnostic>) {
-    let local = values::LocalHosts::of(context);
+/// A host that does not fit its variable's target, before its diagnostic is built.
+struct Finding<'a> {
+    path: &'a str,
+    range: TextRange,
+    key: &'a str,
+    host: Cow<'a, str>,
+    target: Target,
+}
+
+fn find<'a>(context: &'a Context, out: &mut Vec<Finding<'a>>) {
     for value in values::connection_string_values(context) {
         let Origin::Env(entry) = &value.origin else {
             continue;
@@ -68,15 +98,14 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for (host, _) in &params.hosts {
-            if let Some(problem) = host_problem(parsed.target, host) {
-                out.push(diagnostic(
-                    &local,
-                    value.file.path,
-                    find_in(value.file.text, value.range, host),
-                    &entry.key,
-                    host,
-                    problem,
-                ));
+            if misfit(parsed.target, host).is_some() {
+                out.push(Finding {
+                    path: value.file.path,
+                    range: find_in(value.file.text, value.range, host),
+                    key: &entry.key,
+                    host: Cow::Owned(host.to_string()),
+                    target: parsed.target,
+                });
             }
         }
     }
@@ -92,32 +121,28 @@ fn find(context: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let host = entry.value.trim();
-            if let Some(problem) = host_problem(parsed.target, host) {
-                out.push(diagnostic(
-                    &local,
-                    file.path,
-                    entry.inner_range,
-                    &entry.key,
-                    host,
-                    problem,
-                ));
+            if misfit(parsed.target, host).is_some() {
+                out.push(Finding {
+                    path: file.path,
+                    range: entry.inner_range,
+                    key: &entry.key,
+                    host: Cow::Borrowed(host),
+                    target: parsed.target,
+                });
             }
         }
     }
 }
 
-/// What is wrong with `host` for `target`, if anything.
-/// A local host (loopback, a compose service) is a development setting, not a wrong
-/// endpoint: a hint that says so, instead of a warning.
-fn diagnostic(
-    local: &values::LocalHosts,
-    path: &str,
-    range: TextRange,
-    key: &str,
-    host: &str,
-    problem: String,
-) -> Diagnostic {
-    if local.is_local(host) {
+fn diagnostic(finding: &Finding<'_>, is_local: bool) -> Diagnostic {
+    let Finding {
+        path,
+        range,
+        key,
+        ref host,
+        target,
+    } = *finding;
+    if is_local {
         let mut diagnostic = Diagnostic::new(
             Rule::InvalidNeonHost,
             path,
@@ -129,12 +154,24 @@ fn diagnostic(
         diagnostic.severity = Severity::Hint;
         return diagnostic;
     }
+    let problem = host_problem(target, host).unwrap_or_default();
     Diagnostic::new(
         Rule::InvalidNeonHost,
         path,
         range,
         format!("{key}: host {problem}"),
     )
+}
+
+/// How `host` misfits `target`, `None` when it fits (or is a placeholder).
+fn misfit(target: Target, host: &str) -> Option<catalogue::HostFit> {
+    if values::is_placeholder(host) {
+        return None;
+    }
+    match catalogue::host_fit(target, host) {
+        catalogue::HostFit::Fits => None,
+        other => Some(other),
+    }
 }
 
 pub(crate) fn host_problem(target: Target, host: &str) -> Option<String> {
@@ -304,8 +341,42 @@ mod fix_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use crate::analysis::Context;
+    use crate::diagnostic::Diagnostic;
     use crate::rules::testing::{Case, PG_PACKAGE_JSON};
+
+    /// The rule's check through a collector that keeps everything, as `run_all` runs it.
+    fn check(context: &Context, out: &mut Vec<Diagnostic>) {
+        crate::rules::testing::collected(super::check, context, out);
+    }
+
+    /// Past the per-file cap a wrong host is counted, not built: the first ones in the file
+    /// are listed with their message and fix, one summary stands for the rest.
+    #[test]
+    fn past_the_cap_hosts_are_counted_in_file_order() {
+        use crate::rules::collect::MAX_PER_RULE_AND_FILE;
+        let copies = MAX_PER_RULE_AND_FILE + 500;
+        let env = "NEON_POSTGRESQL_HOST=myserver.postgres.database.azure.com\n".repeat(copies);
+        let case = Case::new(&[PG_PACKAGE_JSON, DB_JS, (".env", &env)]);
+        let found = case.check(check);
+        let (listed, summaries): (Vec<_>, Vec<_>) = found.iter().partition(|d| d.omitted == 0);
+        assert_eq!(listed.len(), MAX_PER_RULE_AND_FILE);
+        assert!(
+            listed
+                .iter()
+                .all(|d| d.message.starts_with("NEON_POSTGRESQL_HOST: host"))
+        );
+        assert!(listed.iter().all(|d| d.fixes.len() == 1));
+        let line = env.len() / copies;
+        assert!(
+            listed
+                .iter()
+                .all(|d| d.range.start < MAX_PER_RULE_AND_FILE * line)
+        );
+        assert_eq!(summaries.len(), 1);
+        assert_eq!(summaries[0].omitted, 500);
+        assert_eq!(summaries[0].range.start / line, MAX_PER_RULE_AND_FILE);
+    }
 
     const DB_JS: (&str, &str) = (
         "db.js",
