@@ -11,6 +11,7 @@
 //! Not a general search: it answers only "is any needle in here".
 
 use aho_corasick::AhoCorasick;
+use aho_corasick::packed;
 
 /// Bytes lowercased and searched at a time: small enough to stay in L1/L2 cache.
 const CHUNK: usize = 16 * 1024;
@@ -18,7 +19,11 @@ const CHUNK: usize = 16 * 1024;
 /// Needles matched ASCII case-insensitively.
 #[derive(Debug)]
 pub struct Needles {
-    /// Over the lowercased needles, case-sensitive.
+    /// SIMD search (Teddy) over the lowercased needles, when this CPU has it.
+    packed: Option<packed::Searcher>,
+    /// Over the lowercased needles, case-sensitive: where `packed` is not available. (An
+    /// `AhoCorasick` over many needles does not always pick Teddy itself: with these 13 it
+    /// ran its DFA byte by byte, 15% of `check`'s time on a library tree.)
     automaton: AhoCorasick,
     /// Length of the longest needle, in bytes.
     longest: usize,
@@ -34,7 +39,12 @@ impl Needles {
             return None;
         }
         let automaton = AhoCorasick::new(&lowered).ok()?;
-        Some(Self { automaton, longest })
+        let packed = packed::Config::new().builder().extend(&lowered).build();
+        Some(Self {
+            packed,
+            automaton,
+            longest,
+        })
     }
 
     /// Whether any needle occurs in `bytes`, ASCII case-insensitively.
@@ -50,7 +60,11 @@ impl Needles {
             for (to, from) in lower.iter_mut().zip(window) {
                 *to = from.to_ascii_lowercase();
             }
-            if self.automaton.is_match(&*lower) {
+            let found = match &self.packed {
+                Some(searcher) => searcher.find(&*lower).is_some(),
+                None => self.automaton.is_match(&*lower),
+            };
+            if found {
                 return true;
             }
             if end == bytes.len() {
