@@ -460,19 +460,19 @@ impl<'a> Collector<'a> {
     /// Keeps a copy of `bytes` when the analysis needs the file; most sources are dropped
     /// by the prefilter before any copy or UTF-8 check.
     fn keep(&self, path: String, kind: FileKind, bytes: &[u8]) {
-        let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(&bytes);
+        let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(bytes);
         // A binary-looking neon-lsp.toml is still the configuration: the analysis reports it
         // as a configuration error instead of running with the defaults.
         if kind != FileKind::Config && memchr::memchr(0, head).is_some() {
             self.note(path, "skipped: binary file (NUL byte in the first 8 KiB)");
             return;
         }
-        if matches!(kind, FileKind::Source(_)) && !might_be_relevant(&bytes) {
+        if matches!(kind, FileKind::Source(_)) && !might_be_relevant(bytes) {
             return;
         }
         // PowerShell scripts matter only for the `az … connection create` commands they run.
         if kind == FileKind::Infrastructure(crate::declared::IacKind::PowerShell)
-            && memchr::memmem::find(&bytes, b"connection create").is_none()
+            && memchr::memmem::find(bytes, b"connection create").is_none()
         {
             return;
         }
