@@ -25,6 +25,7 @@ pub mod disk;
 pub mod dotenv;
 pub mod infer;
 pub mod lsp;
+pub mod needles;
 pub mod neon;
 pub mod query;
 pub mod retry;

@@ -16,24 +16,17 @@
 //! never fewer). `declared::tests::prefilter_*` prove both sides on every fixture project: the
 //! filtered and unfiltered readings agree, and with the needles taken out nothing is declared.
 
-use aho_corasick::AhoCorasick;
+use crate::needles::Needles;
 use std::sync::LazyLock;
 
-fn needles(words: &[&str]) -> Option<AhoCorasick> {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(words)
-        .ok()
-}
+static TEMPLATE: LazyLock<Option<Needles>> =
+    LazyLock::new(|| Needles::new(&["linkers", "_postgresql_", "\\"]));
+static TERRAFORM: LazyLock<Option<Needles>> =
+    LazyLock::new(|| Needles::new(&["_connection", "_postgresql_", "\\"]));
 
-static TEMPLATE: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| needles(&["linkers", "_postgresql_", "\\"]));
-static TERRAFORM: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| needles(&["_connection", "_postgresql_", "\\"]));
-
-fn any(automaton: &Option<AhoCorasick>, text: &str) -> bool {
+fn any(needles: &Option<Needles>, text: &str) -> bool {
     // Without an automaton (it cannot fail to build for these needles), read everything.
-    automaton.as_ref().is_none_or(|a| a.is_match(text))
+    needles.as_ref().is_none_or(|n| n.any_in(text.as_bytes()))
 }
 
 /// A Bicep file or an ARM template: could it hold a linker or a connection app setting?

@@ -194,7 +194,7 @@ pub fn collect(paths: &[PathBuf], options: &WalkOptions) -> Result<Collected, Wa
             .iter()
             .any(|directory| file.absolute.starts_with(directory))
         {
-            collector.visit_file(&file.absolute, true);
+            collector.visit_file(&file.absolute, true, &mut Vec::new());
         }
     }
     collector.walk(&directories, options);
@@ -318,12 +318,15 @@ impl<'a> Collector<'a> {
                         .is_some_and(|name| SKIPPED_DIRECTORIES.contains(&name))
             });
         builder.build_parallel().run(|| {
-            Box::new(|entry| {
+            // One read buffer per thread, reused for every file: most files are read, found
+            // irrelevant and dropped, so they never need an allocation of their own.
+            let mut buffer = Vec::new();
+            Box::new(move |entry| {
                 if self.must_stop() {
                     return WalkState::Quit;
                 }
                 match entry {
-                    Ok(entry) => self.visit_entry(&entry),
+                    Ok(entry) => self.visit_entry(&entry, &mut buffer),
                     Err(error) => self.note_walk_error(&error),
                 }
                 WalkState::Continue
@@ -335,21 +338,22 @@ impl<'a> Collector<'a> {
         }
         let candidates = std::mem::take(&mut *lock(&self.rescue_candidates));
         let seen = std::mem::take(&mut *lock(&self.seen_special));
+        let mut buffer = Vec::new();
         for candidate in candidates {
             if !seen.contains(&candidate) {
-                self.visit_file(&candidate, true);
+                self.visit_file(&candidate, true, &mut buffer);
             }
         }
     }
 
-    fn visit_entry(&self, entry: &ignore::DirEntry) {
+    fn visit_entry(&self, entry: &ignore::DirEntry, buffer: &mut Vec<u8>) {
         let Some(file_type) = entry.file_type() else {
             return;
         };
         if file_type.is_dir() {
             self.find_hidden_special_files(entry.path());
         } else if file_type.is_file() || file_type.is_symlink() {
-            self.visit_file(entry.path(), file_type.is_symlink());
+            self.visit_file(entry.path(), file_type.is_symlink(), buffer);
         }
     }
 
@@ -375,7 +379,9 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn visit_file(&self, path: &Path, check_target_is_file: bool) {
+    /// Reads one file into `buffer` (the caller's, reused across files) and keeps it if the
+    /// analysis needs it.
+    fn visit_file(&self, path: &Path, check_target_is_file: bool, buffer: &mut Vec<u8>) {
         let Some(relative) = relative_path(self.root, path) else {
             return;
         };
@@ -412,7 +418,7 @@ impl<'a> Collector<'a> {
                 }
             }
         }
-        match self.read_limited(path) {
+        match self.read_limited(path, buffer) {
             Ok(Contents::Bytes(bytes)) => {
                 self.files_scanned.fetch_add(1, Ordering::Relaxed);
                 if let Some(progress) = &self.progress {
@@ -431,37 +437,42 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn read_limited(&self, path: &Path) -> io::Result<Contents> {
+    /// The file's bytes, in `buffer` (cleared first; its capacity is kept for the next file).
+    fn read_limited<'b>(&self, path: &Path, buffer: &'b mut Vec<u8>) -> io::Result<Contents<'b>> {
         let mut file = File::open(path)?;
         let size = file.metadata()?.len();
         if size > self.max_file_size {
             return Ok(Contents::TooLarge(size));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        buffer.clear();
+        // One byte more than the size, so that the read to the end needs no second growth.
+        buffer.reserve(usize::try_from(size.saturating_add(1)).unwrap_or(0));
         // The file may grow between stat and read; never read more than the limit allows.
         (&mut file)
             .take(self.max_file_size.saturating_add(1))
-            .read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > self.max_file_size {
-            return Ok(Contents::TooLarge(bytes.len() as u64));
+            .read_to_end(buffer)?;
+        if buffer.len() as u64 > self.max_file_size {
+            return Ok(Contents::TooLarge(buffer.len() as u64));
         }
-        Ok(Contents::Bytes(bytes))
+        Ok(Contents::Bytes(buffer))
     }
 
-    fn keep(&self, path: String, kind: FileKind, bytes: Vec<u8>) {
-        let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(&bytes);
+    /// Keeps a copy of `bytes` when the analysis needs the file; most sources are dropped
+    /// by the prefilter before any copy or UTF-8 check.
+    fn keep(&self, path: String, kind: FileKind, bytes: &[u8]) {
+        let head = bytes.get(..BINARY_SNIFF_LEN).unwrap_or(bytes);
         // A binary-looking neon-lsp.toml is still the configuration: the analysis reports it
         // as a configuration error instead of running with the defaults.
         if kind != FileKind::Config && memchr::memchr(0, head).is_some() {
             self.note(path, "skipped: binary file (NUL byte in the first 8 KiB)");
             return;
         }
-        if matches!(kind, FileKind::Source(_)) && !might_be_relevant(&bytes) {
+        if matches!(kind, FileKind::Source(_)) && !might_be_relevant(bytes) {
             return;
         }
         // PowerShell scripts matter only for the `az … connection create` commands they run.
         if kind == FileKind::Infrastructure(crate::declared::IacKind::PowerShell)
-            && memchr::memmem::find(&bytes, b"connection create").is_none()
+            && memchr::memmem::find(bytes, b"connection create").is_none()
         {
             return;
         }
@@ -471,14 +482,14 @@ impl<'a> Collector<'a> {
         {
             return;
         }
-        let (text, lossy) = match String::from_utf8(bytes) {
-            Ok(text) => (text, false),
-            Err(error) => {
+        let (text, lossy) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), false),
+            Err(_) => {
                 self.note(
                     path.clone(),
                     "not valid UTF-8: checked with invalid bytes replaced, and never fixed",
                 );
-                (String::from_utf8_lossy(error.as_bytes()).into_owned(), true)
+                (String::from_utf8_lossy(bytes).into_owned(), true)
             }
         };
         lock(&self.files).push(WorkspaceFile {
@@ -531,8 +542,8 @@ impl<'a> Collector<'a> {
     }
 }
 
-enum Contents {
-    Bytes(Vec<u8>),
+enum Contents<'b> {
+    Bytes(&'b [u8]),
     TooLarge(u64),
 }
 

@@ -20,8 +20,8 @@ mod templates;
 mod tests;
 mod tree;
 
+use crate::needles::Needles;
 use crate::text::TextRange;
-use aho_corasick::AhoCorasick;
 use serde::Serialize;
 use std::sync::LazyLock;
 
@@ -437,18 +437,16 @@ const RELEVANCE_NEEDLES: &[&str] = &[
     "pwd=",
 ];
 
-static RELEVANCE: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(RELEVANCE_NEEDLES)
-        .unwrap_or_else(|error| panic!("built-in prefilter needles do not build: {error}"))
+static RELEVANCE: LazyLock<Needles> = LazyLock::new(|| {
+    Needles::new(RELEVANCE_NEEDLES)
+        .unwrap_or_else(|| panic!("built-in prefilter needles do not build"))
 });
 
 /// Fast prefilter over a file's raw bytes: `false` means [`scan`] would find nothing any rule
 /// cares about in it, so the caller can skip scanning. A plain `DATABASE_URL` is deliberately
 /// not a needle: no rule is about it unless its value or its neighbours say "postgres".
 pub fn might_be_relevant(bytes: &[u8]) -> bool {
-    RELEVANCE.is_match(bytes)
+    RELEVANCE.any_in(bytes)
 }
 
 /// Scans one file's text. JavaScript/TypeScript is parsed with the plain JavaScript grammar
