@@ -269,7 +269,7 @@ mod tests {
                 (at, at + 3, "url".into())
             },
             // An alias of the environment introduced at the top, read further down.
-            |t| {
+            |_| {
                 (
                     0,
                     0,
