@@ -6,7 +6,7 @@
 //!    installation's lib folder, against `neon-lsp check` on the same folder in the same run.
 //! 3. Peak and idle RSS of the server (VmHWM / VmRSS).
 //!
-//! `cargo bench --bench lsp_latency [-- TREE]`. Targets (issue 13): p99 < 10 ms, ready ≤ 1.5× check,
+//! `cargo bench --bench lsp_latency [-- TREE]` (`LSP_LATENCY_BIN=path` to measure another binary, `LSP_LATENCY_EDITS_ONLY=1` for part 1 only). Targets (issue 13): p99 < 10 ms, ready ≤ 1.5× check,
 //! idle < 50 MiB.
 
 use serde_json::{Value, json};
@@ -123,12 +123,19 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet"])
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_neon-lsp"));
+    // `LSP_LATENCY_BIN=path` measures another build (a copy of the binary before a change),
+    // so that before and after run back to back under the same load.
+    let bin = match std::env::var_os("LSP_LATENCY_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => {
+            let status = Command::new("cargo")
+                .args(["build", "--release", "--quiet"])
+                .status()
+                .expect("cargo build");
+            assert!(status.success());
+            PathBuf::from(env!("CARGO_BIN_EXE_neon-lsp"))
+        }
+    };
 
     // 1. Edit latency on a big file.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -174,6 +181,9 @@ fn main() {
         latencies[latencies.len() - 1]
     );
     server.stop();
+    if std::env::var_os("LSP_LATENCY_EDITS_ONLY").is_some() {
+        return;
+    }
 
     // 2. Workspace ready vs check, 3. memory.
     let tree = args.first().cloned().unwrap_or_else(|| {

@@ -244,6 +244,58 @@ mod tests {
                     String::new(),
                 )
             },
+            // A statement split over two lines, then joined back.
+            |t| {
+                let at = t.find(".NEON_POSTGRESQL_HOST;").unwrap();
+                (at, at, "\n  ".into())
+            },
+            |t| {
+                let at = t.find("\n  .NEON_POSTGRESQL_HOST;").unwrap();
+                (at, at + 3, String::new())
+            },
+            // A comment and a blank line between statements.
+            |t| {
+                let at = t.find("function connect").unwrap();
+                (at, at, "// the pool\n\n".into())
+            },
+            // A value-flow fact a later statement uses: the logged name no longer holds the
+            // connection string, then holds it again.
+            |t| {
+                let at = t.find("const url").unwrap() + "const ".len();
+                (at, at + 3, "uri".into())
+            },
+            |t| {
+                let at = t.find("const uri").unwrap() + "const ".len();
+                (at, at + 3, "url".into())
+            },
+            // An alias of the environment introduced at the top, read further down.
+            |_| {
+                (
+                    0,
+                    0,
+                    "const e = process.env;\nconst pw2 = e.NEON_POSTGRESQL_PASSWORD;\n".into(),
+                )
+            },
+            // A platform branch around a statement (the facts walk then follows branches),
+            // and removed again.
+            |t| {
+                let at = t.find("console.log").unwrap();
+                (at, at, "if (process.env.WEBSITE_HOSTNAME) ".into())
+            },
+            |t| {
+                let at = t.find("if (process.env.WEBSITE_HOSTNAME) ").unwrap();
+                (
+                    at,
+                    at + "if (process.env.WEBSITE_HOSTNAME) ".len(),
+                    String::new(),
+                )
+            },
+            // Everything between two statements deleted (the function's body merged away).
+            |t| {
+                let start = t.find("function connect").unwrap();
+                let end = t.find("  console.log").unwrap();
+                (start, end, String::new())
+            },
         ];
         for (number, step) in steps.iter().enumerate() {
             let (start, end, new) = step(&text);

@@ -25,6 +25,7 @@ mod lens;
 mod lifecycle;
 mod log;
 mod markdown;
+mod memory;
 mod navigation;
 mod neon;
 mod roots;

@@ -10,7 +10,7 @@
 //! to single-file mode instead of reading gigabytes. Every such decision is logged.
 
 use super::log::Level;
-use super::{Backend, Root, lock, lock_map, roots};
+use super::{Backend, Root, lock, lock_map, memory, roots};
 use crate::disk::walk::{self, Collected, WalkError, WalkOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -141,6 +141,8 @@ impl Backend {
         // The progress ends when the workspace's diagnostics are out, not when the files are
         // read: that is when the editor shows the full picture.
         self.republish(index).await;
+        // The scan's transient data is freed now; hand it back instead of idling at the peak.
+        memory::release_free_memory();
         let (level, message, summary) = match outcome {
             Outcome::Read(files) => (
                 Level::Info,

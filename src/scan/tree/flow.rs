@@ -8,7 +8,7 @@
 //! One level of function return: `def get_conn(): return os.environ[…]` makes `get_conn()` a
 //! connection string.
 
-use super::{Builder, Definition, Seen, range};
+use super::{Builder, Definition, Seen, kind, range};
 use crate::scan::{ValueFact, ValueKind, ValueOrigin, ValueRole};
 use crate::text::TextRange;
 use std::collections::{HashMap, HashSet};
@@ -89,7 +89,7 @@ pub(super) fn run(builder: &mut Builder<'_, '_>) {
     {
         super::walk(root, |node, ancestors| {
             if matches!(
-                node.kind(),
+                kind(node),
                 "identifier" | "shorthand_property_identifier" | "attribute" | "member_expression"
             ) {
                 flow.use_of(Seen {
@@ -208,13 +208,13 @@ impl Flow<'_, '_, '_> {
         value: Option<Node<'_>>,
         record: bool,
     ) -> bool {
-        match target.kind() {
+        match kind(target) {
             "identifier"
             | "attribute"
             | "member_expression"
             | "shorthand_property_identifier_pattern" => {
                 let Some(key) = self.b.dotted_key(target).or_else(|| {
-                    (target.kind() == "shorthand_property_identifier_pattern")
+                    (kind(target) == "shorthand_property_identifier_pattern")
                         .then(|| self.slice(target).to_owned())
                 }) else {
                     return false;
@@ -257,7 +257,7 @@ impl Flow<'_, '_, '_> {
                 let entries: Vec<Node<'_>> = target.named_children(&mut cursor).take(64).collect();
                 let mut changed = false;
                 for entry in entries {
-                    let (key, local) = match entry.kind() {
+                    let (key, local) = match kind(entry) {
                         "shorthand_property_identifier_pattern" => (entry, entry),
                         "object_assignment_pattern" => {
                             let Some(left) = entry.child_by_field_name("left") else {
@@ -272,7 +272,7 @@ impl Flow<'_, '_, '_> {
                             ) else {
                                 continue;
                             };
-                            let local = if local.kind() == "assignment_pattern" {
+                            let local = if kind(local) == "assignment_pattern" {
                                 let Some(left) = local.child_by_field_name("left") else {
                                     continue;
                                 };
@@ -311,7 +311,7 @@ impl Flow<'_, '_, '_> {
         }
         let field = |name: &str| node.child_by_field_name(name);
         let here = range(node);
-        match node.kind() {
+        match kind(node) {
             "identifier" => self
                 .bindings
                 .get(self.slice(node))
@@ -372,14 +372,14 @@ impl Flow<'_, '_, '_> {
                     .named_children(&mut cursor)
                     .filter(|c| {
                         matches!(
-                            c.kind(),
+                            kind(c),
                             "interpolation" | "template_substitution" | "string"
                         )
                     })
                     .take(16)
                     .collect();
                 for part in parts {
-                    let inner = if part.kind() == "string" {
+                    let inner = if kind(part) == "string" {
                         part
                     } else {
                         part.named_child(0)?
@@ -396,19 +396,19 @@ impl Flow<'_, '_, '_> {
                 let mut cursor = node.walk();
                 let entries: Vec<Node<'_>> = node.named_children(&mut cursor).take(32).collect();
                 entries.into_iter().find_map(|entry| {
-                    let value = match entry.kind() {
+                    let value = match kind(entry) {
                         "pair" => entry.child_by_field_name("value")?,
                         "shorthand_property_identifier" | "spread_element" | "dictionary_splat" => {
                             entry
                         }
                         _ => return None,
                     };
-                    if entry.kind() == "shorthand_property_identifier" {
+                    if kind(entry) == "shorthand_property_identifier" {
                         let at = range(entry);
                         self.bindings
                             .get(self.slice(value))
                             .map(|v| Val { at, ..*v })
-                    } else if matches!(entry.kind(), "spread_element" | "dictionary_splat") {
+                    } else if matches!(kind(entry), "spread_element" | "dictionary_splat") {
                         self.eval_within(value.named_child(0)?, budget)
                     } else {
                         self.eval_within(value, budget)
@@ -422,7 +422,7 @@ impl Flow<'_, '_, '_> {
                 let mut cursor = node.walk();
                 let clause = node
                     .named_children(&mut cursor)
-                    .find(|c| c.kind() == "for_in_clause")?;
+                    .find(|c| kind(c) == "for_in_clause")?;
                 let inner = self.eval_within(clause.child_by_field_name("right")?, budget)?;
                 Some(Val {
                     kind: ValueKind::ParsedConnection,
@@ -551,7 +551,7 @@ impl Flow<'_, '_, '_> {
         if self.targets.contains(&node.id()) || !self.is_use_position(seen) {
             return;
         }
-        let key = match node.kind() {
+        let key = match kind(node) {
             "identifier" | "shorthand_property_identifier" => self.slice(node).to_owned(),
             _ => match self.b.dotted_key(node) {
                 Some(key) => key,
@@ -561,7 +561,7 @@ impl Flow<'_, '_, '_> {
         let Some(val) = self.bindings.get(&key).copied().or_else(|| {
             // A call of a function that returns a tracked value.
             let parent = seen.parent?;
-            let called = matches!(parent.kind(), "call" | "call_expression")
+            let called = matches!(kind(parent), "call" | "call_expression")
                 && parent.child_by_field_name("function") == Some(node);
             if !called {
                 return None;
@@ -583,7 +583,7 @@ impl Flow<'_, '_, '_> {
         };
         let is_object = parent.child_by_field_name("object") == Some(node)
             || parent.child_by_field_name("value") == Some(node);
-        match parent.kind() {
+        match kind(parent) {
             "attribute" | "member_expression" if is_object => {
                 // The parent is bound itself: it makes its own fact.
                 if self
@@ -594,7 +594,7 @@ impl Flow<'_, '_, '_> {
                     return;
                 }
                 let method_call = seen.grand.filter(|g| {
-                    matches!(g.kind(), "call" | "call_expression")
+                    matches!(kind(g), "call" | "call_expression")
                         && g.child_by_field_name("function") == Some(parent)
                 });
                 if let Some(call) = method_call {
@@ -637,10 +637,10 @@ impl Flow<'_, '_, '_> {
             return true;
         };
         let node = seen.node;
-        if node.kind() != "identifier" {
+        if kind(node) != "identifier" {
             return true;
         }
-        match parent.kind() {
+        match kind(parent) {
             "attribute" => parent.child_by_field_name("attribute") != Some(node),
             "keyword_argument" => parent.child_by_field_name("name") != Some(node),
             "function_definition"
@@ -672,7 +672,7 @@ impl Flow<'_, '_, '_> {
 
 /// A keyword argument's value, or the argument itself.
 fn argument_value(argument: Node<'_>) -> Node<'_> {
-    if argument.kind() == "keyword_argument" {
+    if kind(argument) == "keyword_argument" {
         argument.child_by_field_name("value").unwrap_or(argument)
     } else {
         argument
@@ -704,12 +704,12 @@ fn refine(inner: Option<Val>, key: &str, at: TextRange) -> Option<Val> {
 
 /// A constant: a plain string, a number, a boolean, `None`/`null`/`undefined`.
 fn is_constant(node: Node<'_>) -> bool {
-    match node.kind() {
+    match kind(node) {
         "string" => {
             let mut cursor = node.walk();
             let interpolated = node
                 .named_children(&mut cursor)
-                .any(|c| c.kind() == "interpolation");
+                .any(|c| kind(c) == "interpolation");
             !interpolated
         }
         "integer"

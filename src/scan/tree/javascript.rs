@@ -1,6 +1,6 @@
 //! JavaScript/TypeScript: the names of the env object and its reads.
 
-use super::{Builder, EnvRead, Seen, range};
+use super::{Builder, EnvRead, Seen, kind, range};
 use crate::scan::RefForm;
 use tree_sitter::Node;
 
@@ -13,7 +13,7 @@ impl<'s, 't> Builder<'s, 't> {
     pub(super) fn javascript_aliases(&mut self, nodes: &[Node<'t>]) {
         let mut aliases = Vec::new();
         for node in nodes {
-            match node.kind() {
+            match kind(node) {
                 "variable_declarator" => {
                     let (Some(name), Some(value)) = (
                         node.child_by_field_name("name"),
@@ -21,19 +21,19 @@ impl<'s, 't> Builder<'s, 't> {
                     ) else {
                         continue;
                     };
-                    if name.kind() == "identifier"
+                    if kind(name) == "identifier"
                         && self
                             .shape(value)
                             .is_some_and(|s| ENV_OBJECTS.contains(&s.as_str()))
                     {
                         aliases.push(self.slice(name).to_owned());
-                    } else if name.kind() == "object_pattern"
-                        && value.kind() == "identifier"
+                    } else if kind(name) == "object_pattern"
+                        && kind(value) == "identifier"
                         && self.slice(value) == "process"
                     {
                         let mut cursor = name.walk();
                         for entry in name.named_children(&mut cursor) {
-                            match entry.kind() {
+                            match kind(entry) {
                                 "shorthand_property_identifier_pattern"
                                     if self.slice(entry) == "env" =>
                                 {
@@ -44,7 +44,7 @@ impl<'s, 't> Builder<'s, 't> {
                                     let local = entry.child_by_field_name("value");
                                     if let (Some(key), Some(local)) = (key, local)
                                         && self.key_text(key) == Some("env")
-                                        && local.kind() == "identifier"
+                                        && kind(local) == "identifier"
                                     {
                                         aliases.push(self.slice(local).to_owned());
                                     }
@@ -69,7 +69,7 @@ impl<'s, 't> Builder<'s, 't> {
                         if budget == 0 {
                             break;
                         }
-                        if current.kind() == "import_specifier" {
+                        if kind(current) == "import_specifier" {
                             let name = current.child_by_field_name("name");
                             if name.is_some_and(|n| self.slice(n) == "env") {
                                 let local = current.child_by_field_name("alias").or(name);
@@ -98,7 +98,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// `process.env`, `import.meta.env`, `Bun.env` or a name bound to one.
     pub(super) fn js_envish(&self, node: Node<'t>) -> bool {
-        match node.kind() {
+        match kind(node) {
             "identifier" => self.js_env_aliases.iter().any(|a| a == self.slice(node)),
             "member_expression" => self
                 .shape(node)
@@ -109,11 +109,11 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// `process.env.X`, `process.env["X"]`, `Deno.env.get("X")` and aliases of the env object.
     pub(super) fn javascript_env_read(&self, node: Node<'t>) -> Option<EnvRead> {
-        match node.kind() {
+        match kind(node) {
             "member_expression" => {
                 let object = node.child_by_field_name("object")?;
                 let property = node.child_by_field_name("property")?;
-                if property.kind() != "property_identifier" || !self.js_envish(object) {
+                if kind(property) != "property_identifier" || !self.js_envish(object) {
                     return None;
                 }
                 Some(EnvRead {
@@ -155,13 +155,13 @@ impl<'s, 't> Builder<'s, 't> {
 
     pub(super) fn javascript_node(&mut self, seen: Seen<'t>, platform: bool) {
         let node = seen.node;
-        match node.kind() {
+        match kind(node) {
             "member_expression" | "subscript_expression" | "call_expression" => {
                 // `process.env.hasOwnProperty("X")` calls a method; it reads no variable.
                 let called = seen.parent.is_some_and(|p| {
-                    p.kind() == "call_expression" && p.child_by_field_name("function") == Some(node)
+                    kind(p) == "call_expression" && p.child_by_field_name("function") == Some(node)
                 });
-                if node.kind() == "member_expression" && called {
+                if kind(node) == "member_expression" && called {
                     return;
                 }
                 if let Some(read) = self.javascript_env_read(node) {
@@ -176,7 +176,7 @@ impl<'s, 't> Builder<'s, 't> {
                     .child_by_field_name("value")
                     .or_else(|| node.child_by_field_name("right"));
                 if let (Some(pattern), Some(value)) = (pattern, value)
-                    && pattern.kind() == "object_pattern"
+                    && kind(pattern) == "object_pattern"
                     && self.js_envish(value)
                 {
                     self.destructure(pattern, platform);
@@ -191,7 +191,7 @@ impl<'s, 't> Builder<'s, 't> {
         let mut cursor = pattern.walk();
         let entries: Vec<Node<'t>> = pattern.named_children(&mut cursor).collect();
         for entry in entries {
-            let (key, local, has_default) = match entry.kind() {
+            let (key, local, has_default) = match kind(entry) {
                 "shorthand_property_identifier_pattern" => (entry, entry, false),
                 "object_assignment_pattern" => {
                     let Some(left) = entry.child_by_field_name("left") else {
@@ -206,12 +206,12 @@ impl<'s, 't> Builder<'s, 't> {
                     ) else {
                         continue;
                     };
-                    match value.kind() {
+                    match kind(value) {
                         "identifier" => (key, value, false),
                         "assignment_pattern" => {
                             let Some(left) = value
                                 .child_by_field_name("left")
-                                .filter(|l| l.kind() == "identifier")
+                                .filter(|l| kind(l) == "identifier")
                             else {
                                 continue;
                             };
@@ -223,7 +223,7 @@ impl<'s, 't> Builder<'s, 't> {
                 }
                 _ => continue,
             };
-            let name = if matches!(key.kind(), "string") {
+            let name = if matches!(kind(key), "string") {
                 let Some(name) = self.plain_string(key) else {
                     continue;
                 };

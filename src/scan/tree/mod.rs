@@ -12,6 +12,7 @@
 
 pub(super) mod flow;
 mod javascript;
+mod kinds;
 mod python;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ use super::{
     SslProperty,
 };
 use crate::text::TextRange;
+pub(crate) use kinds::kind;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tree_sitter::{Node, Parser, Tree};
@@ -125,6 +127,18 @@ fn scan_tree_with(
     let mut builder = Builder::new(language, text);
     builder.run(tree.root_node());
     (builder.finish(), Some(tree))
+}
+
+/// [`scan_tree`] visiting every node (no [`kinds::VISITED`] filter), for comparing.
+#[cfg(test)]
+pub(crate) fn scan_tree_visiting_all(dialect: Dialect, language: Language, text: &str) -> Scan {
+    let Some(tree) = parse(dialect, text) else {
+        return super::code::scan_code(language, text);
+    };
+    let mut builder = Builder::new(language, text);
+    builder.visit_all = true;
+    builder.run(tree.root_node());
+    builder.finish()
 }
 
 /// Where the syntax tree's own facts can start: an environment read (every form the tree knows
@@ -237,6 +251,15 @@ pub(crate) struct Seen<'t> {
     pub grand: Option<Node<'t>>,
 }
 
+/// A node the facts pass visits, listed by the first walk: the node with its parent and
+/// grandparent, its depth, and the lowest depth the walk went through since the previous step
+/// (itself included).
+struct Step<'t> {
+    seen: Seen<'t>,
+    depth: usize,
+    lowest: usize,
+}
+
 /// A place that stores a value, for the value-flow pass.
 #[derive(Clone, Copy)]
 pub(crate) enum Definition<'t> {
@@ -274,6 +297,8 @@ pub(crate) struct Builder<'s, 't> {
     /// `const isProduction = process.env.NODE_ENV === "production"`); `None` when two
     /// assignments disagree.
     platform_flags: HashMap<String, Option<bool>>,
+    /// Visit every node, not only the kinds of [`kinds::VISITED`] (tests compare the two).
+    visit_all: bool,
 }
 
 impl<'s, 't> Builder<'s, 't> {
@@ -295,6 +320,7 @@ impl<'s, 't> Builder<'s, 't> {
             code_paths: Vec::new(),
             platform_modules: Vec::new(),
             platform_flags: HashMap::new(),
+            visit_all: false,
         }
     }
 
@@ -324,7 +350,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// A dotted name of identifiers (`conn`, `self.conn`, `this.pool.config`), as a binding key.
     pub fn dotted_key(&self, node: Node<'_>) -> Option<String> {
-        match node.kind() {
+        match kind(node) {
             "identifier" | "shorthand_property_identifier" | "this" => {
                 Some(self.slice(node).to_owned())
             }
@@ -345,13 +371,13 @@ impl<'s, 't> Builder<'s, 't> {
 
     pub fn string(&self, node: Node<'_>) -> Option<Str> {
         let whole = range(node);
-        match node.kind() {
+        match kind(node) {
             "string" if self.language == Language::Python => {
                 let mut content = whole;
                 let mut interpolated = false;
                 let mut cursor = node.walk();
                 for child in node.children(&mut cursor) {
-                    match child.kind() {
+                    match kind(child) {
                         "string_start" => content.start = child.end_byte(),
                         "string_end" => content.end = child.start_byte(),
                         "interpolation" => interpolated = true,
@@ -369,10 +395,10 @@ impl<'s, 't> Builder<'s, 't> {
                     return None;
                 }
                 let mut cursor = node.walk();
-                let interpolated = node.kind() == "template_string"
+                let interpolated = kind(node) == "template_string"
                     && node
                         .named_children(&mut cursor)
-                        .any(|c| c.kind() == "template_substitution");
+                        .any(|c| kind(c) == "template_substitution");
                 Some(Str {
                     range: whole,
                     content: TextRange::new(whole.start + 1, whole.end - 1),
@@ -397,7 +423,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// The text of a key: an identifier or a plain string.
     pub fn key_text(&self, node: Node<'_>) -> Option<&'s str> {
-        match node.kind() {
+        match kind(node) {
             "identifier"
             | "property_identifier"
             | "shorthand_property_identifier"
@@ -412,16 +438,16 @@ impl<'s, 't> Builder<'s, 't> {
             return Vec::new();
         };
         // `dict(p.split("=") for p in conn.split())`: a lone generator is the argument list.
-        if arguments.kind() == "generator_expression" {
+        if kind(arguments) == "generator_expression" {
             return vec![arguments];
         }
-        if !matches!(arguments.kind(), "argument_list" | "arguments") {
+        if !matches!(kind(arguments), "argument_list" | "arguments") {
             return Vec::new();
         }
         let mut cursor = arguments.walk();
         arguments
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| kind(c) != "comment")
             .take(8)
             .collect()
     }
@@ -431,7 +457,7 @@ impl<'s, 't> Builder<'s, 't> {
         let function = call
             .child_by_field_name("function")
             .or_else(|| call.child_by_field_name("constructor"))?;
-        match function.kind() {
+        match kind(function) {
             "identifier" => Some((self.slice(function), None)),
             "attribute" => Some((
                 self.slice(function.child_by_field_name("attribute")?),
@@ -447,14 +473,38 @@ impl<'s, 't> Builder<'s, 't> {
 
     fn run(&mut self, root: Node<'t>) {
         self.root = Some(root);
+        let table = kinds::table_of(root).filter(|_| !self.visit_all);
+        // Without a platform condition in the text no branch is recorded, so the second pass
+        // needs no walk of its own: the first lists the nodes it visits (with the lowest depth
+        // walked since the previous one, to close the functions left in between).
+        let listed = table.is_some() && !may_have_platform_branch(self.text);
+        let mut steps: Vec<Step<'t>> = Vec::new();
+        let mut lowest = usize::MAX;
         // Pass 1: aliases of the environment.
         let mut alias_nodes = Vec::new();
-        walk(root, |node, _| {
-            if matches!(
-                node.kind(),
-                "import_statement" | "import_from_statement" | "assignment" | "variable_declarator"
-            ) {
+        walk(root, |node, ancestors| {
+            let candidate = match table {
+                Some(table) => table.is_alias_candidate(node),
+                None => kinds::ALIASES.contains(&node.kind()),
+            };
+            if candidate {
                 alias_nodes.push(node);
+            }
+            if let Some(table) = table.filter(|_| listed) {
+                let depth = ancestors.len();
+                lowest = lowest.min(depth);
+                if table.is_visited(node) {
+                    steps.push(Step {
+                        seen: Seen {
+                            node,
+                            parent: ancestors.last().copied(),
+                            grand: depth.checked_sub(2).map(|i| ancestors[i]),
+                        },
+                        depth,
+                        lowest,
+                    });
+                    lowest = usize::MAX;
+                }
             }
         });
         match self.language {
@@ -466,52 +516,69 @@ impl<'s, 't> Builder<'s, 't> {
         // function; entries at or below the visited node's depth belong to finished subtrees.
         let mut paths: Vec<(usize, bool)> = Vec::new();
         let mut functions: Vec<(usize, Node<'t>)> = Vec::new();
-        walk(root, |node, ancestors| {
-            let depth = ancestors.len();
-            while paths.last().is_some_and(|(d, _)| *d >= depth) {
-                paths.pop();
+        if listed {
+            for step in steps {
+                while functions.last().is_some_and(|(d, _)| *d >= step.lowest) {
+                    functions.pop();
+                }
+                debug_assert!(self.branches.is_empty());
+                self.visit(step.seen, false, functions.last().map(|(_, f)| *f));
+                if let Some(function) = self.function_name(step.seen) {
+                    functions.push((step.depth, function));
+                }
             }
-            while functions.last().is_some_and(|(d, _)| *d >= depth) {
-                functions.pop();
-            }
-            if !self.branches.is_empty()
-                && let Some(platform) = self.branches.get(&node.id())
-            {
-                paths.push((depth, *platform));
-            }
-            let seen = Seen {
-                node,
-                parent: ancestors.last().copied(),
-                grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
-            };
-            let platform = paths.last().is_some_and(|(_, p)| *p);
-            self.visit(seen, platform, functions.last().map(|(_, f)| *f));
-            if let Some(function) = self.function_name(seen) {
-                functions.push((depth, function));
-            }
-        });
+        } else {
+            walk(root, |node, ancestors| {
+                let depth = ancestors.len();
+                while paths.last().is_some_and(|(d, _)| *d >= depth) {
+                    paths.pop();
+                }
+                while functions.last().is_some_and(|(d, _)| *d >= depth) {
+                    functions.pop();
+                }
+                if !self.branches.is_empty()
+                    && let Some(platform) = self.branches.get(&node.id())
+                {
+                    paths.push((depth, *platform));
+                }
+                // Most nodes (names, punctuation, numbers) hold no fact of their own.
+                if table.is_some_and(|table| !table.is_visited(node)) {
+                    return;
+                }
+                let seen = Seen {
+                    node,
+                    parent: ancestors.last().copied(),
+                    grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
+                };
+                let platform = paths.last().is_some_and(|(_, p)| *p);
+                self.visit(seen, platform, functions.last().map(|(_, f)| *f));
+                if let Some(function) = self.function_name(seen) {
+                    functions.push((depth, function));
+                }
+            });
+        }
         self.order_refs();
         flow::run(self);
     }
 
     /// The name node of a function node (`def f`, `function f`, `f() {}`, `const f = () =>`).
     fn function_name(&self, seen: Seen<'t>) -> Option<Node<'t>> {
-        match seen.node.kind() {
+        match kind(seen.node) {
             "function_definition" | "function_declaration" | "method_definition" => {
                 seen.node.child_by_field_name("name")
             }
             "arrow_function" | "function_expression" | "function" => seen
                 .parent
-                .filter(|p| p.kind() == "variable_declarator")
+                .filter(|p| kind(p) == "variable_declarator")
                 .and_then(|p| p.child_by_field_name("name"))
-                .filter(|n| n.kind() == "identifier"),
+                .filter(|n| kind(n) == "identifier"),
             _ => None,
         }
     }
 
     fn visit(&mut self, seen: Seen<'t>, platform: bool, function: Option<Node<'t>>) {
         let node = seen.node;
-        match node.kind() {
+        match kind(node) {
             "comment" => {
                 // tree-sitter ends a line comment before `\n`, but after a CRLF's `\r`.
                 let mut comment = range(node);
@@ -534,7 +601,7 @@ impl<'s, 't> Builder<'s, 't> {
             "arrow_function" => {
                 if let (Some(function), Some(body)) =
                     (self.function_name(seen), node.child_by_field_name("body"))
-                    && body.kind() != "statement_block"
+                    && kind(body) != "statement_block"
                 {
                     self.definitions.push(Definition::Return {
                         function,
@@ -560,14 +627,14 @@ impl<'s, 't> Builder<'s, 't> {
             Language::Python => self.python_node(seen, platform),
             _ => self.javascript_node(seen, platform),
         }
-        if node.kind() == "identifier" || node.kind() == "shorthand_property_identifier" {
+        if kind(node) == "identifier" || kind(node) == "shorthand_property_identifier" {
             return;
         }
         self.definition(node);
     }
 
     fn definition(&mut self, node: Node<'t>) {
-        let (target, value, each) = match node.kind() {
+        let (target, value, each) = match kind(node) {
             "assignment"
             | "augmented_assignment"
             | "assignment_expression"
@@ -626,7 +693,7 @@ impl<'s, 't> Builder<'s, 't> {
         // Docstrings and `"use strict"` document; they hold no value.
         let statement = seen
             .parent
-            .is_some_and(|p| p.kind() == "expression_statement" && p.named_child_count() == 1);
+            .is_some_and(|p| kind(p) == "expression_statement" && p.named_child_count() == 1);
         if statement {
             return;
         }
@@ -635,11 +702,11 @@ impl<'s, 't> Builder<'s, 't> {
             self.platform_modules.push(content.to_owned());
         }
         // `'…{}…'.format(…)` and `'…%s…' % args` are templates too.
-        let formatted = seen.parent.is_some_and(|p| match p.kind() {
+        let formatted = seen.parent.is_some_and(|p| match kind(p) {
             "attribute" => {
                 p.child_by_field_name("attribute")
                     .is_some_and(|a| self.slice(a) == "format")
-                    && seen.grand.is_some_and(|g| g.kind() == "call")
+                    && seen.grand.is_some_and(|g| kind(g) == "call")
             }
             "binary_operator" => {
                 p.child_by_field_name("operator")
@@ -715,7 +782,7 @@ impl<'s, 't> Builder<'s, 't> {
         };
         let args = range(arguments);
         let args_range =
-            if matches!(arguments.kind(), "argument_list" | "arguments") && args.len() >= 2 {
+            if matches!(kind(arguments), "argument_list" | "arguments") && args.len() >= 2 {
                 TextRange::new(args.start + 1, args.end - 1)
             } else {
                 args
@@ -749,7 +816,7 @@ impl<'s, 't> Builder<'s, 't> {
                 let separator = match arguments.first() {
                     None if self.language == Language::Python => SplitSeparator::Whitespace,
                     None => return,
-                    Some(first) if first.kind() == "regex" => {
+                    Some(first) if kind(first) == "regex" => {
                         let Some(pattern) = first.child_by_field_name("pattern") else {
                             return;
                         };
@@ -779,7 +846,7 @@ impl<'s, 't> Builder<'s, 't> {
     /// Literals passed to token-acquiring calls; `tenant_id="…"` names another argument.
     fn token_call(&mut self, call: Node<'t>) {
         for argument in self.arguments(call) {
-            match argument.kind() {
+            match kind(argument) {
                 "keyword_argument" | "pair" => {
                     let key = argument
                         .child_by_field_name("name")
@@ -819,7 +886,7 @@ impl<'s, 't> Builder<'s, 't> {
                 }
                 continue;
             }
-            if matches!(node.kind(), "keyword_argument" | "pair") {
+            if matches!(kind(node), "keyword_argument" | "pair") {
                 let key = node
                     .child_by_field_name("name")
                     .or_else(|| node.child_by_field_name("key"))
@@ -840,7 +907,7 @@ impl<'s, 't> Builder<'s, 't> {
             self.strings_within(value, context, true);
             return;
         }
-        if matches!(value.kind(), "list" | "tuple" | "set" | "array") {
+        if matches!(kind(value), "list" | "tuple" | "set" | "array") {
             let mut cursor = value.walk();
             let items: Vec<Node<'t>> = value.named_children(&mut cursor).take(64).collect();
             for item in items {
@@ -865,7 +932,7 @@ impl<'s, 't> Builder<'s, 't> {
         if is_scope_key(key_text) {
             self.scope_values(value, scope_context(key_text));
         }
-        if node.kind() == "pair" && self.language == Language::JavaScript && key_text == "ssl" {
+        if kind(node) == "pair" && self.language == Language::JavaScript && key_text == "ssl" {
             let value_range = range(value);
             self.scan.ssl_properties.push(SslProperty {
                 key_range: range(key),
@@ -877,7 +944,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// `scope = "…"` / `const scopes = […]` assignments.
     pub fn scope_assignment(&mut self, target: Node<'t>, value: Node<'t>) {
-        if target.kind() == "identifier" && is_scope_key(self.slice(target)) {
+        if kind(target) == "identifier" && is_scope_key(self.slice(target)) {
             let context = scope_context(self.slice(target));
             self.scope_values(value, context);
         }
@@ -886,7 +953,7 @@ impl<'s, 't> Builder<'s, 't> {
     /// Names assigned a platform condition, so that `if on_azure:` is a platform branch too.
     fn platform_flags(&mut self, nodes: &[Node<'t>]) {
         for node in nodes {
-            let (target, value) = match node.kind() {
+            let (target, value) = match kind(node) {
                 "assignment" => (
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
@@ -900,7 +967,7 @@ impl<'s, 't> Builder<'s, 't> {
             let (Some(target), Some(value)) = (target, value) else {
                 continue;
             };
-            if target.kind() != "identifier" {
+            if kind(target) != "identifier" {
                 continue;
             }
             let name = self.slice(target);
@@ -921,7 +988,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// Records the platform branches of an `if` or a conditional expression.
     fn branch(&mut self, node: Node<'t>) {
-        let (condition, consequence, alternatives): (_, _, Vec<Node<'t>>) = match node.kind() {
+        let (condition, consequence, alternatives): (_, _, Vec<Node<'t>>) = match kind(node) {
             "conditional_expression" => (
                 node.named_child(1),
                 node.named_child(0),
@@ -967,7 +1034,7 @@ impl<'s, 't> Builder<'s, 't> {
             return None;
         }
         let depth = depth - 1;
-        match condition.kind() {
+        match kind(condition) {
             "parenthesized_expression" => self.platform_condition(condition.named_child(0)?, depth),
             "not_operator" => self
                 .platform_condition(condition.child_by_field_name("argument")?, depth)
@@ -1019,7 +1086,7 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     fn platform_comparison(&self, condition: Node<'t>) -> Option<bool> {
-        let (left, right) = if condition.kind() == "binary_expression" {
+        let (left, right) = if kind(condition) == "binary_expression" {
             (
                 condition.child_by_field_name("left")?,
                 condition.child_by_field_name("right")?,
@@ -1051,7 +1118,7 @@ impl<'s, 't> Builder<'s, 't> {
         if !is_platform_variable(name) {
             return None;
         }
-        let nothing = matches!(right.kind(), "none" | "undefined" | "null")
+        let nothing = matches!(kind(right), "none" | "undefined" | "null")
             || self.slice(right) == "undefined";
         if !nothing {
             return None;
@@ -1083,7 +1150,7 @@ impl<'s, 't> Builder<'s, 't> {
         };
         let name = self.env_read_name(read)?;
         let value = self.slice_range(self.plain_string(literal)?);
-        let production = matches!(value, "production" | "prod" | "Production");
+        let production = PRODUCTION_VALUES.contains(&value);
         (is_environment_name(name) && production).then_some(equal)
     }
 
@@ -1118,7 +1185,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// Whether `node` is the left side of `or` / `||` / `??` in `parent`.
     pub fn is_fallback_left(&self, parent: Node<'t>, node: Node<'t>) -> bool {
-        if !matches!(parent.kind(), "boolean_operator" | "binary_expression") {
+        if !matches!(kind(parent), "boolean_operator" | "binary_expression") {
             return false;
         }
         parent.child_by_field_name("left") == Some(node)
@@ -1130,7 +1197,7 @@ impl<'s, 't> Builder<'s, 't> {
     /// `local = <env read>` (or `<env read> or default`): an [`Assignment`] once refs are ordered.
     pub fn assigned_ref(&self, target: Node<'t>, value: Node<'t>) -> Option<(TextRange, usize)> {
         if !matches!(
-            target.kind(),
+            kind(target),
             "identifier" | "attribute" | "member_expression"
         ) {
             return None;
@@ -1139,7 +1206,7 @@ impl<'s, 't> Builder<'s, 't> {
         if local_range.len() > MAX_EXPRESSION_TEXT || self.slice(target) == "_" {
             return None;
         }
-        let value = if matches!(value.kind(), "boolean_operator" | "binary_expression")
+        let value = if matches!(kind(value), "boolean_operator" | "binary_expression")
             && self.is_fallback_left(value, value.child_by_field_name("left")?)
         {
             value.child_by_field_name("left")?
@@ -1236,18 +1303,34 @@ pub(crate) fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t
 }
 
 /// Variables only the platform sets: App Service, Container Apps and Kubernetes (AKS).
+const PLATFORM_VARIABLES: &[&str] = &[
+    "WEBSITE_HOSTNAME",
+    "WEBSITE_SITE_NAME",
+    "WEBSITE_INSTANCE_ID",
+    "WEBSITE_RESOURCE_GROUP",
+    "CONTAINER_APP_NAME",
+    "CONTAINER_APP_REVISION",
+    "KUBERNETES_SERVICE_HOST",
+];
+
 fn is_platform_variable(name: &str) -> bool {
-    matches!(
-        name,
-        "WEBSITE_HOSTNAME"
-            | "WEBSITE_SITE_NAME"
-            | "WEBSITE_INSTANCE_ID"
-            | "WEBSITE_RESOURCE_GROUP"
-            | "CONTAINER_APP_NAME"
-            | "CONTAINER_APP_REVISION"
-            | "KUBERNETES_SERVICE_HOST"
-    )
+    PLATFORM_VARIABLES.contains(&name)
 }
+
+/// The values `production_comparison` takes for production.
+const PRODUCTION_VALUES: &[&str] = &["production", "prod", "Production"];
+
+/// Whether a platform branch could be recorded in `text`: every platform condition ends in a
+/// platform variable's name or a production value written in the text (a name bound to a
+/// condition is bound to one of those), so a text with neither has none.
+fn may_have_platform_branch(text: &str) -> bool {
+    PLATFORM_NEEDLES.is_match(text.as_bytes())
+}
+
+static PLATFORM_NEEDLES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(PLATFORM_VARIABLES.iter().chain(PRODUCTION_VALUES))
+        .unwrap_or_else(|error| panic!("built-in needles do not build: {error}"))
+});
 
 /// Variables that name the environment an app runs in (`production`, `development`).
 fn is_environment_name(name: &str) -> bool {

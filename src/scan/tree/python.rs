@@ -1,6 +1,6 @@
 //! Python: the names of the environment and its reads.
 
-use super::{Builder, EnvRead, Seen, range};
+use super::{Builder, EnvRead, Seen, kind, range};
 use crate::scan::RefForm;
 use tree_sitter::Node;
 
@@ -9,11 +9,11 @@ impl<'s, 't> Builder<'s, 't> {
     pub(super) fn python_aliases(&mut self, nodes: &[Node<'t>]) {
         let mut assignments = Vec::new();
         for node in nodes {
-            match node.kind() {
+            match kind(node) {
                 "import_statement" => {
                     let mut cursor = node.walk();
                     for name in node.children_by_field_name("name", &mut cursor) {
-                        if name.kind() == "aliased_import"
+                        if kind(name) == "aliased_import"
                             && name
                                 .child_by_field_name("name")
                                 .is_some_and(|n| self.slice(n) == "os")
@@ -32,7 +32,7 @@ impl<'s, 't> Builder<'s, 't> {
                     }
                     let mut cursor = node.walk();
                     for name in node.children_by_field_name("name", &mut cursor) {
-                        let (imported, local) = if name.kind() == "aliased_import" {
+                        let (imported, local) = if kind(name) == "aliased_import" {
                             let (Some(imported), Some(alias)) = (
                                 name.child_by_field_name("name"),
                                 name.child_by_field_name("alias"),
@@ -62,7 +62,7 @@ impl<'s, 't> Builder<'s, 't> {
             ) else {
                 continue;
             };
-            if left.kind() == "identifier" && self.py_environish(right) {
+            if kind(left) == "identifier" && self.py_environish(right) {
                 self.py_environs.push(self.slice(left).to_owned());
             }
         }
@@ -72,7 +72,7 @@ impl<'s, 't> Builder<'s, 't> {
 
     /// `os.environ` or a name bound to it.
     pub(super) fn py_environish(&self, node: Node<'t>) -> bool {
-        match node.kind() {
+        match kind(node) {
             "attribute" => {
                 let (Some(object), Some(attribute)) = (
                     node.child_by_field_name("object"),
@@ -80,7 +80,7 @@ impl<'s, 't> Builder<'s, 't> {
                 ) else {
                     return false;
                 };
-                object.kind() == "identifier"
+                kind(object) == "identifier"
                     && self.slice(attribute) == "environ"
                     && self.py_modules.iter().any(|m| m == self.slice(object))
             }
@@ -92,7 +92,7 @@ impl<'s, 't> Builder<'s, 't> {
     /// `os.environ["X"]`, `os.environ.get("X"[, d])`, `os.environ.setdefault("X", d)`,
     /// `os.getenv("X"[, d])` and their aliases.
     pub(super) fn python_env_read(&self, node: Node<'t>) -> Option<EnvRead> {
-        match node.kind() {
+        match kind(node) {
             "subscript" => {
                 let value = node.child_by_field_name("value")?;
                 if !self.py_environish(value) {
@@ -108,7 +108,7 @@ impl<'s, 't> Builder<'s, 't> {
             }
             "call" => {
                 let function = node.child_by_field_name("function")?;
-                let form = match function.kind() {
+                let form = match kind(function) {
                     "attribute" => {
                         let object = function.child_by_field_name("object")?;
                         let method = self.slice(function.child_by_field_name("attribute")?);
@@ -118,7 +118,7 @@ impl<'s, 't> Builder<'s, 't> {
                                 RefForm::PythonEnvironSetdefault
                             }
                             "getenv"
-                                if object.kind() == "identifier"
+                                if kind(object) == "identifier"
                                     && self.py_modules.iter().any(|m| m == self.slice(object)) =>
                             {
                                 RefForm::PythonGetenv
@@ -145,7 +145,7 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     pub(super) fn python_node(&mut self, seen: Seen<'t>, platform: bool) {
-        if matches!(seen.node.kind(), "call" | "subscript")
+        if matches!(kind(seen.node), "call" | "subscript")
             && let Some(read) = self.python_env_read(seen.node)
         {
             self.push_ref(seen.node, read, seen.parent, platform);

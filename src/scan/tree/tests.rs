@@ -641,3 +641,52 @@ fn long_lines_get_the_regex_scanner() {
     assert_eq!(found.env_refs.len(), 1);
     assert_eq!(found.env_refs[0].name, "NEON_POSTGRESQL_HOST");
 }
+
+/// The facts walk visits only the kinds of `kinds::VISITED`: every Python and
+/// JavaScript/TypeScript file of the test fixtures scans to the same facts as when it visits
+/// every node.
+#[test]
+fn visiting_only_the_listed_kinds_finds_every_fact() {
+    use super::{Dialect, scan_tree, scan_tree_visiting_all};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut stack = vec![root];
+    let mut compared = 0;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            let (dialect, language) = if name.ends_with(".py") {
+                (Dialect::Python, Language::Python)
+            } else if name.ends_with(".tsx") {
+                (Dialect::Tsx, Language::JavaScript)
+            } else if name.ends_with(".ts") {
+                (Dialect::TypeScript, Language::JavaScript)
+            } else if [".js", ".jsx", ".mjs", ".cjs"]
+                .iter()
+                .any(|e| name.ends_with(e))
+            {
+                (Dialect::JavaScriptOrTypeScript, Language::JavaScript)
+            } else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            assert_eq!(
+                scan_tree(dialect, language, &text),
+                scan_tree_visiting_all(dialect, language, &text),
+                "{}",
+                path.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} fixture files");
+}
