@@ -14,20 +14,11 @@ use neon_lsp::{Options, analyse};
 use std::time::Instant;
 use tree_sitter::{Parser, Point};
 
+#[path = "support/latency_document.rs"]
+mod latency_document;
+
 fn text() -> String {
-    let mut text = String::new();
-    for line in 0..10_000 {
-        if line % 20 == 0 {
-            text.push_str(&format!(
-                "const v{line} = process.env.NEON_POSTGRESQL_HOST; // reference\n"
-            ));
-        } else {
-            text.push_str(&format!(
-                "function f{line}(a, b) {{ return a * {line} + b; }}\n"
-            ));
-        }
-    }
-    text
+    latency_document::big_js()
 }
 
 /// Types a space at the start of `line`, returning the edit as the server computes it.

@@ -9,6 +9,9 @@
 //! `cargo bench --bench lsp_latency [-- TREE]` (`LSP_LATENCY_BIN=path` to measure another binary, `LSP_LATENCY_EDITS_ONLY=1` for part 1 only). Targets (issue 13): p99 < 10 ms, ready ≤ 1.5× check,
 //! idle < 50 MiB.
 
+#[path = "support/latency_document.rs"]
+mod latency_document;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -141,18 +144,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().canonicalize().expect("canonical");
     std::fs::write(root.join("package.json"), "{}").expect("write");
-    let mut text = String::new();
-    for line in 0..10_000 {
-        if line % 20 == 0 {
-            text.push_str(&format!(
-                "const v{line} = process.env.NEON_POSTGRESQL_HOST; // reference\n"
-            ));
-        } else {
-            text.push_str(&format!(
-                "function f{line}(a, b) {{ return a * {line} + b; }}\n"
-            ));
-        }
-    }
+    let text = latency_document::big_js();
     std::fs::write(root.join("big.js"), &text).expect("write");
     let mut server = Server::start(&bin, &root);
     workspace_ready(&mut server);
