@@ -536,6 +536,24 @@ fn imds_errors_say_what_to_do() {
     );
     assert_no_secret(&all);
 
+    // Not IMDS's JSON (another cloud's metadata service): not retried, the chain goes on.
+    let run = Emulated::new()
+        .failing(arm::IMDS_PATH, 404, None, 100)
+        .start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no Azure credentials"), "{all}");
+    assert!(
+        all.contains("answered 404 with something that is not its JSON"),
+        "{all}"
+    );
+    assert_eq!(
+        imds_requests(&run.arm).len(),
+        2,
+        "probe and one token request"
+    );
+
     // 400 with `az` next: the chain goes on, as azure-identity's does.
     #[cfg(unix)]
     {

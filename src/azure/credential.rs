@@ -428,7 +428,7 @@ pub async fn chain_token(
         Probe::Answered => {
             match imds_token(&client, &endpoint, settings.client_id.as_deref(), notice).await {
                 Ok(token) => return Ok((imds, token)),
-                Err(ImdsFailure::NoIdentity(error)) => error,
+                Err(ImdsFailure::Unavailable(error)) => error,
                 Err(ImdsFailure::Failed(error)) => return Err(error),
             }
         }
@@ -500,8 +500,11 @@ async fn probe_imds(client: &reqwest::Client, endpoint: &str) -> Probe {
 /// How an IMDS token request failed.
 #[derive(Debug)]
 enum ImdsFailure {
-    /// 400: no identity here (or not the one asked for); the chain goes on.
-    NoIdentity(CredentialError),
+    /// The chain goes on (azure-identity's `CredentialUnavailableError`): a 400 (no identity
+    /// here, or not the one asked for), or an answer that is not IMDS's JSON — another service
+    /// at that address (another cloud's metadata service, a proxy; Docker Desktop's proxy
+    /// answers 403 "unreachable"), as azidentity (Go) treats one.
+    Unavailable(CredentialError),
     /// Anything else: the chain stops with it.
     Failed(CredentialError),
 }
@@ -509,7 +512,7 @@ enum ImdsFailure {
 impl ImdsFailure {
     fn into_error(self) -> CredentialError {
         match self {
-            ImdsFailure::NoIdentity(error) | ImdsFailure::Failed(error) => error,
+            ImdsFailure::Unavailable(error) | ImdsFailure::Failed(error) => error,
         }
     }
 }
@@ -595,19 +598,23 @@ async fn imds_token(
             }
         };
         let status = response.status();
-        if status.is_success() {
-            let token: TokenResponse = response.json().await.map_err(|error| {
-                failed(format!(
-                    "gave no access_token ({})",
-                    describe_reqwest_error(&error)
-                ))
-            })?;
-            return Ok(Secret::new(token.access_token));
-        }
+        let code = status.as_u16();
         let retry_after = crate::retry::retry_after(response.headers());
         let body = response.text().await.unwrap_or_default();
+        // IMDS answers JSON, tokens and errors alike; anything else is another service there.
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) else {
+            return Err(not_imds(endpoint, code));
+        };
+        if status.is_success() {
+            return match serde_json::from_value::<TokenResponse>(json) {
+                Ok(token) => Ok(Secret::new(token.access_token)),
+                Err(_) => Err(failed(format!("answered {code} without an access_token"))),
+            };
+        }
         let detail = entra_error(&body).unwrap_or_else(|| "no error description".to_string());
-        let code = status.as_u16();
+        if code == 403 && detail.contains("unreachable") {
+            return Err(not_imds(endpoint, code));
+        }
         let why = format!("the instance metadata service answered {code}");
         let again = match code {
             429 => retries.wait_for_rate_limit(retry_after, &why, notice).await,
@@ -623,11 +630,20 @@ async fn imds_token(
             problem,
         };
         return Err(if code == 400 {
-            ImdsFailure::NoIdentity(error)
+            ImdsFailure::Unavailable(error)
         } else {
             ImdsFailure::Failed(error)
         });
     }
+}
+
+/// Something other than IMDS answered at `endpoint`: the chain goes on past it.
+fn not_imds(endpoint: &str, code: u16) -> ImdsFailure {
+    ImdsFailure::Unavailable(CredentialError::NotFound {
+        imds: format!(
+            "at {endpoint} answered {code} with something that is not its JSON: another service listens there"
+        ),
+    })
 }
 
 fn entra_error(body: &str) -> Option<String> {

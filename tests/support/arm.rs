@@ -169,7 +169,8 @@ fn imds_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// IMDS's token endpoint: `Metadata: true` required (the probe without it gets its 400 before
 /// any canned failure), api-version 2018-02-01, ARM's resource, no `client_id` or
 /// [`IMDS_CLIENT_ID`]; canned failures whose `path_part` is in [`IMDS_PATH`] apply to requests
-/// with the header. Answers as the document's sample, strings for the numbers.
+/// with the header (a canned 404 answers plain text, as a metadata service that is not Azure's
+/// would). Answers as the document's sample, strings for the numbers.
 fn imds(shared: &Shared, params: &HashMap<String, String>, headers: &HeaderMap) -> Response {
     if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
         return imds_error(
@@ -187,6 +188,8 @@ fn imds(shared: &Shared, params: &HashMap<String, String>, headers: &HeaderMap) 
             failure.times -= 1;
             let status = StatusCode::from_u16(failure.status).unwrap();
             let mut response = match failure.status {
+                // Not IMDS's JSON: what another cloud's metadata service answers an unknown path.
+                404 => (status, "404 - Not Found").into_response(),
                 403 => imds_error(
                     status,
                     "access_denied",
