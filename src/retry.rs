@@ -1,4 +1,5 @@
-//! Retrying HTTP requests, once for every client (`neon::api`, `azure::arm`): how long to wait
+//! Retrying HTTP requests, once for every client (`neon::api`, `azure::arm`, IMDS in
+//! `azure::credential`): how long to wait
 //! after a 5xx, a timeout or a connection error (exponential backoff with jitter, an attempt
 //! cap), and after a 429 (`Retry-After`, bounded, a cap on waits).
 //!
