@@ -18,8 +18,10 @@
 //!    (1 s, Azure.Identity's `ImdsAvailableTimeoutMs`); no answer in time, a refused or
 //!    unroutable connection → IMDS is absent and the chain goes on. A 400 to the token request
 //!    (no identity assigned, or not the one `AZURE_CLIENT_ID` names) also goes on, as
-//!    azure-identity's `CredentialUnavailableError`; any other failure stops the chain with its
-//!    reason. 404/410/429/5xx and timeouts are retried (the document's retry guidance);
+//!    azure-identity's `CredentialUnavailableError`, and so does an answer that is not IMDS's
+//!    JSON (another service at the address, as azidentity for Go judges it); any other failure
+//!    stops the chain with its reason. 404/410/429/5xx and timeouts are retried (the
+//!    document's retry guidance);
 //! 5. the Azure CLI: `az account get-access-token --resource https://management.azure.com/`
 //!    when `az` is on PATH.
 //!
