@@ -846,6 +846,35 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn a_token_request_that_never_gets_an_answer_is_retried_then_reported() {
+        // IMDS answered the probe, then goes silent: each attempt times out (here after 0.2 s).
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}{IMDS_TOKEN_PATH}", silent.local_addr().unwrap());
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = said.clone();
+        let notice: crate::retry::Notice =
+            std::sync::Arc::new(move |line: &str| log.lock().unwrap().push(line.to_string()));
+        let error = imds_token(&client, &url, None, Some(&notice))
+            .await
+            .unwrap_err()
+            .into_error()
+            .to_string();
+        assert!(
+            error.contains("answered the probe but not the token request after 4 attempts"),
+            "{error}"
+        );
+        assert!(error.contains("timed out"), "{error}");
+        let said = said.lock().unwrap();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert!(said[0].starts_with("the instance metadata service gave no answer"));
+    }
+
     #[test]
     fn entra_errors_keep_the_first_line() {
         assert_eq!(
