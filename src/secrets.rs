@@ -160,9 +160,7 @@ fn is_readable_key(key: &str) -> bool {
 /// (connection strings in them) and by `key = value` pairs whose key names a secret.
 pub fn secret_ranges(path: &str, text: &str) -> Vec<TextRange> {
     if classify(path) == Some(FileKind::DotEnv) {
-        let mut ranges = Vec::new();
-        env_ranges(text, &mut ranges);
-        return normalise(ranges);
+        return parsed_env_secret_ranges(text, &crate::dotenv::parse(text));
     }
     match crate::scan::Language::for_path(path) {
         Some(language) => {
@@ -406,9 +404,16 @@ fn normalise(mut ranges: Vec<TextRange>) -> Vec<TextRange> {
     merged
 }
 
+/// [`secret_ranges`] of a .env file from the parse the analysis already made (parsing a big
+/// file a second time, while the first parse is alive, doubled the peak memory).
+pub fn parsed_env_secret_ranges(text: &str, file: &crate::dotenv::EnvFile) -> Vec<TextRange> {
+    let mut ranges = Vec::new();
+    env_ranges(text, file, &mut ranges);
+    normalise(ranges)
+}
+
 /// .env files: values by key; lines the parser could not read are masked after their `=`.
-fn env_ranges(text: &str, out: &mut Vec<TextRange>) {
-    let file = crate::dotenv::parse(text);
+fn env_ranges(text: &str, file: &crate::dotenv::EnvFile, out: &mut Vec<TextRange>) {
     let mut covered: Vec<TextRange> = Vec::with_capacity(file.entries.len());
     for entry in &file.entries {
         covered.push(entry.full_line_range);

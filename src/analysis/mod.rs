@@ -104,7 +104,8 @@ pub fn analyse_for_report(
                 FileData::Source { scan, .. } => {
                     crate::secrets::scanned_secret_ranges(file.text, &scan.string_literals)
                 }
-                _ => crate::secrets::secret_ranges(file.path, file.text),
+                FileData::Env(env) => crate::secrets::parsed_env_secret_ranges(file.text, env),
+                FileData::Other => crate::secrets::secret_ranges(file.path, file.text),
             };
             secrets.insert(path.to_owned(), ranges);
         }
