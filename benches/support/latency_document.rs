@@ -237,6 +237,17 @@ pub fn django_settings() -> String {
          \x20   \"PAGE_SIZE\": 50,\n\
          }\n\
          \n\
+         AUTH_PASSWORD_VALIDATORS = [\n\
+         \x20   {\"NAME\": \"django.contrib.auth.password_validation.UserAttributeSimilarityValidator\"},\n\
+         \x20   {\"NAME\": \"django.contrib.auth.password_validation.MinimumLengthValidator\"},\n\
+         \x20   {\"NAME\": \"django.contrib.auth.password_validation.CommonPasswordValidator\"},\n\
+         \x20   {\"NAME\": \"django.contrib.auth.password_validation.NumericPasswordValidator\"},\n\
+         ]\n\
+         \n\
+         CELERY_BROKER_URL = os.environ.get(\"CELERY_BROKER_URL\", \"redis://localhost:6379/1\")\n\
+         CELERY_RESULT_BACKEND = CELERY_BROKER_URL\n\
+         CELERY_TASK_ALWAYS_EAGER = DEBUG\n\
+         \n\
          CACHES = {\n\
          \x20   \"default\": {\n\
          \x20       \"BACKEND\": \"django.core.cache.backends.redis.RedisCache\",\n\

@@ -527,3 +527,69 @@ thread_local! {
 pub(crate) fn spliced() -> usize {
     SPLICED.with(std::cell::Cell::get)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies `span`'s replacement `new` to `text` (as `start..old_end` → `new`).
+    fn apply(text: &str, start: usize, old_end: usize, new: &str) -> (String, Span) {
+        let mut changed = text.to_owned();
+        changed.replace_range(start..old_end, new);
+        let span = Span {
+            start,
+            old_end,
+            new_end: start + new.len(),
+        };
+        (changed, span)
+    }
+
+    /// Two edits merged cover every changed byte: the text outside the merged span is the
+    /// same before and after, shifted.
+    #[test]
+    fn merged_spans_cover_both_edits() {
+        let text = "0123456789abcdefghij";
+        let cases = [
+            ((2, 4, "XYZ"), (10, 12, "")),
+            ((10, 12, "Q"), (1, 3, "WW")),
+            ((5, 5, "+++"), (6, 7, "-")),
+            ((3, 9, ""), (3, 3, "long insertion")),
+            ((8, 8, "ab"), (0, 20, "all")),
+        ];
+        for ((s1, e1, n1), (s2, e2, n2)) in cases {
+            let (once, first) = apply(text, s1, e1, n1);
+            let (twice, second) = apply(&once, s2, e2.min(once.len()), n2);
+            let merged = first.then(second);
+            assert_eq!(text[..merged.start], twice[..merged.start]);
+            assert_eq!(text[merged.old_end..], twice[merged.new_end..]);
+            assert_eq!(
+                twice.len() as i64 - text.len() as i64,
+                merged.new_end as i64 - merged.old_end as i64
+            );
+        }
+    }
+
+    /// The statements an edit touches: those overlapping it, or holding an empty edit strictly
+    /// inside; not their neighbours ending or starting at its bounds.
+    #[test]
+    fn overlapping_statements() {
+        let text = "a = 1\nb = 2\nc = 3\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("grammar loads");
+        let tree = parser.parse(text, None).expect("parses");
+        let starts = |start, end| -> Vec<usize> {
+            overlapping(tree.root_node(), start, end)
+                .iter()
+                .map(|n| n.start_byte())
+                .collect()
+        };
+        assert_eq!(starts(6, 7), vec![6]);
+        assert_eq!(starts(4, 8), vec![0, 6]);
+        assert_eq!(starts(7, 7), vec![6]);
+        assert_eq!(starts(6, 6), Vec::<usize>::new());
+        assert_eq!(starts(5, 6), Vec::<usize>::new());
+        assert_eq!(starts(0, 18), vec![0, 6, 12]);
+    }
+}
