@@ -696,4 +696,25 @@ mod incremental_tests {
         );
         assert!(spliced > 240, "{spliced} of 960 scans spliced");
     }
+
+    /// A long file (1,000 top-level statements) takes the tree path and the incremental one
+    /// too: its parses, full or incremental, used to be cancelled by the parse budget (the
+    /// balancing of the long repetition after the parse looked like a stall), and both the
+    /// cached and the fresh scan fell back to the regex scanner.
+    #[test]
+    fn random_edits_of_a_long_javascript_file_scan_as_fresh_texts() {
+        let filler: String = (0..1_000)
+            .map(|n| format!("function f{n}(a, b) {{ return a * {n} + b; }}\n"))
+            .collect();
+        let base = format!("{JS}{filler}");
+        let spliced = random_sequences(
+            "long.js",
+            Language::JavaScript,
+            &base,
+            JS_STATEMENTS,
+            JS_WORDS,
+            1,
+        );
+        assert!(spliced > 10, "{spliced} of 40 scans spliced");
+    }
 }
