@@ -23,6 +23,22 @@ pub struct ScanCache {
     files: HashMap<String, Cached>,
     /// Paths whose syntax trees are kept.
     keep_trees: HashSet<String>,
+    /// What the last scans replaced (the previous trees and bases of edited documents), for
+    /// the caller to drop once its answer is out ([`ScanCache::take_replaced`]): freeing a
+    /// tree walks the nodes only it held. Dropped at the next analysis otherwise.
+    replaced: Vec<Replaced>,
+}
+
+/// A replaced tree and base, freed when dropped (off the caller's latency path).
+struct Replaced {
+    _tree: Option<Tree>,
+    _base: Option<Base>,
+}
+
+/// What [`ScanCache::take_replaced`] hands over: drop it when convenient.
+#[must_use = "dropping it frees the replaced trees; that is its only purpose"]
+pub struct ReplacedTrees {
+    _replaced: Vec<Replaced>,
 }
 
 struct Cached {
@@ -96,6 +112,20 @@ impl ScanCache {
         }
     }
 
+    /// The trees and bases the scans since the last call replaced, for the caller to drop
+    /// after it has answered (the language server: after publishing).
+    pub fn take_replaced(&mut self) -> ReplacedTrees {
+        ReplacedTrees {
+            _replaced: std::mem::take(&mut self.replaced),
+        }
+    }
+
+    /// Drops what an earlier analysis replaced and its caller did not take (at the start of
+    /// an analysis, so that it never accumulates).
+    pub(super) fn drop_replaced(&mut self) {
+        self.replaced.clear();
+    }
+
     /// Files cached (for tests and logs).
     pub fn len(&self) -> usize {
         self.files.len()
@@ -138,11 +168,23 @@ impl ScanCache {
                     scan: &base.scan,
                     context: &base.context,
                 };
-                scan::rescan_path(path, language, text, &edited, &previous, span)
+                let scanned = scan::rescan_path(path, language, text, &edited, &previous, span);
+                self.replaced.push(Replaced {
+                    _tree: Some(edited),
+                    _base: Some(base),
+                });
+                scanned
             }
             old => {
                 let old = old.and_then(|cached| cached.tree);
-                scan::scan_path_with_context(path, language, text, old.as_ref())
+                let scanned = scan::scan_path_with_context(path, language, text, old.as_ref());
+                if old.is_some() {
+                    self.replaced.push(Replaced {
+                        _tree: old,
+                        _base: None,
+                    });
+                }
+                scanned
             }
         };
         let scan = Arc::new(scan);
@@ -716,5 +758,37 @@ mod incremental_tests {
             1,
         );
         assert!(spliced > 10, "{spliced} of 40 scans spliced");
+    }
+
+    /// An edited document's previous tree is handed to the caller to free after answering;
+    /// a caller that never takes it holds at most one analysis' worth.
+    #[test]
+    fn replaced_trees_are_handed_over_and_never_pile_up() {
+        let mut text = JS.to_owned();
+        let mut cache = ScanCache::default();
+        cache.keep_trees_of(["db.js"]);
+        let options = crate::analysis::Options::default();
+        let files = |text: &str| crate::workspace::Workspace {
+            files: [("package.json", "{}"), ("db.js", text)]
+                .iter()
+                .map(|(path, text)| crate::workspace::WorkspaceFile {
+                    path: (*path).to_owned(),
+                    text: (*text).to_owned(),
+                    git: crate::workspace::GitState::NotInRepository,
+                    lossy: false,
+                })
+                .collect(),
+        };
+        let analyse = crate::analysis::analyse_cached;
+        analyse(&files(&text), &options, &mut cache).unwrap();
+        for round in 0..5 {
+            let at = text.find("function").unwrap();
+            let edit = replace(&mut text, at, at, " ");
+            cache.edit("db.js", &edit);
+            analyse(&files(&text), &options, &mut cache).unwrap();
+            assert_eq!(cache.replaced.len(), 1, "round {round}");
+        }
+        assert_eq!(cache.take_replaced()._replaced.len(), 1);
+        assert!(cache.replaced.is_empty());
     }
 }
