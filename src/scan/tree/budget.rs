@@ -40,7 +40,9 @@ pub(super) struct Budget {
     /// Where the text's trailing whitespace starts: the parse's last position. Once it is
     /// there, tree-sitter balances the finished tree's repetitions reporting no position at
     /// all (a flat 10,000-statement file: 2,057 checks at the end, 465 KB), so checks there
-    /// count towards the total only, not as a stall.
+    /// count towards the total only, not as a stall — unless the parser has met an error
+    /// (error recovery is what loops; such a file keeps the stall limit, and a long one with
+    /// a syntax error falls back to the regex scanner as before).
     end: usize,
     stalled: u32,
     /// The most checks the furthest position stayed put (for the calibration probe).
@@ -62,13 +64,14 @@ impl Budget {
         }
     }
 
-    /// One progress check at `offset`: whether the parse must stop.
-    pub(super) fn exhausted(&mut self, offset: usize) -> bool {
+    /// One progress check at `offset`: whether the parse must stop. `has_error`: the parser
+    /// is recovering from an error (or has been), when a stay at the end may be a loop.
+    pub(super) fn exhausted(&mut self, offset: usize, has_error: bool) -> bool {
         self.checks += 1;
         if offset > self.furthest {
             self.furthest = offset;
             self.stalled = 0;
-        } else if offset < self.end {
+        } else if offset < self.end || has_error {
             self.stalled += 1;
             #[cfg(test)]
             {
@@ -107,7 +110,8 @@ pub(super) fn parse_counting(
     budget: &mut Budget,
 ) -> Option<Tree> {
     let bytes = text.as_bytes();
-    let mut progress = |state: &ParseState| budget.exhausted(state.current_byte_offset());
+    let mut progress =
+        |state: &ParseState| budget.exhausted(state.current_byte_offset(), state.has_error());
     parser.parse_with_options(
         &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
         old,
@@ -124,10 +128,10 @@ mod tests {
         let mut budget = Budget::for_text(&"x".repeat(1 << 20));
         // 3,000 × 65 checks stay within the total for 1 MiB (262,400).
         for offset in 1..=3_000 {
-            assert!(!budget.exhausted(offset * 10));
+            assert!(!budget.exhausted(offset * 10, false));
             // Reductions and recovery at one place, short of the limit.
             for _ in 0..STALLED_CHECKS {
-                assert!(!budget.exhausted(offset * 10));
+                assert!(!budget.exhausted(offset * 10, false));
             }
         }
     }
@@ -135,16 +139,31 @@ mod tests {
     #[test]
     fn a_stalled_parse_is_cut() {
         let mut budget = Budget::for_text(&"x".repeat(1 << 20));
-        assert!(!budget.exhausted(500));
+        assert!(!budget.exhausted(500, false));
         // Going back does not count as progress.
-        let stopped = (0..).position(|round| budget.exhausted(500 - round % 10));
+        let stopped = (0..).position(|round| budget.exhausted(500 - round % 10, false));
+        assert_eq!(stopped, Some(STALLED_CHECKS as usize));
+    }
+
+    #[test]
+    fn a_stay_at_the_end_is_a_stall_only_after_an_error() {
+        let text = format!("{}\n\n", "x".repeat(4096));
+        let end = text.trim_end().len();
+        // Balancing after an error-free parse: only the total counts.
+        let mut budget = Budget::for_text(&text);
+        assert!(!budget.exhausted(end, false));
+        assert!((0..10 * STALLED_CHECKS).all(|_| !budget.exhausted(end, false)));
+        // After an error, a stay at the end may be a recovery loop.
+        let mut budget = Budget::for_text(&text);
+        assert!(!budget.exhausted(end, true));
+        let stopped = (0..).position(|_| budget.exhausted(end, true));
         assert_eq!(stopped, Some(STALLED_CHECKS as usize));
     }
 
     #[test]
     fn a_creeping_parse_is_cut_by_the_total() {
         let mut budget = Budget::for_text(&"x".repeat(2048));
-        let stopped = (0..).position(|round| budget.exhausted(round / 10));
+        let stopped = (0..).position(|round| budget.exhausted(round / 10, false));
         assert_eq!(stopped, Some(BASE_CHECKS + 2 * CHECKS_PER_KIB));
     }
 
