@@ -5,6 +5,9 @@
 //! old tree was reused: the changed ranges must be small), the scan from that tree, and the
 //! whole cached analysis (`analyse_cached`, what the server runs per edit) against a fresh one.
 //!
+//! Wall-clock medians, and for the re-parse and the cached analysis also the thread's CPU time
+//! (which the machine's load does not inflate).
+//!
 //! `cargo bench --bench edit_breakdown`.
 
 use neon_lsp::analysis::{ScanCache, TextEdit, analyse_cached};
@@ -46,6 +49,48 @@ fn type_space(text: &mut String, line: usize) -> TextEdit {
     }
 }
 
+/// This thread's CPU time in milliseconds: unlike the wall clock, it does not grow with the
+/// machine's load (the other helpers' builds).
+/// Types `x` at column 10 of `line` (inside the statement), returning the edit.
+fn type_inside(text: &mut String, line: usize) -> TextEdit {
+    let line_start = if line == 0 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 1)
+            .map_or(0, |(at, _)| at + 1)
+    };
+    let start = line_start + 10;
+    text.insert(start, 'x');
+    TextEdit {
+        start_byte: start,
+        old_end_byte: start,
+        new_end_byte: start + 1,
+        start_position: Point {
+            row: line,
+            column: 10,
+        },
+        old_end_position: Point {
+            row: line,
+            column: 10,
+        },
+        new_end_position: Point {
+            row: line,
+            column: 11,
+        },
+    }
+}
+
+fn cpu_ms() -> f64 {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes the timespec it is given and nothing else.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    time.tv_sec as f64 * 1e3 + time.tv_nsec as f64 / 1e6
+}
+
 fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
@@ -71,6 +116,7 @@ fn main() {
     let mut parser = Parser::new();
     parser.set_language(&language).expect("language");
     let (mut full, mut incremental, mut changed) = (Vec::new(), Vec::new(), 0usize);
+    let (mut incremental_cpu, mut changed_ranges) = (Vec::new(), Vec::new());
     let mut tree = parser.parse(&text, None).expect("parse");
     for edit in 0..50 {
         let line = (edit * 47) % 10_000;
@@ -79,14 +125,17 @@ fn main() {
         full.push(started.elapsed().as_secs_f64() * 1e3);
         let change = type_space(&mut text, line);
         tree.edit(&change);
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), cpu_ms());
         let new = parser.parse(&text, Some(&tree)).expect("parse");
         incremental.push(started.elapsed().as_secs_f64() * 1e3);
+        incremental_cpu.push(cpu_ms() - cpu);
+        let started = Instant::now();
         changed = changed.max(
             tree.changed_ranges(&new)
                 .map(|r| r.end_byte - r.start_byte)
                 .sum(),
         );
+        changed_ranges.push(started.elapsed().as_secs_f64() * 1e3);
         tree = new;
     }
     // The scanner's way: a new parser per parse; and a bare cursor walk over every node.
@@ -118,10 +167,12 @@ fn main() {
         walks.push(started.elapsed().as_secs_f64() * 1e3);
     }
     println!(
-        "tree-sitter JavaScript, {} bytes: full parse {:.2} ms, incremental re-parse {:.3} ms (largest changed range total {changed} bytes), with a new parser {:.3} ms; a cursor walk over its {nodes} nodes {:.3} ms",
+        "tree-sitter JavaScript, {} bytes: full parse {:.2} ms, incremental re-parse {:.3} ms ({:.3} ms CPU; largest changed range total {changed} bytes, changed_ranges {:.3} ms), with a new parser {:.3} ms; a cursor walk over its {nodes} nodes {:.3} ms",
         text.len(),
         median(full),
         median(incremental),
+        median(incremental_cpu),
+        median(changed_ranges),
         median(fresh_parser),
         median(walks)
     );
@@ -152,24 +203,43 @@ fn main() {
     let mut cache = ScanCache::default();
     cache.keep_trees_of(["big.js"]);
     let _ = analyse_cached(&workspace(&text), &options, &mut cache);
-    let (mut cached, mut fresh) = (Vec::new(), Vec::new());
+    let (mut cached, mut cached_cpu, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
     let mut findings = 0;
     for edit in 0..50 {
         let line = (edit * 59) % 10_000;
         let change = type_space(&mut text, line);
         cache.edit("big.js", &change);
         let snapshot = workspace(&text);
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), cpu_ms());
         let result = analyse_cached(&snapshot, &options, &mut cache).expect("analysis");
         cached.push(started.elapsed().as_secs_f64() * 1e3);
+        cached_cpu.push(cpu_ms() - cpu);
         findings = result.len();
         let started = Instant::now();
         let _ = analyse(&snapshot, &options);
         fresh.push(started.elapsed().as_secs_f64() * 1e3);
     }
     println!(
-        "analysis per edit ({findings} findings): cached {:.2} ms, fresh {:.2} ms",
+        "analysis per edit ({findings} findings): cached {:.2} ms ({:.2} ms CPU), fresh {:.2} ms",
         median(cached),
+        median(cached_cpu),
         median(fresh)
+    );
+    // A character typed inside statements (every 20th line a reference line).
+    let (mut inside, mut inside_cpu) = (Vec::new(), Vec::new());
+    for edit in 0..50 {
+        let line = (edit * 61) % 10_000;
+        let change = type_inside(&mut text, line);
+        cache.edit("big.js", &change);
+        let snapshot = workspace(&text);
+        let (started, cpu) = (Instant::now(), cpu_ms());
+        let _ = analyse_cached(&snapshot, &options, &mut cache).expect("analysis");
+        inside.push(started.elapsed().as_secs_f64() * 1e3);
+        inside_cpu.push(cpu_ms() - cpu);
+    }
+    println!(
+        "analysis per edit typing inside a statement: cached {:.2} ms ({:.2} ms CPU)",
+        median(inside),
+        median(inside_cpu)
     );
 }

@@ -1,7 +1,9 @@
 //! Language-server latency and memory, against the release binary over real stdio.
 //!
 //! 1. Opens a 10,000-line JavaScript file with 500 references, applies 200 one-character edits
-//!    and measures didChange → publishDiagnostics latency (p50, p99).
+//!    and measures didChange → publishDiagnostics latency (p50, p99); then the same for a
+//!    character typed and deleted at line ends of a realistic Express app and Django settings.py
+//!    (about 300 lines each).
 //! 2. initialize → workspace diagnostics complete (the `$/progress` end) on the Python
 //!    installation's lib folder, against `neon-lsp check` on the same folder in the same run.
 //! 3. Peak and idle RSS of the server (VmHWM / VmRSS).
@@ -173,6 +175,66 @@ fn main() {
         latencies[latencies.len() - 1]
     );
     server.stop();
+
+    // 1b. Typing at line ends in realistic files (a character typed, then deleted).
+    for (name, language, manifest, text) in [
+        (
+            "app.js",
+            "javascript",
+            (
+                "package.json",
+                r#"{"dependencies":{"express":"4","pg":"8"}}"#,
+            ),
+            latency_document::express_app(),
+        ),
+        (
+            "settings.py",
+            "python",
+            ("requirements.txt", "Django==5.0\npsycopg2-binary==2.9\n"),
+            latency_document::django_settings(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join(manifest.0), manifest.1).expect("write");
+        std::fs::write(root.join(name), &text).expect("write");
+        let mut server = Server::start(&bin, &root);
+        workspace_ready(&mut server);
+        let uri = format!("file://{}", root.join(name).display());
+        server.send(json!({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":uri,"languageId":language,"version":1,"text":text}}}));
+        server.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 1
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        let mut latencies = Vec::new();
+        for edit in 0..200 {
+            let version = edit + 2;
+            let line = (edit / 2 * 37) % lines.len();
+            let column = lines[line].len();
+            let change = if edit % 2 == 0 {
+                json!({"range":{"start":{"line":line,"character":column},"end":{"line":line,"character":column}},"text":"x"})
+            } else {
+                json!({"range":{"start":{"line":line,"character":column},"end":{"line":line,"character":column + 1}},"text":""})
+            };
+            let started = Instant::now();
+            server.send(json!({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":uri,"version":version},"contentChanges":[change]}}));
+            server.wait(|m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == uri
+                    && m["params"]["version"] == version
+            });
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        latencies.sort_by(f64::total_cmp);
+        println!(
+            "{name} ({} lines), 200 edits typing and deleting a character at line ends: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            lines.len(),
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            latencies[latencies.len() - 1]
+        );
+        server.stop();
+    }
     if std::env::var_os("LSP_LATENCY_EDITS_ONLY").is_some() {
         return;
     }

@@ -22,7 +22,7 @@ mod connection;
 mod context;
 mod resolve;
 
-pub use cache::{ScanCache, TextEdit};
+pub use cache::{ReplacedTrees, ScanCache, TextEdit};
 pub use connection::{Connection, DEFAULT_ENV_FILES, is_within};
 pub use context::Context;
 
@@ -228,6 +228,7 @@ fn parse_files<'w>(
 ) -> Vec<File<'w>> {
     // With a cache (the language server) almost every scan is reused: nothing to share out.
     if let Some(cache) = cache {
+        cache.drop_replaced();
         return files
             .iter()
             .map(|file| parse_file(file, Some(cache)))

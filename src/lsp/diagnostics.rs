@@ -76,6 +76,8 @@ impl Backend {
             apply_to_cache(&mut kept, changes);
             kept.keep_trees_of(open.iter().map(String::as_str));
             let result = analyse_cached(&snapshot, &options, &mut kept);
+            // Freed after publishing: freeing a 10,000-line document's previous tree is ~1 ms.
+            let replaced = kept.take_replaced();
             drop(kept);
             // The snapshot's texts themselves, not a copy held through the analysis.
             let texts: HashMap<String, String> = snapshot
@@ -83,11 +85,11 @@ impl Backend {
                 .into_iter()
                 .map(|f| (f.path, f.text))
                 .collect();
-            (result, texts)
+            (result, texts, replaced)
         })
         .await;
         drop(turn);
-        let (result, texts) = match analysis {
+        let (result, texts, replaced) = match analysis {
             Ok(result) => result,
             Err(error) => {
                 self.logger
@@ -208,6 +210,8 @@ impl Backend {
                     .await;
             }
         }
+        // The previous trees are freed off the edit's path.
+        drop(tokio::task::spawn_blocking(move || drop(replaced)));
     }
 }
 

@@ -531,6 +531,48 @@ pub fn scan_path_keeping_tree(
     (with_templates(language, text, facts), tree)
 }
 
+#[cfg(test)]
+pub(crate) use tree::incremental::spliced as incremental_scans;
+pub(crate) use tree::incremental::{Context as TreeContext, Previous, Span as EditSpan};
+
+/// [`scan_path_keeping_tree`], also returning what the tree scan learnt about the whole file,
+/// for [`rescan_path`] after the next edit.
+pub(crate) fn scan_path_with_context(
+    path: &str,
+    language: Language,
+    text: &str,
+    old: Option<&tree_sitter::Tree>,
+) -> (Scan, Option<tree_sitter::Tree>, Option<TreeContext>) {
+    let dialect = match language {
+        Language::Python => tree::Dialect::Python,
+        Language::JavaScript => dialect_of(path),
+        _ => return (scan(language, text), None, None),
+    };
+    let (facts, tree, context) = tree::scan_with_context(dialect, text, old);
+    (with_templates(language, text, facts), tree, context)
+}
+
+/// The scan of `path`'s text after an edit (`span`) of the previously scanned one, walking
+/// only the statements the edit changed when the rest of the file cannot tell
+/// (`scan/tree/incremental.rs`); `edited` is the previous tree edited to match. The same as
+/// [`scan_path_with_context`] of the text.
+pub(crate) fn rescan_path(
+    path: &str,
+    language: Language,
+    text: &str,
+    edited: &tree_sitter::Tree,
+    previous: &Previous<'_>,
+    span: EditSpan,
+) -> (Scan, Option<tree_sitter::Tree>, Option<TreeContext>) {
+    let dialect = match language {
+        Language::Python => tree::Dialect::Python,
+        Language::JavaScript => dialect_of(path),
+        _ => return (scan(language, text), None, None),
+    };
+    let (facts, tree, context) = tree::incremental::rescan(dialect, text, edited, previous, span);
+    (with_templates(language, text, facts), tree, context)
+}
+
 /// Whether a Python or JavaScript/TypeScript text is scanned on a syntax tree: not over 1 MiB,
 /// no line over 16 KiB (minified or generated code gets the regex scanner). The rewrites ask
 /// the same, so such a file is never parsed for a fix either.

@@ -34,7 +34,10 @@ struct Flow<'b, 's, 't> {
     facts: Vec<ValueFact>,
 }
 
-pub(super) fn run(builder: &mut Builder<'_, '_>) {
+/// Runs the value flow over the builder's definitions, log calls and uses; returns the keys it
+/// bound (`conn`, `self.conn`, `fn:get_conn`), which an edit's statements must not mention for
+/// the other statements' facts to stay as they were (`incremental.rs`).
+pub(super) fn run(builder: &mut Builder<'_, '_>) -> Vec<String> {
     let mut flow = Flow {
         b: builder,
         bindings: HashMap::new(),
@@ -113,7 +116,9 @@ pub(super) fn run(builder: &mut Builder<'_, '_>) {
     let mut facts = flow.facts;
     facts.sort_by_key(|f| (f.range.start, f.range.end));
     facts.dedup_by(|a, b| a.range == b.range && a.role == b.role);
+    let bound = flow.bindings.into_keys().collect();
     builder.scan.values = facts;
+    bound
 }
 
 /// What an environment variable holds, by the shape of its name.

@@ -12,6 +12,7 @@
 
 mod budget;
 pub(super) mod flow;
+pub(crate) mod incremental;
 mod javascript;
 mod kinds;
 mod python;
@@ -89,13 +90,21 @@ pub(crate) fn scan_keeping_tree(
     text: &str,
     old: Option<&Tree>,
 ) -> (Scan, Option<Tree>) {
-    let language = if dialect == Dialect::Python {
-        Language::Python
-    } else {
-        Language::JavaScript
-    };
+    let (scan, tree, _) = scan_with_context(dialect, text, old);
+    (scan, tree)
+}
+
+/// [`scan_keeping_tree`], also returning what the tree scan learnt about the whole file (the
+/// environment's aliases, the platform flags, the names the value flow bound), which
+/// [`incremental::rescan`] needs to scan only the statements an edit changed.
+pub(crate) fn scan_with_context(
+    dialect: Dialect,
+    text: &str,
+    old: Option<&Tree>,
+) -> (Scan, Option<Tree>, Option<incremental::Context>) {
+    let language = language_of(dialect);
     if !tree_fits(text) {
-        return (super::code::scan_code(language, text), None);
+        return (super::code::scan_code(language, text), None, None);
     }
     // A file with an env-read or token needle needs its tree; for the rest the regex scanner
     // runs first (about 15 times faster than a parse), and a file where it sees nothing the
@@ -103,32 +112,41 @@ pub(crate) fn scan_keeping_tree(
     if !has_tree_needle(language, text) {
         let quick = super::code::scan_code(language, text);
         if !needs_tree(language, text, &quick) {
-            return (quick, None);
+            return (quick, None, None);
         }
     }
-    scan_tree_with(dialect, language, text, old)
+    let Some(tree) = parse_with(dialect, text, old) else {
+        // tree-sitter gives up only when cancelled or out of memory; the classic scanner still
+        // finds the reads.
+        return (super::code::scan_code(language, text), None, None);
+    };
+    let (scan, context) = scan_parsed(language, text, &tree);
+    (scan, Some(tree), Some(context))
+}
+
+fn language_of(dialect: Dialect) -> Language {
+    if dialect == Dialect::Python {
+        Language::Python
+    } else {
+        Language::JavaScript
+    }
+}
+
+/// The facts of a parsed text, and its [`incremental::Context`].
+fn scan_parsed(language: Language, text: &str, tree: &Tree) -> (Scan, incremental::Context) {
+    let mut builder = Builder::new(language, text);
+    builder.run(tree.root_node());
+    let context = incremental::Context::of(&builder);
+    (builder.finish(), context)
 }
 
 /// The syntax-tree scan without the gate ([`needs_tree`]).
 #[cfg(test)]
 pub(crate) fn scan_tree(dialect: Dialect, language: Language, text: &str) -> Scan {
-    scan_tree_with(dialect, language, text, None).0
-}
-
-fn scan_tree_with(
-    dialect: Dialect,
-    language: Language,
-    text: &str,
-    old: Option<&Tree>,
-) -> (Scan, Option<Tree>) {
-    let Some(tree) = parse_with(dialect, text, old) else {
-        // tree-sitter gives up only when cancelled or out of memory; the classic scanner still
-        // finds the reads.
-        return (super::code::scan_code(language, text), None);
+    let Some(tree) = parse(dialect, text) else {
+        return super::code::scan_code(language, text);
     };
-    let mut builder = Builder::new(language, text);
-    builder.run(tree.root_node());
-    (builder.finish(), Some(tree))
+    scan_parsed(language, text, &tree).0
 }
 
 /// [`scan_tree`] visiting every node (no [`kinds::VISITED`] filter), for comparing.
@@ -301,6 +319,8 @@ pub(crate) struct Builder<'s, 't> {
     platform_flags: HashMap<String, Option<bool>>,
     /// Visit every node, not only the kinds of [`kinds::VISITED`] (tests compare the two).
     visit_all: bool,
+    /// The keys the value flow bound.
+    bound: Vec<String>,
 }
 
 impl<'s, 't> Builder<'s, 't> {
@@ -323,6 +343,7 @@ impl<'s, 't> Builder<'s, 't> {
             platform_modules: Vec::new(),
             platform_flags: HashMap::new(),
             visit_all: false,
+            bound: Vec::new(),
         }
     }
 
@@ -510,7 +531,9 @@ impl<'s, 't> Builder<'s, 't> {
             }
         });
         match self.language {
-            Language::Python => self.python_aliases(&alias_nodes),
+            Language::Python => {
+                self.python_aliases(&alias_nodes);
+            }
             _ => self.javascript_aliases(&alias_nodes),
         }
         self.platform_flags(&alias_nodes);
@@ -531,36 +554,50 @@ impl<'s, 't> Builder<'s, 't> {
             }
         } else {
             walk(root, |node, ancestors| {
-                let depth = ancestors.len();
-                while paths.last().is_some_and(|(d, _)| *d >= depth) {
-                    paths.pop();
-                }
-                while functions.last().is_some_and(|(d, _)| *d >= depth) {
-                    functions.pop();
-                }
-                if !self.branches.is_empty()
-                    && let Some(platform) = self.branches.get(&node.id())
-                {
-                    paths.push((depth, *platform));
-                }
-                // Most nodes (names, punctuation, numbers) hold no fact of their own.
-                if table.is_some_and(|table| !table.is_visited(node)) {
-                    return;
-                }
-                let seen = Seen {
-                    node,
-                    parent: ancestors.last().copied(),
-                    grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
-                };
-                let platform = paths.last().is_some_and(|(_, p)| *p);
-                self.visit(seen, platform, functions.last().map(|(_, f)| *f));
-                if let Some(function) = self.function_name(seen) {
-                    functions.push((depth, function));
-                }
+                self.walked(node, ancestors, table, &mut paths, &mut functions);
             });
         }
         self.order_refs();
-        flow::run(self);
+        self.bound = flow::run(self);
+    }
+
+    /// One node of the facts walk (when it walks, not lists): `paths` and `functions` hold
+    /// (depth, value) of the enclosing branch and function; entries at or below the node's
+    /// depth belong to finished subtrees.
+    fn walked(
+        &mut self,
+        node: Node<'t>,
+        ancestors: &[Node<'t>],
+        table: Option<&kinds::Table>,
+        paths: &mut Vec<(usize, bool)>,
+        functions: &mut Vec<(usize, Node<'t>)>,
+    ) {
+        let depth = ancestors.len();
+        while paths.last().is_some_and(|(d, _)| *d >= depth) {
+            paths.pop();
+        }
+        while functions.last().is_some_and(|(d, _)| *d >= depth) {
+            functions.pop();
+        }
+        if !self.branches.is_empty()
+            && let Some(platform) = self.branches.get(&node.id())
+        {
+            paths.push((depth, *platform));
+        }
+        // Most nodes (names, punctuation, numbers) hold no fact of their own.
+        if table.is_some_and(|table| !table.is_visited(node)) {
+            return;
+        }
+        let seen = Seen {
+            node,
+            parent: ancestors.last().copied(),
+            grand: ancestors.len().checked_sub(2).map(|i| ancestors[i]),
+        };
+        let platform = paths.last().is_some_and(|(_, p)| *p);
+        self.visit(seen, platform, functions.last().map(|(_, f)| *f));
+        if let Some(function) = self.function_name(seen) {
+            functions.push((depth, function));
+        }
     }
 
     /// The name node of a function node (`def f`, `function f`, `f() {}`, `const f = () =>`).
@@ -1282,9 +1319,18 @@ pub(crate) struct EnvRead {
 }
 
 /// Preorder walk with a cursor; `visit` gets the node and its ancestors (root first).
-pub(crate) fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
+pub(crate) fn walk<'t>(root: Node<'t>, visit: impl FnMut(Node<'t>, &[Node<'t>])) {
+    walk_under(root, Vec::new(), visit);
+}
+
+/// [`walk`] of a subtree whose ancestors (root first) are `ancestors`: the visits see them as
+/// a walk from the tree's root would.
+pub(crate) fn walk_under<'t>(
+    root: Node<'t>,
+    mut ancestors: Vec<Node<'t>>,
+    mut visit: impl FnMut(Node<'t>, &[Node<'t>]),
+) {
     let mut cursor = root.walk();
-    let mut ancestors: Vec<Node<'t>> = Vec::new();
     loop {
         let node = cursor.node();
         visit(node, &ancestors);

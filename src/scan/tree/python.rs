@@ -6,7 +6,10 @@ use tree_sitter::Node;
 
 impl<'s, 't> Builder<'s, 't> {
     /// `import os as o`, `from os import environ as e, getenv`, `env = os.environ`.
-    pub(super) fn python_aliases(&mut self, nodes: &[Node<'t>]) {
+    /// Returns how many aliases the nodes added (duplicates included), so that an edit can
+    /// tell whether a statement contributes to them (`incremental.rs`).
+    pub(super) fn python_aliases(&mut self, nodes: &[Node<'t>]) -> usize {
+        let mut added = 0;
         let mut assignments = Vec::new();
         for node in nodes {
             match kind(node) {
@@ -20,6 +23,7 @@ impl<'s, 't> Builder<'s, 't> {
                             && let Some(alias) = name.child_by_field_name("alias")
                         {
                             self.py_modules.push(self.slice(alias).to_owned());
+                            added += 1;
                         }
                     }
                 }
@@ -46,8 +50,9 @@ impl<'s, 't> Builder<'s, 't> {
                         match imported {
                             "environ" => self.py_environs.push(local.to_owned()),
                             "getenv" => self.py_getenvs.push(local.to_owned()),
-                            _ => {}
+                            _ => continue,
                         }
+                        added += 1;
                     }
                 }
                 "assignment" => assignments.push(*node),
@@ -64,10 +69,12 @@ impl<'s, 't> Builder<'s, 't> {
             };
             if kind(left) == "identifier" && self.py_environish(right) {
                 self.py_environs.push(self.slice(left).to_owned());
+                added += 1;
             }
         }
         self.py_environs.sort();
         self.py_environs.dedup();
+        added
     }
 
     /// `os.environ` or a name bound to it.
