@@ -1,6 +1,7 @@
 //! Scanning throughput over a directory tree, and `check` against ripgrep:
 //! `cargo bench --bench scan_throughput -- [DIR…]` (several folders: both tools get them all,
-//! e.g. a library tree plus `benches/generate_iac_tree.py`'s infrastructure-heavy tree).
+//! e.g. a library tree plus `benches/generate_iac_tree.py`'s infrastructure-heavy tree;
+//! `NEON_LSP_BENCH_BINARY` names another `neon-lsp` to compare, such as an earlier build).
 //!
 //! Prints, for the source files under DIR: the prefilter's throughput; the scanner's throughput
 //! on every file and on the files that pass the prefilter (what `check` parses), for the
@@ -122,7 +123,11 @@ fn main() {
 
 /// `neon-lsp check DIR…` next to `rg -i -c -e <needles> DIR…`: both read every file.
 fn compare_with_ripgrep(roots: &[&Path]) {
-    let binary = env!("CARGO_BIN_EXE_neon-lsp");
+    // `NEON_LSP_BENCH_BINARY=/path/to/neon-lsp` measures another build (an earlier commit's,
+    // for a before/after comparison under the same load).
+    let binary = std::env::var_os("NEON_LSP_BENCH_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_neon-lsp").into());
+    println!("check: {}", Path::new(&binary).display());
     let ripgrep_command = || {
         let mut command = Command::new("rg");
         command.args(["-i", "-c"]);
