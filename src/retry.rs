@@ -1,6 +1,7 @@
-//! Retrying HTTP requests, once for every client (`neon::api`, `azure::arm`): how long to wait
-//! after a 5xx, a timeout or a connection error (exponential backoff with jitter, an attempt
-//! cap), and after a 429 (`Retry-After`, bounded, a cap on waits).
+//! Retrying HTTP requests, once for every client (`neon::api`, `azure::arm`, IMDS in
+//! `azure::credential`): how long to wait after a 5xx, a timeout or a connection error
+//! (exponential backoff with jitter, an attempt cap), and after a 429 (`Retry-After`, bounded,
+//! a cap on waits).
 //!
 //! [`Retries`] decides (pure, tested here); [`Retries::retry_later`] and
 //! [`Retries::wait_for_rate_limit`] also say why on the caller's [`Notice`] and sleep. Only

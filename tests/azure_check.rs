@@ -19,6 +19,9 @@ const SECRET_VALUES: [&str; 4] = [
     arm::CLIENT_SECRET,
 ];
 
+/// Where the credential chain finds no instance metadata service: port 1 on loopback, closed.
+const NO_IMDS: &str = "http://127.0.0.1:1";
+
 fn write(dir: &Path, path: &str, text: &str) {
     let full = dir.join(path);
     std::fs::create_dir_all(full.parent().unwrap()).unwrap();
@@ -97,12 +100,16 @@ fn check(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
         "AZURE_AUTHORITY_HOST",
         "IDENTITY_ENDPOINT",
         "IDENTITY_HEADER",
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
         "AZURE_ENV_NAME",
         "NEON_LSP_ARM_URL",
     ] {
         command.env_remove(name);
     }
     command.env("PATH", &empty_path);
+    // Never 169.254.169.254 from a test: the instance metadata service the chain probes is a
+    // closed loopback port (refused at once) unless a test points it at a peer of its own.
+    command.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", NO_IMDS);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -332,14 +339,12 @@ fn managed_identity_uses_the_identity_endpoint() {
     assert_no_secret(&all);
 }
 
+/// A folder holding a stand-in for the Azure CLI: answers get-access-token for ARM only.
 #[cfg(unix)]
-#[test]
-fn azure_cli_token_when_az_is_on_path() {
+fn fake_az() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
-    let run = Emulated::new().start();
     let bin = tempfile::tempdir().unwrap();
     let az = bin.path().join("az");
-    // A stand-in for the Azure CLI: answers get-access-token for ARM only.
     std::fs::write(
         &az,
         format!(
@@ -349,6 +354,14 @@ fn azure_cli_token_when_az_is_on_path() {
     )
     .unwrap();
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[cfg(unix)]
+#[test]
+fn azure_cli_token_when_az_is_on_path() {
+    let run = Emulated::new().start();
+    let bin = fake_az();
     let output = check(
         run.path(),
         &[
@@ -366,6 +379,198 @@ fn azure_cli_token_when_az_is_on_path() {
     assert_no_secret(&all);
 }
 
+/// `check --azure` with only the instance metadata service (and `az` when `bin` is given).
+fn check_imds(run: &Running, imds: &str, client_id: Option<&str>, bin: Option<&Path>) -> Output {
+    let mut env = vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.to_string())];
+    if let Some(id) = client_id {
+        env.push(("AZURE_CLIENT_ID", id.to_string()));
+    }
+    if let Some(bin) = bin {
+        env.push(("PATH", bin.display().to_string()));
+    }
+    check(
+        run.path(),
+        &[
+            "--azure",
+            "--azure-resource-id",
+            &web_id(),
+            "--arm-url",
+            &run.arm.url(),
+        ],
+        &env,
+    )
+}
+
+fn imds_requests(arm: &ArmEmulator) -> Vec<arm::Recorded> {
+    arm.requests()
+        .into_iter()
+        .filter(|r| r.path == arm::IMDS_PATH)
+        .collect()
+}
+
+#[test]
+fn imds_gives_the_token_on_a_vm_system_or_user_assigned() {
+    // System-assigned: no client_id.
+    let run = Emulated::new().start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("deployed: app-web"), "{all}");
+    let requests = imds_requests(&run.arm);
+    // The probe (no Metadata header, answered 400 at once), then the token request.
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0].metadata, None);
+    assert_eq!(requests[1].metadata.as_deref(), Some("true"));
+    assert!(
+        requests[1].query.contains("api-version=2018-02-01")
+            && requests[1]
+                .query
+                .contains("resource=https%3A%2F%2Fmanagement.azure.com%2F")
+            && !requests[1].query.contains("client_id"),
+        "{}",
+        requests[1].query
+    );
+    assert_no_secret(&all);
+
+    // User-assigned: AZURE_CLIENT_ID becomes client_id (the emulator knows only that one).
+    let run = Emulated::new().start();
+    let output = check_imds(&run, &run.arm.url(), Some(arm::IMDS_CLIENT_ID), None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let token_request = imds_requests(&run.arm)
+        .into_iter()
+        .find(|r| r.metadata.is_some())
+        .unwrap();
+    assert!(
+        token_request
+            .query
+            .contains(&format!("client_id={}", arm::IMDS_CLIENT_ID)),
+        "{}",
+        token_request.query
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
+fn imds_that_never_answers_is_passed_after_the_probe() {
+    let run = Emulated::new().start();
+    let silent = support::silent::SilentPeer::start();
+    // Nothing after IMDS: the failure names it and why.
+    let output = check_imds(&run, &silent.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no Azure credentials"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "instance metadata service at {}/metadata/identity/oauth2/token did not answer within 1 s",
+            silent.url()
+        )),
+        "{all}"
+    );
+    // Only the probe was sent (no Metadata header): no token request waited on the silence.
+    let received = silent.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(received[0].starts_with("GET /metadata/identity/oauth2/token?"));
+    assert!(!received[0].to_ascii_lowercase().contains("metadata: true"));
+    assert_no_secret(&all);
+
+    #[cfg(unix)]
+    {
+        // With `az` next, the chain goes on to it.
+        let bin = fake_az();
+        let output = check_imds(&run, &silent.url(), None, Some(bin.path()));
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{all}");
+        assert!(all.contains("deployed: app-web"), "{all}");
+        assert_eq!(silent.received().len(), 2);
+    }
+}
+
+#[test]
+fn imds_errors_say_what_to_do() {
+    // 400: the machine has no identity with that client id; nothing after IMDS.
+    let run = Emulated::new().start();
+    let output = check_imds(&run, &run.arm.url(), Some("mi-not-assigned"), None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(
+            "has no managed identity with client id mi-not-assigned (AZURE_CLIENT_ID) for this machine (HTTP 400: Identity not found)"
+        ),
+        "{all}"
+    );
+    assert_eq!(imds_requests(&run.arm).len(), 2, "a 400 is not retried");
+
+    // 403: refused, not retried, the chain stops there.
+    let run = Emulated::new()
+        .failing(arm::IMDS_PATH, 403, None, 10)
+        .start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("refused the token request (HTTP 403"), "{all}");
+
+    // 500 every time: retried, then reported with the attempts.
+    let run = Emulated::new()
+        .failing(arm::IMDS_PATH, 500, None, 100)
+        .start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("answered 500 after 4 attempts"), "{all}");
+    assert!(
+        all.contains("the instance metadata service answered 500; retrying in"),
+        "{all}"
+    );
+
+    // 429 once with Retry-After: waited out, then the token.
+    let run = Emulated::new()
+        .failing(arm::IMDS_PATH, 429, Some("1"), 1)
+        .start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("the instance metadata service answered 429; waiting 1.0 s"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+
+    // Not IMDS's JSON (another cloud's metadata service): not retried, the chain goes on.
+    let run = Emulated::new()
+        .failing(arm::IMDS_PATH, 404, None, 100)
+        .start();
+    let output = check_imds(&run, &run.arm.url(), None, None);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no Azure credentials"), "{all}");
+    assert!(
+        all.contains("answered 404 with something that is not its JSON"),
+        "{all}"
+    );
+    assert_eq!(
+        imds_requests(&run.arm).len(),
+        2,
+        "probe and one token request"
+    );
+
+    // 400 with `az` next: the chain goes on, as azure-identity's does.
+    #[cfg(unix)]
+    {
+        let run = Emulated::new().start();
+        let bin = fake_az();
+        let output = check_imds(
+            &run,
+            &run.arm.url(),
+            Some("mi-not-assigned"),
+            Some(bin.path()),
+        );
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{all}");
+        assert!(all.contains("deployed: app-web"), "{all}");
+    }
+}
+
 #[test]
 fn no_credentials_is_a_clear_failure() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,6 +584,12 @@ fn no_credentials_is_a_clear_failure() {
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains("no Azure credentials"), "{all}");
     assert!(all.contains("az login"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "the instance metadata service at {NO_IMDS}/metadata/identity/oauth2/token could not be reached"
+        )),
+        "{all}"
+    );
 }
 
 #[test]

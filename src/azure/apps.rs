@@ -116,10 +116,9 @@ pub async fn read_targets(
 ) -> Result<Vec<DeployedApp>, String> {
     let base = super::arm_url(args.arm_url.as_deref(), |name| std::env::var(name).ok())?;
     let settings = CredentialSettings::from_env();
-    let credential = settings.credential().map_err(|e| e.to_string())?;
     let http =
         crate::neon::http_client().map_err(|error| format!("could not set up HTTPS: {error}"))?;
-    let token = super::credential::arm_token(&credential, &settings, &http)
+    let (_, token) = super::credential::chain_token(&settings, &http, Some(&notice))
         .await
         .map_err(|e| e.to_string())?;
     let client = ArmClient::new(base, http, token).with_notice(notice);

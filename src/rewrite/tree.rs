@@ -10,7 +10,7 @@ pub(crate) fn parse(path: &str, language: Language, text: &str) -> Option<Tree> 
     let with = |grammar: tree_sitter::Language| {
         let mut parser = Parser::new();
         parser.set_language(&grammar).ok()?;
-        parser.parse(text, None)
+        crate::scan::parse_bounded(&mut parser, text, None)
     };
     if language == Language::Python {
         return with(tree_sitter_python::LANGUAGE.into());

@@ -24,6 +24,7 @@ use crate::needles::Needles;
 use crate::text::TextRange;
 use serde::Serialize;
 use std::sync::LazyLock;
+pub(crate) use tree::parse_bounded;
 
 /// A language whose source files are scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -1,8 +1,11 @@
 //! A local Azure Resource Manager for `check --azure`: the ServiceLinker linkers list and
 //! listConfigurations, App Service app settings, Container Apps GET, with errors on demand
 //! (401, 403, 404, 429 with Retry-After, 500), behind local token endpoints for each
-//! credential kind (client secret, client assertion, managed identity). On 127.0.0.1, stopped
-//! on drop. Shapes follow the REST reference's examples (servicelinker stable 2024-04-01).
+//! credential kind (client secret, client assertion, managed identity through `IDENTITY_ENDPOINT`
+//! and through the instance metadata service). On 127.0.0.1, stopped on drop. Shapes follow the
+//! REST reference's examples (servicelinker stable 2024-04-01) and, for IMDS, Microsoft Entra's
+//! "How to use managed identities … on an Azure VM to acquire an access token" (api-version
+//! 2018-02-01, `Metadata: true`, errors as `{"error", "error_description"}`).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -19,6 +22,11 @@ pub const CLIENT_ID: &str = "client-1";
 pub const CLIENT_SECRET: &str = "sp-secret-value-9c2e";
 pub const FEDERATED_TOKEN: &str = "federated-assertion-7a41";
 pub const IDENTITY_HEADER: &str = "identity-header-3b8c";
+/// The one user-assigned identity the emulated machine has (IMDS `client_id`); a request with
+/// no `client_id` gets the system-assigned one.
+pub const IMDS_CLIENT_ID: &str = "mi-client-9f0a";
+/// IMDS's token path (the emulator's URL is the `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+pub const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -27,6 +35,8 @@ pub struct Recorded {
     pub query: String,
     /// Form fields of token requests, secrets removed.
     pub form: HashMap<String, String>,
+    /// The `Metadata` header (IMDS), if sent.
+    pub metadata: Option<String>,
 }
 
 /// One app in the emulator.
@@ -148,6 +158,89 @@ fn token_response() -> Response {
     .into_response()
 }
 
+fn imds_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+/// IMDS's token endpoint: `Metadata: true` required (the probe without it gets its 400 before
+/// any canned failure), api-version 2018-02-01, ARM's resource, no `client_id` or
+/// [`IMDS_CLIENT_ID`]; canned failures whose `path_part` is in [`IMDS_PATH`] apply to requests
+/// with the header (a canned 404 answers plain text, as a metadata service that is not Azure's
+/// would). Answers as the document's sample, strings for the numbers.
+fn imds(shared: &Shared, params: &HashMap<String, String>, headers: &HeaderMap) -> Response {
+    if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request_102",
+            "Required metadata header not specified",
+        );
+    }
+    {
+        let mut failures = shared.failures.lock().unwrap();
+        if let Some(failure) = failures
+            .iter_mut()
+            .find(|f| f.times > 0 && IMDS_PATH.contains(&f.path_part))
+        {
+            failure.times -= 1;
+            let status = StatusCode::from_u16(failure.status).unwrap();
+            let mut response = match failure.status {
+                // Not IMDS's JSON: what another cloud's metadata service answers an unknown path.
+                404 => (status, "404 - Not Found").into_response(),
+                403 => imds_error(
+                    status,
+                    "access_denied",
+                    "The resource owner or authorization server denied the request.",
+                ),
+                429 => imds_error(status, "too_many_requests", "Too many requests."),
+                _ => imds_error(
+                    status,
+                    "unknown",
+                    "Failed to retrieve token from the Active directory.",
+                ),
+            };
+            if let Some(wait) = &failure.retry_after {
+                response
+                    .headers_mut()
+                    .insert("retry-after", wait.parse().unwrap());
+            }
+            return response;
+        }
+    }
+    if params.get("api-version").map(String::as_str) != Some("2018-02-01")
+        || params.get("resource").map(String::as_str) != Some("https://management.azure.com/")
+    {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "wrong api-version or resource",
+        );
+    }
+    if params
+        .get("client_id")
+        .is_some_and(|id| id != IMDS_CLIENT_ID)
+    {
+        return imds_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Identity not found",
+        );
+    }
+    axum::Json(json!({
+        "access_token": TOKEN,
+        "refresh_token": "",
+        "expires_in": "3599",
+        "expires_on": "1506484173",
+        "not_before": "1506480273",
+        "resource": "https://management.azure.com/",
+        "token_type": "Bearer",
+    }))
+    .into_response()
+}
+
 async fn handle(
     axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
     method: Method,
@@ -170,9 +263,16 @@ async fn handle(
         path: path.clone(),
         query: query.clone(),
         form,
+        metadata: headers
+            .get("metadata")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     });
 
     // Token endpoints.
+    if path == IMDS_PATH {
+        return imds(&shared, &params, &headers);
+    }
     if path == "/msi/token" {
         if headers
             .get("x-identity-header")

@@ -13,6 +13,7 @@ pub mod parse_check;
 pub mod pathological;
 pub mod pg;
 pub mod service_connector;
+pub mod silent;
 pub mod skip;
 
 pub use skip::prerequisite_missing;

@@ -10,6 +10,7 @@
 //! `python.rs` and `javascript.rs`; the node kinds of both grammars do not collide, so the rest
 //! is shared.
 
+mod budget;
 pub(super) mod flow;
 mod javascript;
 mod kinds;
@@ -23,6 +24,7 @@ use super::{
     SslProperty,
 };
 use crate::text::TextRange;
+pub(crate) use budget::parse_bounded;
 pub(crate) use kinds::kind;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -257,7 +259,7 @@ fn parse_with(dialect: Dialect, text: &str, old: Option<&Tree>) -> Option<Tree> 
         parser.set_language(&language).ok()?;
         // An old tree helps only when it comes from the same grammar.
         let old = old.filter(|tree| *tree.language() == language);
-        parser.parse(text, old)
+        budget::parse_bounded(&mut parser, text, old)
     };
     match dialect {
         Dialect::Python => with(tree_sitter_python::LANGUAGE.into()),

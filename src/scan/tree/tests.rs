@@ -739,3 +739,134 @@ fn visiting_only_the_listed_kinds_finds_every_fact() {
     }
     assert!(compared > 100, "only {compared} fixture files");
 }
+
+/// Calibration of `budget.rs`: the longest stall and the checks per KiB of real parses.
+/// `NEON_PARSE_PROBE=dir:dir cargo test --release --lib parse_budget_probe -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn parse_budget_probe() {
+    use super::budget::{Budget, parse_counting};
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|e| ["js", "mjs", "cjs", "ts", "py"].iter().any(|x| e == *x))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut inputs: Vec<(String, String)> = vec![
+        ("js 1 MiB of `a;`".into(), "a;\n".repeat(349_000)),
+        ("py 1 MiB of `x = 1`".into(), "x = 1\n".repeat(174_000)),
+        (
+            "js nested".into(),
+            format!("x = {}1{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+        ),
+        (
+            "js unclosed".into(),
+            format!("x = {}1\n", "[".repeat(50_000)),
+        ),
+        (
+            "py nested".into(),
+            format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000)),
+        ),
+        (
+            "py unclosed".into(),
+            format!("x = {}1\n", "(".repeat(50_000)),
+        ),
+        ("py quotes".into(), format!("x = {}\n", "'".repeat(800_000))),
+        (
+            "js garbage".into(),
+            "}{)(][;,.:?!@#%^&*<>/\\`'\"".repeat(30_000),
+        ),
+        (
+            "py garbage".into(),
+            "}{)(][;,.:?!@#%^&*<>/\\`'\"".repeat(30_000),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for dir in std::env::var("NEON_PARSE_PROBE")
+        .unwrap_or_default()
+        .split(':')
+    {
+        if !dir.is_empty() {
+            walk(std::path::Path::new(dir), &mut paths);
+        }
+    }
+    for path in paths {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if super::tree_fits(&text) {
+                inputs.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut bytes = 0;
+    let started = std::time::Instant::now();
+    for (name, text) in &inputs {
+        bytes += text.len();
+        let grammars: Vec<tree_sitter::Language> =
+            if name.ends_with(".py") || name.starts_with("py ") {
+                vec![tree_sitter_python::LANGUAGE.into()]
+            } else {
+                vec![
+                    tree_sitter_javascript::LANGUAGE.into(),
+                    tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+                ]
+            };
+        for grammar in grammars {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&grammar).unwrap();
+            let mut budget = Budget::unlimited();
+            let tree = parse_counting(&mut parser, text, None, &mut budget);
+            let per_kib = budget.checks() as f64 * 1024.0 / text.len().max(1) as f64;
+            rows.push((
+                budget.longest_stall,
+                per_kib,
+                budget.checks(),
+                tree.is_some(),
+                name.clone(),
+                text.len(),
+            ));
+        }
+    }
+    eprintln!(
+        "{} inputs, {} parses, {bytes} bytes, {:?}",
+        inputs.len(),
+        rows.len(),
+        started.elapsed()
+    );
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    for row in rows.iter().take(12) {
+        eprintln!(
+            "stall {} per KiB {:.1} checks {} ok {} {} ({} B)",
+            row.0, row.1, row.2, row.3, row.4, row.5
+        );
+    }
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for row in rows.iter().filter(|row| row.5 >= 1024).take(12) {
+        eprintln!(
+            "per KiB {:.1} stall {} checks {} ok {} {} ({} B)",
+            row.1, row.0, row.2, row.3, row.4, row.5
+        );
+    }
+    let bytes = include_bytes!("../../../fuzz/seeds/scan/scan-timeout-49fdb282");
+    let text = String::from_utf8_lossy(bytes.get(1..).unwrap_or_default()).into_owned();
+    let language: tree_sitter::Language = tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into();
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).unwrap();
+    let started = std::time::Instant::now();
+    let tree = super::parse_bounded(&mut parser, &text, None);
+    eprintln!(
+        "fuzz input: tree {} in {:?}",
+        tree.is_some(),
+        started.elapsed()
+    );
+}
