@@ -144,7 +144,7 @@ fn compare_with_ripgrep(roots: &[&Path]) {
         command
     };
     let check_command = || {
-        let mut command = Command::new(binary);
+        let mut command = Command::new(&binary);
         // Several roots must share the current folder: `/` holds any absolute paths.
         command
             .args(["check", "--format", "json"])
