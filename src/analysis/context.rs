@@ -47,8 +47,6 @@ impl<'a> Context<'a> {
         options: &Options,
         cache: Option<&mut super::ScanCache>,
     ) -> Self {
-        let mut files: Vec<File<'a>> = parse_files(&workspace.files, cache);
-        let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace
             .files
             .iter()
@@ -57,10 +55,32 @@ impl<'a> Context<'a> {
                 text: &f.text,
             })
             .collect();
+        // The declarations and the files' scans do not depend on each other: in a big
+        // workspace both are read at once, so that one's serial stretches (Bicep module trees,
+        // Terraform folders, the last files of a batch) overlap the other's work. A small one
+        // (an editor's few files) is read in turn: a thread would cost more than it saves.
+        const OVERLAP_FROM_FILES: usize = 64;
+        let (mut files, declarations): (Vec<File<'a>>, Vec<Declaration>) =
+            if workspace.files.len() < OVERLAP_FROM_FILES {
+                (
+                    parse_files(&workspace.files, cache),
+                    declared::read(&inputs),
+                )
+            } else {
+                std::thread::scope(|scope| {
+                    let declared = scope.spawn(|| declared::read(&inputs));
+                    let files = parse_files(&workspace.files, cache);
+                    match declared.join() {
+                        Ok(declarations) => (files, declarations),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                })
+            };
+        let manifests = manifests(workspace);
         let mut context = Context {
             files: Vec::new(),
             connections: Vec::new(),
-            declarations: declared::read(&inputs),
+            declarations,
             declarations_by_dir: Default::default(),
             config,
             options: options.clone(),
