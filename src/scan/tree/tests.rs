@@ -801,10 +801,10 @@ fn parse_budget_probe() {
         }
     }
     for path in paths {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if super::tree_fits(&text) {
-                inputs.push((path.display().to_string(), text));
-            }
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && super::tree_fits(&text)
+        {
+            inputs.push((path.display().to_string(), text));
         }
     }
     let mut rows = Vec::new();
