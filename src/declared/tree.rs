@@ -158,6 +158,8 @@ pub(crate) struct StrToken {
     quote: Quote,
     /// The whole literal with its quotes.
     range: TextRange,
+    /// Between the quotes.
+    content: TextRange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,8 +176,41 @@ enum Quote {
 const TRIPLE: &str = "'''";
 
 impl StrToken {
+    /// The literal's text when it is written as is (no escape, no interpolation): most
+    /// strings, taken without walking them again.
+    fn plain<'t>(&self, text: &'t str) -> Option<&'t str> {
+        let content = text.get(self.content.start..self.content.end)?;
+        let plain = match self.quote {
+            Quote::Single => !content.contains('\\') && !content.contains("${"),
+            Quote::Double => !content.contains('\\'),
+            // Taken as written.
+            Quote::Triple => true,
+        };
+        plain.then_some(content)
+    }
+
+    /// The value when it has no interpolation ([`Str::literal`] of [`StrToken::read`]).
+    pub fn literal(&self, text: &str) -> Option<String> {
+        match self.plain(text) {
+            Some(plain) => Some(plain.to_owned()),
+            None => self.read(text).into_literal(),
+        }
+    }
+
+    /// Between the quotes: what a fix replaces.
+    pub fn content(&self) -> TextRange {
+        self.content
+    }
+
     /// The literal's pieces, read from `text` (the text that was tokenized).
     pub fn read(&self, text: &str) -> Str {
+        if let Some(plain) = self.plain(text) {
+            return Str {
+                parts: vec![Part::Text(plain.to_owned())],
+                range: self.range,
+                content: self.content,
+            };
+        }
         match self.quote {
             Quote::Single => read_string(text, self.range.start, b'\'', true).0,
             Quote::Double => read_string(text, self.range.start, b'"', true).0,
@@ -240,6 +275,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token<'_>> {
                     tok: Tok::Str(StrToken {
                         quote: Quote::Triple,
                         range,
+                        content: TextRange::new(start + 3, end),
                     }),
                     range,
                 });
@@ -257,6 +293,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token<'_>> {
                     tok: Tok::Str(StrToken {
                         quote,
                         range: s.range,
+                        content: s.content,
                     }),
                 });
             }
@@ -486,11 +523,7 @@ impl<'t> Parser<'t> {
                 Tok::Ident(_) | Tok::Str(_) => {
                     let (key, key_range) = match &token.tok {
                         Tok::Ident(name) => (name.to_string(), token.range),
-                        Tok::Str(s) => {
-                            let s = s.read(self.text);
-                            let content = s.content;
-                            (s.into_literal().unwrap_or_default(), content)
-                        }
+                        Tok::Str(s) => (s.literal(self.text).unwrap_or_default(), s.content()),
                         _ => unreachable_key(),
                     };
                     self.pos += 1;
@@ -526,7 +559,7 @@ impl<'t> Parser<'t> {
             }
         };
         let type_name = match self.next().map(|t| &t.tok) {
-            Some(Tok::Str(s)) => s.read(self.text).into_literal().unwrap_or_default(),
+            Some(Tok::Str(s)) => s.literal(self.text).unwrap_or_default(),
             _ => {
                 self.skip_statement();
                 return None;
@@ -743,6 +776,31 @@ mod tests {
             }
         });
         assert!(found, "objects inside calls are read");
+    }
+
+    #[test]
+    fn a_string_token_reads_as_the_full_walk_does() {
+        let text = "{\"a\": \"x\\\"y\", \"b\": \"plain $ {x}\", \"u\": \"\\u00e9\", \"open\": \"to the line\n\
+            'c': 'x${y}z', 'd': 'it''s', e: '$ and \u{e9}', m: '''multi\n${line}''', n: \"\", o: '', p: 'unterminated";
+        let mut strings = 0;
+        for token in tokenize(text) {
+            let Tok::Str(s) = token.tok else { continue };
+            strings += 1;
+            let full = match s.quote {
+                Quote::Single => read_string(text, s.range.start, b'\'', true).0,
+                Quote::Double => read_string(text, s.range.start, b'"', true).0,
+                Quote::Triple => Str {
+                    parts: vec![Part::Text(text[s.content.start..s.content.end].to_string())],
+                    range: s.range,
+                    content: s.content,
+                },
+            };
+            let read = s.read(text);
+            assert_eq!(read, full, "{}", &text[s.range.start..s.range.end]);
+            assert_eq!(s.literal(text), full.literal());
+            assert_eq!(s.content(), full.content);
+        }
+        assert_eq!(strings, 18, "every literal above is a token");
     }
 
     #[test]
