@@ -1,13 +1,15 @@
 //! Scanning throughput over a directory tree, and `check` against ripgrep:
 //! `cargo bench --bench scan_throughput -- [DIR…]` (several folders: both tools get them all,
-//! e.g. a library tree plus `benches/generate_iac_tree.py`'s infrastructure-heavy tree).
+//! e.g. a library tree plus `benches/generate_iac_tree.py`'s infrastructure-heavy tree;
+//! `NEON_LSP_BENCH_BINARY` names another `neon-lsp` to compare, such as an earlier build).
 //!
 //! Prints, for the source files under DIR: the prefilter's throughput; the scanner's throughput
 //! on every file and on the files that pass the prefilter (what `check` parses), for the
 //! syntax-tree scanner and the regex scanner it replaced for Python and JavaScript/TypeScript;
 //! and the wall time of `neon-lsp check DIR` next to `rg` searching the prefilter's needles
-//! (best of three runs each; skipped with a note when `rg` is not installed).
-use neon_lsp::scan::{Language, might_be_relevant, scan, scan_regex};
+//! (best of three runs each, interleaved; CPU time and each tool's own peak memory of one more run
+//! each; skipped with a note when `rg` is not installed).
+use neon_lsp::scan::{Language, might_be_relevant_for, scan, scan_regex};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,7 +74,7 @@ fn main() {
     let started = Instant::now();
     let relevant: Vec<&(Language, String)> = files
         .iter()
-        .filter(|(_, t)| might_be_relevant(t.as_bytes()))
+        .filter(|(language, t)| might_be_relevant_for(*language, t.as_bytes()))
         .collect();
     let prefilter = started.elapsed();
     let relevant_mb = relevant.iter().map(|(_, t)| t.len()).sum::<usize>() as f64 / 1e6;
@@ -121,24 +123,11 @@ fn main() {
 
 /// `neon-lsp check DIR…` next to `rg -i -c -e <needles> DIR…`: both read every file.
 fn compare_with_ripgrep(roots: &[&Path]) {
-    let binary = env!("CARGO_BIN_EXE_neon-lsp");
-    let best = |command: &mut dyn FnMut() -> Command| -> Option<Duration> {
-        (0..3)
-            .map(|_| {
-                let started = Instant::now();
-                let status = command()
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .ok()?;
-                // rg exits 1 when nothing matches; check exits 1 on findings.
-                status.code().filter(|c| *c <= 1)?;
-                Some(started.elapsed())
-            })
-            .collect::<Option<Vec<_>>>()?
-            .into_iter()
-            .min()
-    };
+    // `NEON_LSP_BENCH_BINARY=/path/to/neon-lsp` measures another build (an earlier commit's,
+    // for a before/after comparison under the same load).
+    let binary = std::env::var_os("NEON_LSP_BENCH_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_neon-lsp").into());
+    println!("check: {}", Path::new(&binary).display());
     let ripgrep_command = || {
         let mut command = Command::new("rg");
         command.args(["-i", "-c"]);
@@ -155,7 +144,7 @@ fn compare_with_ripgrep(roots: &[&Path]) {
         command
     };
     let check_command = || {
-        let mut command = Command::new(binary);
+        let mut command = Command::new(&binary);
         // Several roots must share the current folder: `/` holds any absolute paths.
         command
             .args(["check", "--format", "json"])
@@ -163,33 +152,116 @@ fn compare_with_ripgrep(roots: &[&Path]) {
             .current_dir("/");
         command
     };
-    let Some(ripgrep) = best(&mut { ripgrep_command }) else {
-        println!("check vs ripgrep: skipped (rg is not installed or failed)");
-        return;
-    };
-    let Some(check) = best(&mut { check_command }) else {
-        println!("check vs ripgrep: skipped (neon-lsp check failed)");
+    // Interleaved (rg, check, rg, check, …) so that a change in the machine's load touches
+    // both tools alike.
+    let (mut ripgrep, mut check) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let Some(wall) = wall_time(ripgrep_command()) else {
+            println!("check vs ripgrep: skipped (rg is not installed or failed)");
+            return;
+        };
+        ripgrep.push(wall);
+        let Some(wall) = wall_time(check_command()) else {
+            println!("check vs ripgrep: skipped (neon-lsp check failed)");
+            return;
+        };
+        check.push(wall);
+    }
+    let (Some(ripgrep), Some(check)) = (ripgrep.into_iter().min(), check.into_iter().min()) else {
         return;
     };
     println!(
-        "check {check:.2?} vs rg {ripgrep:.2?}: {:.2}x ripgrep (wall, best of 3 each)",
+        "check {check:.2?} vs rg {ripgrep:.2?}: {:.2}x ripgrep (wall, best of 3 each, interleaved)",
         check.as_secs_f64() / ripgrep.as_secs_f64()
     );
     // CPU time and peak memory of one more run of each: what a loaded machine cannot blur.
-    if let (Some((check_cpu, check_mib)), Some((rg_cpu, rg_mib))) =
-        (usage(check_command()), usage(ripgrep_command()))
-    {
-        println!(
-            "check {check_cpu:.2} s CPU, {check_mib:.0} MiB vs rg {rg_cpu:.2} s CPU, {rg_mib:.0} MiB"
-        );
+    match (usage(check_command()), usage(ripgrep_command())) {
+        (Some(check), Some(ripgrep)) => println!(
+            "check {:.2} s CPU, {} vs rg {:.2} s CPU, {}",
+            check.cpu_seconds,
+            peak_text(check.peak_kib),
+            ripgrep.cpu_seconds,
+            peak_text(ripgrep.peak_kib),
+        ),
+        _ => println!("CPU and peak memory: not measured (a run failed)"),
     }
 }
 
-/// CPU seconds (user + system) and peak resident MiB of one run of `command`, by wait4 on
-/// the child.
+/// Wall time of one run, `None` when it could not start or failed (rg exits 1 when nothing
+/// matches; check exits 1 on findings: both are success here).
+fn wall_time(mut command: Command) -> Option<Duration> {
+    let started = Instant::now();
+    let status = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    status.code().filter(|c| *c <= 1)?;
+    Some(started.elapsed())
+}
+
+/// What one run of a tool cost.
+struct Usage {
+    cpu_seconds: f64,
+    /// Peak resident set of the tool itself; `None` without `/usr/bin/time`.
+    peak_kib: Option<u64>,
+}
+
+fn peak_text(peak_kib: Option<u64>) -> String {
+    match peak_kib {
+        Some(kib) => format!("{:.0} MiB peak", kib as f64 / 1024.0),
+        None => "peak not measured (needs /usr/bin/time)".to_owned(),
+    }
+}
+
+/// CPU seconds (user + system) and peak resident memory of one run of `command`.
+///
+/// The peak comes from GNU time (`/usr/bin/time -f %M`), which forks the tool from its own
+/// small process: `wait4`'s `ru_maxrss` for a child of this bench is at least this bench's own
+/// peak (Linux keeps a process's high-water mark across `exec`, and the child starts as a
+/// copy of — or, spawned with vfork, shares — the bench's memory, which holds every file of
+/// the tree), so it printed the same figure for both tools. Without GNU time, only the CPU
+/// time is measured (by `wait4`, which is right for it).
+fn usage(command: Command) -> Option<Usage> {
+    const GNU_TIME: &str = "/usr/bin/time";
+    if Path::new(GNU_TIME).is_file() {
+        let output =
+            std::env::temp_dir().join(format!("scan-throughput-{}.time", std::process::id()));
+        let mut timed = Command::new(GNU_TIME);
+        timed
+            .args(["-f", "%U %S %M", "-o"])
+            .arg(&output)
+            .arg(command.get_program())
+            .args(command.get_args());
+        if let Some(folder) = command.get_current_dir() {
+            timed.current_dir(folder);
+        }
+        let measured = wall_time(timed).and_then(|_| {
+            let text = std::fs::read_to_string(&output).ok()?;
+            // GNU time may write a "Command exited with non-zero status" line first.
+            let line = text.lines().last()?;
+            let mut fields = line.split_whitespace();
+            let user: f64 = fields.next()?.parse().ok()?;
+            let system: f64 = fields.next()?.parse().ok()?;
+            let peak_kib: u64 = fields.next()?.parse().ok()?;
+            Some(Usage {
+                cpu_seconds: user + system,
+                peak_kib: Some(peak_kib),
+            })
+        });
+        let _ = std::fs::remove_file(&output);
+        return measured;
+    }
+    cpu_by_wait4(command).map(|cpu_seconds| Usage {
+        cpu_seconds,
+        peak_kib: None,
+    })
+}
+
+/// CPU seconds (user + system) of one run of `command`, by wait4 on the child.
 // The child is reaped by wait4 (which also reports its usage), not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
-fn usage(mut command: Command) -> Option<(f64, f64)> {
+fn cpu_by_wait4(mut command: Command) -> Option<f64> {
     let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -204,8 +276,5 @@ fn usage(mut command: Command) -> Option<(f64, f64)> {
         return None;
     }
     let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
-    Some((
-        seconds(rusage.ru_utime) + seconds(rusage.ru_stime),
-        rusage.ru_maxrss as f64 / 1024.0,
-    ))
+    Some(seconds(rusage.ru_utime) + seconds(rusage.ru_stime))
 }

@@ -47,8 +47,6 @@ impl<'a> Context<'a> {
         options: &Options,
         cache: Option<&mut super::ScanCache>,
     ) -> Self {
-        let mut files: Vec<File<'a>> = parse_files(&workspace.files, cache);
-        let manifests = manifests(workspace);
         let inputs: Vec<declared::Input> = workspace
             .files
             .iter()
@@ -57,10 +55,32 @@ impl<'a> Context<'a> {
                 text: &f.text,
             })
             .collect();
+        // The declarations and the files' scans do not depend on each other: in a big
+        // workspace both are read at once, so that one's serial stretches (Bicep module trees,
+        // Terraform folders, the last files of a batch) overlap the other's work. A small one
+        // (an editor's few files) is read in turn: a thread would cost more than it saves.
+        const OVERLAP_FROM_FILES: usize = 64;
+        let (mut files, declarations): (Vec<File<'a>>, Vec<Declaration>) =
+            if workspace.files.len() < OVERLAP_FROM_FILES {
+                (
+                    parse_files(&workspace.files, cache),
+                    declared::read(&inputs),
+                )
+            } else {
+                std::thread::scope(|scope| {
+                    let declared = scope.spawn(|| declared::read(&inputs));
+                    let files = parse_files(&workspace.files, cache);
+                    match declared.join() {
+                        Ok(declarations) => (files, declarations),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                })
+            };
+        let manifests = manifests(workspace);
         let mut context = Context {
             files: Vec::new(),
             connections: Vec::new(),
-            declarations: declared::read(&inputs),
+            declarations,
             declarations_by_dir: Default::default(),
             config,
             options: options.clone(),
@@ -177,59 +197,73 @@ impl<'a> Context<'a> {
             connections.push(connection);
         }
 
-        // Env files in scope, nearest first.
+        // Env files in scope, nearest first. (Each connection looks at the .env files only and
+        // the reads below are gathered in one pass over the files: a thousand apps' connections
+        // times every file of the tree was the serial tail of a big workspace's analysis.)
+        let env_ids: Vec<FileId> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.data, FileData::Env(_)))
+            .map(|(id, _)| id)
+            .collect();
         for connection in &mut connections {
-            let mut in_scope: Vec<FileId> = files
+            let mut in_scope: Vec<FileId> = env_ids
                 .iter()
-                .enumerate()
-                .filter(|(_, f)| {
-                    matches!(f.data, FileData::Env(_))
-                        && connection.env_file_in_scope(f.path, f.dir)
-                })
-                .map(|(id, _)| id)
+                .copied()
+                .filter(|id| connection.env_file_in_scope(files[*id].path, files[*id].dir))
                 .collect();
             in_scope.sort_by_key(|id| std::cmp::Reverse(files[*id].dir.len()));
             connection.env_files = in_scope;
         }
 
-        // Auth inference needs every reference of the connection.
+        // Auth inference needs every reference of the connection: each connection's reads (in
+        // file order) and the first file among its readers that requests a token.
+        let mut reads: Vec<Vec<(Field, String)>> = vec![Vec::new(); connections.len()];
+        let mut token_files: Vec<Option<&str>> = vec![None; connections.len()];
+        // Helpers that read no connection variable but request the PostgreSQL token.
+        let mut token_helpers: Vec<&str> = Vec::new();
+        for file in &files {
+            let FileData::Source { scan, refs, .. } = &file.data else {
+                continue;
+            };
+            for reference in refs {
+                let Some(id) = reference.connection else {
+                    continue;
+                };
+                if let Some(parsed) = &reference.parsed
+                    && let Some(reads) = reads.get_mut(id)
+                {
+                    reads.push((parsed.field, reference.name.clone()));
+                }
+                if !scan.token_scopes.is_empty()
+                    && let Some(token_file) = token_files.get_mut(id)
+                    && token_file.is_none()
+                {
+                    *token_file = Some(file.path);
+                }
+            }
+            if refs.iter().all(|r| r.connection.is_none())
+                && scan
+                    .token_scopes
+                    .iter()
+                    .any(|scope| scope.value.starts_with(catalogue::TOKEN_RESOURCE))
+            {
+                token_helpers.push(file.path);
+            }
+        }
         for (id, connection) in connections.iter_mut().enumerate() {
             if connection.target == Target::Neon || connection.auth.reason != Reason::Default {
                 continue;
             }
-            let mut fields: Vec<(Field, String)> = Vec::new();
-            let mut token_file = None;
-            for file in &files {
-                if let FileData::Source { scan, refs, .. } = &file.data {
-                    let mut mine = false;
-                    for reference in refs.iter().filter(|r| r.connection == Some(id)) {
-                        mine = true;
-                        if let Some(parsed) = &reference.parsed {
-                            fields.push((parsed.field, reference.name.clone()));
-                        }
-                    }
-                    if mine && token_file.is_none() && !scan.token_scopes.is_empty() {
-                        token_file = Some(file.path);
-                    }
-                }
-            }
+            let mut fields = std::mem::take(&mut reads[id]);
+            let mut token_file = token_files[id];
             if token_file.is_none() {
                 // A helper that reads no connection variable but requests the PostgreSQL token
                 // (a Django database backend, a token module) speaks for the connection it sits in.
-                token_file = files
+                token_file = token_helpers
                     .iter()
-                    .find(|file| match &file.data {
-                        FileData::Source { scan, refs, .. } => {
-                            refs.iter().all(|r| r.connection.is_none())
-                                && scan
-                                    .token_scopes
-                                    .iter()
-                                    .any(|scope| scope.value.starts_with(catalogue::TOKEN_RESOURCE))
-                                && connection.covers_dir(parent_dir(file.path))
-                        }
-                        _ => false,
-                    })
-                    .map(|file| file.path);
+                    .copied()
+                    .find(|path| connection.covers_dir(parent_dir(path)));
             }
             if fields.is_empty() {
                 // Only .env files: their keys say the same.

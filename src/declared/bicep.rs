@@ -274,7 +274,7 @@ fn parse<'a>(input: &Input<'a>) -> File<'a> {
                     continue;
                 };
                 let path = match parser.next().map(|t| &t.tok) {
-                    Some(Tok::Str(s)) => s.literal().and_then(|p| module_path(dir, &p)),
+                    Some(Tok::Str(s)) => s.literal(text).and_then(|p| module_path(dir, &p)),
                     _ => {
                         parser.skip_statement();
                         continue;

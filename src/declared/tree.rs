@@ -42,6 +42,15 @@ pub enum Part {
 }
 
 impl Str {
+    /// [`Str::literal`], taking the one text part when there is just one (no copy).
+    pub fn into_literal(self) -> Option<String> {
+        match <[Part; 1]>::try_from(self.parts) {
+            Ok([Part::Text(text)]) => Some(text),
+            Ok([Part::Interpolation(_)]) => None,
+            Err(parts) => Str { parts, ..self }.literal(),
+        }
+    }
+
     /// The value when it has no interpolation.
     pub fn literal(&self) -> Option<String> {
         let mut out = String::new();
@@ -134,10 +143,91 @@ impl Node {
 pub(crate) enum Tok<'s> {
     /// A word, borrowed from the text (no allocation per token).
     Ident(&'s str),
-    Str(Str),
+    /// Where a string literal is: read into a [`Str`] (`StrToken::read`) only where a value or
+    /// key needs it (an ARM template has about a thousand strings per 26 KB; building each one
+    /// in its token, then cloning it into the node, was most of the reading time).
+    Str(StrToken),
     /// Any other character that matters (`{`, `}`, `[`, `]`, `(`, `)`, `:`, `=`, `,`, `@`, `.`, …).
     Punct(char),
     Newline,
+}
+
+/// A string literal's place and quoting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct StrToken {
+    quote: Quote,
+    /// The whole literal with its quotes.
+    range: TextRange,
+    /// Between the quotes.
+    content: TextRange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Quote {
+    /// Bicep, with `${…}` interpolation.
+    Single,
+    /// JSON.
+    Double,
+    /// Bicep's multi-line string, taken as written.
+    Triple,
+}
+
+/// Bicep's multi-line string delimiter.
+const TRIPLE: &str = "'''";
+
+impl StrToken {
+    /// The literal's text when it is written as is (no escape, no interpolation): most
+    /// strings, taken without walking them again.
+    fn plain<'t>(&self, text: &'t str) -> Option<&'t str> {
+        let content = text.get(self.content.start..self.content.end)?;
+        let plain = match self.quote {
+            Quote::Single => !content.contains('\\') && !content.contains("${"),
+            Quote::Double => !content.contains('\\'),
+            // Taken as written.
+            Quote::Triple => true,
+        };
+        plain.then_some(content)
+    }
+
+    /// The value when it has no interpolation ([`Str::literal`] of [`StrToken::read`]).
+    pub fn literal(&self, text: &str) -> Option<String> {
+        match self.plain(text) {
+            Some(plain) => Some(plain.to_owned()),
+            None => self.read(text).into_literal(),
+        }
+    }
+
+    /// Between the quotes: what a fix replaces.
+    pub fn content(&self) -> TextRange {
+        self.content
+    }
+
+    /// The literal's pieces, read from `text` (the text that was tokenized).
+    pub fn read(&self, text: &str) -> Str {
+        if let Some(plain) = self.plain(text) {
+            return Str {
+                parts: vec![Part::Text(plain.to_owned())],
+                range: self.range,
+                content: self.content,
+            };
+        }
+        match self.quote {
+            Quote::Single => read_string(text, self.range.start, b'\'', true).0,
+            Quote::Double => read_string(text, self.range.start, b'"', true).0,
+            Quote::Triple => {
+                let start = self.range.start;
+                let end = text[start + 3..]
+                    .find(TRIPLE)
+                    .map_or(text.len(), |e| start + 3 + e);
+                let content = TextRange::new(start + 3, end);
+                Str {
+                    parts: vec![Part::Text(text[content.start..content.end].to_string())],
+                    range: self.range,
+                    content,
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,26 +264,37 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token<'_>> {
                 }
                 i = (i + 2).min(bytes.len());
             }
-            b'\'' if text[i..].starts_with("'''") => {
+            b'\'' if text[i..].starts_with(TRIPLE) => {
                 let start = i;
-                let end = text[i + 3..].find("'''").map_or(bytes.len(), |e| i + 3 + e);
-                let content = TextRange::new(i + 3, end);
+                let end = text[i + 3..]
+                    .find(TRIPLE)
+                    .map_or(bytes.len(), |e| i + 3 + e);
                 i = (end + 3).min(bytes.len());
+                let range = TextRange::new(start, i);
                 tokens.push(Token {
-                    tok: Tok::Str(Str {
-                        parts: vec![Part::Text(text[content.start..content.end].to_string())],
-                        range: TextRange::new(start, i),
-                        content,
+                    tok: Tok::Str(StrToken {
+                        quote: Quote::Triple,
+                        range,
+                        content: TextRange::new(start + 3, end),
                     }),
-                    range: TextRange::new(start, i),
+                    range,
                 });
             }
             b'\'' | b'"' => {
-                let (s, next) = read_string(text, i, b);
+                let (s, next) = read_string(text, i, b, false);
                 i = next;
+                let quote = if b == b'"' {
+                    Quote::Double
+                } else {
+                    Quote::Single
+                };
                 tokens.push(Token {
                     range: s.range,
-                    tok: Tok::Str(s),
+                    tok: Tok::Str(StrToken {
+                        quote,
+                        range: s.range,
+                        content: s.content,
+                    }),
                 });
             }
             _ if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => {
@@ -222,8 +323,9 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token<'_>> {
 }
 
 /// Reads a quoted string starting at `start` (the quote). Single quotes are Bicep (with
-/// `${…}`), double quotes JSON. Returns the string and the offset after it.
-fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
+/// `${…}`), double quotes JSON. Returns the string and the offset after it; with `build` false
+/// only its ranges (no parts, nothing allocated), found by the same walk.
+fn read_string(text: &str, start: usize, quote: u8, build: bool) -> (Str, usize) {
     let bytes = text.as_bytes();
     let mut parts = Vec::new();
     let mut current = String::new();
@@ -244,21 +346,28 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
         if b == b'\\' && i + 1 < bytes.len() {
             let escaped = bytes[i + 1];
             match escaped {
+                b'n' | b't' | b'r' if !build => {}
                 b'n' => current.push('\n'),
                 b't' => current.push('\t'),
                 b'r' => current.push('\r'),
                 b'u' if quote == b'"' => {
                     let hex = text.get(i + 2..i + 6).unwrap_or("");
                     if let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
-                        current.push(c);
+                        if build {
+                            current.push(c);
+                        }
                         i += 6;
                         continue;
                     }
-                    current.push('u');
+                    if build {
+                        current.push('u');
+                    }
                 }
                 _ => {
                     let c = text[i + 1..].chars().next().unwrap_or('\\');
-                    current.push(c);
+                    if build {
+                        current.push(c);
+                    }
                     i += 1 + c.len_utf8();
                     continue;
                 }
@@ -267,7 +376,7 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
             continue;
         }
         if quote == b'\'' && b == b'$' && bytes.get(i + 1) == Some(&b'{') {
-            if !current.is_empty() {
+            if build && !current.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut current)));
             }
             let mut depth = 0usize;
@@ -283,9 +392,11 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
                 }
                 j += 1;
             }
-            parts.push(Part::Interpolation(
-                text[expr_start..j.min(bytes.len())].trim().to_string(),
-            ));
+            if build {
+                parts.push(Part::Interpolation(
+                    text[expr_start..j.min(bytes.len())].trim().to_string(),
+                ));
+            }
             i = (j + 1).min(bytes.len());
             continue;
         }
@@ -294,10 +405,12 @@ fn read_string(text: &str, start: usize, quote: u8) -> (Str, usize) {
             .iter()
             .position(|&c| c == quote || c == b'\\' || c == b'\n' || c == b'$')
             .map_or(bytes.len(), |n| i + 1 + n);
-        current.push_str(&text[i..run]);
+        if build {
+            current.push_str(&text[i..run]);
+        }
         i = run;
     }
-    if !current.is_empty() || parts.is_empty() {
+    if build && (!current.is_empty() || parts.is_empty()) {
         parts.push(Part::Text(current));
     }
     (
@@ -361,7 +474,7 @@ impl<'t> Parser<'t> {
             Some(Tok::Str(_)) if self.expression_is_single_token() => match self.next() {
                 Some(Token {
                     tok: Tok::Str(s), ..
-                }) => Node::Str(s.clone()),
+                }) => Node::Str(s.read(self.text)),
                 _ => self.expression(),
             },
             _ => self.expression(),
@@ -410,7 +523,7 @@ impl<'t> Parser<'t> {
                 Tok::Ident(_) | Tok::Str(_) => {
                     let (key, key_range) = match &token.tok {
                         Tok::Ident(name) => (name.to_string(), token.range),
-                        Tok::Str(s) => (s.literal().unwrap_or_default(), s.content),
+                        Tok::Str(s) => (s.literal(self.text).unwrap_or_default(), s.content()),
                         _ => unreachable_key(),
                     };
                     self.pos += 1;
@@ -446,7 +559,7 @@ impl<'t> Parser<'t> {
             }
         };
         let type_name = match self.next().map(|t| &t.tok) {
-            Some(Tok::Str(s)) => s.literal().unwrap_or_default(),
+            Some(Tok::Str(s)) => s.literal(self.text).unwrap_or_default(),
             _ => {
                 self.skip_statement();
                 return None;
@@ -605,7 +718,7 @@ impl<'t> Parser<'t> {
                     continue;
                 }
                 Tok::Str(s) => {
-                    children.push(Node::Str(s.clone()));
+                    children.push(Node::Str(s.read(self.text)));
                     self.pos += 1;
                 }
                 Tok::Newline => self.pos += 1,
@@ -663,6 +776,31 @@ mod tests {
             }
         });
         assert!(found, "objects inside calls are read");
+    }
+
+    #[test]
+    fn a_string_token_reads_as_the_full_walk_does() {
+        let text = "{\"a\": \"x\\\"y\", \"b\": \"plain $ {x}\", \"u\": \"\\u00e9\", \"open\": \"to the line\n\
+            'c': 'x${y}z', 'd': 'it''s', e: '$ and \u{e9}', m: '''multi\n${line}''', n: \"\", o: '', p: 'unterminated";
+        let mut strings = 0;
+        for token in tokenize(text) {
+            let Tok::Str(s) = token.tok else { continue };
+            strings += 1;
+            let full = match s.quote {
+                Quote::Single => read_string(text, s.range.start, b'\'', true).0,
+                Quote::Double => read_string(text, s.range.start, b'"', true).0,
+                Quote::Triple => Str {
+                    parts: vec![Part::Text(text[s.content.start..s.content.end].to_string())],
+                    range: s.range,
+                    content: s.content,
+                },
+            };
+            let read = s.read(text);
+            assert_eq!(read, full, "{}", &text[s.range.start..s.range.end]);
+            assert_eq!(s.literal(text), full.literal());
+            assert_eq!(s.content(), full.content);
+        }
+        assert_eq!(strings, 18, "every literal above is a token");
     }
 
     #[test]

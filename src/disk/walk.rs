@@ -6,11 +6,11 @@
 //! hide, because a gitignored `.env` is the main thing we check.
 //!
 //! It is not the analysis: it decides nothing about a file's content beyond "could this
-//! matter" ([`crate::scan::might_be_relevant`]), and it never fails because one file could
+//! matter" ([`crate::scan::might_be_relevant_for`]), and it never fails because one file could
 //! not be read — such files become [`Note`]s.
 
 use crate::disk::git;
-use crate::scan::might_be_relevant;
+use crate::scan::might_be_relevant_for;
 use crate::workspace::{FileKind, GitState, Workspace, WorkspaceFile, classify};
 use ignore::{WalkBuilder, WalkState};
 use std::collections::HashSet;
@@ -467,7 +467,9 @@ impl<'a> Collector<'a> {
             self.note(path, "skipped: binary file (NUL byte in the first 8 KiB)");
             return;
         }
-        if matches!(kind, FileKind::Source(_)) && !might_be_relevant(bytes) {
+        if let FileKind::Source(language) = kind
+            && !might_be_relevant_for(language, bytes)
+        {
             return;
         }
         // PowerShell scripts matter only for the `az … connection create` commands they run.

@@ -434,12 +434,26 @@ const RELEVANCE_NEEDLES: &[&str] = &[
     "website_hostname",
     // Key-value and Npgsql connection strings that never say "postgres".
     "password=",
-    "password =",
     "pwd=",
+    // A key-value string spaced around `=` (libpq allows it). Not for Python and
+    // JavaScript/TypeScript ([`TREE_RELEVANCE`]): there it is mostly an assignment
+    // (`password = input()`), which admitted library files with no database in them — on
+    // the Python library tree, 57 files (1.4 MB), mostly HTTP clients and command-line tools,
+    // each then parsed to a syntax tree for its value flow.
+    "password =",
 ];
+
+/// The needles of Python and JavaScript/TypeScript files: [`RELEVANCE_NEEDLES`] without
+/// `password =`.
+const TREE_RELEVANCE_NEEDLES: usize = RELEVANCE_NEEDLES.len() - 1;
 
 static RELEVANCE: LazyLock<Needles> = LazyLock::new(|| {
     Needles::new(RELEVANCE_NEEDLES)
+        .unwrap_or_else(|| panic!("built-in prefilter needles do not build"))
+});
+
+static TREE_RELEVANCE: LazyLock<Needles> = LazyLock::new(|| {
+    Needles::new(&RELEVANCE_NEEDLES[..TREE_RELEVANCE_NEEDLES])
         .unwrap_or_else(|| panic!("built-in prefilter needles do not build"))
 });
 
@@ -448,6 +462,15 @@ static RELEVANCE: LazyLock<Needles> = LazyLock::new(|| {
 /// not a needle: no rule is about it unless its value or its neighbours say "postgres".
 pub fn might_be_relevant(bytes: &[u8]) -> bool {
     RELEVANCE.any_in(bytes)
+}
+
+/// [`might_be_relevant`] for a file of `language`: Python and JavaScript/TypeScript files need
+/// one of the needles other than `password =` (see [`RELEVANCE_NEEDLES`]).
+pub fn might_be_relevant_for(language: Language, bytes: &[u8]) -> bool {
+    match language {
+        Language::Python | Language::JavaScript => TREE_RELEVANCE.any_in(bytes),
+        _ => RELEVANCE.any_in(bytes),
+    }
 }
 
 /// Scans one file's text. JavaScript/TypeScript is parsed with the plain JavaScript grammar

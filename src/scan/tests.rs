@@ -190,6 +190,32 @@ fn prefilter_needles() {
     ));
 }
 
+/// `password =` admits a file of a regex-scanned language (a spaced key-value string) but
+/// not a Python or JavaScript/TypeScript file, where it is an assignment; every other needle
+/// admits both.
+#[test]
+fn prefilter_needles_by_language() {
+    let spaced = b"password = input()\nprint(password)\n";
+    assert!(might_be_relevant_for(Language::Go, spaced));
+    assert!(might_be_relevant_for(Language::Shell, spaced));
+    assert!(!might_be_relevant_for(Language::Python, spaced));
+    assert!(!might_be_relevant_for(Language::JavaScript, spaced));
+    for relevant in [
+        "NEON_POSTGRESQL_HOST",
+        "psycopg2.connect(host=h, password=p)",
+        "host=h pwd=p",
+        "https://ossrdbms-aad.database.windows.net/.default",
+        "WEBSITE_HOSTNAME",
+    ] {
+        for language in [Language::Python, Language::JavaScript, Language::CSharp] {
+            assert!(
+                might_be_relevant_for(language, relevant.as_bytes()),
+                "{relevant} in {language:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn connection_string_shapes() {
     for yes in [

@@ -185,20 +185,66 @@ fn needs_tree(language: Language, text: &str, quick: &Scan) -> bool {
 }
 
 /// The needles of [`needs_tree`] that need no scan: an env read's spelling, a token request.
+/// Each counts only as a whole identifier, as the tree would see it: `environ` in
+/// `os.environ` but not in "environment" or `.Renviron`, `get_token` but not `target_tokens`
+/// or pygments' `get_tokens` (prose and data tables sent a library file in five to a tree
+/// that found nothing). A Python string that is nothing but the word (`'getenv'` in a table
+/// of builtins) is not a read either.
 fn has_tree_needle(language: Language, text: &str) -> bool {
-    let env_needle: &[u8] = if language == Language::Python {
-        b"environ"
+    let bytes = text.as_bytes();
+    let env_words: &[&[u8]] = if language == Language::Python {
+        &[b"environ", b"getenv"]
     } else {
-        b"env"
+        &[b"env"]
     };
-    memchr::memmem::find(text.as_bytes(), env_needle).is_some()
-        || (language == Language::Python
-            && memchr::memmem::find(text.as_bytes(), b"getenv").is_some())
-        || TREE_NEEDLES.is_match(text.as_bytes())
+    let env_read = env_words.iter().any(|word| {
+        memchr::memmem::find_iter(bytes, word).any(|start| {
+            let end = start + word.len();
+            identifier_end(bytes, end) == end
+                && !continues_identifier(bytes, start)
+                && !(language == Language::Python && quoted_alone(bytes, start, end))
+        })
+    });
+    env_read
+        || TREE_NEEDLES.find_iter(bytes).any(|found| {
+            let start = found.start();
+            !continues_identifier(bytes, start)
+                && std::str::from_utf8(&bytes[start..identifier_end(bytes, found.end())])
+                    .is_ok_and(|name| TOKEN_CALL.is_match(name))
+        })
+}
+
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
+}
+
+/// Whether the byte before `start` is part of an identifier (so a word starting at `start`
+/// is only the tail of a longer name).
+fn continues_identifier(bytes: &[u8], start: usize) -> bool {
+    start
+        .checked_sub(1)
+        .and_then(|before| bytes.get(before))
+        .is_some_and(|&byte| is_identifier_byte(byte))
+}
+
+/// Where the identifier running through `from` ends.
+fn identifier_end(bytes: &[u8], from: usize) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    from + rest
+        .iter()
+        .position(|&byte| !is_identifier_byte(byte))
+        .unwrap_or(rest.len())
+}
+
+/// `'word'` or `"word"`: a string literal holding only the word at `start..end`.
+fn quoted_alone(bytes: &[u8], start: usize, end: usize) -> bool {
+    let before = start.checked_sub(1).and_then(|at| bytes.get(at));
+    matches!(before, Some(b'\'' | b'"')) && bytes.get(end) == before
 }
 
 /// Token requests (the value flow's `ValueOrigin::TokenRequest`), matched ASCII
-/// case-insensitively.
+/// case-insensitively; [`has_tree_needle`] keeps a match only when the identifier it starts
+/// is one [`TOKEN_CALL`] names.
 static TREE_NEEDLES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)

@@ -642,6 +642,55 @@ fn long_lines_get_the_regex_scanner() {
     assert_eq!(found.env_refs[0].name, "NEON_POSTGRESQL_HOST");
 }
 
+/// The gate's needles count only as whole identifiers: prose ("environment"), longer names
+/// (`target_tokens`, pygments' `get_tokens`) and a Python string holding just the word do
+/// not send a file to the tree.
+#[test]
+fn tree_needles_are_whole_identifiers() {
+    let python = |text: &str| super::has_tree_needle(Language::Python, text);
+    let javascript = |text: &str| super::has_tree_needle(Language::JavaScript, text);
+    for text in [
+        "import os\nx = os.environ['A']\n",
+        "from os import environ as e\n",
+        "from os import getenv\n",
+        "if 'A' in os.environ:\n    pass\n",
+        "t = credential.get_token(scope).token\n",
+        "r = app.acquire_token_for_client(scopes=s)\n",
+        "info = c.get_token_info(s)\n",
+    ] {
+        assert!(python(text), "{text}");
+    }
+    for text in [
+        "# the environment decides\n",
+        "files = ('.Renviron', '.Rprofile')\n",
+        "BUILTINS = ['getenv', 'putenv']\n",
+        "x = os.environb[b'A']\n",
+        "fk.target_tokens\n",
+        "lexer.get_tokens_unprocessed(text)\n",
+        "self._get_token()\n",
+    ] {
+        assert!(!python(text), "{text}");
+    }
+    for text in [
+        "const a = process.env.A;\n",
+        "const { env } = process;\n",
+        "const { 'env': e } = process;\n",
+        "const t = await credential.getToken(scope);\n",
+        "const t = credential.getTokenSync(scope);\n",
+        "const c = new TokenRequestContext(s);\n",
+    ] {
+        assert!(javascript(text), "{text}");
+    }
+    for text in [
+        "require('dotenv').config();\n",
+        "// the environment decides\n",
+        "const envelope = 1;\n",
+        "lexer.getTokens();\n",
+    ] {
+        assert!(!javascript(text), "{text}");
+    }
+}
+
 /// The facts walk visits only the kinds of `kinds::VISITED`: every Python and
 /// JavaScript/TypeScript file of the test fixtures scans to the same facts as when it visits
 /// every node.
