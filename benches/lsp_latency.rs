@@ -167,7 +167,16 @@ fn main() {
         });
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
     }
+    // The slowest edits, to tell a slow kind of edit from a slow moment.
+    let mut slowest: Vec<(f64, usize)> = latencies.iter().copied().zip(0..).collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = slowest
+        .iter()
+        .take(4)
+        .map(|(ms, edit)| format!("edit {edit} (line {}) {ms:.1} ms", (edit * 47) % 10_000))
+        .collect();
     latencies.sort_by(f64::total_cmp);
+    println!("slowest: {}", slowest.join(", "));
     println!(
         "edit latency over 200 one-character edits (10,000 lines, 500 references): p50 {:.2} ms, p99 {:.2} ms (target < 10 ms), max {:.2} ms",
         percentile(&latencies, 0.5),

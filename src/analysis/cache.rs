@@ -8,12 +8,25 @@
 //! Syntax trees are kept only for the paths [`ScanCache::keep_trees_of`] names (the open
 //! documents): a tree is many times the size of its text.
 //!
-//! For those documents the cache also keeps the last scan's text, unedited tree and whole-file
-//! context, and the byte span the edits since changed: the next scan then walks only the
-//! top-level statements the edits touched when the rest of the file cannot tell the difference
-//! (`scan::rescan_path`, `scan/tree/incremental.rs`), and is the same as a fresh one.
+//! For those documents an edit is scanned in one of two ways, both giving what a fresh scan
+//! gives:
+//! - **locally** (`scan::splice_path_local`): only the top-level statements around the edit are
+//!   re-parsed, on their own, and walked; the previous facts are kept for the rest. The
+//!   document's syntax is then the last full tree, edited to match the text, plus a patch tree
+//!   per edited region ([`SyntaxTree`]). This is the common path, and the only one whose cost
+//!   does not grow with the file: tree-sitter's full re-parse visits every top-level statement.
+//! - **fully**, when the local path cannot show it is exact (a syntax error, an edit that
+//!   touches the file's context): the whole text is re-parsed from the edited tree and only the
+//!   statements it changed are walked (`scan::rescan_path`), from the last full scan (`Base`)
+//!   and the edits since, merged into one span.
+//!
+//! The caller consolidates the patches off its latency path ([`ScanCache::refresh_jobs`],
+//! [`Refresh::run`], [`ScanCache::install`]: the language server, after publishing): one full
+//! re-parse of the text a job was taken at, and the edits since re-applied.
 
-use crate::scan::{self, EditSpan, Language, Previous, Scan, TreeContext};
+use crate::scan::{
+    self, EditSpan, Language, Latest, Patch, Previous, Scan, SyntaxTree, Top, TreeContext,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tree_sitter::{InputEdit, Tree};
@@ -27,12 +40,15 @@ pub struct ScanCache {
     /// the caller to drop once its answer is out ([`ScanCache::take_replaced`]): freeing a
     /// tree walks the nodes only it held. Dropped at the next analysis otherwise.
     replaced: Vec<Replaced>,
+    /// The last [`Base::id`] given.
+    bases: u64,
 }
 
 /// A replaced tree and base, freed when dropped (off the caller's latency path).
 struct Replaced {
     _tree: Option<Tree>,
     _base: Option<Base>,
+    _latest: Option<Box<LatestState>>,
 }
 
 /// What [`ScanCache::take_replaced`] hands over: drop it when convenient.
@@ -46,26 +62,157 @@ struct Cached {
     len: usize,
     /// The scan of the current text; `None` once an edit made it stale.
     scan: Option<Arc<Scan>>,
-    /// The tree of the scanned text, edited since to match the current one.
+    /// The tree of the last full parse, edited since to match the current text (exact outside
+    /// the patches of `latest`).
     tree: Option<Tree>,
     /// The scan parsed a tree (the regex scanner's files have none to keep).
     parsed: bool,
-    /// The last tree scan of a kept tree, for an incremental scan after edits.
+    /// The last full-parse scan of a kept tree, for a full incremental scan after edits.
     base: Option<Base>,
     /// What the edits since `base` changed (merged into one span).
     pending: Option<EditSpan>,
+    /// The scans since `base` that re-parsed only the edited statements.
+    latest: Option<Box<LatestState>>,
+    /// Scans of this document so far (which scan an edit or a patch belongs to).
+    stamp: u64,
+    /// Every edit since `base`, with the stamp of the scan that takes it in (one after the
+    /// scan before it): the edits a refresh must re-apply to its new tree.
+    log: Vec<(u64, InputEdit)>,
 }
 
-/// The last tree scan of an open document: its text, tree (not edited), facts and context.
+/// The last full-parse scan of an open document: its text, tree (not edited), facts, context
+/// and top-level nodes.
 struct Base {
+    /// Unique in the cache: a refresh is installed only on the base it was taken from.
+    id: u64,
     text: String,
     tree: Tree,
     scan: Arc<Scan>,
     context: TreeContext,
+    tops: Vec<Top>,
+}
+
+/// The latest scan of an open document when it re-parsed only the edited statements.
+struct LatestState {
+    text: String,
+    scan: Arc<Scan>,
+    tops: Vec<Top>,
+    /// Where `Cached::tree` is stale: the trees of just those statements, in order, each with
+    /// the stamp of the scan that parsed it.
+    patches: Vec<(Patch, u64)>,
 }
 
 /// One change to a document's text, as tree-sitter needs it.
 pub type TextEdit = InputEdit;
+
+/// Local scans after which a document is scanned fully (a bound on the patches' number;
+/// the caller's refreshes normally keep them far fewer).
+const MAX_PATCHES: usize = 64;
+
+fn span_of(edit: &InputEdit) -> EditSpan {
+    EditSpan {
+        start: edit.start_byte,
+        old_end: edit.old_end_byte,
+        new_end: edit.new_end_byte,
+    }
+}
+
+/// The edits' spans merged into one (they apply one after another).
+fn merged<'e>(edits: impl IntoIterator<Item = &'e InputEdit>) -> Option<EditSpan> {
+    edits.into_iter().fold(None, |merged, edit| {
+        let span = span_of(edit);
+        Some(merged.map_or(span, |before: EditSpan| before.then(span)))
+    })
+}
+
+impl Cached {
+    /// The syntax of the current text, for the rewrites.
+    fn view(&self) -> Option<SyntaxTree> {
+        let tree = self.tree.clone()?;
+        Some(match &self.latest {
+            Some(latest) if !latest.patches.is_empty() => SyntaxTree::patched(
+                tree,
+                latest
+                    .patches
+                    .iter()
+                    .map(|(patch, _)| patch.clone())
+                    .collect(),
+            ),
+            _ => SyntaxTree::whole(tree),
+        })
+    }
+
+    /// The edits since the last scan.
+    fn unscanned(&self) -> impl Iterator<Item = &InputEdit> {
+        let next = self.stamp + 1;
+        self.log
+            .iter()
+            .filter(move |(stamp, _)| *stamp == next)
+            .map(|(_, edit)| edit)
+    }
+}
+
+/// A consolidation to run off the caller's latency path: the full re-parse of an open
+/// document's text whose latest scans patched its tree ([`ScanCache::refresh_jobs`]).
+pub struct Refresh {
+    path: String,
+    base: u64,
+    stamp: u64,
+    text: String,
+    scan: Arc<Scan>,
+    context: TreeContext,
+    edited: Tree,
+}
+
+/// What [`ScanCache::install`] did.
+#[must_use]
+pub struct Installed {
+    /// The full parse disagreed with the local scans: analyse again.
+    pub mismatch: bool,
+    /// The trees it replaced, to drop off the cache's lock.
+    pub replaced: ReplacedTrees,
+}
+
+impl Installed {
+    fn nothing() -> Self {
+        Self {
+            mismatch: false,
+            replaced: ReplacedTrees {
+                _replaced: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A finished [`Refresh`], for [`ScanCache::install`].
+pub struct Refreshed {
+    path: String,
+    base: u64,
+    stamp: u64,
+    text: String,
+    scan: Arc<Scan>,
+    context: TreeContext,
+    tree: Tree,
+}
+
+impl Refresh {
+    /// Re-parses the text in full from the edited tree (with the same grammar); `None` when
+    /// the parse is cut (the document then goes on as it is).
+    pub fn run(self) -> Option<Refreshed> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&self.edited.language()).ok()?;
+        let tree = scan::parse_bounded(&mut parser, &self.text, Some(&self.edited))?;
+        Some(Refreshed {
+            path: self.path,
+            base: self.base,
+            stamp: self.stamp,
+            text: self.text,
+            scan: self.scan,
+            context: self.context,
+            tree,
+        })
+    }
+}
 
 impl ScanCache {
     /// `path`'s text changed by `edit` (byte offsets and rows/byte columns in the text before
@@ -80,12 +227,11 @@ impl ScanCache {
             if let Some(tree) = &mut cached.tree {
                 tree.edit(edit);
             }
-            let span = EditSpan {
-                start: edit.start_byte,
-                old_end: edit.old_end_byte,
-                new_end: edit.new_end_byte,
-            };
+            let span = span_of(edit);
             cached.pending = Some(cached.pending.map_or(span, |before| before.then(span)));
+            if cached.base.is_some() {
+                cached.log.push((cached.stamp + 1, *edit));
+            }
         }
     }
 
@@ -108,6 +254,8 @@ impl ScanCache {
             if !keep.contains(path) {
                 cached.tree = None;
                 cached.base = None;
+                cached.latest = None;
+                cached.log.clear();
             }
         }
     }
@@ -135,21 +283,127 @@ impl ScanCache {
         self.files.is_empty()
     }
 
-    /// The scan of `path` (and its tree when kept): the cached one when the text is unchanged,
-    /// else a new one, re-parsed from the edited tree when there is one.
+    /// The consolidations due: one per open document whose tree the latest scans patched,
+    /// when no edit has come since its last scan.
+    pub fn refresh_jobs(&self) -> Vec<Refresh> {
+        self.files
+            .iter()
+            .filter_map(|(path, cached)| {
+                let latest = cached.latest.as_ref()?;
+                if latest.patches.is_empty() || cached.scan.is_none() {
+                    return None;
+                }
+                let base = cached.base.as_ref()?;
+                Some(Refresh {
+                    path: path.clone(),
+                    base: base.id,
+                    stamp: cached.stamp,
+                    text: latest.text.clone(),
+                    scan: latest.scan.clone(),
+                    context: base.context.clone(),
+                    edited: cached.tree.clone()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes in a finished refresh: its tree becomes the document's last full parse, the
+    /// edits that came since are applied to it again, and only the patches parsed since stay.
+    ///
+    /// When no scan came since the refresh was taken, its tree also checks the local scans:
+    /// it must have the top-level nodes they found. If not (a bug), [`Installed::mismatch`]
+    /// says so and the document is scanned fully at the next analysis, which the caller
+    /// should run. The replaced trees are the caller's to drop (after unlocking the cache).
+    pub fn install(&mut self, done: Refreshed) -> Installed {
+        let mut replaced = Vec::new();
+        let Some(cached) = self.files.get_mut(&done.path) else {
+            return Installed::nothing();
+        };
+        if cached.stamp < done.stamp
+            || cached.base.as_ref().map(|base| base.id) != Some(done.base)
+            || cached.tree.is_none()
+        {
+            return Installed::nothing();
+        }
+        let tops = scan::tops_of(done.tree.root_node());
+        let mismatch = cached.stamp == done.stamp
+            && cached
+                .latest
+                .as_ref()
+                .is_some_and(|latest| latest.tops != tops);
+        let since: Vec<InputEdit> = cached
+            .log
+            .iter()
+            .filter(|(stamp, _)| *stamp > done.stamp)
+            .map(|(_, edit)| *edit)
+            .collect();
+        let mut edited = done.tree.clone();
+        for edit in &since {
+            edited.edit(edit);
+        }
+        self.bases += 1;
+        let base = Base {
+            id: self.bases,
+            text: done.text,
+            tree: done.tree,
+            scan: done.scan,
+            context: done.context,
+            tops,
+        };
+        replaced.push(Replaced {
+            _tree: cached.tree.replace(edited),
+            _base: cached.base.replace(base),
+            _latest: None,
+        });
+        cached.pending = merged(&since);
+        cached.log.retain(|(stamp, _)| *stamp > done.stamp);
+        if let Some(latest) = &mut cached.latest {
+            latest.patches.retain(|(_, stamp)| *stamp > done.stamp);
+            if latest.patches.is_empty() && cached.stamp == done.stamp {
+                replaced.push(Replaced {
+                    _tree: None,
+                    _base: None,
+                    _latest: cached.latest.take(),
+                });
+            }
+        }
+        if mismatch {
+            // Scanned from the new tree at the next analysis (no span to splice).
+            cached.scan = None;
+            cached.pending = None;
+            cached.latest = None;
+            cached.log.clear();
+        }
+        Installed {
+            mismatch,
+            replaced: ReplacedTrees {
+                _replaced: replaced,
+            },
+        }
+    }
+
+    /// The scan of `path` (and its syntax when kept): the cached one when the text is
+    /// unchanged, else a new one, from the edited statements alone or the edited tree.
     pub(super) fn scan(
         &mut self,
         path: &str,
         language: Language,
         text: &str,
-    ) -> (Arc<Scan>, Option<Tree>) {
+    ) -> (Arc<Scan>, Option<SyntaxTree>) {
         let keep_tree = self.keep_trees.contains(path);
         if let Some(cached) = self.files.get(path)
             && cached.len == text.len()
             && let Some(scan) = &cached.scan
             && (cached.tree.is_some() || !cached.parsed || !keep_tree)
         {
-            return (scan.clone(), cached.tree.clone());
+            return (scan.clone(), cached.view());
+        }
+        if keep_tree
+            && let Some(cached) = self.files.get_mut(path)
+            && cached.len == text.len()
+            && let Some(scanned) = Self::scan_locally(cached, path, language, text)
+        {
+            return scanned;
         }
         let old = self
             .files
@@ -160,6 +414,7 @@ impl ScanCache {
                 tree: Some(edited),
                 base: Some(base),
                 pending: Some(span),
+                latest,
                 ..
             }) => {
                 let previous = Previous {
@@ -172,6 +427,7 @@ impl ScanCache {
                 self.replaced.push(Replaced {
                     _tree: Some(edited),
                     _base: Some(base),
+                    _latest: latest,
                 });
                 scanned
             }
@@ -182,6 +438,7 @@ impl ScanCache {
                     self.replaced.push(Replaced {
                         _tree: old,
                         _base: None,
+                        _latest: None,
                     });
                 }
                 scanned
@@ -190,12 +447,15 @@ impl ScanCache {
         let scan = Arc::new(scan);
         let parsed = tree.is_some();
         let tree = tree.filter(|_| keep_tree);
+        self.bases += 1;
         let base = match (&tree, context) {
             (Some(tree), Some(context)) => Some(Base {
+                id: self.bases,
                 text: text.to_owned(),
                 tree: tree.clone(),
                 scan: scan.clone(),
                 context,
+                tops: scan::tops_of(tree.root_node()),
             }),
             _ => None,
         };
@@ -208,9 +468,109 @@ impl ScanCache {
                 parsed,
                 base,
                 pending: None,
+                latest: None,
+                stamp: 0,
+                log: Vec::new(),
             },
         );
-        (scan, tree)
+        (scan, tree.map(SyntaxTree::whole))
+    }
+
+    /// The local scan of an edited open document (see the module's comment), or `None` when
+    /// it must be scanned fully.
+    fn scan_locally(
+        cached: &mut Cached,
+        path: &str,
+        language: Language,
+        text: &str,
+    ) -> Option<(Arc<Scan>, Option<SyntaxTree>)> {
+        let base = cached.base.as_ref()?;
+        let edited = cached.tree.as_ref()?;
+        let span = merged(cached.unscanned())?;
+        let (latest_text, latest_scan, tops, patches) = match &cached.latest {
+            Some(latest) => (
+                latest.text.as_str(),
+                &latest.scan,
+                latest.tops.as_slice(),
+                latest.patches.as_slice(),
+            ),
+            None => (
+                base.text.as_str(),
+                &base.scan,
+                base.tops.as_slice(),
+                &[][..],
+            ),
+        };
+        if patches.len() >= MAX_PATCHES {
+            return None;
+        }
+        let regions: Vec<(usize, usize)> = patches
+            .iter()
+            .map(|(patch, _)| (patch.start, patch.end))
+            .collect();
+        let grammar = edited.language();
+        let local = scan::splice_path_local(
+            path,
+            language,
+            text,
+            &Latest {
+                text: latest_text,
+                scan: latest_scan,
+                context: &base.context,
+                tops,
+                grammar: &grammar,
+                patches: &regions,
+                has_error: base.tree.root_node().has_error(),
+            },
+            span,
+        )?;
+        let delta = text.len() as i64 - latest_text.len() as i64;
+        let old_end = usize::try_from(local.end as i64 - delta).ok()?;
+        let unscanned: Vec<InputEdit> = cached.unscanned().copied().collect();
+        let stamp = cached.stamp + 1;
+        let mut kept = Vec::with_capacity(patches.len() + 1);
+        let mut placed = false;
+        for (patch, patch_stamp) in patches {
+            if patch.end <= local.start {
+                kept.push((patch.clone(), *patch_stamp));
+            } else if patch.start >= old_end {
+                if !placed {
+                    kept.push((new_patch(&local), stamp));
+                    placed = true;
+                }
+                let mut moved = patch.clone();
+                for edit in &unscanned {
+                    moved.tree.edit(edit);
+                }
+                moved.start = usize::try_from(patch.start as i64 + delta).ok()?;
+                moved.end = usize::try_from(patch.end as i64 + delta).ok()?;
+                kept.push((moved, *patch_stamp));
+            }
+        }
+        if !placed {
+            kept.push((new_patch(&local), stamp));
+        }
+        let scan = Arc::new(local.scan);
+        let replaced = cached.latest.replace(Box::new(LatestState {
+            text: text.to_owned(),
+            scan: scan.clone(),
+            tops: local.tops,
+            patches: kept,
+        }));
+        cached.scan = Some(scan.clone());
+        cached.stamp = stamp;
+        let view = cached.view();
+        // The previous latest state holds a 10,000-line text and its list: freed later too.
+        drop(replaced);
+        Some((scan, view))
+    }
+}
+
+fn new_patch(local: &scan::LocalSplice) -> Patch {
+    Patch {
+        start: local.start,
+        end: local.end,
+        tree: local.tree.clone(),
     }
 }
 
@@ -662,8 +1022,50 @@ mod incremental_tests {
 
     const JS_WORDS: &[&str] = &["url", "host", "f1", "process", "env", "a", "PW", "connect"];
 
+    /// The syntax `view` gives for `text` matches a fresh parse: the same top-level nodes, and
+    /// the same node at a sample of ranges (where the view answers).
+    fn assert_view_matches(view: &SyntaxTree, path: &str, language: Language, text: &str) {
+        let Some(fresh) = crate::rewrite::parse_for_tests(path, language, text) else {
+            return;
+        };
+        let shape = |node: tree_sitter::Node<'_>| (node.kind(), node.start_byte(), node.end_byte());
+        let root = fresh.root_node();
+        // tree-sitter's error recovery may settle differently in a fresh and an incremental
+        // parse: the scans are compared above; trees only where the text has no error.
+        if root.has_error() {
+            return;
+        }
+        let mut cursor = root.walk();
+        let expected: Vec<_> = root.children(&mut cursor).map(shape).collect();
+        let got: Vec<_> = view.top_level().into_iter().map(shape).collect();
+        assert_eq!(got, expected, "top-level nodes of:\n{text}");
+        for start in (0..text.len()).step_by(7) {
+            let end = (start + 5).min(text.len());
+            // (The root's own start may differ: an edited tree's root keeps leading blanks.)
+            // The one-walk path ends at the same node.
+            assert_eq!(
+                view.path_for_byte_range(start, end).last().map(|n| n.id()),
+                view.descendant_for_byte_range(start, end).map(|n| n.id()),
+                "path to {start}..{end}"
+            );
+            if let Some(node) = view.descendant_for_byte_range(start, end)
+                && node.parent().is_some()
+            {
+                let want = root.descendant_for_byte_range(start, end).map(shape);
+                assert_eq!(
+                    Some(shape(node)),
+                    want,
+                    "node at {start}..{end} of:\n{text}"
+                );
+            }
+        }
+    }
+
     /// Random edit sequences through the cache give exactly the scans a fresh scan of each
-    /// text gives, whether the edit took the incremental path or the whole one.
+    /// text gives, whether the edit took the local path, the incremental one or the whole one,
+    /// with refreshes (consolidations) taken and installed now and then, sometimes after
+    /// further edits; the syntax the rewrites get matches a fresh parse. Returns how many
+    /// scans took the incremental path and how many the local one.
     fn random_sequences(
         path: &str,
         language: Language,
@@ -671,14 +1073,15 @@ mod incremental_tests {
         statements: &[&str],
         words: &[&str],
         seeds: u64,
-    ) -> usize {
-        let mut spliced = 0;
+    ) -> (usize, usize) {
+        let (mut spliced, mut local) = (0, 0);
         for seed in 1..=seeds {
             let mut random = Random(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             let mut text = base.to_owned();
             let mut cache = ScanCache::default();
             cache.keep_trees_of([path]);
             cache.scan(path, language, &text);
+            let mut jobs: Vec<Refresh> = Vec::new();
             for step in 0..40 {
                 // Now and then two edits before one scan.
                 for _ in 0..1 + usize::from(random.below(5) == 0) {
@@ -687,21 +1090,38 @@ mod incremental_tests {
                     cache.edit(path, &edit);
                 }
                 let before = crate::scan::incremental_scans();
-                let (incremental, _) = cache.scan(path, language, &text);
+                let before_local = crate::scan::local_scans();
+                let (incremental, view) = cache.scan(path, language, &text);
                 spliced += crate::scan::incremental_scans() - before;
+                local += crate::scan::local_scans() - before_local;
                 let fresh = scan::scan_path(path, language, &text);
                 assert_eq!(
                     *incremental, fresh,
                     "seed {seed}, step {step}, text:\n{text}"
                 );
+                if let Some(view) = &view {
+                    assert_view_matches(view, path, language, &text);
+                }
+                // Refreshes: taken now, installed now or a few steps later.
+                match random.below(4) {
+                    0 => jobs.extend(cache.refresh_jobs()),
+                    1 => {
+                        for job in jobs.drain(..) {
+                            if let Some(done) = job.run() {
+                                assert!(!cache.install(done).mismatch, "seed {seed}, step {step}");
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
-        spliced
+        (spliced, local)
     }
 
     #[test]
     fn random_python_edits_scan_as_fresh_texts() {
-        let spliced = random_sequences(
+        let (spliced, local) = random_sequences(
             "settings.py",
             Language::Python,
             PYTHON,
@@ -709,13 +1129,19 @@ mod incremental_tests {
             PYTHON_WORDS,
             40,
         );
-        // The incremental path was taken (not only the whole scan), about every other edit.
-        assert!(spliced > 400, "{spliced} of 1600 scans spliced");
+        // The local and incremental paths were taken (not only the whole scan).
+        assert!(
+            spliced + local > 400,
+            "{spliced} + {local} of 1600 scans spliced"
+        );
+        // Most of these edits write syntax errors or names the file's context watches; the
+        // local path still takes some (`typing_*` below measure ordinary typing).
+        assert!(local > 40, "{local} of 1600 scans local");
     }
 
     #[test]
     fn random_javascript_edits_scan_as_fresh_texts() {
-        let spliced = random_sequences(
+        let (spliced, local) = random_sequences(
             "app.js",
             Language::JavaScript,
             JS,
@@ -723,12 +1149,16 @@ mod incremental_tests {
             JS_WORDS,
             24,
         );
-        assert!(spliced > 240, "{spliced} of 960 scans spliced");
+        assert!(
+            spliced + local > 240,
+            "{spliced} + {local} of 960 scans spliced"
+        );
+        assert!(local > 8, "{local} of 960 scans local");
     }
 
     #[test]
     fn random_typescript_edits_scan_as_fresh_texts() {
-        let spliced = random_sequences(
+        let (spliced, local) = random_sequences(
             "app.ts",
             Language::JavaScript,
             JS,
@@ -736,7 +1166,11 @@ mod incremental_tests {
             JS_WORDS,
             24,
         );
-        assert!(spliced > 240, "{spliced} of 960 scans spliced");
+        assert!(
+            spliced + local > 240,
+            "{spliced} + {local} of 960 scans spliced"
+        );
+        assert!(local > 8, "{local} of 960 scans local");
     }
 
     /// A long file (1,000 top-level statements) takes the tree path and the incremental one
@@ -749,7 +1183,7 @@ mod incremental_tests {
             .map(|n| format!("function f{n}(a, b) {{ return a * {n} + b; }}\n"))
             .collect();
         let base = format!("{JS}{filler}");
-        let spliced = random_sequences(
+        let (spliced, local) = random_sequences(
             "long.js",
             Language::JavaScript,
             &base,
@@ -757,7 +1191,94 @@ mod incremental_tests {
             JS_WORDS,
             1,
         );
-        assert!(spliced > 10, "{spliced} of 40 scans spliced");
+        assert!(
+            spliced + local > 10,
+            "{spliced} + {local} of 40 scans spliced"
+        );
+    }
+
+    /// Ordinary typing through a long file: a letter typed into or deleted from a name,
+    /// anywhere, one scan per keystroke, a refresh taken after each scan and installed before
+    /// the next one or a few keystrokes later (as the language server does). Every scan equals
+    /// a fresh one, every view matches a fresh parse, and most scans take the local path.
+    fn typing(path: &str, language: Language, text: &str, keystrokes: usize) -> usize {
+        let mut random = Random(0x5DEE_CE66_D1CE_4E5B);
+        let mut text = text.to_owned();
+        let mut cache = ScanCache::default();
+        cache.keep_trees_of([path]);
+        cache.scan(path, language, &text);
+        let mut jobs: Vec<Refresh> = Vec::new();
+        let mut local = 0;
+        for step in 0..keystrokes {
+            // A letter typed at the end of a name (`alpha` → `alphaq`), or one typed so
+            // deleted: the syntax stays valid, as it mostly does between keystrokes.
+            let names: Vec<usize> = ["alpha", "beta", "helper"]
+                .iter()
+                .flat_map(|name| text.match_indices(name).map(|(at, name)| at + name.len()))
+                .collect();
+            let at = names[random.below(names.len())];
+            let typed = text[at..].starts_with(['q', 'z', 'k']);
+            let edit = if typed && random.below(2) == 0 {
+                replace(&mut text, at, at + 1, "")
+            } else {
+                let letter = ["q", "z", "k"][random.below(3)];
+                replace(&mut text, at, at, letter)
+            };
+            cache.edit(path, &edit);
+            let before = crate::scan::local_scans();
+            let (scanned, view) = cache.scan(path, language, &text);
+            local += crate::scan::local_scans() - before;
+            assert_eq!(
+                *scanned,
+                scan::scan_path(path, language, &text),
+                "step {step}"
+            );
+            if let Some(view) = &view {
+                assert_view_matches(view, path, language, &text);
+            }
+            if random.below(3) != 0 {
+                for job in jobs.drain(..) {
+                    if let Some(done) = job.run() {
+                        assert!(!cache.install(done).mismatch, "step {step}");
+                    }
+                }
+            }
+            jobs.extend(cache.refresh_jobs());
+        }
+        local
+    }
+
+    #[test]
+    fn typing_in_a_long_javascript_file_reparses_only_the_edited_statements() {
+        let text: String = (0..400)
+            .map(|n| {
+                if n % 20 == 0 {
+                    format!("const value{n} = process.env.NEON_POSTGRESQL_HOST; // reference\n")
+                } else {
+                    format!("function helper{n}(alpha, beta) {{ return alpha * {n} + beta; }}\n")
+                }
+            })
+            .collect();
+        let local = typing("big.js", Language::JavaScript, &text, 200);
+        assert!(local > 150, "{local} of 200 keystrokes local");
+    }
+
+    #[test]
+    fn typing_in_a_long_python_file_reparses_only_the_edited_statements() {
+        let mut text = String::from("import os\n\n");
+        for n in 0..300 {
+            if n % 20 == 0 {
+                text.push_str(&format!(
+                    "value{n} = os.environ[\"NEON_POSTGRESQL_HOST\"]\n"
+                ));
+            } else {
+                text.push_str(&format!(
+                    "def helper{n}(alpha, beta):\n    return alpha * {n} + beta\n\n"
+                ));
+            }
+        }
+        let local = typing("app.py", Language::Python, &text, 200);
+        assert!(local > 150, "{local} of 200 keystrokes local");
     }
 
     /// An edited document's previous tree is handed to the caller to free after answering;

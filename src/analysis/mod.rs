@@ -22,7 +22,7 @@ mod connection;
 mod context;
 mod resolve;
 
-pub use cache::{ReplacedTrees, ScanCache, TextEdit};
+pub use cache::{Installed, Refresh, Refreshed, ReplacedTrees, ScanCache, TextEdit};
 pub use connection::{Connection, DEFAULT_ENV_FILES, is_within};
 pub use context::Context;
 
@@ -181,7 +181,7 @@ pub enum FileData {
         refs: Vec<Reference>,
         /// The syntax tree the scan parsed, when the caller keeps it (the language server's
         /// open documents): the rewrites use it instead of parsing the file again.
-        tree: Option<tree_sitter::Tree>,
+        tree: Option<crate::scan::SyntaxTree>,
     },
     Other,
 }
@@ -277,7 +277,7 @@ fn parse_files<'w>(
 
 impl File<'_> {
     /// The file's syntax tree, when the scan kept one.
-    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+    pub fn tree(&self) -> Option<&crate::scan::SyntaxTree> {
         match &self.data {
             FileData::Source { tree, .. } => tree.as_ref(),
             _ => None,

@@ -212,7 +212,93 @@ impl Backend {
         }
         // The previous trees are freed off the edit's path.
         drop(tokio::task::spawn_blocking(move || drop(replaced)));
+        // The edited documents' syntax trees are consolidated off it too.
+        spawn_refresh(self, index);
     }
+
+    /// Re-parses in full the open documents whose last analyses re-parsed only the edited
+    /// statements (`analysis::cache`), off the edit's path: later edits then start from a
+    /// whole tree. The full parse also checks those local scans; should one have gone wrong
+    /// (a bug), the root is analysed again from the full parse.
+    async fn refresh_trees(&self, index: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        let cache = lock(&self.state)
+            .roots
+            .get(index)
+            .map(|root| root.cache.clone());
+        let Some(cache) = cache else {
+            self.refreshing.store(false, Ordering::Release);
+            return false;
+        };
+        // A thread of its own at the lowest priority: the next edit's analysis comes first.
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("neon-lsp-refresh".into())
+            .spawn(move || {
+                lower_priority();
+                let jobs = match cache.lock() {
+                    Ok(kept) => kept.refresh_jobs(),
+                    Err(_) => {
+                        sender.send(false).ok();
+                        return;
+                    }
+                };
+                let done: Vec<_> = jobs.into_iter().filter_map(|job| job.run()).collect();
+                let Ok(mut kept) = cache.lock() else {
+                    sender.send(false).ok();
+                    return;
+                };
+                let installed: Vec<_> = done.into_iter().map(|done| kept.install(done)).collect();
+                drop(kept);
+                // The replaced trees are freed here, with the cache unlocked.
+                let mismatch = installed.iter().any(|installed| installed.mismatch);
+                drop(installed);
+                sender.send(mismatch).ok();
+            });
+        let checked = match spawned {
+            Ok(_) => receiver.await,
+            Err(_) => Ok(false),
+        };
+        self.refreshing.store(false, Ordering::Release);
+        if matches!(checked, Ok(true)) {
+            self.logger
+                .log(
+                    &self.client,
+                    Level::Warning,
+                    "neon-lsp: a document's local re-parse differed from its full parse; analysing it again"
+                        .to_string(),
+                )
+                .await;
+            return true;
+        }
+        false
+    }
+}
+
+/// Makes the calling thread yield to every other (Linux: nice 19 for this thread alone).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `gettid` has no preconditions; `setpriority` on this thread's id changes only
+    // its own niceness, and a failure leaves it as it was.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+    }
+}
+
+/// Runs [`Backend::refresh_trees`] as a task of its own, then analyses the root again if it
+/// asks. (A plain function: `republish` calls it, and an async one would make the two futures'
+/// types depend on each other.)
+fn spawn_refresh(backend: &Backend, index: usize) {
+    let this = backend.clone();
+    drop(tokio::spawn(async move {
+        if this.refresh_trees(index).await {
+            this.republish(index).await;
+        }
+    }));
 }
 
 /// Where a neon-lsp.toml error is shown: the file, or neon-lsp.toml at the root for one that

@@ -89,6 +89,7 @@ pub fn serve(log_options: &LogOptions) -> std::process::ExitCode {
                 neon: Arc::default(),
                 deployed: Arc::default(),
                 analysing: Arc::default(),
+                refreshing: Arc::default(),
             }
         })
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
@@ -179,6 +180,9 @@ struct Backend {
     /// Taken for each analysis: one runs at a time, so a burst (a scan's end and a `didOpen`
     /// together) does not analyse a 20 MB document twice side by side (issue 16).
     analysing: Arc<tokio::sync::Mutex<()>>,
+    /// A consolidation of the open documents' syntax trees is running (`diagnostics`): one
+    /// at a time.
+    refreshing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Test hook: `NEON_LSP_TEST_PANIC=<LSP method>` makes that handler panic, so the end-to-end

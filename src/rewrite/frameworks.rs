@@ -12,8 +12,9 @@
 use super::tree::{ancestors, children, range, slice};
 use super::{Edit, Rewrite, Site, Wiring, indent_at};
 use crate::catalogue::{ClientType, Field};
+use crate::scan::SyntaxTree;
 use crate::text::TextRange;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 /// How far up from a read the construct around it may be (`create_engine(f"…{read}…")`, a
 /// `URL.create(…)` inside it, a keyword argument).
@@ -221,7 +222,7 @@ pub(crate) fn dj_database_url(node: Node<'_>, site: &Site<'_>, wiring: &Wiring) 
 /// `"NAME": params["dbname"]`): the `DATABASES` entry reads the variables Django gets and the
 /// statements that only fed it are removed. `None` when a name they bind is used anywhere else.
 pub(crate) fn django_split(
-    tree: &Tree,
+    tree: &SyntaxTree,
     node: Node<'_>,
     site: &Site<'_>,
     wiring: &Wiring,
@@ -230,8 +231,7 @@ pub(crate) fn django_split(
         return None;
     }
     let text = site.text;
-    let root = tree.root_node();
-    let statements: Vec<Node<'_>> = children(root);
+    let statements: Vec<Node<'_>> = super::tree::statements(tree);
     // The module-level statement holding the read, and the ones after it that use what it binds.
     let holder = statements
         .iter()
@@ -368,9 +368,9 @@ fn default_entry<'t>(text: &str, statement: Node<'t>) -> Option<Node<'t>> {
 /// which `create_engine` and Flask-SQLAlchemy take as they take the string — the password needs
 /// no percent-encoding, `sslmode` is carried over (the string drops both), and printing it masks
 /// the password.
-pub(crate) fn sqlalchemy_url_from(tree: &Tree, text: &str, parsed: &str) -> Option<Edit> {
+pub(crate) fn sqlalchemy_url_from(tree: &SyntaxTree, text: &str, parsed: &str) -> Option<Edit> {
     let mut found = None;
-    super::tree::each_node(tree.root_node(), |node| {
+    super::tree::each_node_in(tree, |node| {
         if found.is_some() {
             return;
         }

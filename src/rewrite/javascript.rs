@@ -4,8 +4,9 @@
 use super::tree::{ancestors, children, node_at, range, slice};
 use super::{Edit, Rewrite, Site, Wiring, append_entries, indent_at};
 use crate::catalogue::Field;
+use crate::scan::SyntaxTree;
 use crate::text::TextRange;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 /// The pg config properties this connection's variables give, as `(key, expression)`.
 fn pg_config(site: &Site<'_>, wiring: &Wiring) -> Option<Vec<(&'static str, String)>> {
@@ -63,7 +64,7 @@ fn object_keys<'s>(text: &'s str, object: Node<'_>) -> Vec<&'s str> {
         .collect()
 }
 
-pub(crate) fn wrong_read(tree: &Tree, site: &Site<'_>, wiring: &Wiring) -> Option<Rewrite> {
+pub(crate) fn wrong_read(tree: &SyntaxTree, site: &Site<'_>, wiring: &Wiring) -> Option<Rewrite> {
     if site.field != Field::ConnectionString {
         return None;
     }
@@ -153,17 +154,16 @@ fn url_template(site: &Site<'_>, wiring: &Wiring) -> Option<String> {
 }
 
 /// The object literal holding a read (`{ host: process.env.X_HOST, … }`).
-fn object_of(tree: &Tree, read: TextRange) -> Option<Node<'_>> {
-    let node = node_at(tree, read)?;
-    ancestors(node, 3)
-        .into_iter()
+fn object_of(tree: &SyntaxTree, read: TextRange) -> Option<Node<'_>> {
+    let (_, up) = super::tree::node_and_ancestors(tree, read, 3)?;
+    up.into_iter()
         .skip_while(|n| n.kind() != "pair")
         .nth(1)
         .filter(|n| n.kind() == "object")
 }
 
 pub(crate) fn missing_reads(
-    tree: &Tree,
+    tree: &SyntaxTree,
     text: &str,
     present: &[Site<'_>],
     missing: &[(Field, &str)],
@@ -215,9 +215,9 @@ pub(crate) fn missing_reads(
 
 /// `new DefaultAzureCredential()` → `new DefaultAzureCredential({ managedIdentityClientId: … })`,
 /// `new ManagedIdentityCredential()` → `new ManagedIdentityCredential(…)`.
-fn credential_client_id(tree: &Tree, text: &str, read: &str) -> Option<Edit> {
+fn credential_client_id(tree: &SyntaxTree, text: &str, read: &str) -> Option<Edit> {
     let mut found = None;
-    crate::rewrite::tree::each_node(tree.root_node(), |node| {
+    super::tree::each_node_in(tree, |node| {
         if found.is_some() || node.kind() != "new_expression" {
             return;
         }
@@ -240,7 +240,7 @@ fn credential_client_id(tree: &Tree, text: &str, read: &str) -> Option<Edit> {
 }
 
 pub(crate) fn hand_parse(
-    _tree: &Tree,
+    _tree: &SyntaxTree,
     _text: &str,
     _split: TextRange,
     _receiver: TextRange,

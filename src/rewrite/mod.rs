@@ -27,6 +27,16 @@ mod tests;
 pub(crate) mod text;
 mod tree;
 
+/// The tree the rewrites would parse for a file (tests compare other trees with it).
+#[cfg(test)]
+pub(crate) fn parse_for_tests(
+    path: &str,
+    language: crate::scan::Language,
+    text: &str,
+) -> Option<tree_sitter::Tree> {
+    tree::parse(path, language, text)
+}
+
 use crate::catalogue::{ClientType, Field};
 use crate::diagnostic::{Applicability, FileEdit, Fix};
 use crate::scan::Language;
@@ -208,9 +218,9 @@ pub struct Source<'a> {
     text: &'a str,
     language: Language,
     /// The tree the scan kept (the language server's open documents), else none.
-    kept: Option<&'a tree_sitter::Tree>,
+    kept: Option<&'a crate::scan::SyntaxTree>,
     /// Parsed here on the first rewrite that needs it, when the scan kept none.
-    tree: Option<tree_sitter::Tree>,
+    tree: Option<crate::scan::SyntaxTree>,
     /// Rewrites produced so far: past [`MAX_REWRITES_PER_FILE`], reads get no construct search
     /// (the walk up the tree is not free, and no real file has that many wrong reads).
     used: usize,
@@ -232,12 +242,12 @@ impl<'a> Source<'a> {
 
     /// Uses the syntax tree the scan parsed for this text (`analysis::File::tree`) instead of
     /// parsing the file again.
-    pub fn with_tree(mut self, tree: Option<&'a tree_sitter::Tree>) -> Self {
+    pub fn with_tree(mut self, tree: Option<&'a crate::scan::SyntaxTree>) -> Self {
         self.kept = tree;
         self
     }
 
-    fn tree(&mut self) -> Option<&tree_sitter::Tree> {
+    fn tree(&mut self) -> Option<&crate::scan::SyntaxTree> {
         if let Some(kept) = self.kept {
             return Some(kept);
         }
@@ -247,7 +257,8 @@ impl<'a> Source<'a> {
             && crate::scan::gets_tree(self.text)
             && matches!(self.language, Language::Python | Language::JavaScript)
         {
-            self.tree = tree::parse(self.path, self.language, self.text);
+            self.tree = tree::parse(self.path, self.language, self.text)
+                .map(crate::scan::SyntaxTree::whole);
         }
         self.tree.as_ref()
     }

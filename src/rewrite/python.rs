@@ -1,11 +1,12 @@
 //! Python rewrites (psycopg 2/3, Django settings): component reads become the libpq key-value
 //! string the client type gets, or the part of it the code wanted, parsed by the driver.
 
-use super::tree::{ancestors, children, each_node, node_at, range, slice};
+use super::tree::{ancestors, children, node_at, range, slice};
 use super::{Edit, Rewrite, Site, Wiring, append_entries, libpq_key};
 use crate::catalogue::{ClientType, Field};
+use crate::scan::SyntaxTree;
 use crate::text::TextRange;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 /// How this file parses a libpq string: `psycopg2.extensions.parse_dsn` or psycopg 3's
 /// `psycopg.conninfo.conninfo_to_dict`, with the import to add when the file has none.
@@ -70,7 +71,7 @@ fn overlaps(node: Node<'_>, reads: &[TextRange]) -> bool {
 }
 
 pub(crate) fn wrong_read(
-    tree: &Tree,
+    tree: &SyntaxTree,
     site: &Site<'_>,
     wiring: &Wiring,
     reads: &[TextRange],
@@ -166,7 +167,7 @@ fn connect_call(
 }
 
 pub(crate) fn missing_reads(
-    tree: &Tree,
+    tree: &SyntaxTree,
     text: &str,
     present: &[Site<'_>],
     missing: &[(Field, &str)],
@@ -176,8 +177,7 @@ pub(crate) fn missing_reads(
     let mut added = Vec::new();
     // Django's DATABASES entry (or a libpq dict) holding the other reads.
     let dict = present.iter().find_map(|s| {
-        let node = node_at(tree, s.expr)?;
-        let up = ancestors(node, 2);
+        let (_, up) = super::tree::node_and_ancestors(tree, s.expr, 2)?;
         match up.as_slice() {
             [pair, dict, ..] if pair.kind() == "pair" && dict.kind() == "dictionary" => Some(*dict),
             _ => None,
@@ -228,9 +228,9 @@ pub(crate) fn missing_reads(
 
 /// `DefaultAzureCredential()` → `DefaultAzureCredential(managed_identity_client_id=…)`,
 /// `ManagedIdentityCredential()` → `ManagedIdentityCredential(client_id=…)`.
-fn credential_client_id(tree: &Tree, text: &str, read: &str) -> Option<Edit> {
+fn credential_client_id(tree: &SyntaxTree, text: &str, read: &str) -> Option<Edit> {
     let mut found = None;
-    each_node(tree.root_node(), |node| {
+    super::tree::each_node_in(tree, |node| {
         if found.is_some() || node.kind() != "call" {
             return;
         }
@@ -259,7 +259,7 @@ fn credential_client_id(tree: &Tree, text: &str, read: &str) -> Option<Edit> {
 /// s.split())`, `{…: … for pair in s.split(" ")}`) becomes the driver's parse; a bare
 /// `s.split(" ")` becomes the parsed `key=value` pairs, values unquoted.
 pub(crate) fn hand_parse(
-    tree: &Tree,
+    tree: &SyntaxTree,
     text: &str,
     split: TextRange,
     receiver: TextRange,

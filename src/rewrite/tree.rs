@@ -1,6 +1,7 @@
 //! Parsing and walking for the tree-based rewrites (Python, JavaScript/TypeScript).
 
 use crate::scan::Language;
+use crate::scan::SyntaxTree;
 use crate::text::TextRange;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -41,10 +42,8 @@ pub(crate) fn slice<'s>(text: &'s str, node: Node<'_>) -> &'s str {
 }
 
 /// The node spanning exactly `range`, else the smallest one around it.
-pub(crate) fn node_at(tree: &Tree, range: TextRange) -> Option<Node<'_>> {
-    let node = tree
-        .root_node()
-        .descendant_for_byte_range(range.start, range.end)?;
+pub(crate) fn node_at(tree: &SyntaxTree, range: TextRange) -> Option<Node<'_>> {
+    let node = tree.descendant_for_byte_range(range.start, range.end)?;
     // Prefer the outermost node with the same span (an expression statement's expression).
     let mut best = node;
     let mut current = node;
@@ -58,6 +57,26 @@ pub(crate) fn node_at(tree: &Tree, range: TextRange) -> Option<Node<'_>> {
         current = parent;
     }
     Some(best)
+}
+
+/// [`node_at`]'s node and up to `levels` of its ancestors (nearest first), from one walk down
+/// the tree: for loops over every read of a file.
+pub(crate) fn node_and_ancestors(
+    tree: &SyntaxTree,
+    range: TextRange,
+    levels: usize,
+) -> Option<(Node<'_>, Vec<Node<'_>>)> {
+    let path = tree.path_for_byte_range(range.start, range.end);
+    let deepest = path.len().checked_sub(1)?;
+    // As `node_at`: the outermost of the next 4 ancestors with exactly the range.
+    let mut best = deepest;
+    for at in (deepest.saturating_sub(4)..deepest).rev() {
+        if path[at].start_byte() == range.start && path[at].end_byte() == range.end {
+            best = at;
+        }
+    }
+    let ancestors = path[..best].iter().rev().take(levels).copied().collect();
+    Some((path[best], ancestors))
 }
 
 /// Up to `levels` ancestors of `node`, nearest first (`Node::parent` walks down from the root,
@@ -97,5 +116,20 @@ pub(crate) fn each_node<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
                 return;
             }
         }
+    }
+}
+
+/// The top-level statements of `tree`, named ones only (as `children(root)`).
+pub(crate) fn statements(tree: &SyntaxTree) -> Vec<Node<'_>> {
+    tree.top_level()
+        .into_iter()
+        .filter(|node| node.is_named())
+        .collect()
+}
+
+/// Calls `visit` on every node of every top-level statement of `tree`, in document order.
+pub(crate) fn each_node_in<'t>(tree: &'t SyntaxTree, mut visit: impl FnMut(Node<'t>)) {
+    for top in tree.top_level() {
+        each_node(top, &mut visit);
     }
 }

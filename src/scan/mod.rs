@@ -556,7 +556,39 @@ pub fn scan_path_keeping_tree(
 
 #[cfg(test)]
 pub(crate) use tree::incremental::spliced as incremental_scans;
+#[cfg(test)]
+pub(crate) use tree::incremental::spliced_locally as local_scans;
 pub(crate) use tree::incremental::{Context as TreeContext, Previous, Span as EditSpan};
+pub(crate) use tree::incremental::{Latest, LocalSplice, Top, tops_of};
+pub(crate) use tree::view::Patch;
+pub use tree::view::SyntaxTree;
+
+/// The scan of `path`'s text after an edit (`span`) of `latest.text`, re-parsing only the
+/// top-level statements around it (`scan/tree/incremental.rs`, `splice_local`), or `None` when
+/// only a full re-parse can tell ([`rescan_path`]). The same facts as [`scan_path`].
+pub(crate) fn splice_path_local(
+    path: &str,
+    language: Language,
+    text: &str,
+    latest: &Latest<'_>,
+    span: EditSpan,
+) -> Option<LocalSplice> {
+    match language {
+        Language::Python => {}
+        // A file the JavaScript grammar failed on was parsed as TypeScript: a fresh scan of
+        // the edited text would try JavaScript first, so only a full parse can tell.
+        // So could a file with a syntax error: the TypeScript grammar may now parse it.
+        Language::JavaScript
+            if dialect_of(path) != tree::Dialect::JavaScriptOrTypeScript
+                || (!latest.has_error
+                    && *latest.grammar
+                        == tree_sitter::Language::from(tree_sitter_javascript::LANGUAGE)) => {}
+        _ => return None,
+    }
+    let mut local = tree::incremental::splice_local(language, text, latest, span)?;
+    local.scan = with_templates(language, text, std::mem::take(&mut local.scan));
+    Some(local)
+}
 
 /// [`scan_path_keeping_tree`], also returning what the tree scan learnt about the whole file,
 /// for [`rescan_path`] after the next edit.

@@ -18,6 +18,7 @@ mod kinds;
 mod python;
 #[cfg(test)]
 mod tests;
+pub(crate) mod view;
 
 use super::code::{is_scope_key, scope_context};
 use super::{
