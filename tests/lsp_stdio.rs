@@ -841,3 +841,118 @@ fn incremental_edits_publish_what_a_fresh_open_publishes() {
     );
     fresh.stop();
 }
+
+/// A long document edited in many places (the server re-parses only the edited statements and
+/// consolidates its tree in the background) publishes what a fresh server publishes for the
+/// final text, and its quick fixes, built on the patched syntax tree, are the same edits.
+#[test]
+fn typing_through_a_long_document_keeps_diagnostics_and_quick_fixes_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
+    )
+    .unwrap();
+    let mut source = String::from("const { Pool } = require('pg');\n");
+    for n in 0..300 {
+        if n == 150 {
+            source.push_str(
+                "const pool = new Pool({\n  host: process.env.NEON_POSTGRESQL_HOST,\n  port: 5432,\n});\n",
+            );
+        }
+        source.push_str(&format!(
+            "function helper{n}(alpha, beta) {{ return alpha * {n} + beta; }}\n"
+        ));
+    }
+    let mut server = Server::start(&root);
+    let db = uri(&root, "db.js");
+    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 1, "text": source}}));
+    server.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == db
+            && m["params"]["version"] == 1
+    });
+    let mut text = source.clone();
+    let mut last = Value::Null;
+    for step in 0..60usize {
+        // A letter typed after `alpha` on a line spread through the file (ASCII: UTF-16
+        // positions are byte columns), the pool's lines included.
+        let line = 1 + (step * 37) % 300;
+        let lines: Vec<&str> = text.split('\n').collect();
+        let Some(column) = lines[line].find("alpha") else {
+            continue;
+        };
+        let column = column + "alpha".len();
+        let start: usize = lines[..line].iter().map(|l| l.len() + 1).sum::<usize>() + column;
+        text.insert(start, 'q');
+        let version = step as i64 + 2;
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": db, "version": version}, "contentChanges": [{"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "text": "q"}]}),
+        );
+        last = server.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == db
+                && m["params"]["version"] == version
+        });
+        if step % 20 == 10 {
+            // Now and then a pause, long enough for the consolidation that waits for one
+            // (it also runs without, every 16 patched statements).
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    }
+    let fixes_of = |server: &mut Server, published: &Value| -> Vec<Value> {
+        let mut fixes = Vec::new();
+        for diagnostic in published["params"]["diagnostics"].as_array().unwrap() {
+            let actions = server.request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": db}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+            );
+            for action in actions.as_array().unwrap() {
+                let resolved = if action.get("edit").is_some() {
+                    action.clone()
+                } else {
+                    server.request("codeAction/resolve", action.clone())
+                };
+                fixes.push(json!({"title": resolved["title"], "edit": resolved["edit"]}));
+            }
+        }
+        fixes
+    };
+    let fixes = fixes_of(&mut server, &last);
+    server.stop();
+
+    let mut fresh = Server::start(&root);
+    fresh.notify("textDocument/didOpen", json!({"textDocument": {"uri": db, "languageId": "javascript", "version": 100, "text": text}}));
+    let from_scratch = fresh.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == db
+            && m["params"]["version"] == 100
+    });
+    let without_links = |message: &Value| {
+        let mut diagnostics = message["params"]["diagnostics"].clone();
+        for diagnostic in diagnostics.as_array_mut().unwrap() {
+            diagnostic
+                .as_object_mut()
+                .unwrap()
+                .remove("codeDescription");
+        }
+        diagnostics
+    };
+    assert!(has_rule(
+        &from_scratch["params"]["diagnostics"],
+        "incomplete-variable-set"
+    ));
+    assert_eq!(without_links(&last), without_links(&from_scratch));
+    let fresh_fixes = fixes_of(&mut fresh, &from_scratch);
+    // The pool's fix adds the missing reads inside its object (a tree-based rewrite).
+    assert!(
+        fresh_fixes.iter().any(|fix| fix
+            .to_string()
+            .contains("user: process.env.NEON_POSTGRESQL_USER")),
+        "{fresh_fixes:?}"
+    );
+    assert_eq!(fixes, fresh_fixes);
+    fresh.stop();
+}

@@ -18,6 +18,26 @@ pub fn big_js() -> String {
     text
 }
 
+/// The same in Python: 10,000 lines, a `os.environ["NEON_POSTGRESQL_HOST"]` read on every 20th
+/// line (500 reads), two-line functions between.
+#[allow(dead_code)]
+pub fn big_py() -> String {
+    let mut text = String::from("import os\n");
+    let mut line = 1;
+    while line < 10_000 {
+        if line % 20 == 0 {
+            text.push_str(&format!(
+                "v{line} = os.environ[\"NEON_POSTGRESQL_HOST\"]  # reference\n"
+            ));
+            line += 1;
+        } else {
+            text.push_str(&format!("def f{line}(a, b):\n    return a * {line} + b\n"));
+            line += 2;
+        }
+    }
+    text
+}
+
 /// A realistic Express app file (about 300 lines): a pg pool from the Service Connector
 /// variables, middleware, and CRUD routes.
 #[allow(dead_code)]

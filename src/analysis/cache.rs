@@ -283,6 +283,17 @@ impl ScanCache {
         self.files.is_empty()
     }
 
+    /// The most patches any open document's syntax has (statements re-parsed on their own
+    /// since its last full parse): how due a refresh is.
+    pub fn most_patches(&self) -> usize {
+        self.files
+            .values()
+            .filter_map(|cached| cached.latest.as_ref())
+            .map(|latest| latest.patches.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The consolidations due: one per open document whose tree the latest scans patched,
     /// when no edit has come since its last scan.
     pub fn refresh_jobs(&self) -> Vec<Refresh> {
