@@ -1140,6 +1140,7 @@ mod incremental_tests {
             PYTHON_WORDS,
             40,
         );
+        eprintln!("Python random edits: {spliced} incremental, {local} local of 1600");
         // The local and incremental paths were taken (not only the whole scan).
         assert!(
             spliced + local > 400,
@@ -1271,6 +1272,7 @@ mod incremental_tests {
             })
             .collect();
         let local = typing("big.js", Language::JavaScript, &text, 200);
+        eprintln!("JavaScript: {local} of 200 keystrokes took the local path");
         assert!(local > 150, "{local} of 200 keystrokes local");
     }
 
@@ -1289,6 +1291,7 @@ mod incremental_tests {
             }
         }
         let local = typing("app.py", Language::Python, &text, 200);
+        eprintln!("Python: {local} of 200 keystrokes took the local path");
         assert!(local > 150, "{local} of 200 keystrokes local");
     }
 
