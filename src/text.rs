@@ -178,6 +178,18 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// A byte offset as tree-sitter's point: rows counted by `\n`, the column in bytes (offsets
+/// past the end count as the end).
+pub fn point_at(text: &str, offset: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let row = memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+    tree_sitter::Point {
+        row,
+        column: before.len() - line_start,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,31 @@ use std::sync::mpsc::channel;
 use std::time::Duration;
 use support::lsp::{Server, uri};
 
+/// A temporary folder holding a Node app that depends on pg.
+fn pg_app() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
+    )
+    .unwrap();
+    (dir, root)
+}
+
+/// A publishDiagnostics message's diagnostics without their rule-doc links: each server
+/// writes its rule docs into its own cache directory, so only the links differ between two.
+fn without_links(message: &Value) -> Value {
+    let mut diagnostics = message["params"]["diagnostics"].clone();
+    for diagnostic in diagnostics.as_array_mut().unwrap() {
+        diagnostic
+            .as_object_mut()
+            .unwrap()
+            .remove("codeDescription");
+    }
+    diagnostics
+}
+
 fn has_rule(diagnostics: &Value, rule: &str) -> bool {
     diagnostics
         .as_array()
@@ -16,13 +41,7 @@ fn has_rule(diagnostics: &Value, rule: &str) -> bool {
 
 #[test]
 fn diagnostics_follow_edits_and_quick_fixes_apply() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    std::fs::write(
-        root.join("package.json"),
-        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
-    )
-    .unwrap();
+    let (_dir, root) = pg_app();
     let source =
         "// é: non-ASCII before the reference\nconst host = process.env.NEON_POSTGRES_HOST;\n";
     std::fs::write(root.join("db.js"), source).unwrap();
@@ -745,13 +764,7 @@ fn exit_without_shutdown_exits_with_code_one() {
 /// edited document) publish exactly what a fresh server publishes for the final text.
 #[test]
 fn incremental_edits_publish_what_a_fresh_open_publishes() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    std::fs::write(
-        root.join("package.json"),
-        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
-    )
-    .unwrap();
+    let (_dir, root) = pg_app();
     std::fs::write(root.join(".env"), "NEON_POSTGRESQL_HOST=ep-a.neon.tech\n").unwrap();
     let source = "const { Pool } = require('pg');\n// é ü\nconst host = process.env.NEON_POSTGRESQL_HOST;\nfunction connect() {\n  const url = process.env.NEON_POSTGRESQL_CONNECTION_STRING;\n  console.log(url);\n  return new Pool({ host });\n}\n";
     let mut server = Server::start(&root);
@@ -823,17 +836,6 @@ fn incremental_edits_publish_what_a_fresh_open_publishes() {
             .is_empty(),
         "{expected}"
     );
-    // Each server writes its rule docs into its own cache directory: links aside, the same.
-    let without_links = |message: &Value| {
-        let mut diagnostics = message["params"]["diagnostics"].clone();
-        for diagnostic in diagnostics.as_array_mut().unwrap() {
-            diagnostic
-                .as_object_mut()
-                .unwrap()
-                .remove("codeDescription");
-        }
-        diagnostics
-    };
     assert_eq!(
         without_links(&last),
         without_links(&from_scratch),
@@ -847,13 +849,7 @@ fn incremental_edits_publish_what_a_fresh_open_publishes() {
 /// final text, and its quick fixes, built on the patched syntax tree, are the same edits.
 #[test]
 fn typing_through_a_long_document_keeps_diagnostics_and_quick_fixes_exact() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    std::fs::write(
-        root.join("package.json"),
-        r#"{"name":"app","dependencies":{"pg":"^8"}}"#,
-    )
-    .unwrap();
+    let (_dir, root) = pg_app();
     let mut source = String::from("const { Pool } = require('pg');\n");
     for n in 0..300 {
         if n == 150 {
@@ -930,16 +926,6 @@ fn typing_through_a_long_document_keeps_diagnostics_and_quick_fixes_exact() {
             && m["params"]["uri"] == db
             && m["params"]["version"] == 100
     });
-    let without_links = |message: &Value| {
-        let mut diagnostics = message["params"]["diagnostics"].clone();
-        for diagnostic in diagnostics.as_array_mut().unwrap() {
-            diagnostic
-                .as_object_mut()
-                .unwrap()
-                .remove("codeDescription");
-        }
-        diagnostics
-    };
     assert!(has_rule(
         &from_scratch["params"]["diagnostics"],
         "incomplete-variable-set"

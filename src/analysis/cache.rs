@@ -102,6 +102,9 @@ struct LatestState {
     patches: Vec<(Patch, u64)>,
 }
 
+/// A file's scan and, for an open document, its syntax.
+type Scanned = (Arc<Scan>, Option<SyntaxTree>);
+
 /// One change to a document's text, as tree-sitter needs it.
 pub type TextEdit = InputEdit;
 
@@ -155,13 +158,27 @@ impl Cached {
 /// A consolidation to run off the caller's latency path: the full re-parse of an open
 /// document's text whose latest scans patched its tree ([`ScanCache::refresh_jobs`]).
 pub struct Refresh {
+    taken: Taken,
+    /// The document's tree, edited to `taken.text`.
+    edited: Tree,
+}
+
+/// A finished [`Refresh`], for [`ScanCache::install`].
+pub struct Refreshed {
+    taken: Taken,
+    /// The full parse of `taken.text`.
+    tree: Tree,
+}
+
+/// What a refresh was taken from: the document's latest scan.
+struct Taken {
     path: String,
+    /// The [`Base::id`] it was taken on.
     base: u64,
     stamp: u64,
     text: String,
     scan: Arc<Scan>,
     context: TreeContext,
-    edited: Tree,
 }
 
 /// What [`ScanCache::install`] did.
@@ -184,31 +201,15 @@ impl Installed {
     }
 }
 
-/// A finished [`Refresh`], for [`ScanCache::install`].
-pub struct Refreshed {
-    path: String,
-    base: u64,
-    stamp: u64,
-    text: String,
-    scan: Arc<Scan>,
-    context: TreeContext,
-    tree: Tree,
-}
-
 impl Refresh {
     /// Re-parses the text in full from the edited tree (with the same grammar); `None` when
     /// the parse is cut (the document then goes on as it is).
     pub fn run(self) -> Option<Refreshed> {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&self.edited.language()).ok()?;
-        let tree = scan::parse_bounded(&mut parser, &self.text, Some(&self.edited))?;
+        let tree = scan::parse_bounded(&mut parser, &self.taken.text, Some(&self.edited))?;
         Some(Refreshed {
-            path: self.path,
-            base: self.base,
-            stamp: self.stamp,
-            text: self.text,
-            scan: self.scan,
-            context: self.context,
+            taken: self.taken,
             tree,
         })
     }
@@ -283,12 +284,19 @@ impl ScanCache {
         self.files.is_empty()
     }
 
+    /// The cached documents whose trees are kept (not the whole workspace's files: this runs
+    /// after every edit).
+    fn open_documents(&self) -> impl Iterator<Item = (&String, &Cached)> {
+        self.keep_trees
+            .iter()
+            .filter_map(|path| Some((path, self.files.get(path)?)))
+    }
+
     /// The most patches any open document's syntax has (statements re-parsed on their own
     /// since its last full parse): how due a refresh is.
     pub fn most_patches(&self) -> usize {
-        self.files
-            .values()
-            .filter_map(|cached| cached.latest.as_ref())
+        self.open_documents()
+            .filter_map(|(_, cached)| cached.latest.as_ref())
             .map(|latest| latest.patches.len())
             .max()
             .unwrap_or(0)
@@ -297,8 +305,7 @@ impl ScanCache {
     /// The consolidations due: one per open document whose tree the latest scans patched,
     /// when no edit has come since its last scan.
     pub fn refresh_jobs(&self) -> Vec<Refresh> {
-        self.files
-            .iter()
+        self.open_documents()
             .filter_map(|(path, cached)| {
                 let latest = cached.latest.as_ref()?;
                 if latest.patches.is_empty() || cached.scan.is_none() {
@@ -306,12 +313,14 @@ impl ScanCache {
                 }
                 let base = cached.base.as_ref()?;
                 Some(Refresh {
-                    path: path.clone(),
-                    base: base.id,
-                    stamp: cached.stamp,
-                    text: latest.text.clone(),
-                    scan: latest.scan.clone(),
-                    context: base.context.clone(),
+                    taken: Taken {
+                        path: path.clone(),
+                        base: base.id,
+                        stamp: cached.stamp,
+                        text: latest.text.clone(),
+                        scan: latest.scan.clone(),
+                        context: base.context.clone(),
+                    },
                     edited: cached.tree.clone()?,
                 })
             })
@@ -326,6 +335,7 @@ impl ScanCache {
     /// says so and the document is scanned fully at the next analysis, which the caller
     /// should run. The replaced trees are the caller's to drop (after unlocking the cache).
     pub fn install(&mut self, done: Refreshed) -> Installed {
+        let Refreshed { taken: done, tree } = done;
         let mut replaced = Vec::new();
         let Some(cached) = self.files.get_mut(&done.path) else {
             return Installed::nothing();
@@ -336,7 +346,7 @@ impl ScanCache {
         {
             return Installed::nothing();
         }
-        let tops = scan::tops_of(done.tree.root_node());
+        let tops = scan::tops_of(tree.root_node());
         let mismatch = cached.stamp == done.stamp
             && cached
                 .latest
@@ -348,7 +358,7 @@ impl ScanCache {
             .filter(|(stamp, _)| *stamp > done.stamp)
             .map(|(_, edit)| *edit)
             .collect();
-        let mut edited = done.tree.clone();
+        let mut edited = tree.clone();
         for edit in &since {
             edited.edit(edit);
         }
@@ -356,7 +366,7 @@ impl ScanCache {
         let base = Base {
             id: self.bases,
             text: done.text,
-            tree: done.tree,
+            tree,
             scan: done.scan,
             context: done.context,
             tops,
@@ -395,12 +405,7 @@ impl ScanCache {
 
     /// The scan of `path` (and its syntax when kept): the cached one when the text is
     /// unchanged, else a new one, from the edited statements alone or the edited tree.
-    pub(super) fn scan(
-        &mut self,
-        path: &str,
-        language: Language,
-        text: &str,
-    ) -> (Arc<Scan>, Option<SyntaxTree>) {
+    pub(super) fn scan(&mut self, path: &str, language: Language, text: &str) -> Scanned {
         let keep_tree = self.keep_trees.contains(path);
         if let Some(cached) = self.files.get(path)
             && cached.len == text.len()
@@ -412,8 +417,17 @@ impl ScanCache {
         if keep_tree
             && let Some(cached) = self.files.get_mut(path)
             && cached.len == text.len()
-            && let Some(scanned) = Self::scan_locally(cached, path, language, text)
+            && let Some((scanned, latest)) = Self::scan_locally(cached, path, language, text)
         {
+            // The previous latest state (a copy of the text, its patches) is freed with the
+            // other replaced trees, after the caller has answered.
+            if latest.is_some() {
+                self.replaced.push(Replaced {
+                    _tree: None,
+                    _base: None,
+                    _latest: latest,
+                });
+            }
             return scanned;
         }
         let old = self
@@ -487,17 +501,18 @@ impl ScanCache {
         (scan, tree.map(SyntaxTree::whole))
     }
 
-    /// The local scan of an edited open document (see the module's comment), or `None` when
-    /// it must be scanned fully.
+    /// The local scan of an edited open document (see the module's comment) and the latest
+    /// state it replaced, or `None` when it must be scanned fully.
     fn scan_locally(
         cached: &mut Cached,
         path: &str,
         language: Language,
         text: &str,
-    ) -> Option<(Arc<Scan>, Option<SyntaxTree>)> {
+    ) -> Option<(Scanned, Option<Box<LatestState>>)> {
         let base = cached.base.as_ref()?;
         let edited = cached.tree.as_ref()?;
-        let span = merged(cached.unscanned())?;
+        let unscanned: Vec<InputEdit> = cached.unscanned().copied().collect();
+        let span = merged(&unscanned)?;
         let (latest_text, latest_scan, tops, patches) = match &cached.latest {
             Some(latest) => (
                 latest.text.as_str(),
@@ -537,7 +552,6 @@ impl ScanCache {
         )?;
         let delta = text.len() as i64 - latest_text.len() as i64;
         let old_end = usize::try_from(local.end as i64 - delta).ok()?;
-        let unscanned: Vec<InputEdit> = cached.unscanned().copied().collect();
         let stamp = cached.stamp + 1;
         let mut kept = Vec::with_capacity(patches.len() + 1);
         let mut placed = false;
@@ -571,9 +585,7 @@ impl ScanCache {
         cached.scan = Some(scan.clone());
         cached.stamp = stamp;
         let view = cached.view();
-        // The previous latest state holds a 10,000-line text and its list: freed later too.
-        drop(replaced);
-        Some((scan, view))
+        Some(((scan, view), replaced))
     }
 }
 

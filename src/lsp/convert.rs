@@ -83,8 +83,8 @@ pub(super) fn apply_change(
     match change.range {
         Some(range) => {
             let offsets = range_to_offsets(text, range, encoding);
-            let start_position = point_at(text, offsets.start);
-            let old_end_position = point_at(text, offsets.end);
+            let start_position = crate::text::point_at(text, offsets.start);
+            let old_end_position = crate::text::point_at(text, offsets.end);
             text.replace_range(offsets.start..offsets.end, &change.text);
             let new_end_position = match change.text.rfind('\n') {
                 Some(last) => tree_sitter::Point {
@@ -110,17 +110,6 @@ pub(super) fn apply_change(
             *text = change.text.clone();
             None
         }
-    }
-}
-
-/// A byte offset as tree-sitter's point: rows counted by `\n`, the column in bytes.
-fn point_at(text: &str, offset: usize) -> tree_sitter::Point {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let row = memchr::memchr_iter(b'\n', before).count();
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
-    tree_sitter::Point {
-        row,
-        column: before.len() - line_start,
     }
 }
 

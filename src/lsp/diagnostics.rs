@@ -3,11 +3,12 @@
 use super::documents::apply_to_cache;
 use super::log::Level;
 use super::{Backend, convert, lock, snapshot};
-use crate::analysis::analyse_cached;
+use crate::analysis::{ScanCache, analyse_cached};
 use crate::config::ConfigError;
 use crate::diagnostic::Diagnostic;
 use crate::text::PositionEncoding;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use tower_lsp_server::ls_types as lsp;
 
 impl Backend {
@@ -220,19 +221,11 @@ impl Backend {
     /// statements (`analysis::cache`), off the edit's path: later edits then start from a
     /// whole tree. The full parse also checks those local scans; should one have gone wrong
     /// (a bug), the root is analysed again from the full parse.
-    async fn refresh_trees(&self, index: usize) -> bool {
+    async fn refresh_trees(&self, cache: Arc<Mutex<ScanCache>>) -> bool {
         use std::sync::atomic::Ordering;
         if self.refreshing.swap(true, Ordering::AcqRel) {
             return false;
         }
-        let cache = lock(&self.state)
-            .roots
-            .get(index)
-            .map(|root| root.cache.clone());
-        let Some(cache) = cache else {
-            self.refreshing.store(false, Ordering::Release);
-            return false;
-        };
         // A thread of its own at the lowest priority: the next edit's analysis comes first.
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let spawned = std::thread::Builder::new()
@@ -300,7 +293,6 @@ const REFRESH_PAUSE: std::time::Duration = std::time::Duration::from_millis(250)
 /// if it asks. (A plain function: `republish` calls it, and an async one would make the two
 /// futures' types depend on each other.)
 fn spawn_refresh(backend: &Backend, index: usize, generation: u64) {
-    let this = backend.clone();
     let cache = lock(&backend.state)
         .roots
         .get(index)
@@ -316,6 +308,7 @@ fn spawn_refresh(backend: &Backend, index: usize, generation: u64) {
     if patches == 0 {
         return;
     }
+    let this = backend.clone();
     drop(tokio::spawn(async move {
         if patches < REFRESH_PATCHES {
             tokio::time::sleep(REFRESH_PAUSE).await;
@@ -324,7 +317,7 @@ fn spawn_refresh(backend: &Backend, index: usize, generation: u64) {
                 return; // edited since: the newer analysis schedules its own
             }
         }
-        if this.refresh_trees(index).await {
+        if this.refresh_trees(cache).await {
             this.republish(index).await;
         }
     }));

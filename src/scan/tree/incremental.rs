@@ -414,22 +414,11 @@ fn parse_region(
         .set_included_ranges(&[tree_sitter::Range {
             start_byte: start,
             end_byte: end,
-            start_point: point_at(text, start),
-            end_point: point_at(text, end),
+            start_point: crate::text::point_at(text, start),
+            end_point: crate::text::point_at(text, end),
         }])
         .ok()?;
     super::budget::parse_bounded(&mut parser, text, None)
-}
-
-/// The row and byte column of `at`.
-fn point_at(text: &str, at: usize) -> tree_sitter::Point {
-    let bytes = &text.as_bytes()[..at.min(text.len())];
-    let row = memchr::memchr_iter(b'\n', bytes).count();
-    let line_start = memchr::memrchr(b'\n', bytes).map_or(0, |n| n + 1);
-    tree_sitter::Point {
-        row,
-        column: at - line_start,
-    }
 }
 
 /// The top-level statements (children of the root) overlapping `start..end`, or holding

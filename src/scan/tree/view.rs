@@ -131,6 +131,7 @@ impl SyntaxTree {
     }
 
     /// Whether the syntax is a single tree (no statement was re-parsed on its own).
+    #[cfg(test)]
     pub fn is_whole(&self) -> bool {
         self.patches.is_empty()
     }
@@ -139,7 +140,8 @@ impl SyntaxTree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tree_sitter::{Parser, Point, Range};
+    use crate::text::point_at as point;
+    use tree_sitter::{Parser, Range};
 
     fn javascript() -> Parser {
         let mut parser = Parser::new();
@@ -147,14 +149,6 @@ mod tests {
             .set_language(&tree_sitter_javascript::LANGUAGE.into())
             .expect("grammar");
         parser
-    }
-
-    fn point(text: &str, at: usize) -> Point {
-        let before = &text[..at];
-        Point {
-            row: before.matches('\n').count(),
-            column: at - before.rfind('\n').map_or(0, |n| n + 1),
-        }
     }
 
     /// A patch parsed on its own answers for its region; the full tree for the rest; the
